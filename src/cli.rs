@@ -1,0 +1,321 @@
+//! The command line: argument definitions (clap) and the glue that runs each
+//! command through the library's layers. Messages for people are printed
+//! here and nowhere below; exit codes: 0 success, 1 invalid input or failed
+//! run, 2 usage error.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand};
+
+use crate::calendar::utc_timestamp;
+use crate::engine::{self, summary, Plan};
+use crate::ledger;
+use crate::policy;
+use crate::report::{self, terminal, Provenance, RunTimes, Staging};
+use crate::scenario::{self, LoadError, Loaded};
+
+/// seqsim: how Medicare sequestration (CO-253) and alternative payment
+/// policies erode practices' operating margins, with uncertainty.
+#[derive(Debug, Parser)]
+#[command(name = "seqsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check scenario files against the format of MODEL.md §1 and list every problem.
+    Validate {
+        /// Scenario files (.yaml).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Print the exact point ledger: every driver at its mean, decimal arithmetic.
+    Ledger {
+        /// Scenario file.
+        scenario: PathBuf,
+        /// Also write the ledger table (MODEL.md §6 columns) to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Only this policy.
+        #[arg(long, value_name = "NAME")]
+        policy: Option<String>,
+        /// Only this practice.
+        #[arg(long, value_name = "ID")]
+        practice: Option<String>,
+    },
+    /// Run the Monte Carlo simulation and write the evidence tables.
+    Run(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// Monte Carlo paths (default: the scenario's simulation.paths).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    paths: Option<u64>,
+    /// Seed (default: the scenario's simulation.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output directory (default: results/<scenario file stem>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
+    /// Replace an existing, non-empty output directory.
+    #[arg(long)]
+    force: bool,
+    /// Print evaluations, wall time, evaluations per second and peak memory.
+    #[arg(long)]
+    stats: bool,
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn invalid(message: impl ToString) -> Failure {
+        Failure { code: 1, message: message.to_string() }
+    }
+    fn usage(message: impl ToString) -> Failure {
+        Failure { code: 2, message: message.to_string() }
+    }
+}
+
+/// Parses the command line, runs the command and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Validate { scenarios } => validate(&scenarios),
+        Command::Ledger { scenario, csv, policy, practice } => {
+            ledger_command(&scenario, csv.as_deref(), policy.as_deref(), practice.as_deref())
+        }
+        Command::Run(args) => run_command(&args),
+    }
+}
+
+fn print_warnings(loaded: &Loaded) {
+    for warning in &loaded.warnings {
+        eprintln!("{}", warning.render(&loaded.path));
+    }
+}
+
+fn load(path: &Path) -> Result<Loaded, Failure> {
+    let loaded = scenario::load(path).map_err(|e| match e {
+        LoadError::Read { .. } | LoadError::Directory { .. } => Failure::usage(format!("error: {e}")),
+        other => Failure::invalid(other),
+    })?;
+    print_warnings(&loaded);
+    Ok(loaded)
+}
+
+fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
+    let mut worst = 0u8;
+    let mut failed = 0usize;
+    for path in paths {
+        match scenario::load(path) {
+            Ok(loaded) => {
+                print_warnings(&loaded);
+                let s = &loaded.scenario;
+                println!(
+                    "{}: valid ({} practices, {} policies, {}–{})",
+                    path.display(),
+                    s.practices.len(),
+                    s.policies.len(),
+                    s.start_year,
+                    s.start_year + s.years as i32 - 1
+                );
+            }
+            Err(err) => {
+                let code = match err {
+                    LoadError::Read { .. } | LoadError::Directory { .. } => 2,
+                    _ => 1,
+                };
+                eprintln!("{}", if code == 2 { format!("error: {err}") } else { err.to_string() });
+                worst = worst.max(code);
+                failed += 1;
+            }
+        }
+    }
+    match worst {
+        0 => Ok(()),
+        code => Err(Failure { code, message: format!("{failed} of {} scenario files failed validation", paths.len()) }),
+    }
+}
+
+fn provenance(loaded: &Loaded, seed: Option<u64>, paths: Option<u64>) -> Provenance {
+    Provenance {
+        scenario_name: loaded.scenario.name.clone(),
+        scenario_path: loaded.path.display().to_string(),
+        scenario_sha256: loaded.sha256.clone(),
+        seed,
+        paths,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        sources: loaded.scenario.sources.clone(),
+    }
+}
+
+fn ledger_command(
+    path: &Path,
+    csv: Option<&Path>,
+    policy: Option<&str>,
+    practice: Option<&str>,
+) -> Result<(), Failure> {
+    let loaded = load(path)?;
+    let s = &loaded.scenario;
+    if let Some(name) = policy {
+        if !s.policies.iter().any(|p| p.name == name) {
+            let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
+            return Err(Failure::usage(format!(
+                "error: --policy {name}: no such policy (policies: {})",
+                names.join(", ")
+            )));
+        }
+    }
+    if let Some(id) = practice {
+        if !s.practices.iter().any(|p| p.id == id) {
+            let ids: Vec<&str> = s.practices.iter().map(|p| p.id.as_str()).collect();
+            return Err(Failure::usage(format!(
+                "error: --practice {id}: no such practice (practices: {})",
+                ids.join(", ")
+            )));
+        }
+    }
+    let resolution = policy::resolve(s);
+    let mut rows =
+        ledger::ledger(s, &resolution).map_err(|e| Failure::invalid(format!("{}: error: {e}", path.display())))?;
+    rows.retain(|r| policy.is_none_or(|p| r.policy == p) && practice.is_none_or(|p| r.practice == p));
+    print!("{}", terminal::ledger(&rows));
+    if let Some(csv) = csv {
+        let provenance = provenance(&loaded, None, None);
+        report::write_ledger_csv(csv, &rows, &provenance).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+        eprintln!("wrote {}", csv.display());
+    }
+    Ok(())
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Peak resident memory of this process in bytes (Linux), if known.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+fn default_out(scenario: &Path) -> PathBuf {
+    let stem = scenario.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    Path::new("results").join(stem)
+}
+
+fn run_command(args: &RunArgs) -> Result<(), Failure> {
+    let started_clock = Instant::now();
+    let started = utc_timestamp(now());
+    let loaded = load(&args.scenario)?;
+    let s = &loaded.scenario;
+    let paths = args.paths.unwrap_or(s.paths);
+    let seed = args.seed.unwrap_or(s.seed);
+    let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
+    let out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
+    let resolution = policy::resolve(s);
+    let plan = Plan::compile(s, &resolution)
+        .map_err(|e| Failure::invalid(format!("{}: error: {e}", args.scenario.display())))?;
+    let mut staging = Staging::begin(&out, args.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(paths);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {wide_bar} {pos}/{len} paths ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let done = AtomicU64::new(0);
+    let progress = |n: u64| {
+        let total = done.fetch_add(n, Ordering::Relaxed) + n;
+        if let Some(bar) = &bar {
+            bar.set_position(total);
+        }
+    };
+    let simulated = engine::simulate(&plan, seed, 0..paths, threads, &progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let acc = match simulated {
+        Ok(acc) => acc,
+        Err(e) => {
+            staging.abandon();
+            return Err(Failure::invalid(format!("error: {e}")));
+        }
+    };
+    let simulated_at = started_clock.elapsed();
+    let summary = summary::summarize(&plan, &acc);
+    let provenance = provenance(&loaded, Some(seed), Some(paths));
+    let times = RunTimes { started, finished: utc_timestamp(now()) };
+    let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths});
+    if let Err(e) =
+        report::write_run(&mut staging, &plan, &summary, &provenance, s.description.as_deref(), &times, extra)
+    {
+        staging.abandon();
+        return Err(Failure::invalid(format!("error: {e}")));
+    }
+    let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    print!("{}", terminal::headline(&plan, &summary));
+    println!("Results written to {}", out.display());
+    if args.stats {
+        let wall = started_clock.elapsed().as_secs_f64();
+        let evaluations = plan.evaluations_per_path() * paths;
+        let peak = peak_rss_bytes().map_or_else(|| "unknown".to_string(), |b| format!("{:.1} MB", b as f64 / 1e6));
+        eprintln!(
+            "stats: {evaluations} evaluations ({} practices x {} policies x {} years x {paths} paths) on {threads} threads; \
+             simulation {:.3} s, total {wall:.3} s; {:.1} M evaluations/s; peak RSS {peak}",
+            plan.practices.len(),
+            plan.policies.len(),
+            plan.years,
+            simulated_at.as_secs_f64(),
+            evaluations as f64 / wall / 1e6,
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,350 @@
+//! Streaming, mergeable accumulators for MODEL.md §5.
+//!
+//! Memory does not grow with paths. Every total is an integer: each chunk's
+//! `f64` partial sums (over a fixed, thread-independent range of paths) are
+//! quantised to fixed point and added as `i128`, and histograms count in
+//! integers. Integer addition is exact and order-free, so results are
+//! bit-identical whatever the thread count, and shards run on different
+//! machines merge into exactly the single-run state.
+//!
+//! Sums are of deviations from a reference value per cell (the path with
+//! every driver at its mean), so a run whose drivers are all fixed has
+//! deviations of exactly zero: means equal the reference and standard errors
+//! are exactly zero.
+
+/// Paths per chunk. Chunks are global path ranges `[c * 1024, (c + 1) * 1024)`.
+pub const CHUNK_PATHS: u64 = 1024;
+
+/// Quantities summed per cell (practice x policy x year).
+pub(crate) mod field {
+    pub const MARGIN: usize = 0;
+    pub const MARGIN_SQ: usize = 1;
+    pub const REVENUE: usize = 2;
+    pub const COSTS: usize = 3;
+    pub const CUT: usize = 4;
+    pub const CUT_CUM: usize = 5;
+    pub const CASH: usize = 6;
+    pub const DAYS: usize = 7;
+    pub const NEGATIVE: usize = 8;
+    pub const DISTRESS: usize = 9;
+    pub const EXHAUSTED: usize = 10;
+    pub const DMARGIN: usize = 11;
+    pub const DMARGIN_SQ: usize = 12;
+    pub const DCUT_CUM: usize = 13;
+    pub const DCASH: usize = 14;
+    pub const COUNT: usize = 15;
+}
+
+/// Fixed-point scale (a power of two, so scaling is exact) per field.
+pub(crate) const SCALE: [f64; field::COUNT] = {
+    const MARGIN: f64 = (1u64 << 40) as f64;
+    const MONEY: f64 = (1u64 << 20) as f64;
+    [MARGIN, MARGIN, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, 1.0, 1.0, 1.0, MARGIN, MARGIN, MONEY, MONEY]
+};
+
+/// A fixed-width histogram over a value (margin or margin difference), with
+/// its exact minimum and maximum. Bins are `2^-12` wide (about 0.024
+/// percentage points), so percentiles read from it are within one bin width
+/// of the exact sample percentile (MODEL.md §5 allows 0.05 points). The bin
+/// range grows as values arrive; values beyond +/-16 share the end bins.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Histogram {
+    /// Index of the first bin in `counts` (bin `b` covers `[b, b + 1) / 4096`).
+    pub(crate) first_bin: i64,
+    pub(crate) counts: Vec<u32>,
+    pub(crate) total: u64,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+}
+
+/// Bins per unit of value.
+pub const BINS_PER_UNIT: f64 = 4096.0;
+const LOWEST_BIN: i64 = -16 * 4096;
+const HIGHEST_BIN: i64 = 16 * 4096 - 1;
+
+impl Histogram {
+    #[inline(always)]
+    fn bin_of(value: f64) -> i64 {
+        // Shifted so truncation is floor over the whole supported range.
+        let shifted = value * BINS_PER_UNIT - LOWEST_BIN as f64;
+        (shifted as i64 + LOWEST_BIN).clamp(LOWEST_BIN, HIGHEST_BIN)
+    }
+
+    /// Counts one value.
+    #[inline(always)]
+    pub fn add(&mut self, value: f64) {
+        let bin = Self::bin_of(value);
+        let offset = bin - self.first_bin;
+        if self.counts.is_empty() || offset < 0 || offset >= self.counts.len() as i64 {
+            self.grow(bin);
+        }
+        let offset = (bin - self.first_bin) as usize;
+        self.counts[offset] += 1;
+        if self.total == 0 {
+            self.min = value;
+            self.max = value;
+        } else {
+            self.min = self.min.min(value);
+            self.max = self.max.max(value);
+        }
+        self.total += 1;
+    }
+
+    #[cold]
+    fn grow(&mut self, bin: i64) {
+        let (low, high) = if self.counts.is_empty() {
+            (bin - 64, bin + 64)
+        } else {
+            let end = self.first_bin + self.counts.len() as i64;
+            (self.first_bin.min(bin - 64), end.max(bin + 65))
+        };
+        let low = low.max(LOWEST_BIN);
+        let high = high.min(HIGHEST_BIN + 1);
+        let mut counts = vec![0u32; (high - low) as usize];
+        for (i, c) in self.counts.iter().enumerate() {
+            counts[(self.first_bin - low) as usize + i] = *c;
+        }
+        self.first_bin = low;
+        self.counts = counts;
+    }
+
+    /// Adds another histogram's counts (exact).
+    pub fn merge(&mut self, other: &Histogram) {
+        if other.total == 0 {
+            return;
+        }
+        if self.total == 0 {
+            *self = other.clone();
+            return;
+        }
+        self.grow(other.first_bin);
+        self.grow(other.first_bin + other.counts.len() as i64 - 1);
+        for (i, c) in other.counts.iter().enumerate() {
+            let at = (other.first_bin - self.first_bin) as usize + i;
+            self.counts[at] += c;
+        }
+        self.total += other.total;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    /// Number of values counted.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Estimate of the `rank`-th smallest value (0-based): exact for the
+    /// smallest and largest, otherwise spread evenly inside its bin.
+    fn order_statistic(&self, rank: u64) -> f64 {
+        if rank == 0 {
+            return self.min;
+        }
+        if rank + 1 >= self.total {
+            return self.max;
+        }
+        let mut before = 0u64;
+        for (i, &count) in self.counts.iter().enumerate() {
+            let count = u64::from(count);
+            if rank < before + count {
+                let bin = self.first_bin + i as i64;
+                let low = (bin as f64 / BINS_PER_UNIT).max(self.min);
+                let high = ((bin + 1) as f64 / BINS_PER_UNIT).min(self.max);
+                let within = (rank - before) as f64 + 0.5;
+                return low + (high - low) * within / count as f64;
+            }
+            before += count;
+        }
+        self.max
+    }
+
+    /// The type-7 sample quantile (position `(N-1)q`, linear between order
+    /// statistics), read from the histogram; `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.total == 0 {
+            return None;
+        }
+        if self.min == self.max {
+            return Some(self.min);
+        }
+        let position = (self.total - 1) as f64 * q;
+        let rank = position.floor() as u64;
+        let fraction = position - rank as f64;
+        let low = self.order_statistic(rank);
+        if fraction == 0.0 {
+            return Some(low);
+        }
+        let high = self.order_statistic(rank + 1);
+        Some(low + fraction * (high - low))
+    }
+}
+
+/// The shape of the cells: practices x policies x years.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Number of practices.
+    pub practices: usize,
+    /// Number of policies.
+    pub policies: usize,
+    /// Number of projected years.
+    pub years: usize,
+}
+
+impl Layout {
+    /// Number of cells.
+    pub fn cells(&self) -> usize {
+        self.practices * self.policies * self.years
+    }
+
+    /// Index of cell (practice, policy, year).
+    #[inline(always)]
+    pub fn cell(&self, practice: usize, policy: usize, year: usize) -> usize {
+        (practice * self.policies + policy) * self.years + year
+    }
+}
+
+/// Everything MODEL.md §5 needs, for any number of paths, mergeable exactly.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Accumulator {
+    /// Cell shape.
+    pub layout: Layout,
+    /// Paths accumulated.
+    pub paths: u64,
+    /// `cells x field::COUNT` fixed-point sums of deviations from the reference.
+    pub(crate) sums: Vec<i128>,
+    /// Margin histogram per cell.
+    pub(crate) margin: Vec<Histogram>,
+    /// Paired margin-difference histogram per cell (empty for the baseline).
+    pub(crate) dmargin: Vec<Histogram>,
+}
+
+impl Accumulator {
+    /// An empty accumulator.
+    pub fn new(layout: Layout) -> Accumulator {
+        let cells = layout.cells();
+        Accumulator {
+            layout,
+            paths: 0,
+            sums: vec![0; cells * field::COUNT],
+            margin: vec![Histogram::default(); cells],
+            dmargin: vec![Histogram::default(); cells],
+        }
+    }
+
+    /// Adds another accumulator of the same layout (exact, order-free).
+    pub fn merge(&mut self, other: &Accumulator) {
+        self.paths += other.paths;
+        for (a, b) in self.sums.iter_mut().zip(&other.sums) {
+            *a += b;
+        }
+        for (a, b) in self.margin.iter_mut().zip(&other.margin) {
+            a.merge(b);
+        }
+        for (a, b) in self.dmargin.iter_mut().zip(&other.dmargin) {
+            a.merge(b);
+        }
+    }
+
+    /// Folds one chunk's `f64` partial sums in, quantised to fixed point.
+    pub(crate) fn absorb_chunk(&mut self, chunk: &[f64], paths: u64) {
+        self.paths += paths;
+        for (i, (sum, partial)) in self.sums.iter_mut().zip(chunk).enumerate() {
+            *sum += (partial * SCALE[i % field::COUNT]) as i128;
+        }
+    }
+
+    /// The total of `field` over all paths for `cell`, in natural units.
+    pub(crate) fn sum(&self, cell: usize, field: usize) -> f64 {
+        self.sums[cell * field::COUNT + field] as f64 / SCALE[field]
+    }
+
+    /// Raw access for serialisation of shard state.
+    pub fn parts(&self) -> (&[i128], &[Histogram], &[Histogram]) {
+        (&self.sums, &self.margin, &self.dmargin)
+    }
+
+    /// Rebuilds an accumulator from serialised parts; `None` if the shapes disagree.
+    pub fn from_parts(
+        layout: Layout,
+        paths: u64,
+        sums: Vec<i128>,
+        margin: Vec<Histogram>,
+        dmargin: Vec<Histogram>,
+    ) -> Option<Accumulator> {
+        let cells = layout.cells();
+        if sums.len() != cells * field::COUNT || margin.len() != cells || dmargin.len() != cells {
+            return None;
+        }
+        Some(Accumulator { layout, paths, sums, margin, dmargin })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact_type7(values: &mut [f64], q: f64) -> f64 {
+        values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let h = (values.len() - 1) as f64 * q;
+        let k = h.floor() as usize;
+        let f = h - k as f64;
+        if k + 1 < values.len() {
+            values[k] + f * (values[k + 1] - values[k])
+        } else {
+            values[k]
+        }
+    }
+
+    #[test]
+    fn histogram_percentiles_are_within_a_bin_of_exact() {
+        // A deterministic spread of margins between -30% and +20%.
+        let mut values: Vec<f64> = (0..10_007).map(|i| ((i * 7919) % 10_007) as f64 / 10_007.0 * 0.5 - 0.3).collect();
+        let mut h = Histogram::default();
+        for v in &values {
+            h.add(*v);
+        }
+        for q in [0.05, 0.25, 0.5, 0.75, 0.95] {
+            let exact = exact_type7(&mut values, q);
+            let estimate = h.quantile(q).unwrap();
+            assert!((estimate - exact).abs() <= 1.0 / BINS_PER_UNIT, "q={q}: {estimate} vs {exact}");
+        }
+        assert_eq!(h.quantile(0.0), Some(-0.3));
+    }
+
+    #[test]
+    fn degenerate_histograms_give_the_value() {
+        let mut h = Histogram::default();
+        for _ in 0..100 {
+            h.add(0.0123);
+        }
+        assert_eq!(h.quantile(0.05), Some(0.0123));
+        assert_eq!(h.quantile(0.95), Some(0.0123));
+    }
+
+    #[test]
+    fn merging_in_any_order_is_exact() {
+        let values: Vec<f64> = (0..5000).map(|i| (i as f64 * 0.37).sin() * 2.0).collect();
+        let mut whole = Histogram::default();
+        values.iter().for_each(|v| whole.add(*v));
+        let (mut a, mut b) = (Histogram::default(), Histogram::default());
+        values[..1234].iter().for_each(|v| a.add(*v));
+        values[1234..].iter().for_each(|v| b.add(*v));
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        for q in [0.05, 0.5, 0.95] {
+            assert_eq!(ab.quantile(q), whole.quantile(q));
+            assert_eq!(ba.quantile(q), whole.quantile(q));
+        }
+    }
+
+    #[test]
+    fn extreme_values_do_not_panic() {
+        let mut h = Histogram::default();
+        for v in [-1e300, 1e300, f64::NAN, 0.0, -20.0] {
+            h.add(v);
+        }
+        assert_eq!(h.total(), 5);
+        assert!(h.quantile(0.5).is_some());
+    }
+}

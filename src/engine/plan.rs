@@ -1,0 +1,159 @@
+//! A scenario compiled for the engine: every amount in `f64`, every policy's
+//! levers resolved per practice and year, every driver's sampler built.
+
+use crate::ledger;
+use crate::model::Terms;
+use crate::policy::Resolution;
+use crate::scenario::{Driver, Scenario, Scope};
+
+use super::draws::{to_f64, DistError, ScopeSampler};
+use super::rng::practice_key;
+
+/// One year's levers for one practice under one policy, in the linear form
+/// `u_t = update_constant + update_mei_weight * mei_t` (before the clamp).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct YearLevers {
+    pub sequestration: f64,
+    pub update_constant: f64,
+    pub update_mei_weight: f64,
+    pub add_on: f64,
+    pub relief: f64,
+}
+
+/// A practice ready to simulate.
+#[derive(Clone, Debug)]
+pub struct PracticePlan {
+    /// Practice id.
+    pub id: String,
+    /// Label.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Real practices it stands for.
+    pub count: f64,
+    pub(crate) terms: Terms<f64>,
+    pub(crate) stream_key: u64,
+    /// `[policy * years + year]`.
+    pub(crate) levers: Vec<YearLevers>,
+    pub(crate) sampler: ScopeSampler,
+}
+
+/// A policy's name and label.
+#[derive(Clone, Debug)]
+pub struct PolicyInfo {
+    /// Name.
+    pub name: String,
+    /// Label for people.
+    pub label: String,
+}
+
+/// The compiled scenario.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// First projected year.
+    pub start_year: i32,
+    /// Number of projected years.
+    pub years: usize,
+    /// Practices in scenario order.
+    pub practices: Vec<PracticePlan>,
+    /// Policies in scenario order.
+    pub policies: Vec<PolicyInfo>,
+    /// Index of the baseline policy.
+    pub baseline: usize,
+    /// Distinct kinds in order of first appearance.
+    pub kinds: Vec<String>,
+    pub(crate) macro_sampler: ScopeSampler,
+    /// Policy evaluation order: the baseline first, so paired differences are at hand.
+    pub(crate) order: Vec<usize>,
+}
+
+/// Why a scenario could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A distribution could not be set up.
+    #[error(transparent)]
+    Distribution(#[from] DistError),
+    /// A policy's levers overflowed.
+    #[error("policy `{policy}`: a lever value is out of range")]
+    Lever {
+        /// Policy name.
+        policy: String,
+    },
+}
+
+impl Plan {
+    /// Compiles a validated scenario and its resolved policies.
+    pub fn compile(scenario: &Scenario, resolution: &Resolution) -> Result<Plan, PlanError> {
+        let years = scenario.years as usize;
+        let scope_of = |d: Driver| scenario.drivers[d.index()].scope;
+        let macro_drivers: Vec<(Driver, &crate::scenario::Dist)> = Driver::ALL
+            .into_iter()
+            .filter(|d| scope_of(*d) == Scope::Macro)
+            .map(|d| (d, &scenario.drivers[d.index()].dist))
+            .collect();
+        let macro_sampler = ScopeSampler::new(&macro_drivers, &scenario.correlations)?;
+        let mut practices = Vec::new();
+        for practice in &scenario.practices {
+            let practice_drivers: Vec<(Driver, &crate::scenario::Dist)> = Driver::ALL
+                .into_iter()
+                .filter(|d| scope_of(*d) == Scope::Practice)
+                .map(|d| (d, scenario.driver_for(practice, d)))
+                .collect();
+            let sampler = ScopeSampler::new(&practice_drivers, &scenario.correlations)?;
+            let mut levers = Vec::with_capacity(scenario.policies.len() * years);
+            for (k, policy) in scenario.policies.iter().enumerate() {
+                let lever_error = || PlanError::Lever { policy: policy.name.clone() };
+                let resolved = resolution.levers(k, &practice.kind).ok_or_else(lever_error)?;
+                for year in &resolved.years {
+                    let (constant, weight) = year.medicare_update.linear();
+                    let rate = |v: &crate::policy::YearValue| {
+                        v.weighted(rust_decimal::Decimal::ZERO).map(to_f64).ok_or_else(lever_error)
+                    };
+                    levers.push(YearLevers {
+                        sequestration: rate(&year.sequestration)?,
+                        update_constant: to_f64(constant),
+                        update_mei_weight: to_f64(weight),
+                        add_on: rate(&year.medicare_add_on)?,
+                        relief: rate(&year.relief)?,
+                    });
+                }
+            }
+            practices.push(PracticePlan {
+                id: practice.id.clone(),
+                name: practice.name.clone(),
+                kind: practice.kind.clone(),
+                count: to_f64(practice.count),
+                terms: ledger::terms(practice, to_f64),
+                stream_key: practice_key(&practice.id),
+                levers,
+                sampler,
+            });
+        }
+        let mut order = vec![scenario.baseline];
+        order.extend((0..scenario.policies.len()).filter(|k| *k != scenario.baseline));
+        Ok(Plan {
+            start_year: scenario.start_year,
+            years,
+            practices,
+            policies: scenario
+                .policies
+                .iter()
+                .map(|p| PolicyInfo { name: p.name.clone(), label: p.label.clone() })
+                .collect(),
+            baseline: scenario.baseline,
+            kinds: scenario.kinds(),
+            macro_sampler,
+            order,
+        })
+    }
+
+    /// The cell layout of this plan.
+    pub fn layout(&self) -> super::Layout {
+        super::Layout { practices: self.practices.len(), policies: self.policies.len(), years: self.years }
+    }
+
+    /// Evaluations per path: practices x policies x years (the unit of throughput).
+    pub fn evaluations_per_path(&self) -> u64 {
+        (self.practices.len() * self.policies.len() * self.years) as u64
+    }
+}

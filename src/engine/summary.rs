@@ -1,0 +1,232 @@
+//! Turns an [`Accumulator`] into the summary, compare and national rows of
+//! MODEL.md §5 and §6: plain structs, no formatting and no files.
+
+use super::accum::{field, Accumulator};
+use super::{reference, Plan};
+
+/// One row of the summary table (MODEL.md §6).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    /// Practice id.
+    pub practice: String,
+    /// Practice kind.
+    pub kind: String,
+    /// Policy name.
+    pub policy: String,
+    /// Calendar year.
+    pub year: i32,
+    /// Mean margin.
+    pub margin_mean: f64,
+    /// Standard error of the mean margin; `None` when N = 1.
+    pub margin_se: Option<f64>,
+    /// Margin percentiles P5, P25, P50, P75, P95.
+    pub margin_percentiles: [f64; 5],
+    /// P(margin < 0).
+    pub p_negative: f64,
+    /// Its standard error.
+    pub p_negative_se: f64,
+    /// P(DISTRESS).
+    pub p_distress: f64,
+    /// Its standard error.
+    pub p_distress_se: f64,
+    /// P(EXHAUSTED).
+    pub p_exhausted: f64,
+    /// Its standard error.
+    pub p_exhausted_se: f64,
+    /// Mean REV.
+    pub revenue_mean: f64,
+    /// Mean C.
+    pub costs_mean: f64,
+    /// Mean CUT.
+    pub cut_mean: f64,
+    /// Mean cumulative CUT through the year.
+    pub cut_cum_mean: f64,
+    /// Mean CASH.
+    pub cash_mean: f64,
+    /// Mean DAYS.
+    pub days_cash_mean: f64,
+}
+
+/// One row of the compare table: a non-baseline policy minus the baseline, paired by path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareRow {
+    /// Practice id.
+    pub practice: String,
+    /// Practice kind.
+    pub kind: String,
+    /// Policy name.
+    pub policy: String,
+    /// Calendar year.
+    pub year: i32,
+    /// Mean margin difference.
+    pub dmargin_mean: f64,
+    /// P5 of the margin difference.
+    pub dmargin_p5: f64,
+    /// P95 of the margin difference.
+    pub dmargin_p95: f64,
+    /// Mean difference of cumulative CUT.
+    pub dcut_cum_mean: f64,
+    /// Mean difference of CASH.
+    pub dcash_mean: f64,
+    /// Difference of P(EXHAUSTED).
+    pub dp_exhausted: f64,
+    /// Standard error of the mean margin difference; `None` when N = 1 (extra column).
+    pub dmargin_se: Option<f64>,
+}
+
+/// One row of the national table: count-weighted totals by kind (or `all`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NationalRow {
+    /// Kind, or `all`.
+    pub kind: String,
+    /// Policy name.
+    pub policy: String,
+    /// Calendar year.
+    pub year: i32,
+    /// Expected CO-253 dollars in the year.
+    pub cut_total: f64,
+    /// Expected cumulative CO-253 dollars through the year.
+    pub cut_cum_total: f64,
+    /// Expected practices in distress.
+    pub n_distress: f64,
+    /// Expected practices with exhausted cash.
+    pub n_exhausted: f64,
+}
+
+/// The three tables of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// Paths behind every number.
+    pub paths: u64,
+    /// Practice x policy x year.
+    pub summary: Vec<SummaryRow>,
+    /// Practice x non-baseline policy x year.
+    pub compare: Vec<CompareRow>,
+    /// Kind (and `all`) x policy x year.
+    pub national: Vec<NationalRow>,
+}
+
+fn standard_error(sum: f64, sum_sq: f64, n: f64) -> Option<f64> {
+    if n < 2.0 {
+        return None;
+    }
+    let variance = ((sum_sq - sum * sum / n) / (n - 1.0)).max(0.0);
+    Some((variance / n).sqrt())
+}
+
+fn proportion_se(p: f64, n: f64) -> f64 {
+    (p * (1.0 - p) / n).max(0.0).sqrt()
+}
+
+/// Computes the tables of MODEL.md §5 from an accumulator.
+pub fn summarize(plan: &Plan, acc: &Accumulator) -> Summary {
+    let reference = reference(plan);
+    let layout = acc.layout;
+    let n = acc.paths.max(1) as f64;
+    let mean = |cell: usize, f: usize| reference[cell * field::COUNT + f] + acc.sum(cell, f) / n;
+    let share = |cell: usize, f: usize| acc.sum(cell, f) / n;
+    let mut summary = Vec::new();
+    let mut compare = Vec::new();
+    for (p, practice) in plan.practices.iter().enumerate() {
+        for (k, policy) in plan.policies.iter().enumerate() {
+            for t in 0..layout.years {
+                let cell = layout.cell(p, k, t);
+                let year = plan.start_year + t as i32;
+                let histogram = &acc.margin[cell];
+                let q = |x: f64| histogram.quantile(x).unwrap_or(f64::NAN);
+                let (p_negative, p_distress, p_exhausted) =
+                    (share(cell, field::NEGATIVE), share(cell, field::DISTRESS), share(cell, field::EXHAUSTED));
+                summary.push(SummaryRow {
+                    practice: practice.id.clone(),
+                    kind: practice.kind.clone(),
+                    policy: policy.name.clone(),
+                    year,
+                    margin_mean: mean(cell, field::MARGIN),
+                    margin_se: standard_error(
+                        acc.sum(cell, field::MARGIN),
+                        acc.sum(cell, field::MARGIN_SQ),
+                        acc.paths as f64,
+                    ),
+                    margin_percentiles: [q(0.05), q(0.25), q(0.5), q(0.75), q(0.95)],
+                    p_negative,
+                    p_negative_se: proportion_se(p_negative, n),
+                    p_distress,
+                    p_distress_se: proportion_se(p_distress, n),
+                    p_exhausted,
+                    p_exhausted_se: proportion_se(p_exhausted, n),
+                    revenue_mean: mean(cell, field::REVENUE),
+                    costs_mean: mean(cell, field::COSTS),
+                    cut_mean: mean(cell, field::CUT),
+                    cut_cum_mean: mean(cell, field::CUT_CUM),
+                    cash_mean: mean(cell, field::CASH),
+                    days_cash_mean: mean(cell, field::DAYS),
+                });
+                if k != plan.baseline {
+                    let base_cell = layout.cell(p, plan.baseline, t);
+                    let d = &acc.dmargin[cell];
+                    compare.push(CompareRow {
+                        practice: practice.id.clone(),
+                        kind: practice.kind.clone(),
+                        policy: policy.name.clone(),
+                        year,
+                        dmargin_mean: mean(cell, field::DMARGIN),
+                        dmargin_p5: d.quantile(0.05).unwrap_or(f64::NAN),
+                        dmargin_p95: d.quantile(0.95).unwrap_or(f64::NAN),
+                        dcut_cum_mean: mean(cell, field::DCUT_CUM),
+                        dcash_mean: mean(cell, field::DCASH),
+                        dp_exhausted: (acc.sum(cell, field::EXHAUSTED) - acc.sum(base_cell, field::EXHAUSTED)) / n,
+                        dmargin_se: standard_error(
+                            acc.sum(cell, field::DMARGIN),
+                            acc.sum(cell, field::DMARGIN_SQ),
+                            acc.paths as f64,
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    let national = national(plan, &summary);
+    Summary { paths: acc.paths, summary, compare, national }
+}
+
+/// Count-weighted national totals from summary rows (MODEL.md §5), which
+/// must be in `summarize`'s order: practice x policy x year.
+pub fn national(plan: &Plan, summary: &[SummaryRow]) -> Vec<NationalRow> {
+    let (policies, years) = (plan.policies.len(), plan.years);
+    let groups = plan.kinds.len() + 1;
+    let mut totals = vec![[0.0f64; 4]; groups * policies * years];
+    for (p, practice) in plan.practices.iter().enumerate() {
+        let kind = plan.kinds.iter().position(|k| *k == practice.kind).unwrap_or(0);
+        for k in 0..policies {
+            for t in 0..years {
+                let Some(s) = summary.get((p * policies + k) * years + t) else { continue };
+                let add = [s.cut_mean, s.cut_cum_mean, s.p_distress, s.p_exhausted].map(|v| practice.count * v);
+                for group in [kind, groups - 1] {
+                    let total = &mut totals[(group * policies + k) * years + t];
+                    for (sum, value) in total.iter_mut().zip(add) {
+                        *sum += value;
+                    }
+                }
+            }
+        }
+    }
+    let mut rows = Vec::with_capacity(totals.len());
+    for group in 0..groups {
+        let kind = plan.kinds.get(group).map_or("all", String::as_str);
+        for (k, policy) in plan.policies.iter().enumerate() {
+            for t in 0..years {
+                let [cut_total, cut_cum_total, n_distress, n_exhausted] = totals[(group * policies + k) * years + t];
+                rows.push(NationalRow {
+                    kind: kind.to_string(),
+                    policy: policy.name.clone(),
+                    year: plan.start_year + t as i32,
+                    cut_total,
+                    cut_cum_total,
+                    n_distress,
+                    n_exhausted,
+                });
+            }
+        }
+    }
+    rows
+}

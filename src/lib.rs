@@ -1,0 +1,22 @@
+//! seqsim projects how Medicare sequestration (claim adjustment code CO-253)
+//! and alternative payment policies erode healthcare practices' operating
+//! margins over many years, with uncertainty.
+//!
+//! Layers, lowest first (see ARCHITECTURE.md): [`scenario`] reads and checks
+//! scenario files; [`policy`] resolves dated levers into annual values;
+//! [`model`] holds the accounting of MODEL.md §2 once, generic over the number
+//! type; [`ledger`] evaluates it exactly in `Decimal`; `engine` runs it on
+//! Monte Carlo paths in `f64`; `report` writes tables and files; [`cli`] is
+//! the command line. A lower layer never imports a higher one.
+
+#![deny(missing_docs)]
+
+pub mod calendar;
+pub mod cli;
+pub mod engine;
+pub mod ledger;
+pub mod model;
+pub mod numeric;
+pub mod policy;
+pub mod report;
+pub mod scenario;

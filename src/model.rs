@@ -1,0 +1,428 @@
+//! The accounting of MODEL.md §2 for one practice, one policy and one path,
+//! written once and generic over the number type: the point ledger runs it in
+//! exact decimal arithmetic ([`Exact`]), the Monte Carlo engine in `f64`.
+//!
+//! Pure functions, no I/O. Operations follow the order written in MODEL.md §2
+//! so that the decimal ledger rounds where an independent implementation does.
+
+use std::cmp::Ordering;
+use std::ops::{Add, Div, Mul, Sub};
+
+use rust_decimal::Decimal;
+
+/// The arithmetic the accounting needs.
+pub trait Amount:
+    Copy + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self>
+{
+    /// The number `n`.
+    fn from_int(n: i64) -> Self;
+    /// The larger of two values (for clamps).
+    fn max_of(self, other: Self) -> Self {
+        if other > self {
+            other
+        } else {
+            self
+        }
+    }
+    /// The smaller of two values (for clamps).
+    fn min_of(self, other: Self) -> Self {
+        if other < self {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+impl Amount for f64 {
+    #[inline(always)]
+    fn from_int(n: i64) -> f64 {
+        n as f64
+    }
+    #[inline(always)]
+    fn max_of(self, other: f64) -> f64 {
+        self.max(other)
+    }
+    #[inline(always)]
+    fn min_of(self, other: f64) -> f64 {
+        self.min(other)
+    }
+}
+
+/// Exact decimal arithmetic that cannot panic: 96-bit `Decimal` with 28
+/// significant digits, rounding half to even between operations. An overflow
+/// poisons the value (like a NaN) instead of panicking; [`Exact::get`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Exact(Option<Decimal>);
+
+impl Exact {
+    /// Wraps a decimal.
+    pub fn new(value: Decimal) -> Exact {
+        Exact(Some(value))
+    }
+
+    /// The value, or `None` if some operation on the way overflowed.
+    pub fn get(self) -> Option<Decimal> {
+        self.0
+    }
+}
+
+impl PartialOrd for Exact {
+    fn partial_cmp(&self, other: &Exact) -> Option<Ordering> {
+        match (self.0, other.0) {
+            (Some(a), Some(b)) => a.partial_cmp(&b),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! exact_op {
+    ($trait:ident, $method:ident, $checked:ident) => {
+        impl $trait for Exact {
+            type Output = Exact;
+            fn $method(self, rhs: Exact) -> Exact {
+                match (self.0, rhs.0) {
+                    (Some(a), Some(b)) => Exact(a.$checked(b)),
+                    _ => Exact(None),
+                }
+            }
+        }
+    };
+}
+exact_op!(Add, add, checked_add);
+exact_op!(Sub, sub, checked_sub);
+exact_op!(Mul, mul, checked_mul);
+exact_op!(Div, div, checked_div);
+
+impl Amount for Exact {
+    fn from_int(n: i64) -> Exact {
+        Exact::new(Decimal::from(n))
+    }
+}
+
+/// How Medicare FFS pays (MODEL.md §2 `B_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payment {
+    /// `B_t = revenue.medicare_ffs * V_t * Pm_t`.
+    FeeSchedule,
+    /// `B_t = revenue.medicare_ffs * C_t / C_base`.
+    CostBased,
+}
+
+/// A practice's base-year amounts and terms in the number type `T`.
+#[derive(Clone, Copy, Debug)]
+pub struct Terms<T> {
+    /// `revenue.medicare_ffs`.
+    pub medicare_ffs: T,
+    /// `revenue.medicare_advantage`.
+    pub medicare_advantage: T,
+    /// `revenue.medicaid`.
+    pub medicaid: T,
+    /// `revenue.commercial`.
+    pub commercial: T,
+    /// `revenue.other`.
+    pub other_revenue: T,
+    /// `costs.labor`.
+    pub labor: T,
+    /// `costs.supplies`.
+    pub supplies: T,
+    /// `costs.other`.
+    pub other_costs: T,
+    /// `C_base`, the sum of base-year costs.
+    pub base_costs: T,
+    /// `variable_cost_share`.
+    pub variable_cost_share: T,
+    /// Fee schedule or cost based.
+    pub payment: Payment,
+    /// `medicare.program_share`.
+    pub program_share: T,
+    /// `medicare.ma_passthrough`.
+    pub ma_passthrough: T,
+    /// `medicare.ma_rate_ratio`.
+    pub ma_rate_ratio: T,
+    /// `thresholds.distress_margin`.
+    pub distress_margin: T,
+    /// `thresholds.distress_days_cash`.
+    pub distress_days_cash: T,
+    /// `thresholds.closure_days_cash`.
+    pub closure_days_cash: T,
+    /// Opening cash, `CASH_base`.
+    pub cash: T,
+}
+
+/// One year's draws of the policy-independent drivers, already clamped.
+#[derive(Clone, Copy, Debug)]
+pub struct EconomyDraws<T> {
+    /// `volume_growth_t`.
+    pub volume_growth: T,
+    /// `commercial_rate_growth_t`.
+    pub commercial_rate_growth: T,
+    /// `medicaid_rate_growth_t`.
+    pub medicaid_rate_growth: T,
+    /// `ma_shift_t`.
+    pub ma_shift: T,
+    /// `labor_inflation_t`.
+    pub labor_inflation: T,
+    /// `supply_inflation_t`.
+    pub supply_inflation: T,
+    /// `other_inflation_t`.
+    pub other_inflation: T,
+}
+
+/// The policy-independent indices of MODEL.md §2 for one year.
+#[derive(Clone, Copy, Debug)]
+pub struct Indices<T> {
+    /// `V_t`, volume.
+    pub volume: T,
+    /// `Pc_t`, commercial price.
+    pub commercial_price: T,
+    /// `Pd_t`, Medicaid price.
+    pub medicaid_price: T,
+    /// `m_t`, share of the base FFS book moved to MA.
+    pub ma_moved: T,
+    /// `I_labor_t`.
+    pub labor: T,
+    /// `I_supplies_t`.
+    pub supplies: T,
+    /// `I_other_t`.
+    pub other: T,
+}
+
+impl<T: Amount> Indices<T> {
+    /// Base-year indices: every index 1, `m_base` 0.
+    #[inline(always)]
+    pub fn base() -> Indices<T> {
+        let one = T::from_int(1);
+        Indices {
+            volume: one,
+            commercial_price: one,
+            medicaid_price: one,
+            ma_moved: T::from_int(0),
+            labor: one,
+            supplies: one,
+            other: one,
+        }
+    }
+
+    /// The next year's indices.
+    #[inline(always)]
+    pub fn advance(&self, d: &EconomyDraws<T>) -> Indices<T> {
+        let one = T::from_int(1);
+        Indices {
+            volume: self.volume * (one + d.volume_growth),
+            commercial_price: self.commercial_price * (one + d.commercial_rate_growth),
+            medicaid_price: self.medicaid_price * (one + d.medicaid_rate_growth),
+            ma_moved: one - (one - self.ma_moved) * (one - d.ma_shift),
+            labor: self.labor * (one + d.labor_inflation),
+            supplies: self.supplies * (one + d.supply_inflation),
+            other: self.other * (one + d.other_inflation),
+        }
+    }
+}
+
+/// The clamp every driver draw except `ma_shift` gets: `[-0.99, inf)`.
+#[inline(always)]
+pub fn clamp_growth<T: Amount>(value: T) -> T {
+    value.max_of(T::from_int(-99) / T::from_int(100))
+}
+
+/// The clamp of `ma_shift`: `[0, 1]`.
+#[inline(always)]
+pub fn clamp_share<T: Amount>(value: T) -> T {
+    value.max_of(T::from_int(0)).min_of(T::from_int(1))
+}
+
+/// `C_t = sum_k costs.k * Ik_t * (1 - vcs + vcs * V_t)`.
+#[inline(always)]
+pub fn operating_costs<T: Amount>(terms: &Terms<T>, idx: &Indices<T>) -> T {
+    let one = T::from_int(1);
+    let scale = one - terms.variable_cost_share + terms.variable_cost_share * idx.volume;
+    terms.labor * idx.labor * scale + terms.supplies * idx.supplies * scale + terms.other_costs * idx.other * scale
+}
+
+/// One year's levers for one practice and policy (MODEL.md §1, after day-weighting).
+#[derive(Clone, Copy, Debug)]
+pub struct Levers<T> {
+    /// `q_t`.
+    pub sequestration: T,
+    /// `u_t`, already clamped to `[-0.99, inf)`.
+    pub medicare_update: T,
+    /// `a_t`.
+    pub add_on: T,
+    /// `r_t`.
+    pub relief: T,
+}
+
+/// The revenue lines of one year (the ledger's money columns).
+#[derive(Clone, Copy, Debug)]
+pub struct Accounts<T> {
+    /// `FFS_t`.
+    pub ffs: T,
+    /// `MA_t`.
+    pub ma: T,
+    /// `CUT_t`, the CO-253 amount.
+    pub cut: T,
+    /// `revenue.medicaid * V_t * Pd_t`.
+    pub medicaid: T,
+    /// `(revenue.commercial + revenue.other) * V_t * Pc_t`.
+    pub commercial_other: T,
+    /// `r_t`.
+    pub relief: T,
+    /// `REV_t`.
+    pub revenue: T,
+    /// `C_t`.
+    pub costs: T,
+}
+
+/// What carries from one year to the next under one policy.
+#[derive(Clone, Copy, Debug)]
+pub struct PolicyState<T> {
+    /// `Pm_{t-1}`.
+    pub medicare_price: T,
+    /// `CASH_{t-1}`.
+    pub cash: T,
+    /// Cumulative CUT through `t-1`.
+    pub cut_cum: T,
+    /// `EXHAUSTED_{t-1}`.
+    pub exhausted: bool,
+}
+
+impl<T: Amount> PolicyState<T> {
+    /// The base-year state: `Pm` 1, opening cash, nothing cut, not exhausted.
+    #[inline(always)]
+    pub fn opening(terms: &Terms<T>) -> PolicyState<T> {
+        PolicyState { medicare_price: T::from_int(1), cash: terms.cash, cut_cum: T::from_int(0), exhausted: false }
+    }
+}
+
+/// One year's outcome under one policy.
+#[derive(Clone, Copy, Debug)]
+pub struct YearOutcome<T> {
+    /// Revenue lines and costs.
+    pub accounts: Accounts<T>,
+    /// `MARGIN_t`.
+    pub margin: T,
+    /// `CASH_t`.
+    pub cash: T,
+    /// `DAYS_t`.
+    pub days_cash: T,
+    /// Cumulative CUT through `t`.
+    pub cut_cum: T,
+    /// `DISTRESS_t`.
+    pub distress: bool,
+    /// `EXHAUSTED_t`.
+    pub exhausted: bool,
+}
+
+/// Advances one policy's state by one year (MODEL.md §2), given the year's
+/// indices and operating costs, which do not depend on the policy.
+#[inline(always)]
+pub fn step<T: Amount>(
+    terms: &Terms<T>,
+    idx: &Indices<T>,
+    costs: T,
+    levers: &Levers<T>,
+    state: &mut PolicyState<T>,
+) -> YearOutcome<T> {
+    let one = T::from_int(1);
+    let medicare_price = state.medicare_price * (one + levers.medicare_update);
+    let book = match terms.payment {
+        Payment::FeeSchedule => terms.medicare_ffs * idx.volume * medicare_price,
+        Payment::CostBased => terms.medicare_ffs * costs / terms.base_costs,
+    };
+    let ffs = (one - idx.ma_moved) * book * (one + levers.add_on);
+    let ma = terms.medicare_advantage * idx.volume * medicare_price + terms.ma_rate_ratio * idx.ma_moved * book;
+    let cut = levers.sequestration * terms.program_share * (ffs + terms.ma_passthrough * ma);
+    let medicaid = terms.medicaid * idx.volume * idx.medicaid_price;
+    let commercial_other = (terms.commercial + terms.other_revenue) * idx.volume * idx.commercial_price;
+    let revenue = ffs + ma - cut + medicaid + commercial_other + levers.relief;
+    let margin = (revenue - costs) / revenue;
+    let cash = state.cash + revenue - costs;
+    let days_cash = T::from_int(365) * cash / costs;
+    let distress = margin < terms.distress_margin || days_cash < terms.distress_days_cash;
+    let exhausted = state.exhausted || days_cash < terms.closure_days_cash;
+    let cut_cum = state.cut_cum + cut;
+    *state = PolicyState { medicare_price, cash, cut_cum, exhausted };
+    YearOutcome {
+        accounts: Accounts { ffs, ma, cut, medicaid, commercial_other, relief: levers.relief, revenue, costs },
+        margin,
+        cash,
+        days_cash,
+        cut_cum,
+        distress,
+        exhausted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(payment: Payment) -> Terms<f64> {
+        Terms {
+            medicare_ffs: 1000.0,
+            medicare_advantage: 500.0,
+            medicaid: 200.0,
+            commercial: 250.0,
+            other_revenue: 50.0,
+            labor: 1200.0,
+            supplies: 500.0,
+            other_costs: 300.0,
+            base_costs: 2000.0,
+            variable_cost_share: 0.5,
+            payment,
+            program_share: 0.8,
+            ma_passthrough: 0.5,
+            ma_rate_ratio: 1.0,
+            distress_margin: 0.0,
+            distress_days_cash: 30.0,
+            closure_days_cash: 0.0,
+            cash: 100.0,
+        }
+    }
+
+    #[test]
+    fn fee_schedule_year_by_hand() {
+        // Draws: volume +10%, commercial +5%, Medicaid 0, ma_shift 10%,
+        // every cost index +10%; update 0, sequestration 2%, no add-on or relief.
+        let t = terms(Payment::FeeSchedule);
+        let draws = EconomyDraws {
+            volume_growth: 0.1,
+            commercial_rate_growth: 0.05,
+            medicaid_rate_growth: 0.0,
+            ma_shift: 0.1,
+            labor_inflation: 0.1,
+            supply_inflation: 0.1,
+            other_inflation: 0.1,
+        };
+        let idx = Indices::base().advance(&draws);
+        // C = 2000 * 1.1 * (0.5 + 0.5 * 1.1) = 2000 * 1.1 * 1.05 = 2310
+        let costs = operating_costs(&t, &idx);
+        assert!((costs - 2310.0).abs() < 1e-9);
+        let levers = Levers { sequestration: 0.02, medicare_update: 0.0, add_on: 0.0, relief: 0.0 };
+        let mut state = PolicyState::opening(&t);
+        let out = step(&t, &idx, costs, &levers, &mut state);
+        // B = 1000 * 1.1 * 1 = 1100; FFS = 0.9 * 1100 = 990
+        // MA = 500 * 1.1 + 1.0 * 0.1 * 1100 = 550 + 110 = 660
+        // CUT = 0.02 * 0.8 * (990 + 0.5 * 660) = 0.016 * 1320 = 21.12
+        // Medicaid = 200 * 1.1 = 220; commercial+other = 300 * 1.1 * 1.05 = 346.5
+        // REV = 990 + 660 - 21.12 + 220 + 346.5 = 2195.38
+        assert!((out.accounts.ffs - 990.0).abs() < 1e-9);
+        assert!((out.accounts.ma - 660.0).abs() < 1e-9);
+        assert!((out.accounts.cut - 21.12).abs() < 1e-9);
+        assert!((out.accounts.revenue - 2195.38).abs() < 1e-9);
+        // MARGIN = (2195.38 - 2310) / 2195.38; CASH = 100 - 114.62 = -14.62
+        assert!((out.margin - (-114.62 / 2195.38)).abs() < 1e-12);
+        assert!((out.cash + 14.62).abs() < 1e-9);
+        assert!(out.distress && out.exhausted);
+    }
+
+    #[test]
+    fn exact_arithmetic_poisons_on_overflow_instead_of_panicking() {
+        let big = Exact::new(Decimal::MAX);
+        assert_eq!((big * big).get(), None);
+        assert_eq!((big * big + Exact::from_int(1)).get(), None);
+        assert_eq!((Exact::from_int(1) / Exact::from_int(0)).get(), None);
+        assert_eq!((big * big).partial_cmp(&Exact::from_int(0)), None);
+    }
+}

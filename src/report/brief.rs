@@ -1,0 +1,161 @@
+//! `brief.md`: the evidence tables an analyst pastes into a brief.
+
+use std::fmt::Write;
+
+use crate::engine::summary::Summary;
+use crate::engine::Plan;
+
+use super::format::{dollars, dollars_short, percent, points, practices, probability};
+use super::Provenance;
+
+fn final_and_mid(plan: &Plan) -> (i32, i32) {
+    let last = plan.start_year + plan.years as i32 - 1;
+    let mid = plan.start_year + (plan.years as i32 - 1) / 2;
+    (mid, last)
+}
+
+fn label<'a>(plan: &'a Plan, policy: &'a str) -> &'a str {
+    plan.policies.iter().find(|p| p.name == policy).map_or(policy, |p| p.label.as_str())
+}
+
+/// Renders the brief.
+pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, description: Option<&str>) -> String {
+    let (mid, last) = final_and_mid(plan);
+    let baseline = &plan.policies[plan.baseline];
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", provenance.scenario_name);
+    if let Some(description) = description {
+        let _ = writeln!(out, "{}\n", description.trim());
+    }
+    let _ = writeln!(
+        out,
+        "Projection {}–{}, {} Monte Carlo paths (seed {}). Baseline: **{}**. \
+         Intervals are the 5th–95th percentiles of simulated margins (a 90% interval); \
+         ± is the Monte Carlo standard error, in percentage points (pp). \
+         Differences are each policy minus the baseline on the same simulated paths.\n",
+        plan.start_year,
+        last,
+        summary.paths,
+        provenance.seed.unwrap_or_default(),
+        baseline.label
+    );
+
+    let _ = writeln!(out, "## Practices\n");
+    for practice in &plan.practices {
+        let _ = writeln!(
+            out,
+            "### {} (`{}`, kind `{}`, stands for {} practices)\n",
+            practice.name,
+            practice.id,
+            practice.kind,
+            practices(practice.count)
+        );
+        let _ = writeln!(
+            out,
+            "| Policy | Median margin {mid} (90% interval) | Median margin {last} (90% interval) | P(margin < 0) {last} | P(cash exhausted by {last}) |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for policy in &plan.policies {
+            let row = |year: i32| {
+                summary.summary.iter().find(|r| r.practice == practice.id && r.policy == policy.name && r.year == year)
+            };
+            let (Some(m), Some(f)) = (row(mid), row(last)) else { continue };
+            let interval = |r: &crate::engine::summary::SummaryRow| {
+                format!(
+                    "{} ({} to {})",
+                    percent(r.margin_percentiles[2]),
+                    percent(r.margin_percentiles[0]),
+                    percent(r.margin_percentiles[4])
+                )
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                policy.label,
+                interval(m),
+                interval(f),
+                probability(f.p_negative, f.p_negative_se),
+                probability(f.p_exhausted, f.p_exhausted_se)
+            );
+        }
+        let compares: Vec<_> = summary.compare.iter().filter(|c| c.practice == practice.id && c.year == last).collect();
+        if !compares.is_empty() {
+            let _ = writeln!(out, "\nAgainst {} in {last}:\n", baseline.label);
+            let _ = writeln!(
+                out,
+                "| Policy | Mean margin change (90% interval) | Change in P(cash exhausted) | Cumulative CO-253 change | Cash change |"
+            );
+            let _ = writeln!(out, "|---|---|---|---|---|");
+            for c in compares {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} ({} to {}) | {} | {} | {} |",
+                    label(plan, &c.policy),
+                    points(c.dmargin_mean),
+                    points(c.dmargin_p5),
+                    points(c.dmargin_p95),
+                    points(c.dp_exhausted),
+                    dollars(c.dcut_cum_mean),
+                    dollars(c.dcash_mean)
+                );
+            }
+        }
+        let _ = writeln!(out);
+    }
+
+    let _ = writeln!(out, "## National totals (weighted by practice counts)\n");
+    let mut kinds: Vec<&str> = plan.kinds.iter().map(String::as_str).collect();
+    kinds.push("all");
+    let _ = writeln!(out, "CO-253 dollars per year under {}:\n", baseline.label);
+    let _ = writeln!(out, "| Year | {} |", kinds.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(kinds.len()));
+    for t in 0..plan.years {
+        let year = plan.start_year + t as i32;
+        let cells: Vec<String> = kinds
+            .iter()
+            .map(|kind| {
+                summary
+                    .national
+                    .iter()
+                    .find(|n| n.kind == *kind && n.policy == baseline.name && n.year == year)
+                    .map_or_else(|| "n/a".to_string(), |n| dollars_short(n.cut_total))
+            })
+            .collect();
+        let _ = writeln!(out, "| {year} | {} |", cells.join(" | "));
+    }
+    let _ = writeln!(out, "\nEach policy in {last}:\n");
+    let _ = writeln!(
+        out,
+        "| Policy | Kind | CO-253 in {last} | Cumulative CO-253 {}–{last} | Practices in distress | Practices with cash exhausted |",
+        plan.start_year
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for policy in &plan.policies {
+        for kind in &kinds {
+            if let Some(n) =
+                summary.national.iter().find(|n| n.kind == *kind && n.policy == policy.name && n.year == last)
+            {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    policy.label,
+                    kind,
+                    dollars_short(n.cut_total),
+                    dollars_short(n.cut_cum_total),
+                    practices(n.n_distress),
+                    practices(n.n_exhausted)
+                );
+            }
+        }
+    }
+
+    let _ = writeln!(out, "\n## Sources\n");
+    if provenance.sources.is_empty() {
+        let _ = writeln!(out, "The scenario cites no sources.");
+    }
+    for source in &provenance.sources {
+        let _ = writeln!(out, "- `{}`: {}", source.path, source.text);
+    }
+    let _ = writeln!(out, "\n---\n\n{}", provenance.footer());
+    out
+}

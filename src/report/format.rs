@@ -1,0 +1,81 @@
+//! Number formats for people (MODEL.md §6): margins in percent with two
+//! decimals, differences in percentage points, money in dollars.
+
+/// `0.01234` → `1.23%`.
+pub fn percent(value: f64) -> String {
+    if value.is_finite() {
+        format!("{:.2}%", value * 100.0)
+    } else {
+        "n/a".to_string()
+    }
+}
+
+/// `0.01234` → `+1.23 pp`.
+pub fn points(value: f64) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    let rounded = (value * 100.0 * 100.0).round() / 100.0;
+    if rounded == 0.0 {
+        "0.00 pp".to_string()
+    } else {
+        format!("{:+.2} pp", value * 100.0)
+    }
+}
+
+/// A probability with its Monte Carlo error: `12.34% ± 0.10 pp`.
+pub fn probability(p: f64, se: f64) -> String {
+    format!("{} ± {:.2} pp", percent(p), se * 100.0)
+}
+
+/// Dollars with thousands separators: `-1234567.8` → `-$1,234,568`.
+pub fn dollars(value: f64) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    let rounded = value.abs().round() as u128;
+    let digits = rounded.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if value < 0.0 && rounded > 0 { "-" } else { "" };
+    format!("{sign}${grouped}")
+}
+
+/// Large dollar amounts in millions or billions: `509_200_000` → `$509.2 M`.
+pub fn dollars_short(value: f64) -> String {
+    let magnitude = value.abs();
+    let sign = if value < 0.0 { "-" } else { "" };
+    if magnitude >= 1e9 {
+        format!("{sign}${:.2} B", magnitude / 1e9)
+    } else if magnitude >= 1e6 {
+        format!("{sign}${:.1} M", magnitude / 1e6)
+    } else {
+        dollars(value)
+    }
+}
+
+/// A count of practices: `123.456` → `123.5`.
+pub fn practices(value: f64) -> String {
+    format!("{value:.1}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_for_people() {
+        assert_eq!(percent(0.012345), "1.23%");
+        assert_eq!(points(-0.0004), "-0.04 pp");
+        assert_eq!(points(0.0), "0.00 pp");
+        assert_eq!(dollars(-1234567.8), "-$1,234,568");
+        assert_eq!(dollars(999.0), "$999");
+        assert_eq!(dollars_short(509_200_000.0), "$509.2 M");
+        assert_eq!(probability(0.5, 0.001), "50.00% ± 0.10 pp");
+    }
+}

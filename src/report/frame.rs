@@ -1,0 +1,173 @@
+//! Result rows → polars `DataFrame`s with exactly MODEL.md §6's columns, then
+//! provenance columns after them. The only place that builds frames.
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::engine::summary::{CompareRow, NationalRow, SummaryRow};
+use crate::ledger::{round_money, round_ratio, LedgerRow};
+
+use super::Provenance;
+
+fn text<'a>(name: &str, values: impl Iterator<Item = &'a str>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<&str>>())
+}
+
+fn floats(name: &str, values: impl Iterator<Item = f64>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<f64>>())
+}
+
+fn optional_floats(name: &str, values: impl Iterator<Item = Option<f64>>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<Option<f64>>>())
+}
+
+fn years(values: impl Iterator<Item = i32>) -> Column {
+    Column::new("year".into(), values.collect::<Vec<i32>>())
+}
+
+/// A decimal column rounded with `round` to `scale` places (exact, no `f64`).
+fn decimals(
+    name: &str,
+    values: impl Iterator<Item = Decimal>,
+    scale: u32,
+    round: fn(Decimal) -> Decimal,
+) -> PolarsResult<Column> {
+    let mantissas: Vec<i128> = values
+        .map(|v| {
+            let mut rounded = round(v);
+            rounded.rescale(scale);
+            rounded.mantissa()
+        })
+        .collect();
+    let chunked = Int128Chunked::from_vec(name.into(), mantissas).into_decimal(38, scale as usize)?;
+    Ok(chunked.into_series().into_column())
+}
+
+/// Appends the provenance columns (scenario, its SHA-256, seed, paths, version).
+fn with_provenance(mut columns: Vec<Column>, height: usize, provenance: &Provenance) -> PolarsResult<DataFrame> {
+    let repeat = |name: &str, value: &str| Column::new(name.into(), vec![value; height]);
+    columns.push(repeat("scenario", &provenance.scenario_name));
+    columns.push(repeat("scenario_sha256", &provenance.scenario_sha256));
+    if let Some(seed) = provenance.seed {
+        columns.push(Column::new("seed".into(), vec![seed; height]));
+    }
+    if let Some(paths) = provenance.paths {
+        columns.push(Column::new("paths".into(), vec![paths; height]));
+    }
+    columns.push(repeat("seqsim_version", &provenance.version));
+    DataFrame::new(height, columns)
+}
+
+/// The ledger table (MODEL.md §6), money to cents and ratios to 6 places.
+pub fn ledger(rows: &[LedgerRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    let money = |name: &str, get: fn(&LedgerRow) -> Decimal| decimals(name, rows.iter().map(get), 2, round_money);
+    let ratio = |name: &str, get: fn(&LedgerRow) -> Decimal| decimals(name, rows.iter().map(get), 6, round_ratio);
+    let columns = vec![
+        text("practice", rows.iter().map(|r| r.practice.as_str())),
+        text("kind", rows.iter().map(|r| r.kind.as_str())),
+        text("policy", rows.iter().map(|r| r.policy.as_str())),
+        years(rows.iter().map(|r| r.year)),
+        money("ffs", |r| r.ffs)?,
+        money("ma", |r| r.ma)?,
+        money("cut", |r| r.cut)?,
+        money("medicaid", |r| r.medicaid)?,
+        money("commercial_other", |r| r.commercial_other)?,
+        money("relief", |r| r.relief)?,
+        money("revenue", |r| r.revenue)?,
+        money("costs", |r| r.costs)?,
+        ratio("margin", |r| r.margin)?,
+        money("cash", |r| r.cash)?,
+        ratio("days_cash", |r| r.days_cash)?,
+        Column::new("distress".into(), rows.iter().map(|r| r.distress).collect::<Vec<bool>>()),
+        Column::new("exhausted".into(), rows.iter().map(|r| r.exhausted).collect::<Vec<bool>>()),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}
+
+/// The summary table (MODEL.md §6).
+pub fn summary(rows: &[SummaryRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    let f = |name: &str, get: fn(&SummaryRow) -> f64| floats(name, rows.iter().map(get));
+    let columns = vec![
+        text("practice", rows.iter().map(|r| r.practice.as_str())),
+        text("kind", rows.iter().map(|r| r.kind.as_str())),
+        text("policy", rows.iter().map(|r| r.policy.as_str())),
+        years(rows.iter().map(|r| r.year)),
+        f("margin_mean", |r| r.margin_mean),
+        optional_floats("margin_se", rows.iter().map(|r| r.margin_se)),
+        f("margin_p5", |r| r.margin_percentiles[0]),
+        f("margin_p25", |r| r.margin_percentiles[1]),
+        f("margin_p50", |r| r.margin_percentiles[2]),
+        f("margin_p75", |r| r.margin_percentiles[3]),
+        f("margin_p95", |r| r.margin_percentiles[4]),
+        f("p_negative", |r| r.p_negative),
+        f("p_negative_se", |r| r.p_negative_se),
+        f("p_distress", |r| r.p_distress),
+        f("p_distress_se", |r| r.p_distress_se),
+        f("p_exhausted", |r| r.p_exhausted),
+        f("p_exhausted_se", |r| r.p_exhausted_se),
+        f("revenue_mean", |r| r.revenue_mean),
+        f("costs_mean", |r| r.costs_mean),
+        f("cut_mean", |r| r.cut_mean),
+        f("cut_cum_mean", |r| r.cut_cum_mean),
+        f("cash_mean", |r| r.cash_mean),
+        f("days_cash_mean", |r| r.days_cash_mean),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}
+
+/// The compare table (MODEL.md §6), then `dmargin_se`.
+pub fn compare(rows: &[CompareRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    let f = |name: &str, get: fn(&CompareRow) -> f64| floats(name, rows.iter().map(get));
+    let columns = vec![
+        text("practice", rows.iter().map(|r| r.practice.as_str())),
+        text("kind", rows.iter().map(|r| r.kind.as_str())),
+        text("policy", rows.iter().map(|r| r.policy.as_str())),
+        years(rows.iter().map(|r| r.year)),
+        f("dmargin_mean", |r| r.dmargin_mean),
+        f("dmargin_p5", |r| r.dmargin_p5),
+        f("dmargin_p95", |r| r.dmargin_p95),
+        f("dcut_cum_mean", |r| r.dcut_cum_mean),
+        f("dcash_mean", |r| r.dcash_mean),
+        f("dp_exhausted", |r| r.dp_exhausted),
+        optional_floats("dmargin_se", rows.iter().map(|r| r.dmargin_se)),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}
+
+/// The national table (MODEL.md §6).
+pub fn national(rows: &[NationalRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    let f = |name: &str, get: fn(&NationalRow) -> f64| floats(name, rows.iter().map(get));
+    let columns = vec![
+        text("kind", rows.iter().map(|r| r.kind.as_str())),
+        text("policy", rows.iter().map(|r| r.policy.as_str())),
+        years(rows.iter().map(|r| r.year)),
+        f("cut_total", |r| r.cut_total),
+        f("cut_cum_total", |r| r.cut_cum_total),
+        f("n_distress", |r| r.n_distress),
+        f("n_exhausted", |r| r.n_exhausted),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}
+
+/// CSV bytes of a frame.
+pub fn csv_bytes(frame: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    CsvWriter::new(&mut bytes).include_header(true).finish(frame)?;
+    Ok(bytes)
+}
+
+/// Parquet bytes of a frame, with the provenance and sources as file metadata.
+pub fn parquet_bytes(frame: &mut DataFrame, metadata: Vec<(String, String)>) -> PolarsResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(metadata)))
+        .finish(frame)?;
+    Ok(bytes)
+}
+
+/// JSON bytes of a frame: an array of row objects.
+pub fn json_bytes(frame: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    JsonWriter::new(&mut bytes).with_json_format(JsonFormat::Json).finish(frame)?;
+    Ok(bytes)
+}

@@ -1,0 +1,169 @@
+//! Reports: turns ledger rows and Monte Carlo summaries into files and
+//! terminal tables. The only layer that imports polars or writes files.
+//!
+//! Exporters sit side by side: `frame` (CSV, Parquet, JSON through polars),
+//! `brief` (Markdown), `terminal` (tables on stdout), and the manifest here.
+
+mod brief;
+pub mod format;
+mod frame;
+pub mod output;
+pub mod terminal;
+
+use std::path::Path;
+
+use crate::engine::summary::Summary;
+use crate::engine::Plan;
+use crate::ledger::LedgerRow;
+use crate::scenario::Citation;
+
+pub use output::{OutputError, Staging, WrittenFile};
+
+/// What every output carries: which scenario, seed, paths and tool made it,
+/// and every source the scenario cites (MODEL.md §6).
+#[derive(Clone, Debug)]
+pub struct Provenance {
+    /// `name:` of the scenario.
+    pub scenario_name: String,
+    /// The scenario file as given.
+    pub scenario_path: String,
+    /// SHA-256 of the scenario file.
+    pub scenario_sha256: String,
+    /// Seed (absent for the ledger).
+    pub seed: Option<u64>,
+    /// Paths (absent for the ledger).
+    pub paths: Option<u64>,
+    /// seqsim's version.
+    pub version: String,
+    /// Every `source:` in the scenario.
+    pub sources: Vec<Citation>,
+}
+
+impl Provenance {
+    /// The one-line footer of human-readable outputs.
+    pub fn footer(&self) -> String {
+        let mut parts =
+            vec![format!("Scenario “{}”", self.scenario_name), format!("file SHA-256 `{}`", self.scenario_sha256)];
+        if let Some(seed) = self.seed {
+            parts.push(format!("seed {seed}"));
+        }
+        if let Some(paths) = self.paths {
+            parts.push(format!("{paths} paths"));
+        }
+        parts.push(format!("seqsim {}", self.version));
+        parts.join(" · ")
+    }
+
+    fn parquet_metadata(&self) -> Vec<(String, String)> {
+        let sources = serde_json::to_string(
+            &self.sources.iter().map(|s| serde_json::json!({"path": s.path, "source": s.text})).collect::<Vec<_>>(),
+        )
+        .unwrap_or_default();
+        let mut metadata = vec![
+            ("seqsim.scenario".to_string(), self.scenario_name.clone()),
+            ("seqsim.scenario_sha256".to_string(), self.scenario_sha256.clone()),
+            ("seqsim.version".to_string(), self.version.clone()),
+            ("seqsim.sources".to_string(), sources),
+        ];
+        if let Some(seed) = self.seed {
+            metadata.push(("seqsim.seed".to_string(), seed.to_string()));
+        }
+        if let Some(paths) = self.paths {
+            metadata.push(("seqsim.paths".to_string(), paths.to_string()));
+        }
+        metadata
+    }
+}
+
+fn encode<T>(name: &str, result: polars::prelude::PolarsResult<T>) -> Result<T, OutputError> {
+    result.map_err(|e| OutputError::Encode { name: name.to_string(), message: e.to_string() })
+}
+
+/// The ledger as CSV bytes (MODEL.md §6 columns, then provenance).
+pub fn ledger_csv(rows: &[LedgerRow], provenance: &Provenance) -> Result<Vec<u8>, OutputError> {
+    let mut frame = encode("ledger", frame::ledger(rows, provenance))?;
+    encode("ledger.csv", frame::csv_bytes(&mut frame))
+}
+
+/// Writes a table in CSV, Parquet and JSON.
+fn write_table(
+    staging: &mut Staging,
+    stem: &str,
+    frame: polars::prelude::PolarsResult<polars::prelude::DataFrame>,
+    provenance: &Provenance,
+) -> Result<(), OutputError> {
+    let mut frame = encode(stem, frame)?;
+    staging.write(&format!("{stem}.csv"), &encode(stem, frame::csv_bytes(&mut frame))?)?;
+    staging.write(
+        &format!("{stem}.parquet"),
+        &encode(stem, frame::parquet_bytes(&mut frame, provenance.parquet_metadata()))?,
+    )?;
+    staging.write(&format!("{stem}.json"), &encode(stem, frame::json_bytes(&mut frame))?)
+}
+
+/// Run timing recorded in the manifest.
+#[derive(Clone, Debug)]
+pub struct RunTimes {
+    /// Start, UTC.
+    pub started: String,
+    /// End, UTC.
+    pub finished: String,
+}
+
+/// Writes every output of `seqsim run` into `staging`: the three tables in
+/// three formats, `brief.md` and `manifest.json` (last, listing the others).
+pub fn write_run(
+    staging: &mut Staging,
+    plan: &Plan,
+    summary: &Summary,
+    provenance: &Provenance,
+    description: Option<&str>,
+    times: &RunTimes,
+    extra_manifest: serde_json::Value,
+) -> Result<(), OutputError> {
+    write_table(staging, "summary", frame::summary(&summary.summary, provenance), provenance)?;
+    write_table(staging, "compare", frame::compare(&summary.compare, provenance), provenance)?;
+    write_table(staging, "national", frame::national(&summary.national, provenance), provenance)?;
+    staging.write("brief.md", brief::render(plan, summary, provenance, description).as_bytes())?;
+    write_manifest(staging, provenance, times, extra_manifest)
+}
+
+/// Writes `manifest.json` listing every file written so far with its SHA-256.
+pub fn write_manifest(
+    staging: &mut Staging,
+    provenance: &Provenance,
+    times: &RunTimes,
+    extra: serde_json::Value,
+) -> Result<(), OutputError> {
+    let files: Vec<serde_json::Value> = staging
+        .written()
+        .iter()
+        .map(|f| serde_json::json!({"name": f.name, "sha256": f.sha256, "bytes": f.bytes}))
+        .collect();
+    let mut manifest = serde_json::json!({
+        "tool": "seqsim",
+        "version": provenance.version,
+        "scenario": {
+            "name": provenance.scenario_name,
+            "path": provenance.scenario_path,
+            "sha256": provenance.scenario_sha256,
+        },
+        "seed": provenance.seed,
+        "paths": provenance.paths,
+        "started": times.started,
+        "finished": times.finished,
+        "files": files,
+        "sources": provenance.sources.iter().map(|s| serde_json::json!({"path": s.path, "source": s.text})).collect::<Vec<_>>(),
+    });
+    if let (Some(object), serde_json::Value::Object(more)) = (manifest.as_object_mut(), extra) {
+        object.extend(more);
+    }
+    let bytes = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| OutputError::Encode { name: "manifest.json".into(), message: e.to_string() })?;
+    staging.write("manifest.json", &bytes)
+}
+
+/// Writes the ledger CSV to `path` atomically.
+pub fn write_ledger_csv(path: &Path, rows: &[LedgerRow], provenance: &Provenance) -> Result<WrittenFile, OutputError> {
+    output::write_atomic(path, &ledger_csv(rows, provenance)?)
+}

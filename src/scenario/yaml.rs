@@ -1,0 +1,457 @@
+//! The one place that knows the YAML library: text → a [`Node`] tree with
+//! line:column marks and the exact text of every number (MODEL.md §1).
+//!
+//! serde-based readers turn `0.035` into an `f64` before we can see it and keep
+//! no positions once deserialisation succeeds, so the scenario reader works on
+//! parser events instead. Scalars are resolved with the YAML 1.2 core schema:
+//! `true`/`false` are the only booleans, `100_000` and `2022-04-01` are
+//! strings, `1e6` is a number. Duplicate keys, too-deep nesting and alias
+//! expansion beyond a budget are reported here, where their positions are known.
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// A position in the scenario file, both 1-based.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Mark {
+    /// Line, counted from 1.
+    pub line: usize,
+    /// Column, counted from 1.
+    pub column: usize,
+}
+
+impl std::fmt::Display for Mark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// One YAML node with the position where it starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// What the node holds.
+    pub value: Value,
+    /// Where it starts in the file.
+    pub mark: Mark,
+}
+
+/// A resolved YAML value. Numbers keep their source text; see [`NumberText`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A plain scalar that the core schema reads as a number.
+    Number(NumberText),
+    /// Any other scalar, quoted or not.
+    Str(String),
+    /// A block or flow sequence.
+    Seq(Vec<Node>),
+    /// A mapping in source order; duplicate keys were already reported.
+    Map(Vec<(Node, Node)>),
+}
+
+/// The text of a number exactly as written, classified by the core schema.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumberText {
+    /// The scalar as written, e.g. `0.035`, `-12`, `1e6`, `.inf`.
+    pub text: String,
+    /// Written as an integer (`[-+]?[0-9]+`, `0o17`, `0x1F`), not a float.
+    pub integer_syntax: bool,
+}
+
+/// A problem found while reading the YAML structure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct YamlProblem {
+    /// Key path of the container where it happened (`""` for the top).
+    pub path: String,
+    /// Where it happened.
+    pub mark: Mark,
+    /// What is wrong and what would be valid.
+    pub message: String,
+}
+
+/// Limits that keep hostile files from exhausting memory or stack.
+pub const MAX_DEPTH: usize = 64;
+/// Nodes a document may expand to, aliases included.
+pub const MAX_NODES: usize = 2_000_000;
+
+/// Parses one YAML document. A syntax error is returned alone (the parser
+/// cannot go on after it); structural problems are collected and returned
+/// with the tree built so far.
+pub fn parse(text: &str) -> Result<(Node, Vec<YamlProblem>), YamlProblem> {
+    let mut builder = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    if let Err(err) = parser.load(&mut builder, false) {
+        let mark = to_mark(*err.marker());
+        return Err(YamlProblem {
+            path: String::new(),
+            mark,
+            message: format!("this is not valid YAML: {}", err.info()),
+        });
+    }
+    if let Some(fatal) = builder.fatal {
+        return Err(fatal);
+    }
+    let root = builder.root.unwrap_or(Node { value: Value::Null, mark: Mark { line: 1, column: 1 } });
+    Ok((root, builder.problems))
+}
+
+/// Renders a path segment: identifiers bare (`revenue`), anything else quoted (`"2027"`).
+pub fn key_segment(key: &str) -> String {
+    let mut chars = key.chars();
+    let identifier = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if identifier {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
+}
+
+/// Joins a parent path and a map key.
+pub fn join_key(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key_segment(key)
+    } else {
+        format!("{parent}.{}", key_segment(key))
+    }
+}
+
+/// Joins a parent path and a sequence index.
+pub fn join_index(parent: &str, index: usize) -> String {
+    format!("{parent}[{index}]")
+}
+
+fn to_mark(marker: Marker) -> Mark {
+    // yaml-rust2 counts lines from 1 and columns from 0.
+    Mark { line: marker.line(), column: marker.col() + 1 }
+}
+
+enum Frame {
+    Seq { node: Node, anchor: usize, path: String },
+    Map { node: Node, anchor: usize, path: String, pending_key: Option<Node> },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    anchors: Vec<(usize, Node, usize)>,
+    nodes: usize,
+    problems: Vec<YamlProblem>,
+    fatal: Option<YamlProblem>,
+    /// Depth of containers opened beyond [`MAX_DEPTH`] and skipped.
+    skipped_depth: usize,
+}
+
+impl Builder {
+    fn current_path(&self) -> String {
+        match self.stack.last() {
+            None => String::new(),
+            Some(Frame::Seq { node, path, .. }) => match &node.value {
+                Value::Seq(items) => join_index(path, items.len()),
+                _ => path.clone(),
+            },
+            Some(Frame::Map { path, pending_key, .. }) => match pending_key {
+                Some(key) => join_key(path, &scalar_text(key)),
+                None => path.clone(),
+            },
+        }
+    }
+
+    fn stop(&mut self, mark: Mark, message: String) {
+        if self.fatal.is_none() {
+            self.fatal = Some(YamlProblem { path: self.current_path(), mark, message });
+        }
+    }
+
+    fn push_value(&mut self, node: Node, anchor: usize, size: usize) {
+        if anchor != 0 {
+            self.anchors.push((anchor, node.clone(), size));
+        }
+        let Some(top) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return;
+        };
+        match top {
+            Frame::Seq { node: seq, .. } => {
+                if let Value::Seq(items) = &mut seq.value {
+                    items.push(node);
+                }
+            }
+            Frame::Map { node: map, path, pending_key, .. } => match pending_key.take() {
+                None => {
+                    if !matches!(node.value, Value::Str(_) | Value::Number(_) | Value::Bool(_) | Value::Null) {
+                        self.problems.push(YamlProblem {
+                            path: path.clone(),
+                            mark: node.mark,
+                            message: "a mapping key must be a plain value, not a list or mapping".to_string(),
+                        });
+                    }
+                    *pending_key = Some(node);
+                }
+                Some(key) => {
+                    if let Value::Map(entries) = &mut map.value {
+                        let text = scalar_text(&key);
+                        if let Some((first, _)) = entries.iter().find(|(k, _)| scalar_text(k) == text) {
+                            let first_mark = first.mark;
+                            self.problems.push(YamlProblem {
+                                path: join_key(path, &text),
+                                mark: key.mark,
+                                message: format!(
+                                    "duplicate key `{text}` (first given at {first_mark}); give each key once"
+                                ),
+                            });
+                        } else {
+                            entries.push((key, node));
+                        }
+                    }
+                }
+            },
+        }
+    }
+
+    fn count(&mut self, n: usize, mark: Mark) -> bool {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            self.stop(
+                mark,
+                format!(
+                    "the document expands to more than {MAX_NODES} values (aliases included); \
+                     a scenario this large is almost certainly an alias bomb or a mistake"
+                ),
+            );
+            return false;
+        }
+        true
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, event: Event, marker: Marker) {
+        if self.fatal.is_some() {
+            return;
+        }
+        let mark = to_mark(marker);
+        if self.skipped_depth > 0 {
+            match event {
+                Event::SequenceStart(..) | Event::MappingStart(..) => self.skipped_depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => self.skipped_depth -= 1,
+                _ => {}
+            }
+            return;
+        }
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                if !self.count(1, mark) {
+                    return;
+                }
+                let forced_string = tag.as_ref().is_some_and(|t| t.suffix == "str");
+                let value =
+                    if style == TScalarStyle::Plain && !forced_string { resolve_plain(text) } else { Value::Str(text) };
+                self.push_value(Node { value, mark }, anchor, 1);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    let path = self.current_path();
+                    self.problems.push(YamlProblem {
+                        path,
+                        mark,
+                        message: format!("nesting deeper than {MAX_DEPTH} levels; a scenario never needs this"),
+                    });
+                    self.skipped_depth = 1;
+                    self.push_value(Node { value: Value::Null, mark }, 0, 1);
+                    return;
+                }
+                if !self.count(1, mark) {
+                    return;
+                }
+                let path = self.current_path();
+                let frame = if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq { node: Node { value: Value::Seq(Vec::new()), mark }, anchor, path }
+                } else {
+                    Frame::Map { node: Node { value: Value::Map(Vec::new()), mark }, anchor, path, pending_key: None }
+                };
+                self.stack.push(frame);
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else { return };
+                let (node, anchor) = match frame {
+                    Frame::Seq { node, anchor, .. } | Frame::Map { node, anchor, .. } => (node, anchor),
+                };
+                let size = node_count(&node);
+                self.push_value(node, anchor, size);
+            }
+            Event::Alias(id) => {
+                let Some((_, node, size)) = self.anchors.iter().rev().find(|(a, _, _)| *a == id).cloned() else {
+                    self.stop(mark, "an alias refers to an anchor that was never defined".to_string());
+                    return;
+                };
+                if !self.count(size, mark) {
+                    return;
+                }
+                let mut node = node;
+                node.mark = mark;
+                self.push_value(node, 0, size);
+            }
+            Event::DocumentStart if self.root.is_some() => {
+                self.stop(mark, "a scenario file holds one YAML document; remove the extra `---`".into());
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {}
+            Event::Nothing => {}
+        }
+    }
+}
+
+fn node_count(node: &Node) -> usize {
+    // Iterative, so a wide or deep tree cannot overflow the stack.
+    let mut count = 0usize;
+    let mut pending = vec![node];
+    while let Some(n) = pending.pop() {
+        count += 1;
+        match &n.value {
+            Value::Seq(items) => pending.extend(items.iter()),
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    pending.push(k);
+                    pending.push(v);
+                }
+            }
+            _ => {}
+        }
+    }
+    count
+}
+
+/// The text of a scalar used as a map key or shown in a message.
+pub fn scalar_text(node: &Node) -> String {
+    match &node.value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.text.clone(),
+        Value::Str(s) => s.clone(),
+        Value::Seq(_) => "[…]".to_string(),
+        Value::Map(_) => "{…}".to_string(),
+    }
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn resolve_plain(text: String) -> Value {
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if is_core_int(&text) {
+        return Value::Number(NumberText { text, integer_syntax: true });
+    }
+    if is_core_float(&text) {
+        return Value::Number(NumberText { text, integer_syntax: false });
+    }
+    Value::Str(text)
+}
+
+fn is_core_int(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if let Some(octal) = text.strip_prefix("0o") {
+        return !octal.is_empty() && octal.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_core_float(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") || matches!(text, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    // [-+]? ( \.[0-9]+ | [0-9]+ ( \.[0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+        None => (unsigned, None),
+    };
+    // `.5` and `3.` are floats; `.` alone is not.
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, frac)) => {
+            whole.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+                && !(whole.is_empty() && frac.is_empty())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let exponent_ok = match exponent {
+        None => true,
+        Some(e) => {
+            let digits = e.strip_prefix(['-', '+']).unwrap_or(e);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+    };
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(text: &str) -> Value {
+        resolve_plain(text.to_string())
+    }
+
+    #[test]
+    fn core_schema_resolution() {
+        assert_eq!(value("true"), Value::Bool(true));
+        assert_eq!(value("yes"), Value::Str("yes".into()));
+        assert!(matches!(value("1e6"), Value::Number(NumberText { integer_syntax: false, .. })));
+        assert!(matches!(value("2027"), Value::Number(NumberText { integer_syntax: true, .. })));
+        assert!(matches!(value(".5"), Value::Number(_)));
+        assert!(matches!(value("3."), Value::Number(_)));
+        assert!(matches!(value("-.inf"), Value::Number(_)));
+        assert_eq!(value("100_000"), Value::Str("100_000".into()));
+        assert_eq!(value("2022-04-01"), Value::Str("2022-04-01".into()));
+        assert_eq!(value("."), Value::Str(".".into()));
+        assert_eq!(value("1e"), Value::Str("1e".into()));
+        assert_eq!(value("~"), Value::Null);
+    }
+
+    #[test]
+    fn keeps_positions_and_reports_duplicate_keys() {
+        let (root, problems) = parse("a: 1\nb:\n  c: 2\n  c: 3\n").unwrap();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].path, "b.c");
+        assert_eq!(problems[0].mark, Mark { line: 4, column: 3 });
+        let Value::Map(entries) = root.value else { panic!("expected a map") };
+        assert_eq!(entries[1].1.mark.line, 3);
+    }
+
+    #[test]
+    fn stops_alias_bombs_and_deep_nesting() {
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let err = parse(&bomb).unwrap_err();
+        assert!(err.message.contains("alias"), "{}", err.message);
+
+        // Flow nesting stops in the parser, block nesting in the builder.
+        let deep_flow = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse(&deep_flow).is_err());
+        let deep_block: String = (0..200).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+        let (_, problems) = parse(&deep_block).unwrap();
+        assert!(problems[0].message.contains("nesting deeper"));
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.mark.line >= 1);
+        assert!(err.message.starts_with("this is not valid YAML"));
+    }
+}
