@@ -47,7 +47,7 @@ pub(crate) const SCALE: [f64; field::COUNT] = {
 /// percentage points), so percentiles read from it are within one bin width
 /// of the exact sample percentile (MODEL.md §5 allows 0.05 points). The bin
 /// range grows as values arrive; values beyond +/-16 share the end bins.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Histogram {
     /// Index of the first bin in `counts` (bin `b` covers `[b, b + 1) / 4096`).
     pub(crate) first_bin: i64,
@@ -62,7 +62,24 @@ pub const BINS_PER_UNIT: f64 = 4096.0;
 const LOWEST_BIN: i64 = -16 * 4096;
 const HIGHEST_BIN: i64 = 16 * 4096 - 1;
 
+impl PartialEq for Histogram {
+    /// Equal when they count the same values: the allocated bin range may differ.
+    fn eq(&self, other: &Histogram) -> bool {
+        self.total == other.total
+            && self.min.to_bits() == other.min.to_bits()
+            && self.max.to_bits() == other.max.to_bits()
+            && self.occupied() == other.occupied()
+    }
+}
+
 impl Histogram {
+    /// The first occupied bin and the counts from it to the last occupied bin.
+    pub fn occupied(&self) -> (i64, &[u32]) {
+        let start = self.counts.iter().position(|c| *c > 0).unwrap_or(0);
+        let end = self.counts.iter().rposition(|c| *c > 0).map_or(start, |e| e + 1);
+        (self.first_bin + start as i64, &self.counts[start..end])
+    }
+
     #[inline(always)]
     fn bin_of(value: f64) -> i64 {
         // Shifted so truncation is floor over the whole supported range.

@@ -225,3 +225,133 @@ impl ScopeSampler {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::prelude::FromStr;
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    struct Moments {
+        mean: f64,
+        variance: f64,
+        mean_se: f64,
+        variance_se: f64,
+    }
+
+    fn moments(values: &[f64]) -> Moments {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let m4 = values.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / n;
+        Moments {
+            mean,
+            variance,
+            mean_se: (variance / n).sqrt(),
+            variance_se: ((m4 - variance * variance) / n).max(0.0).sqrt(),
+        }
+    }
+
+    fn draws(sampler: &ScopeSampler, slot: usize, n: usize) -> Vec<f64> {
+        let mut rng = crate::engine::rng::stream(42, 0, 7);
+        let mut out = [0.0; Driver::COUNT];
+        (0..n)
+            .map(|_| {
+                sampler.draw(&mut rng, &mut out);
+                out[slot]
+            })
+            .collect()
+    }
+
+    /// Asserts the sample mean and variance are within 4 standard errors of the analytic values.
+    fn check(dist: Dist, mean: f64, sd: f64) {
+        let sampler = ScopeSampler::new(&[(Driver::Mei, &dist)], &[]).unwrap();
+        let m = moments(&draws(&sampler, Driver::Mei.index(), 200_000));
+        // 1e-12 absorbs the rounding of summing 200,000 equal values.
+        assert!(
+            (m.mean - mean).abs() <= 4.0 * m.mean_se + 1e-12,
+            "{dist:?}: mean {} vs {mean} (se {})",
+            m.mean,
+            m.mean_se
+        );
+        let variance = sd * sd;
+        assert!(
+            (m.variance - variance).abs() <= 4.0 * m.variance_se + 1e-12,
+            "{dist:?}: variance {} vs {variance} (se {})",
+            m.variance,
+            m.variance_se
+        );
+    }
+
+    #[test]
+    fn each_distribution_has_its_analytic_moments() {
+        check(Dist::Normal { mean: dec("0.03"), sd: dec("0.01"), low: None, high: None }, 0.03, 0.01);
+        // Lognormal: X has the given mean and sd by construction (MODEL.md §3).
+        check(Dist::Lognormal { mean: dec("0.03"), sd: dec("0.05") }, 0.03, 0.05);
+        // Uniform [0, 0.02]: mean 0.01, sd 0.02 / sqrt(12).
+        check(Dist::Uniform { min: dec("0"), max: dec("0.02") }, 0.01, 0.02 / 12f64.sqrt());
+        // Triangular (0, 0.03, 0.09): mean 0.04, var (a²+b²+c²-ab-ac-bc)/18 = (0.0081+0.0009-0.0027)/18.
+        check(Dist::Triangular { min: dec("0"), mode: dec("0.03"), max: dec("0.09") }, 0.04, (0.0063f64 / 18.0).sqrt());
+        // PERT (0, 0.03, 0.06): alpha = beta = 3, mean 0.03, var = ab/((a+b)²(a+b+1)) * range² = 9/252 * 0.0036.
+        check(
+            Dist::Pert { min: dec("0"), mode: dec("0.03"), max: dec("0.06") },
+            0.03,
+            (9.0f64 / 252.0 * 0.0036).sqrt(),
+        );
+        check(Dist::Fixed { value: dec("0.025") }, 0.025, 0.0);
+    }
+
+    #[test]
+    fn normal_bounds_clamp() {
+        let dist = Dist::Normal { mean: dec("0"), sd: dec("1"), low: Some(dec("-0.5")), high: Some(dec("0.5")) };
+        let sampler = ScopeSampler::new(&[(Driver::Mei, &dist)], &[]).unwrap();
+        let values = draws(&sampler, Driver::Mei.index(), 10_000);
+        assert!(values.iter().all(|v| (-0.5..=0.5).contains(v)));
+        assert!(values.iter().filter(|v| **v == 0.5).count() > 2000);
+    }
+
+    fn pearson(a: &[f64], b: &[f64]) -> f64 {
+        let (ma, mb) = (moments(a).mean, moments(b).mean);
+        let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+        let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+        let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+        cov / (va * vb).sqrt()
+    }
+
+    #[test]
+    fn copula_recovers_the_requested_correlation_and_keeps_marginals() {
+        let labor = Dist::Normal { mean: dec("0.035"), sd: dec("0.01"), low: None, high: None };
+        let mei = Dist::Normal { mean: dec("0.028"), sd: dec("0.007"), low: None, high: None };
+        let supply = Dist::Pert { min: dec("0"), mode: dec("0.03"), max: dec("0.06") };
+        let correlations = [
+            Correlation { first: Driver::LaborInflation, second: Driver::Mei, rho: dec("0.7") },
+            Correlation { first: Driver::SupplyInflation, second: Driver::Mei, rho: dec("-0.3") },
+        ];
+        let drivers = [(Driver::LaborInflation, &labor), (Driver::SupplyInflation, &supply), (Driver::Mei, &mei)];
+        let sampler = ScopeSampler::new(&drivers, &correlations).unwrap();
+        let mut rng = crate::engine::rng::stream(1, 2, 3);
+        let mut out = [0.0; Driver::COUNT];
+        let n = 100_000;
+        let (mut l, mut s, mut m) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        for _ in 0..n {
+            sampler.draw(&mut rng, &mut out);
+            l.push(out[Driver::LaborInflation.index()]);
+            s.push(out[Driver::SupplyInflation.index()]);
+            m.push(out[Driver::Mei.index()]);
+        }
+        // Two normal marginals: Pearson correlation is rho; its SE is about (1 - rho²)/sqrt(n) = 0.0016.
+        let rho = pearson(&l, &m);
+        assert!((rho - 0.7).abs() < 0.01, "recovered {rho}");
+        // Through a PERT marginal the sign and rough size survive.
+        let rho_ps = pearson(&s, &m);
+        assert!((-0.33..-0.25).contains(&rho_ps), "recovered {rho_ps}");
+        // The PERT marginal is unchanged by the copula: mean 0.03, sd sqrt(9/252 * 0.0036).
+        let ms = moments(&s);
+        assert!((ms.mean - 0.03).abs() <= 4.0 * ms.mean_se);
+        let variance = 9.0 / 252.0 * 0.0036;
+        assert!((ms.variance - variance).abs() <= 4.0 * ms.variance_se);
+    }
+}

@@ -1,0 +1,361 @@
+//! The Monte Carlo engine against MODEL.md §3-§5: agreement with the exact
+//! ledger when every driver is fixed, reproducibility (threads, removals,
+//! path prefixes), common random numbers and national totals.
+
+mod common;
+
+use std::path::Path;
+
+use rust_decimal::prelude::ToPrimitive;
+use seqsim::engine::{self, summary, Plan};
+use seqsim::{ledger, policy, scenario};
+
+use common::{cell, data, read_csv, seqsim, stderr};
+
+fn plan_of(path: &Path) -> (scenario::Scenario, Plan) {
+    let loaded = scenario::load(path).unwrap();
+    let resolution = policy::resolve(&loaded.scenario);
+    let plan = Plan::compile(&loaded.scenario, &resolution).unwrap();
+    (loaded.scenario, plan)
+}
+
+fn plan_from_text(text: &str) -> Plan {
+    let (scenario, diagnostics) = scenario::parse_str(text);
+    let scenario = scenario.unwrap_or_else(|| panic!("{diagnostics:?}"));
+    Plan::compile(&scenario, &policy::resolve(&scenario)).unwrap()
+}
+
+/// MODEL.md §4: |engine - ledger| <= 1e-6 * max(|x|, S).
+fn close(engine: f64, ledger: f64, scale: f64) -> bool {
+    (engine - ledger).abs() <= 1e-6 * ledger.abs().max(scale)
+}
+
+#[test]
+fn fixed_drivers_reproduce_the_unrounded_ledger() {
+    let (scenario, plan) = plan_of(&data("all_fixed.yaml"));
+    let rows = ledger::ledger(&scenario, &policy::resolve(&scenario)).unwrap();
+    let acc = engine::simulate(&plan, 5, 0..3000, 2, &|_| {}).unwrap();
+    let tables = summary::summarize(&plan, &acc);
+    assert_eq!(rows.len(), tables.summary.len());
+    let mut cut_cum = 0.0;
+    for (l, s) in rows.iter().zip(&tables.summary) {
+        assert_eq!((&l.practice, &l.policy, l.year), (&s.practice, &s.policy, s.year));
+        let practice = scenario.practices.iter().find(|p| p.id == l.practice).unwrap();
+        let base_revenue = practice.revenue.total().to_f64().unwrap();
+        let f = |d: rust_decimal::Decimal| d.to_f64().unwrap();
+        if l.year == scenario.start_year {
+            cut_cum = 0.0;
+        }
+        cut_cum += f(l.cut);
+        let what = format!("{} {} {}", l.practice, l.policy, l.year);
+        assert!(
+            close(s.revenue_mean, f(l.revenue), base_revenue),
+            "{what} revenue {} vs {}",
+            s.revenue_mean,
+            l.revenue
+        );
+        assert!(close(s.costs_mean, f(l.costs), base_revenue), "{what} costs");
+        assert!(close(s.cut_mean, f(l.cut), base_revenue), "{what} cut {} vs {}", s.cut_mean, l.cut);
+        assert!(close(s.cut_cum_mean, cut_cum, base_revenue), "{what} cut_cum");
+        assert!(close(s.cash_mean, f(l.cash), base_revenue), "{what} cash");
+        assert!(close(s.days_cash_mean, f(l.days_cash), 365.0), "{what} days");
+        assert!(close(s.margin_mean, f(l.margin), 1.0), "{what} margin {} vs {}", s.margin_mean, l.margin);
+        // Zero standard errors and degenerate percentiles.
+        assert_eq!(s.margin_se, Some(0.0), "{what}");
+        assert!(s.margin_percentiles.iter().all(|p| *p == s.margin_mean), "{what} {:?}", s.margin_percentiles);
+        assert_eq!(s.p_distress, if l.distress { 1.0 } else { 0.0 }, "{what} distress");
+        assert_eq!(s.p_exhausted, if l.exhausted { 1.0 } else { 0.0 }, "{what} exhausted");
+        assert_eq!(s.p_negative, if l.margin.is_sign_negative() && !l.margin.is_zero() { 1.0 } else { 0.0 });
+        assert_eq!((s.p_negative_se, s.p_distress_se, s.p_exhausted_se), (0.0, 0.0, 0.0));
+    }
+}
+
+#[test]
+fn outputs_are_bit_identical_for_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = common::scenario("national.yaml");
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("t{threads}"));
+        let result = seqsim(&[
+            "run",
+            scenario.to_str().unwrap(),
+            "--paths",
+            "9000",
+            "--threads",
+            threads,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(result.status.success(), "{}", stderr(&result));
+        out
+    };
+    let (one, two) = (run("1"), run("2"));
+    for file in ["summary.csv", "compare.csv", "national.csv", "summary.parquet", "summary.json", "brief.md"] {
+        let a = std::fs::read(one.join(file)).unwrap();
+        let b = std::fs::read(two.join(file)).unwrap();
+        assert!(a == b, "{file} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn shards_of_paths_merge_into_the_whole_run_exactly() {
+    let (_, plan) = plan_of(&data("valid_minimal.yaml"));
+    let whole = engine::simulate(&plan, 11, 0..6144, 2, &|_| {}).unwrap();
+    let mut first = engine::simulate(&plan, 11, 0..3072, 1, &|_| {}).unwrap();
+    let second = engine::simulate(&plan, 11, 3072..6144, 2, &|_| {}).unwrap();
+    first.merge(&second);
+    assert!(first == whole, "merged shards differ from the whole run");
+    assert_eq!(summary::summarize(&plan, &first), summary::summarize(&plan, &whole));
+}
+
+#[test]
+fn path_draws_depend_only_on_seed_path_and_practice() {
+    let base = std::fs::read_to_string(data("valid_minimal.yaml")).unwrap();
+    let full = plan_from_text(&base);
+    // Drop the clinic (the first practice) and the repeal policy.
+    let start = base.find("  - id: clinic").unwrap();
+    let end = base.find("  - id: hospital").unwrap();
+    let smaller_text = format!("{}{}", &base[..start], &base[end..])
+        .replace("  repeal_2027:\n    base: current_law\n    sequestration: {2027: 0.0}\n", "");
+    let smaller = plan_from_text(&smaller_text);
+    assert_eq!(smaller.practices.len(), 1);
+    assert_eq!(smaller.policies.len(), 2);
+    let years = full.years;
+    for path in [0u64, 1, 1023, 1024, 5000] {
+        let a = engine::path_margins(&full, 3, path);
+        let b = engine::path_margins(&smaller, 3, path);
+        // hospital is practice 1 in `full`, 0 in `smaller`; rural_relief is policy 2 and 1.
+        for (pf, ps) in [(0usize, 0usize), (2, 1)] {
+            for t in 0..years {
+                let in_full = a[(full.policies.len() + pf) * years + t];
+                let in_smaller = b[ps * years + t];
+                assert_eq!(in_full.to_bits(), in_smaller.to_bits(), "path {path} policy {pf} year {t}");
+            }
+        }
+    }
+    // The first N paths of a larger run are the N paths of the smaller run.
+    let small = engine::simulate(&full, 3, 0..2048, 2, &|_| {}).unwrap();
+    let mut rest = engine::simulate(&full, 3, 2048..4096, 2, &|_| {}).unwrap();
+    rest.merge(&small);
+    assert!(rest == engine::simulate(&full, 3, 0..4096, 1, &|_| {}).unwrap(), "prefix runs do not add up");
+}
+
+fn summary_rows_without_provenance(dir: &Path) -> Vec<String> {
+    let (header, rows) = read_csv(&dir.join("summary.csv"));
+    let keep = header.iter().position(|h| h == "scenario").unwrap();
+    rows.into_iter().map(|r| r[..keep].join(",")).collect()
+}
+
+#[test]
+fn removing_a_practice_or_policy_leaves_other_rows_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(data("valid_minimal.yaml")).unwrap();
+    let start = base.find("  - id: clinic").unwrap();
+    let end = base.find("  - id: hospital").unwrap();
+    let variants = [
+        ("full", base.clone()),
+        ("no_clinic", format!("{}{}", &base[..start], &base[end..])),
+        ("no_repeal", base.replace("  repeal_2027:\n    base: current_law\n    sequestration: {2027: 0.0}\n", "")),
+    ];
+    let mut outputs = Vec::new();
+    for (name, text) in &variants {
+        let file = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&file, text).unwrap();
+        let out = dir.path().join(name);
+        let result = seqsim(&["run", file.to_str().unwrap(), "--paths", "3000", "--out", out.to_str().unwrap()]);
+        assert!(result.status.success(), "{}", stderr(&result));
+        outputs.push(summary_rows_without_provenance(&out));
+    }
+    let full = &outputs[0];
+    let hospital_rows: Vec<&String> = full.iter().filter(|r| r.starts_with("hospital,")).collect();
+    assert_eq!(outputs[1].iter().collect::<Vec<_>>(), hospital_rows);
+    let without_repeal: Vec<&String> = full.iter().filter(|r| !r.contains(",repeal_2027,")).collect();
+    assert_eq!(outputs[2].iter().collect::<Vec<_>>(), without_repeal);
+}
+
+#[test]
+fn a_higher_sequestration_rate_never_raises_a_margin() {
+    let base = std::fs::read_to_string(data("valid_minimal.yaml")).unwrap();
+    let text = base.replace(
+        "  repeal_2027:\n    base: current_law\n    sequestration: {2027: 0.0}\n",
+        "  deeper:\n    base: current_law\n    sequestration: {2027: 0.03}\n",
+    );
+    let plan = plan_from_text(&text);
+    let years = plan.years;
+    let policies = plan.policies.len();
+    for path in 0..200 {
+        let margins = engine::path_margins(&plan, 8, path);
+        for p in 0..plan.practices.len() {
+            for t in 0..years {
+                let base_margin = margins[(p * policies) * years + t];
+                let deeper = margins[(p * policies + 1) * years + t];
+                assert!(deeper <= base_margin, "path {path} practice {p} year {t}");
+            }
+        }
+    }
+    let acc = engine::simulate(&plan, 8, 0..5000, 2, &|_| {}).unwrap();
+    let tables = summary::summarize(&plan, &acc);
+    for row in tables.compare.iter().filter(|r| r.policy == "deeper") {
+        assert!(row.dmargin_p95 <= 0.0, "{row:?}");
+        assert!(row.dcut_cum_mean >= 0.0);
+        assert!(row.dp_exhausted >= 0.0);
+    }
+}
+
+#[test]
+fn national_totals_are_count_weighted_sums_of_summary_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("national");
+    let result = seqsim(&[
+        "run",
+        common::scenario("national.yaml").to_str().unwrap(),
+        "--paths",
+        "2000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let (sh, summary_rows) = read_csv(&out.join("summary.csv"));
+    let (nh, national_rows) = read_csv(&out.join("national.csv"));
+    let loaded = scenario::load(&common::scenario("national.yaml")).unwrap();
+    let count = |id: &str| loaded.scenario.practices.iter().find(|p| p.id == id).unwrap().count.to_f64().unwrap();
+    for n in &national_rows {
+        let (kind, policy, year) = (cell(&nh, n, "kind"), cell(&nh, n, "policy"), cell(&nh, n, "year"));
+        let mut expected = [0.0f64; 4];
+        for s in summary_rows.iter().filter(|s| {
+            cell(&sh, s, "policy") == policy
+                && cell(&sh, s, "year") == year
+                && (kind == "all" || cell(&sh, s, "kind") == kind)
+        }) {
+            let c = count(cell(&sh, s, "practice"));
+            for (i, column) in ["cut_mean", "cut_cum_mean", "p_distress", "p_exhausted"].iter().enumerate() {
+                expected[i] += c * cell(&sh, s, column).parse::<f64>().unwrap();
+            }
+        }
+        for (i, column) in ["cut_total", "cut_cum_total", "n_distress", "n_exhausted"].iter().enumerate() {
+            let value: f64 = cell(&nh, n, column).parse().unwrap();
+            assert!(
+                (value - expected[i]).abs() <= 1e-9 * expected[i].abs().max(1.0),
+                "{kind} {policy} {year} {column}: {value} vs {}",
+                expected[i]
+            );
+        }
+    }
+    // 6 kinds + all, 5 policies, 10 years.
+    assert_eq!(national_rows.len(), 7 * 5 * 10);
+}
+
+#[test]
+fn run_writes_every_output_with_exact_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("q");
+    let result = seqsim(&[
+        "run",
+        common::scenario("quickstart.yaml").to_str().unwrap(),
+        "--paths",
+        "1500",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    for file in ["summary", "compare", "national"] {
+        for ext in ["csv", "parquet", "json"] {
+            assert!(out.join(format!("{file}.{ext}")).is_file(), "{file}.{ext}");
+        }
+    }
+    let (header, _) = read_csv(&out.join("summary.csv"));
+    let expected = "practice, kind, policy, year, margin_mean, margin_se, margin_p5, margin_p25, margin_p50, margin_p75, margin_p95, p_negative, p_negative_se, p_distress, p_distress_se, p_exhausted, p_exhausted_se, revenue_mean, costs_mean, cut_mean, cut_cum_mean, cash_mean, days_cash_mean";
+    assert_eq!(header[..23].join(", "), expected);
+    let (header, _) = read_csv(&out.join("compare.csv"));
+    assert_eq!(
+        header[..10].join(", "),
+        "practice, kind, policy, year, dmargin_mean, dmargin_p5, dmargin_p95, dcut_cum_mean, dcash_mean, dp_exhausted"
+    );
+    let (header, _) = read_csv(&out.join("national.csv"));
+    assert_eq!(header[..7].join(", "), "kind, policy, year, cut_total, cut_cum_total, n_distress, n_exhausted");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["paths"], 1500);
+    assert_eq!(manifest["seed"], 20261127);
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 10);
+    assert_eq!(manifest["scenario"]["sha256"].as_str().unwrap().len(), 64);
+    let brief = std::fs::read_to_string(out.join("brief.md")).unwrap();
+    for expected in [
+        "## Practices",
+        "P(cash exhausted by 2031)",
+        "## National totals",
+        "## Sources",
+        "MACRA +0.25%",
+        "1500 paths",
+        "seed 20261127",
+    ] {
+        assert!(brief.contains(expected), "brief lacks {expected:?}");
+    }
+    // An existing results directory is not replaced without --force.
+    let again = seqsim(&[
+        "run",
+        common::scenario("quickstart.yaml").to_str().unwrap(),
+        "--paths",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("pass --force"));
+    let forced = seqsim(&[
+        "run",
+        common::scenario("quickstart.yaml").to_str().unwrap(),
+        "--paths",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(forced.status.success());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "staging directories left behind: {leftovers:?}");
+}
+
+fn type7(values: &mut [f64], q: f64) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let h = (values.len() - 1) as f64 * q;
+    let k = h.floor() as usize;
+    let next = values[(k + 1).min(values.len() - 1)];
+    values[k] + (h - k as f64) * (next - values[k])
+}
+
+#[test]
+fn percentiles_are_within_five_hundredths_of_a_point_of_the_exact_sample() {
+    let (_, plan) = plan_of(&common::scenario("national.yaml"));
+    let n = 5000u64;
+    let acc = engine::simulate(&plan, 21, 0..n, 2, &|_| {}).unwrap();
+    let tables = summary::summarize(&plan, &acc);
+    let per_path: Vec<Vec<f64>> = (0..n).map(|path| engine::path_margins(&plan, 21, path)).collect();
+    let layout = plan.layout();
+    let mut worst = 0.0f64;
+    for (cell, row) in tables.summary.iter().enumerate() {
+        let mut sample: Vec<f64> = per_path.iter().map(|m| m[cell]).collect();
+        let mean = sample.iter().sum::<f64>() / n as f64;
+        assert!((row.margin_mean - mean).abs() < 1e-9, "mean of cell {cell}");
+        for (q, estimate) in [0.05, 0.25, 0.5, 0.75, 0.95].iter().zip(row.margin_percentiles) {
+            let exact = type7(&mut sample, *q);
+            worst = worst.max((estimate - exact).abs());
+        }
+        let negative = sample.iter().filter(|m| **m < 0.0).count() as f64 / n as f64;
+        assert_eq!(row.p_negative, negative, "p_negative of cell {cell}");
+    }
+    assert!(worst <= 0.0005, "worst percentile error {worst} exceeds 0.05 percentage points");
+    // Paired differences too.
+    let baseline = plan.baseline;
+    for row in &tables.compare {
+        let p = plan.practices.iter().position(|x| x.id == row.practice).unwrap();
+        let k = plan.policies.iter().position(|x| x.name == row.policy).unwrap();
+        let t = (row.year - plan.start_year) as usize;
+        let (cell, base) = (layout.cell(p, k, t), layout.cell(p, baseline, t));
+        let mut differences: Vec<f64> = per_path.iter().map(|m| m[cell] - m[base]).collect();
+        for (q, estimate) in [(0.05, row.dmargin_p5), (0.95, row.dmargin_p95)] {
+            let exact = type7(&mut differences, q);
+            assert!((estimate - exact).abs() <= 0.0005, "{row:?} q{q}: {estimate} vs {exact}");
+        }
+    }
+}
