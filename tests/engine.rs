@@ -2,6 +2,9 @@
 //! ledger when every driver is fixed, reproducibility (threads, removals,
 //! path prefixes), common random numbers and national totals.
 
+// Tests may panic on a failed expectation: that is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;

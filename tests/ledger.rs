@@ -1,6 +1,9 @@
 //! The point ledger through the binary: hand-computed two-year ledgers for a
 //! fee-schedule and a cost-based practice, with the arithmetic written out.
 
+// Tests may panic on a failed expectation: that is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{cell, data, read_csv, seqsim, stdout};

@@ -2,6 +2,9 @@
 //! the file, the key path and line:column, says what would be valid, and the
 //! exit code is 1 (invalid), 2 (usage) or 0 (valid, warnings allowed).
 
+// Tests may panic on a failed expectation: that is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{data, seqsim, stderr, stdout};

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: run the built binary.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -36,7 +36,7 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(path).expect("the CSV file exists");
     let mut lines = text.lines();
     let header: Vec<String> = lines.next().unwrap_or_default().split(',').map(str::to_string).collect();
-    let rows = lines.map(|l| split_csv_line(l)).collect();
+    let rows = lines.map(split_csv_line).collect();
     (header, rows)
 }
 
