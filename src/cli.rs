@@ -15,7 +15,7 @@ use crate::calendar::utc_timestamp;
 use crate::engine::{self, summary, Plan};
 use crate::ledger;
 use crate::policy;
-use crate::report::{self, terminal, Provenance, RunTimes, Staging};
+use crate::report::{self, shard, terminal, Provenance, RunTimes, Staging};
 use crate::scenario::{self, LoadError, Loaded};
 
 /// seqsim: how Medicare sequestration (CO-253) and alternative payment
@@ -51,6 +51,29 @@ enum Command {
     },
     /// Run the Monte Carlo simulation and write the evidence tables.
     Run(RunArgs),
+    /// Merge the shards of one `run --shard` into the outputs of a single run.
+    Merge {
+        /// Shard output directories (or their shard.seqsim files), e.g. results/shard-*.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output directory for the merged results.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace an existing, non-empty output directory.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Parses `I/K`: shard I (0-based) of K.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (index, count) = text.split_once('/').ok_or_else(|| format!("expected I/K (e.g. 0/4), found `{text}`"))?;
+    let index: u64 = index.trim().parse().map_err(|_| format!("shard index `{index}` is not a whole number"))?;
+    let count: u64 = count.trim().parse().map_err(|_| format!("shard count `{count}` is not a whole number"))?;
+    if count == 0 || index >= count {
+        return Err(format!("shard {index}/{count}: indices run from 0 to K-1 and K must be at least 1"));
+    }
+    Ok((index, count))
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,6 +98,9 @@ struct RunArgs {
     /// Print evaluations, wall time, evaluations per second and peak memory.
     #[arg(long)]
     stats: bool,
+    /// Run only shard I of K (0-based) and write its accumulator state for `seqsim merge`.
+    #[arg(long, value_name = "I/K", value_parser = parse_shard)]
+    shard: Option<(u64, u64)>,
 }
 
 /// A failure with the exit code it maps to.
@@ -118,6 +144,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             ledger_command(&scenario, csv.as_deref(), policy.as_deref(), practice.as_deref())
         }
         Command::Run(args) => run_command(&args),
+        Command::Merge { shards, out, force } => merge_command(&shards, &out, force),
     }
 }
 
@@ -251,9 +278,12 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
     let plan = Plan::compile(s, &resolution)
         .map_err(|e| Failure::invalid(format!("{}: error: {e}", args.scenario.display())))?;
     let mut staging = Staging::begin(&out, args.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
-
+    let range = match args.shard {
+        Some((index, count)) => engine::shard_paths(paths, index, count),
+        None => 0..paths,
+    };
     let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(paths);
+        let bar = indicatif::ProgressBar::new(range.end - range.start);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {wide_bar} {pos}/{len} paths ({eta})")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -267,7 +297,7 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
             bar.set_position(total);
         }
     };
-    let simulated = engine::simulate(&plan, seed, 0..paths, threads, &progress);
+    let simulated = engine::simulate(&plan, seed, range.clone(), threads, &progress);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -279,34 +309,126 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         }
     };
     let simulated_at = started_clock.elapsed();
-    let summary = summary::summarize(&plan, &acc);
     let provenance = provenance(&loaded, Some(seed), Some(paths));
-    let times = RunTimes { started, finished: utc_timestamp(now()) };
-    let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths});
-    if let Err(e) =
-        report::write_run(&mut staging, &plan, &summary, &provenance, s.description.as_deref(), &times, extra)
-    {
-        staging.abandon();
-        return Err(Failure::invalid(format!("error: {e}")));
+    if let Some((index, count)) = args.shard {
+        let header = shard::ShardHeader {
+            tool_version: provenance.version.clone(),
+            scenario_path: provenance.scenario_path.clone(),
+            scenario_sha256: provenance.scenario_sha256.clone(),
+            seed,
+            paths,
+            index,
+            count,
+            path_start: range.start,
+            path_end: range.end,
+        };
+        let written = staging.write(shard::SHARD_FILE, &shard::encode(&header, &loaded.bytes, &acc));
+        let out = match written {
+            Ok(()) => staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?,
+            Err(e) => {
+                staging.abandon();
+                return Err(Failure::invalid(format!("error: {e}")));
+            }
+        };
+        println!(
+            "Shard {index}/{count}: paths {}..{} of {paths} written to {}; merge all {count} shards with `seqsim merge`",
+            range.start,
+            range.end,
+            out.join(shard::SHARD_FILE).display()
+        );
+    } else {
+        let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths});
+        finish(staging, &plan, &acc, &provenance, s.description.as_deref(), started, extra)?;
     }
-    let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
-    print!("{}", terminal::headline(&plan, &summary));
-    println!("Results written to {}", out.display());
     if args.stats {
         let wall = started_clock.elapsed().as_secs_f64();
-        let evaluations = plan.evaluations_per_path() * paths;
+        let evaluations = plan.evaluations_per_path() * (range.end - range.start);
         let peak = peak_rss_bytes().map_or_else(|| "unknown".to_string(), |b| format!("{:.1} MB", b as f64 / 1e6));
         eprintln!(
-            "stats: {evaluations} evaluations ({} practices x {} policies x {} years x {paths} paths) on {threads} threads; \
+            "stats: {evaluations} evaluations ({} practices x {} policies x {} years x {} paths) on {threads} threads; \
              simulation {:.3} s, total {wall:.3} s; {:.1} M evaluations/s; peak RSS {peak}",
             plan.practices.len(),
             plan.policies.len(),
             plan.years,
+            range.end - range.start,
             simulated_at.as_secs_f64(),
             evaluations as f64 / wall / 1e6,
         );
     }
     Ok(())
+}
+
+/// Summarises an accumulator, writes every run output and moves the directory into place.
+fn finish(
+    mut staging: Staging,
+    plan: &Plan,
+    acc: &engine::Accumulator,
+    provenance: &Provenance,
+    description: Option<&str>,
+    started: String,
+    extra: serde_json::Value,
+) -> Result<(), Failure> {
+    let summary = summary::summarize(plan, acc);
+    let times = RunTimes { started, finished: utc_timestamp(now()) };
+    if let Err(e) = report::write_run(&mut staging, plan, &summary, provenance, description, &times, extra) {
+        staging.abandon();
+        return Err(Failure::invalid(format!("error: {e}")));
+    }
+    let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    print!("{}", terminal::headline(plan, &summary));
+    println!("Results written to {}", out.display());
+    Ok(())
+}
+
+fn merge_command(paths: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
+    let started = utc_timestamp(now());
+    let shards = paths
+        .iter()
+        .map(|p| shard::read(p))
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(shard::check_set)
+        .map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let first = &shards[0];
+    let origin = PathBuf::from(&first.header.scenario_path);
+    let text = std::str::from_utf8(&first.scenario).map_err(|_| {
+        Failure::invalid(format!("error: {}: the embedded scenario is not UTF-8", first.file.display()))
+    })?;
+    let (scenario, diagnostics) = scenario::parse_str(text);
+    let Some(scenario) = scenario else {
+        return Err(Failure::invalid(LoadError::Invalid { path: origin, diagnostics }));
+    };
+    let plan = Plan::compile(&scenario, &policy::resolve(&scenario))
+        .map_err(|e| Failure::invalid(format!("{}: error: {e}", origin.display())))?;
+    let mut acc = engine::Accumulator::new(plan.layout());
+    for shard in &shards {
+        if shard.accumulator.layout != plan.layout() {
+            return Err(Failure::invalid(format!(
+                "error: {}: its tables do not match its scenario; rerun that shard",
+                shard.file.display()
+            )));
+        }
+        acc.merge(&shard.accumulator);
+    }
+    if acc.paths != first.header.paths {
+        return Err(Failure::invalid(format!(
+            "error: the shards hold {} paths but the run had {}; rerun the shards",
+            acc.paths, first.header.paths
+        )));
+    }
+    let staging = Staging::begin(out, force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let loaded = Loaded {
+        scenario,
+        warnings: Vec::new(),
+        path: origin,
+        sha256: first.header.scenario_sha256.clone(),
+        bytes: first.scenario.clone(),
+    };
+    let provenance = provenance(&loaded, Some(first.header.seed), Some(first.header.paths));
+    let extra = serde_json::json!({
+        "merged_shards": shards.iter().map(|s| s.file.display().to_string()).collect::<Vec<_>>(),
+        "evaluations": plan.evaluations_per_path() * first.header.paths,
+    });
+    finish(staging, &plan, &acc, &provenance, loaded.scenario.description.as_deref(), started, extra)
 }
 
 #[cfg(test)]

@@ -274,24 +274,91 @@ impl Accumulator {
         self.sums[cell * field::COUNT + field] as f64 / SCALE[field]
     }
 
-    /// Raw access for serialisation of shard state.
-    pub fn parts(&self) -> (&[i128], &[Histogram], &[Histogram]) {
-        (&self.sums, &self.margin, &self.dmargin)
+    /// Encodes the state as bytes (little-endian, histograms trimmed to
+    /// their occupied bins); [`Accumulator::decode`] reverses it exactly.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for n in [self.layout.practices, self.layout.policies, self.layout.years] {
+            out.extend_from_slice(&(n as u64).to_le_bytes());
+        }
+        out.extend_from_slice(&self.paths.to_le_bytes());
+        for sum in &self.sums {
+            out.extend_from_slice(&sum.to_le_bytes());
+        }
+        for histogram in self.margin.iter().chain(&self.dmargin) {
+            let (first_bin, counts) = histogram.occupied();
+            out.extend_from_slice(&first_bin.to_le_bytes());
+            out.extend_from_slice(&histogram.total.to_le_bytes());
+            out.extend_from_slice(&histogram.min.to_bits().to_le_bytes());
+            out.extend_from_slice(&histogram.max.to_bits().to_le_bytes());
+            out.extend_from_slice(&(counts.len() as u64).to_le_bytes());
+            for count in counts {
+                out.extend_from_slice(&count.to_le_bytes());
+            }
+        }
+        out
     }
 
-    /// Rebuilds an accumulator from serialised parts; `None` if the shapes disagree.
-    pub fn from_parts(
-        layout: Layout,
-        paths: u64,
-        sums: Vec<i128>,
-        margin: Vec<Histogram>,
-        dmargin: Vec<Histogram>,
-    ) -> Option<Accumulator> {
-        let cells = layout.cells();
-        if sums.len() != cells * field::COUNT || margin.len() != cells || dmargin.len() != cells {
+    /// Decodes [`Accumulator::encode`]'s bytes; `None` if they are malformed.
+    pub fn decode(bytes: &[u8]) -> Option<Accumulator> {
+        let mut reader = Reader { bytes, at: 0 };
+        let practices = usize::try_from(reader.u64()?).ok()?;
+        let policies = usize::try_from(reader.u64()?).ok()?;
+        let years = usize::try_from(reader.u64()?).ok()?;
+        let layout = Layout { practices, policies, years };
+        let cells = practices.checked_mul(policies)?.checked_mul(years)?;
+        // Every cell needs at least its sums and two histogram headers.
+        if cells.checked_mul(field::COUNT * 16 + 2 * 40)? > bytes.len() {
             return None;
         }
-        Some(Accumulator { layout, paths, sums, margin, dmargin })
+        let paths = reader.u64()?;
+        let sums = (0..cells * field::COUNT).map(|_| reader.i128()).collect::<Option<Vec<i128>>>()?;
+        let mut histograms = Vec::with_capacity(2 * cells);
+        for _ in 0..2 * cells {
+            let first_bin = reader.i64()?;
+            let total = reader.u64()?;
+            let min = f64::from_bits(reader.u64()?);
+            let max = f64::from_bits(reader.u64()?);
+            let len = usize::try_from(reader.u64()?).ok()?;
+            if len > HIGHEST_BIN.abs_diff(LOWEST_BIN) as usize + 1 || len.checked_mul(4)? > bytes.len() {
+                return None;
+            }
+            let counts = (0..len).map(|_| reader.u32()).collect::<Option<Vec<u32>>>()?;
+            if counts.iter().map(|c| u64::from(*c)).sum::<u64>() != total {
+                return None;
+            }
+            histograms.push(Histogram { first_bin, counts, total, min, max });
+        }
+        if reader.at != bytes.len() {
+            return None;
+        }
+        let dmargin = histograms.split_off(cells);
+        Some(Accumulator { layout, paths, sums, margin: histograms, dmargin })
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let slice = self.bytes.get(self.at..self.at.checked_add(N)?)?;
+        self.at += N;
+        slice.try_into().ok()
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take().map(u64::from_le_bytes)
+    }
+    fn i64(&mut self) -> Option<i64> {
+        self.take().map(i64::from_le_bytes)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take().map(u32::from_le_bytes)
+    }
+    fn i128(&mut self) -> Option<i128> {
+        self.take().map(i128::from_le_bytes)
     }
 }
 
@@ -353,6 +420,24 @@ mod tests {
             assert_eq!(ab.quantile(q), whole.quantile(q));
             assert_eq!(ba.quantile(q), whole.quantile(q));
         }
+    }
+
+    #[test]
+    fn encoding_round_trips_and_rejects_damage() {
+        let layout = Layout { practices: 1, policies: 2, years: 2 };
+        let mut acc = Accumulator::new(layout);
+        acc.absorb_chunk(&[0.25; 4 * field::COUNT], 3);
+        for v in [0.01, -0.02, 0.03] {
+            acc.margin[1].add(v);
+            acc.dmargin[3].add(v / 10.0);
+        }
+        let bytes = acc.encode();
+        assert!(Accumulator::decode(&bytes) == Some(acc));
+        assert!(Accumulator::decode(&bytes[..bytes.len() - 1]).is_none());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(Accumulator::decode(&longer).is_none());
+        assert!(Accumulator::decode(&[0xff; 64]).is_none());
     }
 
     #[test]

@@ -15,7 +15,6 @@ pub mod summary;
 
 use std::ops::Range;
 
-use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 use crate::ledger::economy;
@@ -39,106 +38,120 @@ pub enum EngineError {
     },
 }
 
-/// Where a path's driver values come from.
-trait DrawSource {
-    /// Fills macro-scope values for every year.
-    fn macro_years(&mut self, plan: &Plan, out: &mut [[f64; Driver::COUNT]]);
-    /// Starts a practice's stream.
-    fn start_practice(&mut self, practice: &PracticePlan);
-    /// Fills the practice-scope values of one year.
-    fn practice_year(&mut self, practice: &PracticePlan, out: &mut [f64; Driver::COUNT]);
+/// Where a chunk's driver values come from.
+#[derive(Clone, Copy)]
+enum Draws {
+    /// Random draws keyed by (seed, path[, practice]).
+    Random { seed: u64 },
+    /// Every driver at its mean: the reference path (MODEL.md §4's point, in `f64`).
+    Means,
 }
 
-/// Random draws of one path, keyed by (seed, path[, practice]).
-struct RandomDraws {
-    seed: u64,
-    path: u64,
-    rng: Xoshiro256PlusPlus,
-}
-
-impl DrawSource for RandomDraws {
-    fn macro_years(&mut self, plan: &Plan, out: &mut [[f64; Driver::COUNT]]) {
-        let mut rng = rng::stream(self.seed, self.path, rng::MACRO_KEY);
-        for year in out.iter_mut() {
-            plan.macro_sampler.draw(&mut rng, year);
-        }
-    }
-    fn start_practice(&mut self, practice: &PracticePlan) {
-        self.rng = rng::stream(self.seed, self.path, practice.stream_key);
-    }
-    #[inline]
-    fn practice_year(&mut self, practice: &PracticePlan, out: &mut [f64; Driver::COUNT]) {
-        practice.sampler.draw(&mut self.rng, out);
-    }
-}
-
-/// Every driver at its mean: the reference path (MODEL.md §4's point, in `f64`).
-struct MeanDraws;
-
-impl DrawSource for MeanDraws {
-    fn macro_years(&mut self, plan: &Plan, out: &mut [[f64; Driver::COUNT]]) {
-        for year in out.iter_mut() {
-            plan.macro_sampler.fill_means(year);
-        }
-    }
-    fn start_practice(&mut self, _: &PracticePlan) {}
-    fn practice_year(&mut self, practice: &PracticePlan, out: &mut [f64; Driver::COUNT]) {
-        practice.sampler.fill_means(out);
-    }
-}
-
-/// Receives every evaluation of a path, baseline first within each (practice, year).
+/// Receives a chunk's outcomes one cell at a time: for each practice, the
+/// baseline policy's years first, then the other policies'.
 trait Sink {
-    fn record(&mut self, cell: usize, policy: usize, outcome: &YearOutcome<f64>);
+    /// `outcomes[j]` is path `j` of the chunk in cell `cell` (policy `policy`, year `year`).
+    fn record(&mut self, cell: usize, policy: usize, year: usize, outcomes: &[YearOutcome<f64>]);
 }
 
-/// Reusable buffers for evaluating paths.
-struct PathScratch {
+/// Reusable buffers for evaluating a chunk of paths, laid out `[year][path]`.
+struct ChunkScratch {
     macro_values: Vec<[f64; Driver::COUNT]>,
+    indices: Vec<Indices<f64>>,
+    costs: Vec<f64>,
+    mei: Vec<f64>,
     states: Vec<PolicyState<f64>>,
+    outcomes: Vec<YearOutcome<f64>>,
 }
 
-impl PathScratch {
-    fn new(plan: &Plan) -> PathScratch {
-        PathScratch {
-            macro_values: vec![[0.0; Driver::COUNT]; plan.years],
-            states: Vec::with_capacity(plan.policies.len()),
+impl ChunkScratch {
+    fn new(plan: &Plan, paths: usize) -> ChunkScratch {
+        let cells = plan.years * paths;
+        ChunkScratch {
+            macro_values: vec![[0.0; Driver::COUNT]; cells],
+            indices: vec![Indices::base(); cells],
+            costs: vec![0.0; cells],
+            mei: vec![0.0; cells],
+            states: Vec::with_capacity(paths),
+            outcomes: Vec::with_capacity(paths),
         }
     }
 }
 
-/// Evaluates MODEL.md §2 for every practice, policy and year of one path.
-#[inline]
-fn evaluate_path<D: DrawSource, S: Sink>(plan: &Plan, draws: &mut D, sink: &mut S, scratch: &mut PathScratch) {
+fn clamp_draws(values: &mut [f64; Driver::COUNT]) {
+    for (d, value) in values.iter_mut().enumerate() {
+        *value = if d == Driver::MaShift.index() { model::clamp_share(*value) } else { model::clamp_growth(*value) };
+    }
+}
+
+/// Evaluates MODEL.md §2 for every practice, policy and year of paths
+/// `first..first + n`: draws first, path by path in stream order, then each
+/// cell across all paths, so a cell's accumulators stay hot in cache.
+fn evaluate_chunk<S: Sink>(plan: &Plan, draws: Draws, first: u64, n: usize, sink: &mut S, scratch: &mut ChunkScratch) {
     let years = plan.years;
     let policies = plan.policies.len();
-    draws.macro_years(plan, &mut scratch.macro_values);
-    for (p, practice) in plan.practices.iter().enumerate() {
-        draws.start_practice(practice);
-        let terms = &practice.terms;
-        scratch.states.clear();
-        scratch.states.resize(policies, PolicyState::opening(terms));
-        let mut idx = Indices::<f64>::base();
+    let at = |t: usize, j: usize| t * n + j;
+    for j in 0..n {
+        let path = first + j as u64;
+        let mut rng = match draws {
+            Draws::Random { seed } => Some(rng::stream(seed, path, rng::MACRO_KEY)),
+            Draws::Means => None,
+        };
         for t in 0..years {
-            let mut values = scratch.macro_values[t];
-            draws.practice_year(practice, &mut values);
-            for (d, value) in values.iter_mut().enumerate() {
-                *value =
-                    if d == Driver::MaShift.index() { model::clamp_share(*value) } else { model::clamp_growth(*value) };
+            let values = &mut scratch.macro_values[at(t, j)];
+            match &mut rng {
+                Some(rng) => plan.macro_sampler.draw(rng, values),
+                None => plan.macro_sampler.fill_means(values),
             }
-            idx = idx.advance(&economy(&values));
-            let costs = model::operating_costs(terms, &idx);
-            let mei = values[Driver::Mei.index()];
-            for &k in &plan.order {
+        }
+    }
+    for (p, practice) in plan.practices.iter().enumerate() {
+        let terms = &practice.terms;
+        for j in 0..n {
+            let path = first + j as u64;
+            let mut rng = match draws {
+                Draws::Random { seed } => Some(rng::stream(seed, path, practice.stream_key)),
+                Draws::Means => None,
+            };
+            let mut idx = Indices::<f64>::base();
+            for t in 0..years {
+                let mut values = scratch.macro_values[at(t, j)];
+                match &mut rng {
+                    Some(rng) => practice.sampler.draw(rng, &mut values),
+                    None => practice.sampler.fill_means(&mut values),
+                }
+                clamp_draws(&mut values);
+                idx = idx.advance(&economy(&values));
+                scratch.indices[at(t, j)] = idx;
+                scratch.costs[at(t, j)] = model::operating_costs(terms, &idx);
+                scratch.mei[at(t, j)] = values[Driver::Mei.index()];
+            }
+        }
+        for &k in &plan.order {
+            scratch.states.clear();
+            scratch.states.resize(n, PolicyState::opening(terms));
+            for t in 0..years {
                 let l = &practice.levers[k * years + t];
-                let levers = Levers {
-                    sequestration: l.sequestration,
-                    medicare_update: model::clamp_growth(l.update_constant + l.update_mei_weight * mei),
-                    add_on: l.add_on,
-                    relief: l.relief,
-                };
-                let outcome = model::step(terms, &idx, costs, &levers, &mut scratch.states[k]);
-                sink.record((p * policies + k) * years + t, k, &outcome);
+                scratch.outcomes.clear();
+                for j in 0..n {
+                    let levers = Levers {
+                        sequestration: l.sequestration,
+                        medicare_update: model::clamp_growth(
+                            l.update_constant + l.update_mei_weight * scratch.mei[at(t, j)],
+                        ),
+                        add_on: l.add_on,
+                        relief: l.relief,
+                    };
+                    let i = at(t, j);
+                    scratch.outcomes.push(model::step(
+                        terms,
+                        &scratch.indices[i],
+                        scratch.costs[i],
+                        &levers,
+                        &mut scratch.states[j],
+                    ));
+                }
+                sink.record((p * policies + k) * years + t, k, t, &scratch.outcomes);
             }
         }
     }
@@ -147,13 +160,15 @@ fn evaluate_path<D: DrawSource, S: Sink>(plan: &Plan, draws: &mut D, sink: &mut 
 /// Reference values per cell and field: the mean-driver path. Sums in the
 /// accumulator are deviations from these.
 pub(crate) fn reference(plan: &Plan) -> Vec<f64> {
-    struct RefSink<'a> {
-        values: &'a mut [f64],
+    struct RefSink {
+        values: Vec<f64>,
         baseline: usize,
-        base: [f64; 4],
+        /// Baseline margin, cumulative cut and cash per year.
+        base: Vec<[f64; 3]>,
     }
-    impl Sink for RefSink<'_> {
-        fn record(&mut self, cell: usize, policy: usize, o: &YearOutcome<f64>) {
+    impl Sink for RefSink {
+        fn record(&mut self, cell: usize, policy: usize, year: usize, outcomes: &[YearOutcome<f64>]) {
+            let Some(o) = outcomes.first() else { return };
             let v = &mut self.values[cell * field::COUNT..(cell + 1) * field::COUNT];
             v[field::MARGIN] = o.margin;
             v[field::REVENUE] = o.accounts.revenue;
@@ -163,61 +178,83 @@ pub(crate) fn reference(plan: &Plan) -> Vec<f64> {
             v[field::CASH] = o.cash;
             v[field::DAYS] = o.days_cash;
             if policy == self.baseline {
-                self.base = [o.margin, o.cut_cum, o.cash, 0.0];
+                self.base[year] = [o.margin, o.cut_cum, o.cash];
             } else {
-                v[field::DMARGIN] = o.margin - self.base[0];
-                v[field::DCUT_CUM] = o.cut_cum - self.base[1];
-                v[field::DCASH] = o.cash - self.base[2];
+                let [margin, cut_cum, cash] = self.base[year];
+                v[field::DMARGIN] = o.margin - margin;
+                v[field::DCUT_CUM] = o.cut_cum - cut_cum;
+                v[field::DCASH] = o.cash - cash;
             }
         }
     }
-    let mut values = vec![0.0; plan.layout().cells() * field::COUNT];
-    let mut sink = RefSink { values: &mut values, baseline: plan.baseline, base: [0.0; 4] };
-    evaluate_path(plan, &mut MeanDraws, &mut sink, &mut PathScratch::new(plan));
-    values
+    let mut sink = RefSink {
+        values: vec![0.0; plan.layout().cells() * field::COUNT],
+        baseline: plan.baseline,
+        base: vec![[0.0; 3]; plan.years],
+    };
+    evaluate_chunk(plan, Draws::Means, 0, 1, &mut sink, &mut ChunkScratch::new(plan, 1));
+    sink.values
 }
 
-/// Folds evaluations into one chunk's partial sums and the thread's histograms.
+/// Baseline outcomes of the current practice that paired differences need.
+#[derive(Clone, Copy, Default)]
+struct BaseOutcome {
+    margin: f64,
+    cut_cum: f64,
+    cash: f64,
+}
+
+/// Folds a chunk's outcomes into its partial sums and the worker's histograms.
 struct ChunkSink<'a> {
     partial: &'a mut [f64],
     reference: &'a [f64],
     margin: &'a mut [Histogram],
     dmargin: &'a mut [Histogram],
     baseline: usize,
-    /// Baseline margin, cumulative cut, cash and exhausted flag of the current (practice, year).
-    base: (f64, f64, f64, bool),
+    /// `[year][path]` baseline outcomes of the current practice.
+    base: Vec<BaseOutcome>,
+    paths: usize,
 }
 
 impl Sink for ChunkSink<'_> {
-    #[inline(always)]
-    fn record(&mut self, cell: usize, policy: usize, o: &YearOutcome<f64>) {
+    fn record(&mut self, cell: usize, policy: usize, year: usize, outcomes: &[YearOutcome<f64>]) {
         let at = cell * field::COUNT;
         let r = &self.reference[at..at + field::COUNT];
-        let s = &mut self.partial[at..at + field::COUNT];
-        let dm = o.margin - r[field::MARGIN];
-        s[field::MARGIN] += dm;
-        s[field::MARGIN_SQ] += dm * dm;
-        s[field::REVENUE] += o.accounts.revenue - r[field::REVENUE];
-        s[field::COSTS] += o.accounts.costs - r[field::COSTS];
-        s[field::CUT] += o.accounts.cut - r[field::CUT];
-        s[field::CUT_CUM] += o.cut_cum - r[field::CUT_CUM];
-        s[field::CASH] += o.cash - r[field::CASH];
-        s[field::DAYS] += o.days_cash - r[field::DAYS];
-        s[field::NEGATIVE] += f64::from(u8::from(o.margin < 0.0));
-        s[field::DISTRESS] += f64::from(u8::from(o.distress));
-        s[field::EXHAUSTED] += f64::from(u8::from(o.exhausted));
-        self.margin[cell].add(o.margin);
-        if policy == self.baseline {
-            self.base = (o.margin, o.cut_cum, o.cash, o.exhausted);
-        } else {
-            let dmargin = o.margin - self.base.0;
-            let ddm = dmargin - r[field::DMARGIN];
-            s[field::DMARGIN] += ddm;
-            s[field::DMARGIN_SQ] += ddm * ddm;
-            s[field::DCUT_CUM] += (o.cut_cum - self.base.1) - r[field::DCUT_CUM];
-            s[field::DCASH] += (o.cash - self.base.2) - r[field::DCASH];
-            self.dmargin[cell].add(dmargin);
+        let mut s = [0.0f64; field::COUNT];
+        let histogram = &mut self.margin[cell];
+        for o in outcomes {
+            let dm = o.margin - r[field::MARGIN];
+            s[field::MARGIN] += dm;
+            s[field::MARGIN_SQ] += dm * dm;
+            s[field::REVENUE] += o.accounts.revenue - r[field::REVENUE];
+            s[field::COSTS] += o.accounts.costs - r[field::COSTS];
+            s[field::CUT] += o.accounts.cut - r[field::CUT];
+            s[field::CUT_CUM] += o.cut_cum - r[field::CUT_CUM];
+            s[field::CASH] += o.cash - r[field::CASH];
+            s[field::DAYS] += o.days_cash - r[field::DAYS];
+            s[field::NEGATIVE] += f64::from(u8::from(o.margin < 0.0));
+            s[field::DISTRESS] += f64::from(u8::from(o.distress));
+            s[field::EXHAUSTED] += f64::from(u8::from(o.exhausted));
+            histogram.add(o.margin);
         }
+        let base = &mut self.base[year * self.paths..(year + 1) * self.paths];
+        if policy == self.baseline {
+            for (b, o) in base.iter_mut().zip(outcomes) {
+                *b = BaseOutcome { margin: o.margin, cut_cum: o.cut_cum, cash: o.cash };
+            }
+        } else {
+            let dhistogram = &mut self.dmargin[cell];
+            for (b, o) in base.iter().zip(outcomes) {
+                let dmargin = o.margin - b.margin;
+                let ddm = dmargin - r[field::DMARGIN];
+                s[field::DMARGIN] += ddm;
+                s[field::DMARGIN_SQ] += ddm * ddm;
+                s[field::DCUT_CUM] += (o.cut_cum - b.cut_cum) - r[field::DCUT_CUM];
+                s[field::DCASH] += (o.cash - b.cash) - r[field::DCASH];
+                dhistogram.add(dmargin);
+            }
+        }
+        self.partial[at..at + field::COUNT].copy_from_slice(&s);
     }
 }
 
@@ -225,7 +262,8 @@ impl Sink for ChunkSink<'_> {
 struct Worker {
     acc: Accumulator,
     partial: Vec<f64>,
-    scratch: PathScratch,
+    scratch: ChunkScratch,
+    base: Vec<BaseOutcome>,
 }
 
 /// Runs paths `paths` (global path indices) of `plan` with `seed` on
@@ -245,10 +283,12 @@ pub fn simulate(
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| EngineError::Threads { threads, message: e.to_string() })?;
+    let chunk_paths = CHUNK_PATHS as usize;
     let new_worker = || Worker {
         acc: Accumulator::new(layout),
         partial: vec![0.0; layout.cells() * field::COUNT],
-        scratch: PathScratch::new(plan),
+        scratch: ChunkScratch::new(plan, chunk_paths),
+        base: vec![BaseOutcome::default(); plan.years * chunk_paths],
     };
     let result = pool.install(|| {
         (first_chunk..end_chunk)
@@ -256,8 +296,8 @@ pub fn simulate(
             .fold(new_worker, |mut worker, chunk| {
                 let start = (chunk * CHUNK_PATHS).max(paths.start);
                 let end = ((chunk + 1) * CHUNK_PATHS).min(paths.end);
-                worker.partial.fill(0.0);
-                let Worker { acc, partial, scratch } = &mut worker;
+                let n = (end - start) as usize;
+                let Worker { acc, partial, scratch, base } = &mut worker;
                 let Accumulator { margin, dmargin, .. } = acc;
                 let mut sink = ChunkSink {
                     partial,
@@ -265,13 +305,11 @@ pub fn simulate(
                     margin,
                     dmargin,
                     baseline: plan.baseline,
-                    base: (0.0, 0.0, 0.0, false),
+                    base: std::mem::take(base),
+                    paths: n,
                 };
-                let mut draws = RandomDraws { seed, path: start, rng: rng::stream(seed, start, 0) };
-                for path in start..end {
-                    draws.path = path;
-                    evaluate_path(plan, &mut draws, &mut sink, scratch);
-                }
+                evaluate_chunk(plan, Draws::Random { seed }, start, n, &mut sink, scratch);
+                worker.base = sink.base;
                 worker.acc.absorb_chunk(&worker.partial, end - start);
                 progress(end - start);
                 worker
@@ -288,17 +326,30 @@ pub fn simulate(
     Ok(result)
 }
 
+/// The contiguous, chunk-aligned path range of shard `index` (0-based) of
+/// `count` in a run of `paths` paths: chunks are split as evenly as possible,
+/// so the shards together cover `0..paths` exactly once.
+pub fn shard_paths(paths: u64, index: u64, count: u64) -> Range<u64> {
+    let chunks = u128::from(paths.div_ceil(CHUNK_PATHS));
+    let count = u128::from(count.max(1));
+    let first = chunks * u128::from(index) / count;
+    let end = chunks * (u128::from(index) + 1) / count;
+    let to_path = |chunk: u128| u64::try_from(chunk * u128::from(CHUNK_PATHS)).unwrap_or(u64::MAX).min(paths);
+    to_path(first)..to_path(end)
+}
+
 /// The margin of every cell on one path, in cell order: the engine's
 /// per-path output, for checking MODEL.md §3's reproducibility rules.
 pub fn path_margins(plan: &Plan, seed: u64, path: u64) -> Vec<f64> {
     struct Collect(Vec<f64>);
     impl Sink for Collect {
-        fn record(&mut self, cell: usize, _: usize, o: &YearOutcome<f64>) {
-            self.0[cell] = o.margin;
+        fn record(&mut self, cell: usize, _: usize, _: usize, outcomes: &[YearOutcome<f64>]) {
+            if let Some(o) = outcomes.first() {
+                self.0[cell] = o.margin;
+            }
         }
     }
     let mut sink = Collect(vec![f64::NAN; plan.layout().cells()]);
-    let mut draws = RandomDraws { seed, path, rng: rng::stream(seed, path, 0) };
-    evaluate_path(plan, &mut draws, &mut sink, &mut PathScratch::new(plan));
+    evaluate_chunk(plan, Draws::Random { seed }, path, 1, &mut sink, &mut ChunkScratch::new(plan, 1));
     sink.0
 }

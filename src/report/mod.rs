@@ -8,6 +8,7 @@ mod brief;
 pub mod format;
 mod frame;
 pub mod output;
+pub mod shard;
 pub mod terminal;
 
 use std::path::Path;

@@ -74,6 +74,8 @@ pub struct Loaded {
     pub path: PathBuf,
     /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
+    /// The file's bytes (embedded in shard files).
+    pub bytes: Vec<u8>,
 }
 
 /// Why a scenario file could not be used.
@@ -160,8 +162,7 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         return Err(LoadError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, max: MAX_FILE_BYTES });
     }
     let sha256 = hex(&Sha256::digest(&bytes));
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(text) => text,
+    let (scenario, diagnostics) = match std::str::from_utf8(&bytes) {
         Err(err) => {
             let offset = err.valid_up_to();
             let before = &bytes[..offset];
@@ -169,10 +170,10 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             let column = offset - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
             return Err(LoadError::NotUtf8 { path: path.to_path_buf(), line, column, offset });
         }
+        Ok(text) => parse_str(text),
     };
-    let (scenario, diagnostics) = parse_str(text);
     match scenario {
-        Some(scenario) => Ok(Loaded { scenario, warnings: diagnostics, path: path.to_path_buf(), sha256 }),
+        Some(scenario) => Ok(Loaded { scenario, warnings: diagnostics, path: path.to_path_buf(), sha256, bytes }),
         None => Err(LoadError::Invalid { path: path.to_path_buf(), diagnostics }),
     }
 }

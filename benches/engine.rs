@@ -1,0 +1,85 @@
+//! Benchmarks of the engine (issue: performance): one chunk of paths (the
+//! per-path kernel), a whole national run at 100,000 paths through the binary
+//! (outputs included), the accumulator merge, and the exact ledger.
+//! Run with `cargo bench`; figures are documented in README "Performance".
+
+use std::path::Path;
+use std::process::Command;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use seqsim::engine::{self, Plan, CHUNK_PATHS};
+use seqsim::{ledger, policy, scenario};
+
+fn national() -> (scenario::Scenario, Plan) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.yaml");
+    let loaded = match scenario::load(&path) {
+        Ok(loaded) => loaded,
+        Err(err) => panic!("{err}"),
+    };
+    let resolution = policy::resolve(&loaded.scenario);
+    let plan = match Plan::compile(&loaded.scenario, &resolution) {
+        Ok(plan) => plan,
+        Err(err) => panic!("{err}"),
+    };
+    (loaded.scenario, plan)
+}
+
+fn kernel(c: &mut Criterion) {
+    let (_, plan) = national();
+    let mut group = c.benchmark_group("kernel");
+    group.throughput(Throughput::Elements(plan.evaluations_per_path() * CHUNK_PATHS));
+    group.bench_function("national_one_chunk_one_thread", |b| {
+        b.iter(|| engine::simulate(&plan, 1, 0..CHUNK_PATHS, 1, &|_| {}))
+    });
+    group.finish();
+}
+
+fn whole_run(c: &mut Criterion) {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.yaml");
+    let out = std::env::temp_dir().join(format!("seqsim-bench-{}", std::process::id()));
+    let mut group = c.benchmark_group("run");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(300 * 100_000));
+    group.bench_function("national_100k_paths_binary", |b| {
+        b.iter(|| {
+            let status = Command::new(env!("CARGO_BIN_EXE_seqsim"))
+                .args([
+                    "run",
+                    &scenario.to_string_lossy(),
+                    "--paths",
+                    "100000",
+                    "--force",
+                    "--out",
+                    &out.to_string_lossy(),
+                ])
+                .stdout(std::process::Stdio::null())
+                .status();
+            assert!(matches!(status, Ok(s) if s.success()));
+        })
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn merge(c: &mut Criterion) {
+    let (_, plan) = national();
+    let a = engine::simulate(&plan, 1, 0..CHUNK_PATHS * 4, 1, &|_| {});
+    let b = engine::simulate(&plan, 1, CHUNK_PATHS * 4..CHUNK_PATHS * 8, 1, &|_| {});
+    let (Ok(a), Ok(b)) = (a, b) else { panic!("simulation failed") };
+    c.bench_function("accumulator_merge_national", |bench| {
+        bench.iter(|| {
+            let mut merged = a.clone();
+            merged.merge(&b);
+            merged
+        })
+    });
+}
+
+fn exact_ledger(c: &mut Criterion) {
+    let (scenario, _) = national();
+    let resolution = policy::resolve(&scenario);
+    c.bench_function("ledger_national", |b| b.iter(|| ledger::ledger(&scenario, &resolution)));
+}
+
+criterion_group!(benches, kernel, whole_run, merge, exact_ledger);
+criterion_main!(benches);
