@@ -29,7 +29,7 @@ fn kernel(c: &mut Criterion) {
     let mut group = c.benchmark_group("kernel");
     group.throughput(Throughput::Elements(plan.evaluations_per_path() * CHUNK_PATHS));
     group.bench_function("national_one_chunk_one_thread", |b| {
-        b.iter(|| engine::simulate(&plan, 1, 0..CHUNK_PATHS, 1, &|_| {}))
+        b.iter(|| engine::simulate(&plan, 1, 0..CHUNK_PATHS, 1, &|_| true))
     });
     group.finish();
 }
@@ -63,8 +63,8 @@ fn whole_run(c: &mut Criterion) {
 
 fn merge(c: &mut Criterion) {
     let (_, plan) = national();
-    let a = engine::simulate(&plan, 1, 0..CHUNK_PATHS * 4, 1, &|_| {});
-    let b = engine::simulate(&plan, 1, CHUNK_PATHS * 4..CHUNK_PATHS * 8, 1, &|_| {});
+    let a = engine::simulate(&plan, 1, 0..CHUNK_PATHS * 4, 1, &|_| true);
+    let b = engine::simulate(&plan, 1, CHUNK_PATHS * 4..CHUNK_PATHS * 8, 1, &|_| true);
     let (Ok(a), Ok(b)) = (a, b) else { panic!("simulation failed") };
     c.bench_function("accumulator_merge_national", |bench| {
         bench.iter(|| {

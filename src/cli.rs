@@ -6,7 +6,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
@@ -98,6 +98,9 @@ struct RunArgs {
     /// Print evaluations, wall time, evaluations per second and peak memory.
     #[arg(long)]
     stats: bool,
+    /// Run even if the estimated memory exceeds what the machine has available.
+    #[arg(long)]
+    skip_resource_check: bool,
     /// Run only shard I of K (0-based) and write its accumulator state for `seqsim merge`.
     #[arg(long, value_name = "I/K", value_parser = parse_shard)]
     shard: Option<(u64, u64)>,
@@ -119,8 +122,27 @@ impl Failure {
     }
 }
 
+/// Set by the Ctrl-C handler; the engine stops at the next chunk.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Exit code of an interrupted run (128 + SIGINT).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// Replaces Rust's panic message (and backtrace) with a short bug report.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln!(
+            "seqsim {} hit an internal error{location}. This is a bug in seqsim, not in your scenario: \
+             please report it with the command you ran and the scenario file. No results were written.",
+            env!("CARGO_PKG_VERSION")
+        );
+    }));
+}
+
 /// Parses the command line, runs the command and returns the exit code.
 pub fn main() -> ExitCode {
+    install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -156,7 +178,7 @@ fn print_warnings(loaded: &Loaded) {
 
 fn load(path: &Path) -> Result<Loaded, Failure> {
     let loaded = scenario::load(path).map_err(|e| match e {
-        LoadError::Read { .. } | LoadError::Directory { .. } => Failure::usage(format!("error: {e}")),
+        LoadError::Read { .. } | LoadError::Directory { .. } => Failure::usage(e),
         other => Failure::invalid(other),
     })?;
     print_warnings(&loaded);
@@ -185,7 +207,7 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
                     LoadError::Read { .. } | LoadError::Directory { .. } => 2,
                     _ => 1,
                 };
-                eprintln!("{}", if code == 2 { format!("error: {err}") } else { err.to_string() });
+                eprintln!("{err}");
                 worst = worst.max(code);
                 failed += 1;
             }
@@ -260,12 +282,47 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Memory the OS can give this process now (Linux `MemAvailable`), if known.
+fn available_memory_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Refuses runs whose estimated memory exceeds what is available.
+fn check_resources(plan: &Plan, threads: usize) -> Result<(), Failure> {
+    let needed = engine::memory_estimate(plan, threads);
+    let Some(available) = available_memory_bytes() else { return Ok(()) };
+    if needed > available {
+        return Err(Failure::invalid(format!(
+            "error: this run would need about {:.1} GB of memory ({} practices x {} policies x {} years on {threads} threads) \
+             but {:.1} GB are available; use fewer practices, policies, years or --threads, split it with --shard, \
+             or pass --skip-resource-check to try anyway",
+            needed as f64 / 1e9,
+            plan.practices.len(),
+            plan.policies.len(),
+            plan.years,
+            available as f64 / 1e9
+        )));
+    }
+    Ok(())
+}
+
 fn default_out(scenario: &Path) -> PathBuf {
     let stem = scenario.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
     Path::new("results").join(stem)
 }
 
+/// Lets Ctrl-C stop a run at the next chunk so its staging directory is
+/// removed. Failing to install the handler is not fatal: Ctrl-C then ends the
+/// process at once, still leaving no half-written table in place.
+fn catch_interrupts() {
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+}
+
 fn run_command(args: &RunArgs) -> Result<(), Failure> {
+    catch_interrupts();
     let started_clock = Instant::now();
     let started = utc_timestamp(now());
     let loaded = load(&args.scenario)?;
@@ -277,6 +334,9 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
     let resolution = policy::resolve(s);
     let plan = Plan::compile(s, &resolution)
         .map_err(|e| Failure::invalid(format!("{}: error: {e}", args.scenario.display())))?;
+    if !args.skip_resource_check {
+        check_resources(&plan, threads)?;
+    }
     let mut staging = Staging::begin(&out, args.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let range = match args.shard {
         Some((index, count)) => engine::shard_paths(paths, index, count),
@@ -296,6 +356,7 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         if let Some(bar) = &bar {
             bar.set_position(total);
         }
+        !INTERRUPTED.load(Ordering::Relaxed)
     };
     let simulated = engine::simulate(&plan, seed, range.clone(), threads, &progress);
     if let Some(bar) = &bar {
@@ -303,6 +364,10 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
     }
     let acc = match simulated {
         Ok(acc) => acc,
+        Err(engine::EngineError::Interrupted) => {
+            staging.abandon();
+            return Err(Failure { code: EXIT_INTERRUPTED, message: "interrupted: no results were written".into() });
+        }
         Err(e) => {
             staging.abandon();
             return Err(Failure::invalid(format!("error: {e}")));
@@ -374,6 +439,10 @@ fn finish(
         staging.abandon();
         return Err(Failure::invalid(format!("error: {e}")));
     }
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        staging.abandon();
+        return Err(Failure { code: EXIT_INTERRUPTED, message: "interrupted: no results were written".into() });
+    }
     let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
     print!("{}", terminal::headline(plan, &summary));
     println!("Results written to {}", out.display());
@@ -381,6 +450,7 @@ fn finish(
 }
 
 fn merge_command(paths: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
+    catch_interrupts();
     let started = utc_timestamp(now());
     let shards = paths
         .iter()

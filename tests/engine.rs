@@ -37,7 +37,7 @@ fn close(engine: f64, ledger: f64, scale: f64) -> bool {
 fn fixed_drivers_reproduce_the_unrounded_ledger() {
     let (scenario, plan) = plan_of(&data("all_fixed.yaml"));
     let rows = ledger::ledger(&scenario, &policy::resolve(&scenario)).unwrap();
-    let acc = engine::simulate(&plan, 5, 0..3000, 2, &|_| {}).unwrap();
+    let acc = engine::simulate(&plan, 5, 0..3000, 2, &|_| true).unwrap();
     let tables = summary::summarize(&plan, &acc);
     assert_eq!(rows.len(), tables.summary.len());
     let mut cut_cum = 0.0;
@@ -103,9 +103,9 @@ fn outputs_are_bit_identical_for_one_and_two_threads() {
 #[test]
 fn shards_of_paths_merge_into_the_whole_run_exactly() {
     let (_, plan) = plan_of(&data("valid_minimal.yaml"));
-    let whole = engine::simulate(&plan, 11, 0..6144, 2, &|_| {}).unwrap();
-    let mut first = engine::simulate(&plan, 11, 0..3072, 1, &|_| {}).unwrap();
-    let second = engine::simulate(&plan, 11, 3072..6144, 2, &|_| {}).unwrap();
+    let whole = engine::simulate(&plan, 11, 0..6144, 2, &|_| true).unwrap();
+    let mut first = engine::simulate(&plan, 11, 0..3072, 1, &|_| true).unwrap();
+    let second = engine::simulate(&plan, 11, 3072..6144, 2, &|_| true).unwrap();
     first.merge(&second);
     assert!(first == whole, "merged shards differ from the whole run");
     assert_eq!(summary::summarize(&plan, &first), summary::summarize(&plan, &whole));
@@ -137,10 +137,10 @@ fn path_draws_depend_only_on_seed_path_and_practice() {
         }
     }
     // The first N paths of a larger run are the N paths of the smaller run.
-    let small = engine::simulate(&full, 3, 0..2048, 2, &|_| {}).unwrap();
-    let mut rest = engine::simulate(&full, 3, 2048..4096, 2, &|_| {}).unwrap();
+    let small = engine::simulate(&full, 3, 0..2048, 2, &|_| true).unwrap();
+    let mut rest = engine::simulate(&full, 3, 2048..4096, 2, &|_| true).unwrap();
     rest.merge(&small);
-    assert!(rest == engine::simulate(&full, 3, 0..4096, 1, &|_| {}).unwrap(), "prefix runs do not add up");
+    assert!(rest == engine::simulate(&full, 3, 0..4096, 1, &|_| true).unwrap(), "prefix runs do not add up");
 }
 
 fn summary_rows_without_provenance(dir: &Path) -> Vec<String> {
@@ -196,7 +196,7 @@ fn a_higher_sequestration_rate_never_raises_a_margin() {
             }
         }
     }
-    let acc = engine::simulate(&plan, 8, 0..5000, 2, &|_| {}).unwrap();
+    let acc = engine::simulate(&plan, 8, 0..5000, 2, &|_| true).unwrap();
     let tables = summary::summarize(&plan, &acc);
     for row in tables.compare.iter().filter(|r| r.policy == "deeper") {
         assert!(row.dmargin_p95 <= 0.0, "{row:?}");
@@ -331,7 +331,7 @@ fn type7(values: &mut [f64], q: f64) -> f64 {
 fn percentiles_are_within_five_hundredths_of_a_point_of_the_exact_sample() {
     let (_, plan) = plan_of(&common::scenario("national.yaml"));
     let n = 5000u64;
-    let acc = engine::simulate(&plan, 21, 0..n, 2, &|_| {}).unwrap();
+    let acc = engine::simulate(&plan, 21, 0..n, 2, &|_| true).unwrap();
     let tables = summary::summarize(&plan, &acc);
     let per_path: Vec<Vec<f64>> = (0..n).map(|path| engine::path_margins(&plan, 21, path)).collect();
     let layout = plan.layout();

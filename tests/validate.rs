@@ -106,7 +106,7 @@ fn valid_minimal_scenario_passes() {
 fn unreadable_inputs_are_usage_errors() {
     let out = seqsim(&["validate", "no/such/file.yaml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no/such/file.yaml: cannot read the scenario file"));
+    assert!(stderr(&out).contains("no/such/file.yaml: error: cannot read the scenario file"));
     let out = seqsim(&["validate", data("invalid").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is a directory"));
@@ -128,5 +128,5 @@ fn empty_and_binary_files_are_rejected_cleanly() {
     std::fs::write(&binary, [0x66u8, 0x6f, 0xff, 0xfe, 0x00, 0x81]).unwrap();
     let out = seqsim(&["validate", binary.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("binary.yaml:1:3: the file is not UTF-8 text"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("binary.yaml:1:3: error: the file is not UTF-8 text"), "{}", stderr(&out));
 }

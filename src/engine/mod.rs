@@ -28,6 +28,9 @@ pub use plan::{Plan, PlanError, PolicyInfo, PracticePlan};
 /// Why a run could not be carried out.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The progress callback asked to stop (e.g. on Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
     /// The thread pool could not be created.
     #[error("cannot start {threads} worker threads: {message}")]
     Threads {
@@ -267,14 +270,16 @@ struct Worker {
 }
 
 /// Runs paths `paths` (global path indices) of `plan` with `seed` on
-/// `threads` threads, calling `progress(n)` after each chunk of `n` paths.
+/// `threads` threads, calling `progress(n)` after each chunk of `n` paths;
+/// when it returns `false` the run stops with [`EngineError::Interrupted`].
 pub fn simulate(
     plan: &Plan,
     seed: u64,
     paths: Range<u64>,
     threads: usize,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &(dyn Fn(u64) -> bool + Sync),
 ) -> Result<Accumulator, EngineError> {
+    let stop = std::sync::atomic::AtomicBool::new(false);
     let layout = plan.layout();
     let reference = reference(plan);
     let first_chunk = paths.start / CHUNK_PATHS;
@@ -294,6 +299,9 @@ pub fn simulate(
         (first_chunk..end_chunk)
             .into_par_iter()
             .fold(new_worker, |mut worker, chunk| {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return worker;
+                }
                 let start = (chunk * CHUNK_PATHS).max(paths.start);
                 let end = ((chunk + 1) * CHUNK_PATHS).min(paths.end);
                 let n = (end - start) as usize;
@@ -311,7 +319,9 @@ pub fn simulate(
                 evaluate_chunk(plan, Draws::Random { seed }, start, n, &mut sink, scratch);
                 worker.base = sink.base;
                 worker.acc.absorb_chunk(&worker.partial, end - start);
-                progress(end - start);
+                if !progress(end - start) {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
                 worker
             })
             .map(|worker| worker.acc)
@@ -323,7 +333,25 @@ pub fn simulate(
                 },
             )
     });
+    if stop.into_inner() {
+        return Err(EngineError::Interrupted);
+    }
     Ok(result)
+}
+
+/// A generous estimate of the bytes a run of `plan` needs on `threads`
+/// threads: per-worker accumulators, histograms and chunk buffers, plus the
+/// summary rows and the tables built from them. It does not depend on paths.
+pub fn memory_estimate(plan: &Plan, threads: usize) -> u64 {
+    let cells = plan.layout().cells() as u64;
+    // Sums (i128) and chunk partials (f64) per field, two histograms of
+    // typically a few thousand 4-byte bins.
+    let per_cell_worker = field::COUNT as u64 * (16 + 8) + 2 * 16 * 1024;
+    let chunk = plan.years as u64 * CHUNK_PATHS * (8 * 8 + 7 * 8 + 8 + 8 + 8 * 16 + 24);
+    let workers = threads.max(1) as u64 + 1;
+    // Summary, compare and national rows, then their frames in three formats.
+    let output = cells * (2 * 400 + 3 * 30 * 8);
+    workers * (cells * per_cell_worker + chunk) + output + (64 << 20)
 }
 
 /// The contiguous, chunk-aligned path range of shard `index` (0-based) of

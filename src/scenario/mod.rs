@@ -82,7 +82,7 @@ pub struct Loaded {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("{path}: cannot read the scenario file: {source}")]
+    #[error("{path}: error: cannot read the scenario file: {source}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -90,13 +90,13 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// The path is a directory.
-    #[error("{path}: is a directory; give the path of a scenario .yaml file")]
+    #[error("{path}: error: is a directory; give the path of a scenario .yaml file")]
     Directory {
         /// The path.
         path: PathBuf,
     },
     /// The file is larger than [`MAX_FILE_BYTES`].
-    #[error("{path}: the file is {size} bytes; scenario files are limited to {max} bytes (16 MiB) — is this the right file?")]
+    #[error("{path}: error: the file is {size} bytes; scenario files are limited to {max} bytes (16 MiB) — is this the right file?")]
     TooLarge {
         /// The file.
         path: PathBuf,
@@ -106,7 +106,9 @@ pub enum LoadError {
         max: u64,
     },
     /// The file is not UTF-8 text.
-    #[error("{path}:{line}:{column}: the file is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8")]
+    #[error(
+        "{path}:{line}:{column}: error: the file is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8"
+    )]
     NotUtf8 {
         /// The file.
         path: PathBuf,
@@ -127,9 +129,19 @@ pub enum LoadError {
     },
 }
 
+/// At most this many diagnostics are listed; the rest are counted.
+const MAX_LISTED: usize = 20;
+
 fn render_all(path: &Path, diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let mut lines: Vec<String> = diagnostics.iter().map(|d| d.render(path)).collect();
+    let mut lines: Vec<String> = diagnostics.iter().take(MAX_LISTED).map(|d| d.render(path)).collect();
+    if diagnostics.len() > MAX_LISTED {
+        lines.push(format!(
+            "{}: … and {} more not listed; fix the ones above first",
+            path.display(),
+            diagnostics.len() - MAX_LISTED
+        ));
+    }
     lines.push(format!(
         "{}: {errors} error{} found; the scenario was not used",
         path.display(),

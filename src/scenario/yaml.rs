@@ -75,7 +75,7 @@ pub struct YamlProblem {
 /// Limits that keep hostile files from exhausting memory or stack.
 pub const MAX_DEPTH: usize = 64;
 /// Nodes a document may expand to, aliases included.
-pub const MAX_NODES: usize = 2_000_000;
+pub const MAX_NODES: usize = 500_000;
 
 /// Parses one YAML document. A syntax error is returned alone (the parser
 /// cannot go on after it); structural problems are collected and returned
@@ -83,7 +83,7 @@ pub const MAX_NODES: usize = 2_000_000;
 pub fn parse(text: &str) -> Result<(Node, Vec<YamlProblem>), YamlProblem> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    if let Err(err) = parser.load(&mut builder, false) {
+    if let Err(err) = parser.load(&mut builder, true) {
         let mark = to_mark(*err.marker());
         return Err(YamlProblem {
             path: String::new(),
