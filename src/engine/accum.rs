@@ -107,6 +107,36 @@ impl Histogram {
         self.total += 1;
     }
 
+    /// Counts a batch of values: the bin range is grown once to cover the
+    /// batch, then each value is counted (same result as [`Histogram::add`]
+    /// value by value).
+    pub fn add_batch(&mut self, values: &[f64]) {
+        let (Some(&first), false) = (values.first(), values.iter().any(|v| v.is_nan())) else {
+            values.iter().for_each(|v| self.add(*v));
+            return;
+        };
+        let (min, max) = values.iter().fold((first, first), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        let (low, high) = (Self::bin_of(min), Self::bin_of(max));
+        if self.counts.is_empty() || low < self.first_bin || high >= self.first_bin + self.counts.len() as i64 {
+            self.grow(low);
+            self.grow(high);
+        }
+        for value in values {
+            let offset = (Self::bin_of(*value) - self.first_bin) as usize;
+            if let Some(count) = self.counts.get_mut(offset) {
+                *count += 1;
+            }
+        }
+        if self.total == 0 {
+            self.min = min;
+            self.max = max;
+        } else {
+            self.min = self.min.min(min);
+            self.max = self.max.max(max);
+        }
+        self.total += values.len() as u64;
+    }
+
     #[cold]
     fn grow(&mut self, bin: i64) {
         let (low, high) = if self.counts.is_empty() {

@@ -18,7 +18,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::ledger::economy;
-use crate::model::{self, Indices, Levers, PolicyState, YearOutcome};
+use crate::model::{self, Indices, Levers, PolicyState};
 use crate::scenario::Driver;
 
 use accum::field;
@@ -50,13 +50,6 @@ enum Draws {
     Means,
 }
 
-/// Receives a chunk's outcomes one cell at a time: for each practice, the
-/// baseline policy's years first, then the other policies'.
-trait Sink {
-    /// `outcomes[j]` is path `j` of the chunk in cell `cell` (policy `policy`, year `year`).
-    fn record(&mut self, cell: usize, policy: usize, year: usize, outcomes: &[YearOutcome<f64>]);
-}
-
 /// Reusable buffers for evaluating a chunk of paths, laid out `[year][path]`.
 struct ChunkScratch {
     macro_values: Vec<[f64; Driver::COUNT]>,
@@ -64,7 +57,11 @@ struct ChunkScratch {
     costs: Vec<f64>,
     mei: Vec<f64>,
     states: Vec<PolicyState<f64>>,
-    outcomes: Vec<YearOutcome<f64>>,
+    /// Baseline margin, cumulative cut and cash of the current practice.
+    base: Vec<[f64; 3]>,
+    /// The current cell's margins and paired differences, for the histograms.
+    margins: Vec<f64>,
+    dmargins: Vec<f64>,
 }
 
 impl ChunkScratch {
@@ -76,7 +73,9 @@ impl ChunkScratch {
             costs: vec![0.0; cells],
             mei: vec![0.0; cells],
             states: Vec::with_capacity(paths),
-            outcomes: Vec::with_capacity(paths),
+            base: vec![[0.0; 3]; cells],
+            margins: Vec::with_capacity(paths),
+            dmargins: Vec::with_capacity(paths),
         }
     }
 }
@@ -87,10 +86,29 @@ fn clamp_draws(values: &mut [f64; Driver::COUNT]) {
     }
 }
 
+/// Where a chunk's per-cell results go.
+struct ChunkOut<'a> {
+    /// `cells x field::COUNT` sums over the chunk's paths of each field minus
+    /// `reference` (overwritten, not added to).
+    partial: &'a mut [f64],
+    /// Per-cell margin and margin-difference histograms, if wanted.
+    histograms: Option<(&'a mut [Histogram], &'a mut [Histogram])>,
+}
+
 /// Evaluates MODEL.md §2 for every practice, policy and year of paths
 /// `first..first + n`: draws first, path by path in stream order, then each
-/// cell across all paths, so a cell's accumulators stay hot in cache.
-fn evaluate_chunk<S: Sink>(plan: &Plan, draws: Draws, first: u64, n: usize, sink: &mut S, scratch: &mut ChunkScratch) {
+/// cell across all paths, with the cell's sums in local variables and its
+/// margins added to its histogram in one batch. Each cell's sums run over
+/// the paths in order, so a chunk's result does not depend on anything else.
+fn evaluate_chunk(
+    plan: &Plan,
+    draws: Draws,
+    first: u64,
+    n: usize,
+    reference: &[f64],
+    out: &mut ChunkOut<'_>,
+    scratch: &mut ChunkScratch,
+) {
     let years = plan.years;
     let policies = plan.policies.len();
     let at = |t: usize, j: usize| t * n + j;
@@ -131,30 +149,57 @@ fn evaluate_chunk<S: Sink>(plan: &Plan, draws: Draws, first: u64, n: usize, sink
             }
         }
         for &k in &plan.order {
+            let is_baseline = k == plan.baseline;
             scratch.states.clear();
             scratch.states.resize(n, PolicyState::opening(terms));
             for t in 0..years {
+                let cell = (p * policies + k) * years + t;
+                let r: [f64; field::COUNT] =
+                    reference[cell * field::COUNT..(cell + 1) * field::COUNT].try_into().unwrap_or([0.0; field::COUNT]);
                 let l = &practice.levers[k * years + t];
-                scratch.outcomes.clear();
+                let mut s = [0.0f64; field::COUNT];
+                scratch.margins.clear();
+                scratch.dmargins.clear();
                 for j in 0..n {
+                    let i = at(t, j);
                     let levers = Levers {
                         sequestration: l.sequestration,
-                        medicare_update: model::clamp_growth(
-                            l.update_constant + l.update_mei_weight * scratch.mei[at(t, j)],
-                        ),
+                        medicare_update: model::clamp_growth(l.update_constant + l.update_mei_weight * scratch.mei[i]),
                         add_on: l.add_on,
                         relief: l.relief,
                     };
-                    let i = at(t, j);
-                    scratch.outcomes.push(model::step(
-                        terms,
-                        &scratch.indices[i],
-                        scratch.costs[i],
-                        &levers,
-                        &mut scratch.states[j],
-                    ));
+                    let o = model::step(terms, &scratch.indices[i], scratch.costs[i], &levers, &mut scratch.states[j]);
+                    let dm = o.margin - r[field::MARGIN];
+                    s[field::MARGIN] += dm;
+                    s[field::MARGIN_SQ] += dm * dm;
+                    s[field::REVENUE] += o.accounts.revenue - r[field::REVENUE];
+                    s[field::COSTS] += o.accounts.costs - r[field::COSTS];
+                    s[field::CUT] += o.accounts.cut - r[field::CUT];
+                    s[field::CUT_CUM] += o.cut_cum - r[field::CUT_CUM];
+                    s[field::CASH] += o.cash - r[field::CASH];
+                    s[field::DAYS] += o.days_cash - r[field::DAYS];
+                    s[field::NEGATIVE] += f64::from(u8::from(o.margin < 0.0));
+                    s[field::DISTRESS] += f64::from(u8::from(o.distress));
+                    s[field::EXHAUSTED] += f64::from(u8::from(o.exhausted));
+                    scratch.margins.push(o.margin);
+                    if is_baseline {
+                        scratch.base[i] = [o.margin, o.cut_cum, o.cash];
+                    } else {
+                        let [base_margin, base_cut_cum, base_cash] = scratch.base[i];
+                        let dmargin = o.margin - base_margin;
+                        let ddm = dmargin - r[field::DMARGIN];
+                        s[field::DMARGIN] += ddm;
+                        s[field::DMARGIN_SQ] += ddm * ddm;
+                        s[field::DCUT_CUM] += (o.cut_cum - base_cut_cum) - r[field::DCUT_CUM];
+                        s[field::DCASH] += (o.cash - base_cash) - r[field::DCASH];
+                        scratch.dmargins.push(dmargin);
+                    }
                 }
-                sink.record((p * policies + k) * years + t, k, t, &scratch.outcomes);
+                out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].copy_from_slice(&s);
+                if let Some((margin, dmargin)) = &mut out.histograms {
+                    margin[cell].add_batch(&scratch.margins);
+                    dmargin[cell].add_batch(&scratch.dmargins);
+                }
             }
         }
     }
@@ -163,102 +208,16 @@ fn evaluate_chunk<S: Sink>(plan: &Plan, draws: Draws, first: u64, n: usize, sink
 /// Reference values per cell and field: the mean-driver path. Sums in the
 /// accumulator are deviations from these.
 pub(crate) fn reference(plan: &Plan) -> Vec<f64> {
-    struct RefSink {
-        values: Vec<f64>,
-        baseline: usize,
-        /// Baseline margin, cumulative cut and cash per year.
-        base: Vec<[f64; 3]>,
-    }
-    impl Sink for RefSink {
-        fn record(&mut self, cell: usize, policy: usize, year: usize, outcomes: &[YearOutcome<f64>]) {
-            let Some(o) = outcomes.first() else { return };
-            let v = &mut self.values[cell * field::COUNT..(cell + 1) * field::COUNT];
-            v[field::MARGIN] = o.margin;
-            v[field::REVENUE] = o.accounts.revenue;
-            v[field::COSTS] = o.accounts.costs;
-            v[field::CUT] = o.accounts.cut;
-            v[field::CUT_CUM] = o.cut_cum;
-            v[field::CASH] = o.cash;
-            v[field::DAYS] = o.days_cash;
-            if policy == self.baseline {
-                self.base[year] = [o.margin, o.cut_cum, o.cash];
-            } else {
-                let [margin, cut_cum, cash] = self.base[year];
-                v[field::DMARGIN] = o.margin - margin;
-                v[field::DCUT_CUM] = o.cut_cum - cut_cum;
-                v[field::DCASH] = o.cash - cash;
-            }
-        }
-    }
-    let mut sink = RefSink {
-        values: vec![0.0; plan.layout().cells() * field::COUNT],
-        baseline: plan.baseline,
-        base: vec![[0.0; 3]; plan.years],
-    };
-    evaluate_chunk(plan, Draws::Means, 0, 1, &mut sink, &mut ChunkScratch::new(plan, 1));
-    sink.values
+    one_path(plan, Draws::Means, 0)
 }
 
-/// Baseline outcomes of the current practice that paired differences need.
-#[derive(Clone, Copy, Default)]
-struct BaseOutcome {
-    margin: f64,
-    cut_cum: f64,
-    cash: f64,
-}
-
-/// Folds a chunk's outcomes into its partial sums and the worker's histograms.
-struct ChunkSink<'a> {
-    partial: &'a mut [f64],
-    reference: &'a [f64],
-    margin: &'a mut [Histogram],
-    dmargin: &'a mut [Histogram],
-    baseline: usize,
-    /// `[year][path]` baseline outcomes of the current practice.
-    base: Vec<BaseOutcome>,
-    paths: usize,
-}
-
-impl Sink for ChunkSink<'_> {
-    fn record(&mut self, cell: usize, policy: usize, year: usize, outcomes: &[YearOutcome<f64>]) {
-        let at = cell * field::COUNT;
-        let r = &self.reference[at..at + field::COUNT];
-        let mut s = [0.0f64; field::COUNT];
-        let histogram = &mut self.margin[cell];
-        for o in outcomes {
-            let dm = o.margin - r[field::MARGIN];
-            s[field::MARGIN] += dm;
-            s[field::MARGIN_SQ] += dm * dm;
-            s[field::REVENUE] += o.accounts.revenue - r[field::REVENUE];
-            s[field::COSTS] += o.accounts.costs - r[field::COSTS];
-            s[field::CUT] += o.accounts.cut - r[field::CUT];
-            s[field::CUT_CUM] += o.cut_cum - r[field::CUT_CUM];
-            s[field::CASH] += o.cash - r[field::CASH];
-            s[field::DAYS] += o.days_cash - r[field::DAYS];
-            s[field::NEGATIVE] += f64::from(u8::from(o.margin < 0.0));
-            s[field::DISTRESS] += f64::from(u8::from(o.distress));
-            s[field::EXHAUSTED] += f64::from(u8::from(o.exhausted));
-            histogram.add(o.margin);
-        }
-        let base = &mut self.base[year * self.paths..(year + 1) * self.paths];
-        if policy == self.baseline {
-            for (b, o) in base.iter_mut().zip(outcomes) {
-                *b = BaseOutcome { margin: o.margin, cut_cum: o.cut_cum, cash: o.cash };
-            }
-        } else {
-            let dhistogram = &mut self.dmargin[cell];
-            for (b, o) in base.iter().zip(outcomes) {
-                let dmargin = o.margin - b.margin;
-                let ddm = dmargin - r[field::DMARGIN];
-                s[field::DMARGIN] += ddm;
-                s[field::DMARGIN_SQ] += ddm * ddm;
-                s[field::DCUT_CUM] += (o.cut_cum - b.cut_cum) - r[field::DCUT_CUM];
-                s[field::DCASH] += (o.cash - b.cash) - r[field::DCASH];
-                dhistogram.add(dmargin);
-            }
-        }
-        self.partial[at..at + field::COUNT].copy_from_slice(&s);
-    }
+/// Every field of every cell on one path (sums over a single path with a zero reference).
+fn one_path(plan: &Plan, draws: Draws, path: u64) -> Vec<f64> {
+    let zeros = vec![0.0; plan.layout().cells() * field::COUNT];
+    let mut values = zeros.clone();
+    let mut out = ChunkOut { partial: &mut values, histograms: None };
+    evaluate_chunk(plan, draws, path, 1, &zeros, &mut out, &mut ChunkScratch::new(plan, 1));
+    values
 }
 
 /// What one worker carries between chunks.
@@ -266,7 +225,6 @@ struct Worker {
     acc: Accumulator,
     partial: Vec<f64>,
     scratch: ChunkScratch,
-    base: Vec<BaseOutcome>,
 }
 
 /// Runs paths `paths` (global path indices) of `plan` with `seed` on
@@ -293,7 +251,6 @@ pub fn simulate(
         acc: Accumulator::new(layout),
         partial: vec![0.0; layout.cells() * field::COUNT],
         scratch: ChunkScratch::new(plan, chunk_paths),
-        base: vec![BaseOutcome::default(); plan.years * chunk_paths],
     };
     let result = pool.install(|| {
         (first_chunk..end_chunk)
@@ -304,20 +261,18 @@ pub fn simulate(
                 }
                 let start = (chunk * CHUNK_PATHS).max(paths.start);
                 let end = ((chunk + 1) * CHUNK_PATHS).min(paths.end);
-                let n = (end - start) as usize;
-                let Worker { acc, partial, scratch, base } = &mut worker;
+                let Worker { acc, partial, scratch } = &mut worker;
                 let Accumulator { margin, dmargin, .. } = acc;
-                let mut sink = ChunkSink {
-                    partial,
-                    reference: &reference,
-                    margin,
-                    dmargin,
-                    baseline: plan.baseline,
-                    base: std::mem::take(base),
-                    paths: n,
-                };
-                evaluate_chunk(plan, Draws::Random { seed }, start, n, &mut sink, scratch);
-                worker.base = sink.base;
+                let mut out = ChunkOut { partial, histograms: Some((margin, dmargin)) };
+                evaluate_chunk(
+                    plan,
+                    Draws::Random { seed },
+                    start,
+                    (end - start) as usize,
+                    &reference,
+                    &mut out,
+                    scratch,
+                );
                 worker.acc.absorb_chunk(&worker.partial, end - start);
                 if !progress(end - start) {
                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -369,15 +324,5 @@ pub fn shard_paths(paths: u64, index: u64, count: u64) -> Range<u64> {
 /// The margin of every cell on one path, in cell order: the engine's
 /// per-path output, for checking MODEL.md §3's reproducibility rules.
 pub fn path_margins(plan: &Plan, seed: u64, path: u64) -> Vec<f64> {
-    struct Collect(Vec<f64>);
-    impl Sink for Collect {
-        fn record(&mut self, cell: usize, _: usize, _: usize, outcomes: &[YearOutcome<f64>]) {
-            if let Some(o) = outcomes.first() {
-                self.0[cell] = o.margin;
-            }
-        }
-    }
-    let mut sink = Collect(vec![f64::NAN; plan.layout().cells()]);
-    evaluate_chunk(plan, Draws::Random { seed }, path, 1, &mut sink, &mut ChunkScratch::new(plan, 1));
-    sink.0
+    one_path(plan, Draws::Random { seed }, path).chunks(field::COUNT).map(|f| f[field::MARGIN]).collect()
 }
