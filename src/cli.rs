@@ -11,6 +11,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
 
+use crate::analysis;
 use crate::calendar::utc_timestamp;
 use crate::engine::{self, summary, Plan};
 use crate::ledger;
@@ -51,6 +52,10 @@ enum Command {
     },
     /// Run the Monte Carlo simulation and write the evidence tables.
     Run(RunArgs),
+    /// Re-evaluate a policy with one lever set to each value of a range (same draws).
+    Sweep(SweepArgs),
+    /// How much each economic driver and each policy moves a metric, per practice.
+    Sensitivity(SensitivityArgs),
     /// Merge the shards of one `run --shard` into the outputs of a single run.
     Merge {
         /// Shard output directories (or their shard.seqsim files), e.g. results/shard-*.
@@ -76,17 +81,16 @@ fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     Ok((index, count))
 }
 
+/// Options every simulating command shares, with the same meaning.
 #[derive(Debug, clap::Args)]
-struct RunArgs {
-    /// Scenario file.
-    scenario: PathBuf,
+struct RunOptions {
     /// Monte Carlo paths (default: the scenario's simulation.paths).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     paths: Option<u64>,
     /// Seed (default: the scenario's simulation.seed).
     #[arg(long)]
     seed: Option<u64>,
-    /// Output directory (default: results/<scenario file stem>).
+    /// Output directory (default: results/<scenario file stem>[-sweep|-sensitivity]).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Worker threads (default: all cores). Results do not depend on it.
@@ -95,12 +99,72 @@ struct RunArgs {
     /// Replace an existing, non-empty output directory.
     #[arg(long)]
     force: bool,
-    /// Print evaluations, wall time, evaluations per second and peak memory.
-    #[arg(long)]
-    stats: bool,
     /// Run even if the estimated memory exceeds what the machine has available.
     #[arg(long)]
     skip_resource_check: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct SweepArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// The lever to sweep: sequestration, medicare_update or medicare_add_on.
+    #[arg(long)]
+    lever: String,
+    /// First value.
+    #[arg(long)]
+    from: String,
+    /// Last value (included when the steps land on it).
+    #[arg(long)]
+    to: String,
+    /// Step between values.
+    #[arg(long)]
+    step: String,
+    /// Policy to re-evaluate (default: the baseline).
+    #[arg(long)]
+    policy: Option<String>,
+    /// Only practices of these kinds get the swept value (comma-separated; default: all).
+    #[arg(long, value_delimiter = ',')]
+    kinds: Vec<String>,
+    /// Break-even target, e.g. "p_exhausted<=0.10@2035": writes breakeven.csv.
+    #[arg(long)]
+    target: Option<String>,
+    #[command(flatten)]
+    run: RunOptions,
+}
+
+#[derive(Debug, clap::Args)]
+struct SensitivityArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// Metric: margin (mean margin), margin_p50, p_negative, p_distress or p_exhausted.
+    #[arg(long, default_value = "margin")]
+    metric: String,
+    /// Calendar year to read the metric in (default: the final year).
+    #[arg(long)]
+    year: Option<i32>,
+    /// Policy the drivers are varied under (default: the baseline).
+    #[arg(long)]
+    policy: Option<String>,
+    #[command(flatten)]
+    run: RunOptions,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    #[command(flatten)]
+    run: RunOptions,
+    /// Print evaluations, wall time, evaluations per second and peak memory.
+    #[arg(long)]
+    stats: bool,
+    /// Add paths until every margin mean and probability has a standard error at most this (e.g. 0.0025).
+    #[arg(long, value_name = "SE")]
+    precision: Option<f64>,
+    /// The most paths --precision may use.
+    #[arg(long, value_name = "N", default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    max_paths: u64,
     /// Run only shard I of K (0-based) and write its accumulator state for `seqsim merge`.
     #[arg(long, value_name = "I/K", value_parser = parse_shard)]
     shard: Option<(u64, u64)>,
@@ -166,6 +230,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             ledger_command(&scenario, csv.as_deref(), policy.as_deref(), practice.as_deref())
         }
         Command::Run(args) => run_command(&args),
+        Command::Sweep(args) => sweep_command(&args),
+        Command::Sensitivity(args) => sensitivity_command(&args),
         Command::Merge { shards, out, force } => merge_command(&shards, &out, force),
     }
 }
@@ -309,9 +375,281 @@ fn check_resources(plan: &Plan, threads: usize) -> Result<(), Failure> {
     Ok(())
 }
 
-fn default_out(scenario: &Path) -> PathBuf {
+fn default_out(scenario: &Path, suffix: &str) -> PathBuf {
     let stem = scenario.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
-    Path::new("results").join(stem)
+    Path::new("results").join(format!("{stem}{suffix}"))
+}
+
+impl RunOptions {
+    /// Paths, seed and threads, falling back to the scenario's and the machine's.
+    fn resolve(&self, scenario: &scenario::Scenario) -> (u64, u64, usize) {
+        let threads =
+            self.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
+        (self.paths.unwrap_or(scenario.paths), self.seed.unwrap_or(scenario.seed), threads)
+    }
+}
+
+fn compile(loaded: &Loaded) -> Result<Plan, Failure> {
+    Plan::compile(&loaded.scenario, &policy::resolve(&loaded.scenario))
+        .map_err(|e| Failure::invalid(format!("{}: error: {e}", loaded.path.display())))
+}
+
+/// The index of `--policy NAME`, or the baseline.
+fn policy_index(scenario: &scenario::Scenario, name: Option<&str>) -> Result<usize, Failure> {
+    let Some(name) = name else { return Ok(scenario.baseline) };
+    scenario.policies.iter().position(|p| p.name == name).ok_or_else(|| {
+        let names: Vec<&str> = scenario.policies.iter().map(|p| p.name.as_str()).collect();
+        Failure::usage(format!("error: --policy {name}: no such policy (policies: {})", names.join(", ")))
+    })
+}
+
+fn interrupted_or(e: engine::EngineError) -> Failure {
+    match e {
+        engine::EngineError::Interrupted => {
+            Failure { code: EXIT_INTERRUPTED, message: "interrupted: no results were written".into() }
+        }
+        other => Failure::invalid(format!("error: {other}")),
+    }
+}
+
+/// Exit code when `--precision` was not reached within `--max-paths`.
+const EXIT_IMPRECISE: u8 = 3;
+
+/// The largest standard error of any margin mean or probability in `summary`.
+fn largest_standard_error(summary: &summary::Summary) -> f64 {
+    summary
+        .summary
+        .iter()
+        .flat_map(|r| [r.margin_se.unwrap_or(f64::INFINITY), r.p_negative_se, r.p_distress_se, r.p_exhausted_se])
+        .fold(0.0, f64::max)
+}
+
+/// `run --precision`: adds paths in doubling, chunk-aligned batches until
+/// every standard error is at most `target` or `max_paths` is reached. The
+/// result equals a fixed run with the final path count, bit for bit.
+#[allow(clippy::too_many_arguments)]
+fn precision_run(
+    loaded: &Loaded,
+    plan: &Plan,
+    seed: u64,
+    threads: usize,
+    target: f64,
+    max_paths: u64,
+    out: &Path,
+    force: bool,
+    started: String,
+) -> Result<(), Failure> {
+    let staging = Staging::begin(out, force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let proceed = |_: u64| !INTERRUPTED.load(Ordering::Relaxed);
+    let mut acc = engine::Accumulator::new(plan.layout());
+    let mut done = 0u64;
+    let mut next = (4 * engine::CHUNK_PATHS).min(max_paths);
+    let (reached, largest) = loop {
+        match engine::simulate(plan, seed, done..next, threads, &proceed) {
+            Ok(more) => acc.merge(&more),
+            Err(e) => {
+                staging.abandon();
+                return Err(interrupted_or(e));
+            }
+        }
+        done = next;
+        let largest = largest_standard_error(&summary::summarize(plan, &acc));
+        eprintln!("precision: {done} paths, largest standard error {largest:.5} (target {target})");
+        if largest <= target || done >= max_paths {
+            break (largest <= target, largest);
+        }
+        next = (done * 2).min(max_paths);
+    };
+    let provenance = provenance(loaded, Some(seed), Some(done));
+    let extra = serde_json::json!({
+        "threads": threads,
+        "evaluations": plan.evaluations_per_path() * done,
+        "precision": {"target": target, "reached": reached, "largest_standard_error": largest, "paths": done, "max_paths": max_paths},
+    });
+    finish(staging, plan, &acc, &provenance, loaded.scenario.description.as_deref(), started, extra)?;
+    if reached {
+        println!("Precision reached: every standard error <= {target} with {done} paths");
+        Ok(())
+    } else {
+        Err(Failure {
+            code: EXIT_IMPRECISE,
+            message: format!(
+                "precision not reached: the largest standard error is {largest:.5} > {target} at --max-paths {max_paths}; \
+                 results were written but are less precise than asked (raise --max-paths)"
+            ),
+        })
+    }
+}
+
+/// Parses an exact decimal option.
+fn decimal_option(name: &str, text: &str) -> Result<rust_decimal::Decimal, Failure> {
+    text.trim()
+        .parse::<rust_decimal::Decimal>()
+        .map_err(|_| Failure::usage(format!("error: --{name} {text}: not a number")))
+}
+
+fn sweep_command(args: &SweepArgs) -> Result<(), Failure> {
+    catch_interrupts();
+    let started = utc_timestamp(now());
+    let loaded = load(&args.scenario)?;
+    let s = &loaded.scenario;
+    let (paths, seed, threads) = args.run.resolve(s);
+    let lever = engine::SweptLever::from_name(&args.lever).ok_or_else(|| {
+        Failure::usage(format!("error: --lever {}: use sequestration, medicare_update or medicare_add_on", args.lever))
+    })?;
+    let (from, to, step) =
+        (decimal_option("from", &args.from)?, decimal_option("to", &args.to)?, decimal_option("step", &args.step)?);
+    if step <= rust_decimal::Decimal::ZERO || from > to {
+        return Err(Failure::usage("error: the sweep needs --from <= --to and --step > 0"));
+    }
+    let count = ((to - from) / step).floor();
+    if count > rust_decimal::Decimal::from(1000) {
+        return Err(Failure::usage("error: the sweep would have more than 1001 values; use a larger --step"));
+    }
+    let values: Vec<rust_decimal::Decimal> =
+        (0..=count.try_into().unwrap_or(0u32)).map(|i| from + step * rust_decimal::Decimal::from(i)).collect();
+    let (low, high) = match lever {
+        engine::SweptLever::Sequestration => (rust_decimal::Decimal::ZERO, rust_decimal::Decimal::new(5, 1)),
+        _ => (rust_decimal::Decimal::new(-99, 2), rust_decimal::Decimal::from(1000)),
+    };
+    if from < low || to > high {
+        return Err(Failure::usage(format!("error: {} must stay between {low} and {high} in a sweep", lever.name())));
+    }
+    let base = policy_index(s, args.policy.as_deref())?;
+    let kinds = s.kinds();
+    if let Some(unknown) = args.kinds.iter().find(|k| !kinds.contains(k)) {
+        return Err(Failure::usage(format!(
+            "error: --kinds {unknown}: no practice has that kind (kinds: {})",
+            kinds.join(", ")
+        )));
+    }
+    let target = args
+        .target
+        .as_deref()
+        .map(analysis::Target::parse)
+        .transpose()
+        .map_err(|e| Failure::usage(format!("error: --target {e}")))?;
+    let plan = compile(&loaded)?;
+    if !args.run.skip_resource_check {
+        check_resources(&plan.lever_variants(base, lever, &vec![Vec::new(); values.len()], &[], &[]), threads)?;
+    }
+    let selected: Vec<bool> =
+        plan.practices.iter().map(|p| args.kinds.is_empty() || args.kinds.contains(&p.kind)).collect();
+    let out = args.run.out.clone().unwrap_or_else(|| default_out(&args.scenario, "-sweep"));
+    let mut staging = Staging::begin(&out, args.run.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let spec = analysis::RunSpec { seed, paths, threads };
+    let grid: Vec<f64> = values.iter().map(|v| rust_decimal::prelude::ToPrimitive::to_f64(v).unwrap_or(0.0)).collect();
+    let proceed = |_: u64| !INTERRUPTED.load(Ordering::Relaxed);
+    let result = analysis::sweep(&plan, base, lever, &grid, &selected, &spec, &proceed).and_then(|rows| {
+        let breakeven = match &target {
+            Some(target) => Some(analysis::break_even(&plan, base, lever, &grid, &selected, &rows, target, &spec)?),
+            None => None,
+        };
+        Ok((rows, breakeven))
+    });
+    let (rows, breakeven) = match result {
+        Ok(result) => result,
+        Err(e) => {
+            staging.abandon();
+            return Err(interrupted_or(e));
+        }
+    };
+    let provenance = provenance(&loaded, Some(seed), Some(paths));
+    let final_year = plan.start_year + plan.years as i32 - 1;
+    let chart_year = target.as_ref().map_or(final_year, |t| t.year);
+    let practices: Vec<String> =
+        plan.practices.iter().zip(&selected).filter(|(_, s)| **s).map(|(p, _)| p.id.clone()).collect();
+    let extra = serde_json::json!({
+        "sweep": {"lever": lever.name(), "policy": plan.policies[base].name, "from": from.to_string(), "to": to.to_string(), "step": step.to_string(), "kinds": args.kinds, "target": args.target},
+    });
+    let times = RunTimes { started, finished: utc_timestamp(now()) };
+    let breakeven_pair = breakeven.as_deref().zip(target.as_ref().map(|t| t.text.as_str()));
+    if let Err(e) = report::write_sweep(
+        &mut staging,
+        &rows,
+        &grid,
+        &practices,
+        chart_year,
+        lever.name(),
+        breakeven_pair,
+        &provenance,
+        &times,
+        extra,
+    ) {
+        staging.abandon();
+        return Err(Failure::invalid(format!("error: {e}")));
+    }
+    let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    if let (Some(results), Some(target)) = (&breakeven, &target) {
+        println!("Break-even {} for {}:", lever.name(), target.text);
+        for r in results {
+            let value = r.value.map_or_else(|| "-".to_string(), |v| format!("{:.4}%", v * 100.0));
+            println!("  {:<28} {:>10}  {}", r.practice, value, r.status);
+        }
+    }
+    println!("Sweep of {} over {} values written to {}", lever.name(), values.len(), out.display());
+    Ok(())
+}
+
+fn sensitivity_command(args: &SensitivityArgs) -> Result<(), Failure> {
+    catch_interrupts();
+    let started = utc_timestamp(now());
+    let loaded = load(&args.scenario)?;
+    let s = &loaded.scenario;
+    let (paths, seed, threads) = args.run.resolve(s);
+    let metric = analysis::Metric::from_name(&args.metric).ok_or_else(|| {
+        Failure::usage(format!(
+            "error: --metric {}: use margin, margin_p50, p_negative, p_distress or p_exhausted",
+            args.metric
+        ))
+    })?;
+    let final_year = s.start_year + s.years as i32 - 1;
+    let year = args.year.unwrap_or(final_year);
+    if year < s.start_year || year > final_year {
+        return Err(Failure::usage(format!(
+            "error: --year {year}: the scenario projects {}–{final_year}",
+            s.start_year
+        )));
+    }
+    let policy = policy_index(s, args.policy.as_deref())?;
+    let plan = compile(&loaded)?;
+    if !args.run.skip_resource_check {
+        check_resources(&plan, threads)?;
+    }
+    let out = args.run.out.clone().unwrap_or_else(|| default_out(&args.scenario, "-sensitivity"));
+    let mut staging = Staging::begin(&out, args.run.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let spec = analysis::RunSpec { seed, paths, threads };
+    let rows = match analysis::tornado(&plan, policy, metric, year, &spec) {
+        Ok(rows) => rows,
+        Err(e) => {
+            staging.abandon();
+            return Err(interrupted_or(e));
+        }
+    };
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        staging.abandon();
+        return Err(Failure { code: EXIT_INTERRUPTED, message: "interrupted: no results were written".into() });
+    }
+    let provenance = provenance(&loaded, Some(seed), Some(paths));
+    let extra = serde_json::json!({"sensitivity": {"metric": metric.name(), "year": year, "policy": plan.policies[policy].name, "method": "driver held at its P10 and P90 while the others vary, same draws; levers: baseline vs each policy"}});
+    let times = RunTimes { started, finished: utc_timestamp(now()) };
+    if let Err(e) = report::write_tornado(&mut staging, &rows, metric.name(), year, &provenance, &times, extra) {
+        staging.abandon();
+        return Err(Failure::invalid(format!("error: {e}")));
+    }
+    let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    println!("Largest factors for {} in {year}:", metric.name());
+    for practice in &plan.practices {
+        let top: Vec<String> = rows
+            .iter()
+            .filter(|r| r.practice == practice.id)
+            .take(3)
+            .map(|r| format!("{} ({}) {:.2} pp", r.factor, r.factor_type, r.swing * 100.0))
+            .collect();
+        println!("  {:<28} {}", practice.id, top.join(", "));
+    }
+    println!("Sensitivity written to {}", out.display());
+    Ok(())
 }
 
 /// Lets Ctrl-C stop a run at the next chunk so its staging directory is
@@ -327,17 +665,28 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
     let started = utc_timestamp(now());
     let loaded = load(&args.scenario)?;
     let s = &loaded.scenario;
-    let paths = args.paths.unwrap_or(s.paths);
-    let seed = args.seed.unwrap_or(s.seed);
-    let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
-    let out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
-    let resolution = policy::resolve(s);
-    let plan = Plan::compile(s, &resolution)
-        .map_err(|e| Failure::invalid(format!("{}: error: {e}", args.scenario.display())))?;
-    if !args.skip_resource_check {
+    let (paths, seed, threads) = args.run.resolve(s);
+    if args.precision.is_some() && args.shard.is_some() {
+        return Err(Failure::usage(
+            "error: --precision and --shard cannot be combined; run the shards with a fixed --paths",
+        ));
+    }
+    if let Some(target) = args.precision {
+        if !(target > 0.0 && target.is_finite()) {
+            return Err(Failure::usage(format!(
+                "error: --precision {target}: give a standard error above 0, e.g. 0.0025"
+            )));
+        }
+    }
+    let out = args.run.out.clone().unwrap_or_else(|| default_out(&args.scenario, ""));
+    let plan = compile(&loaded)?;
+    if !args.run.skip_resource_check {
         check_resources(&plan, threads)?;
     }
-    let mut staging = Staging::begin(&out, args.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    if let Some(target) = args.precision {
+        return precision_run(&loaded, &plan, seed, threads, target, args.max_paths, &out, args.run.force, started);
+    }
+    let mut staging = Staging::begin(&out, args.run.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let range = match args.shard {
         Some((index, count)) => engine::shard_paths(paths, index, count),
         None => 0..paths,

@@ -11,12 +11,15 @@
 
 #![deny(missing_docs)]
 
+pub mod analysis;
 pub mod calendar;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod engine;
 pub mod ledger;
 pub mod model;
 pub mod numeric;
 pub mod policy;
+#[cfg(feature = "cli")]
 pub mod report;
 pub mod scenario;

@@ -88,6 +88,11 @@ impl YearValue {
         total.checked_div(Decimal::from(self.days_in_year))
     }
 
+    /// The days the pieces cover: always the days of the year.
+    pub fn days(&self) -> i64 {
+        self.segments.iter().map(|(days, _)| days).sum()
+    }
+
     /// The same value as `constant + mei_weight * mei`: the form the engine
     /// evaluates once per draw. For levers without an index `mei_weight` is 0.
     pub fn linear(&self) -> (Decimal, Decimal) {

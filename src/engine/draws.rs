@@ -152,6 +152,11 @@ pub(crate) struct ScopeSampler {
     lower: Vec<f64>,
     /// Every driver of the scope at its ledger mean (for the reference path).
     means: Vec<(usize, f64)>,
+    /// Every driver of the scope with its distribution (for quantiles).
+    dists: Vec<(Driver, Dist)>,
+    /// Drivers held at a value: drawn as usual (so every other draw stays the
+    /// same), then overwritten.
+    pinned: Vec<(usize, f64)>,
     phi: NormalCdf,
 }
 
@@ -196,7 +201,8 @@ impl ScopeSampler {
             }
         }
         let phi = NormalCdf::new(0.0, 1.0).map_err(|e| DistError { driver: "mei", message: e.to_string() })?;
-        Ok(ScopeSampler { independent, correlated, lower, means, phi })
+        let dists = drivers.iter().map(|(d, dist)| (*d, (*dist).clone())).collect();
+        Ok(ScopeSampler { independent, correlated, lower, means, dists, pinned: Vec::new(), phi })
     }
 
     /// Fills this scope's slots of `out` (indexed by driver) with one year's draws.
@@ -216,6 +222,33 @@ impl ScopeSampler {
         for (slot, direct) in &self.independent {
             out[*slot] = direct.sample(rng);
         }
+        for &(slot, value) in &self.pinned {
+            out[slot] = value;
+        }
+    }
+
+    /// Whether `driver` is drawn by this sampler.
+    pub(crate) fn has(&self, driver: Driver) -> bool {
+        self.dists.iter().any(|(d, _)| *d == driver)
+    }
+
+    /// Whether `driver` is drawn here and varies from draw to draw.
+    pub(crate) fn varies(&self, driver: Driver) -> bool {
+        self.dists.iter().any(|(d, dist)| *d == driver && !dist.is_degenerate())
+    }
+
+    /// Holds `driver` at its `q` quantile (0 < q < 1) from now on; the draws
+    /// of every other driver stay exactly as they were (common random numbers).
+    pub(crate) fn pin(&mut self, driver: Driver, q: f64) -> Result<(), DistError> {
+        let Some((_, dist)) = self.dists.iter().find(|(d, _)| *d == driver) else { return Ok(()) };
+        let z = self.phi.inverse_cdf(q.clamp(1e-12, 1.0 - 1e-12));
+        let value = marginal(driver, dist)?.map(z, &self.phi);
+        self.pinned.retain(|(slot, _)| *slot != driver.index());
+        self.pinned.push((driver.index(), value));
+        if let Some(mean) = self.means.iter_mut().find(|(slot, _)| *slot == driver.index()) {
+            mean.1 = value;
+        }
+        Ok(())
     }
 
     /// Fills this scope's slots with the drivers' ledger means (MODEL.md §4).

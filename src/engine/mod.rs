@@ -12,6 +12,7 @@ mod draws;
 mod plan;
 mod rng;
 pub mod summary;
+mod variants;
 
 use std::ops::Range;
 
@@ -23,7 +24,9 @@ use crate::scenario::Driver;
 
 use accum::field;
 pub use accum::{Accumulator, Histogram, Layout, CHUNK_PATHS};
+pub use draws::DistError;
 pub use plan::{Plan, PlanError, PolicyInfo, PracticePlan};
+pub use variants::SweptLever;
 
 /// Why a run could not be carried out.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +34,9 @@ pub enum EngineError {
     /// The progress callback asked to stop (e.g. on Ctrl-C).
     #[error("interrupted")]
     Interrupted,
+    /// A distribution could not be set up.
+    #[error(transparent)]
+    Distribution(#[from] DistError),
     /// The thread pool could not be created.
     #[error("cannot start {threads} worker threads: {message}")]
     Threads {

@@ -171,3 +171,53 @@ pub fn json_bytes(frame: &mut DataFrame) -> PolarsResult<Vec<u8>> {
     JsonWriter::new(&mut bytes).with_json_format(JsonFormat::Json).finish(frame)?;
     Ok(bytes)
 }
+
+/// The sweep table: `value, practice, kind, year, margin_mean, margin_p50,
+/// p_negative, p_exhausted`, then `p_distress` and provenance.
+pub fn sweep(rows: &[crate::analysis::SweepRow], values: &[f64], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    use crate::analysis::SweepRow;
+    let f = |name: &str, get: fn(&SweepRow) -> f64| floats(name, rows.iter().map(get));
+    let columns = vec![
+        floats("value", rows.iter().map(|r| values.get(r.value_index).copied().unwrap_or(f64::NAN))),
+        text("practice", rows.iter().map(|r| r.practice.as_str())),
+        text("kind", rows.iter().map(|r| r.kind.as_str())),
+        years(rows.iter().map(|r| r.year)),
+        f("margin_mean", |r| r.margin_mean),
+        f("margin_p50", |r| r.margin_p50),
+        f("p_negative", |r| r.p_negative),
+        f("p_exhausted", |r| r.p_exhausted),
+        f("p_distress", |r| r.p_distress),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}
+
+/// The break-even table: `practice, lever, target, value` (empty when
+/// unreachable), then `status` and provenance.
+pub fn breakeven(
+    rows: &[crate::analysis::BreakEven],
+    lever: &str,
+    target: &str,
+    provenance: &Provenance,
+) -> PolarsResult<DataFrame> {
+    let columns = vec![
+        text("practice", rows.iter().map(|r| r.practice.as_str())),
+        text("lever", rows.iter().map(|_| lever)),
+        text("target", rows.iter().map(|_| target)),
+        optional_floats("value", rows.iter().map(|r| r.value)),
+        text("status", rows.iter().map(|r| r.status)),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}
+
+/// The tornado table: `practice, factor, factor_type, low, high, swing`, then provenance.
+pub fn tornado(rows: &[crate::analysis::TornadoRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    let columns = vec![
+        text("practice", rows.iter().map(|r| r.practice.as_str())),
+        text("factor", rows.iter().map(|r| r.factor.as_str())),
+        text("factor_type", rows.iter().map(|r| r.factor_type)),
+        floats("low", rows.iter().map(|r| r.low)),
+        floats("high", rows.iter().map(|r| r.high)),
+        floats("swing", rows.iter().map(|r| r.swing)),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}

@@ -5,6 +5,7 @@
 //! `brief` (Markdown), `terminal` (tables on stdout), and the manifest here.
 
 mod brief;
+mod chart;
 pub mod format;
 mod frame;
 pub mod output;
@@ -167,4 +168,75 @@ pub fn write_manifest(
 /// Writes the ledger CSV to `path` atomically.
 pub fn write_ledger_csv(path: &Path, rows: &[LedgerRow], provenance: &Provenance) -> Result<WrittenFile, OutputError> {
     output::write_atomic(path, &ledger_csv(rows, provenance)?)
+}
+
+/// Writes a sweep's outputs: `sweep.csv`, the sweep chart, `breakeven.csv`
+/// when a target was given, and the manifest.
+#[allow(clippy::too_many_arguments)]
+pub fn write_sweep(
+    staging: &mut Staging,
+    rows: &[crate::analysis::SweepRow],
+    values: &[f64],
+    practices: &[String],
+    chart_year: i32,
+    lever: &str,
+    breakeven: Option<(&[crate::analysis::BreakEven], &str)>,
+    provenance: &Provenance,
+    times: &RunTimes,
+    extra: serde_json::Value,
+) -> Result<(), OutputError> {
+    let mut frame = encode("sweep", frame::sweep(rows, values, provenance))?;
+    staging.write("sweep.csv", &encode("sweep.csv", frame::csv_bytes(&mut frame))?)?;
+    staging.write("sweep.svg", chart::sweep(rows, values, practices, chart_year, lever, provenance)?.as_bytes())?;
+    if let Some((results, target)) = breakeven {
+        let mut frame = encode("breakeven", frame::breakeven(results, lever, target, provenance))?;
+        staging.write("breakeven.csv", &encode("breakeven.csv", frame::csv_bytes(&mut frame))?)?;
+    }
+    write_manifest(staging, provenance, times, extra)
+}
+
+/// Writes a sensitivity analysis: `tornado.csv`, `tornado.md` and one
+/// tornado chart per practice, then the manifest.
+pub fn write_tornado(
+    staging: &mut Staging,
+    rows: &[crate::analysis::TornadoRow],
+    metric: &str,
+    year: i32,
+    provenance: &Provenance,
+    times: &RunTimes,
+    extra: serde_json::Value,
+) -> Result<(), OutputError> {
+    let mut frame = encode("tornado", frame::tornado(rows, provenance))?;
+    staging.write("tornado.csv", &encode("tornado.csv", frame::csv_bytes(&mut frame))?)?;
+    let percent = metric.starts_with("margin") || metric.starts_with("p_");
+    let show = |v: f64| if percent { format::percent(v) } else { format!("{v:.4}") };
+    let mut markdown = format!("# What moves {metric} in {year}\n\nDrivers: the metric with the driver held at its 10th and 90th percentile while every other driver varies (same simulated paths). Levers: the baseline against each policy.\n");
+    let mut practices: Vec<&str> = Vec::new();
+    for row in rows {
+        if !practices.contains(&row.practice.as_str()) {
+            practices.push(&row.practice);
+        }
+    }
+    for practice in &practices {
+        let bars: Vec<&crate::analysis::TornadoRow> = rows.iter().filter(|r| r.practice == *practice).collect();
+        markdown
+            .push_str(&format!("\n## {practice}\n\n| Factor | Type | Low | High | Swing |\n|---|---|---|---|---|\n"));
+        for r in &bars {
+            let swing = if percent { format!("{:.2} pp", r.swing * 100.0) } else { format!("{:.4}", r.swing) };
+            markdown.push_str(&format!(
+                "| {} | {} | {} | {} | {swing} |\n",
+                r.factor,
+                r.factor_type,
+                show(r.low),
+                show(r.high)
+            ));
+        }
+        staging.write(
+            &format!("tornado_{practice}.svg"),
+            chart::tornado(&bars, practice, metric, year, provenance)?.as_bytes(),
+        )?;
+    }
+    markdown.push_str(&format!("\n---\n\n{}\n", provenance.footer()));
+    staging.write("tornado.md", markdown.as_bytes())?;
+    write_manifest(staging, provenance, times, extra)
 }

@@ -1,0 +1,395 @@
+//! Comparative questions above the engine: lever sweeps, break-even values
+//! by bisection, and tornado sensitivities. Every run here uses the same
+//! seed and paths, so results are paired with common random numbers; nothing
+//! here does I/O.
+
+use std::ops::Range;
+
+use crate::engine::summary::{summarize, SummaryRow};
+use crate::engine::{simulate, EngineError, Plan, SweptLever};
+use crate::scenario::Driver;
+
+/// How each run of an analysis is carried out.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// Seed.
+    pub seed: u64,
+    /// Paths of every run.
+    pub paths: u64,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+impl RunSpec {
+    fn range(&self) -> Range<u64> {
+        0..self.paths
+    }
+}
+
+/// A summary metric an analysis reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Mean margin.
+    MarginMean,
+    /// Median margin.
+    MarginP50,
+    /// P(margin < 0).
+    PNegative,
+    /// P(DISTRESS).
+    PDistress,
+    /// P(EXHAUSTED).
+    PExhausted,
+}
+
+impl Metric {
+    /// The column name it is written as.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::MarginMean => "margin_mean",
+            Metric::MarginP50 => "margin_p50",
+            Metric::PNegative => "p_negative",
+            Metric::PDistress => "p_distress",
+            Metric::PExhausted => "p_exhausted",
+        }
+    }
+
+    /// The metric with this name (`margin` means the mean margin).
+    pub fn from_name(name: &str) -> Option<Metric> {
+        match name {
+            "margin" | "margin_mean" => Some(Metric::MarginMean),
+            "margin_p50" => Some(Metric::MarginP50),
+            "p_negative" => Some(Metric::PNegative),
+            "p_distress" => Some(Metric::PDistress),
+            "p_exhausted" => Some(Metric::PExhausted),
+            _ => None,
+        }
+    }
+
+    /// Its value in a summary row.
+    pub fn of(self, row: &SummaryRow) -> f64 {
+        match self {
+            Metric::MarginMean => row.margin_mean,
+            Metric::MarginP50 => row.margin_percentiles[2],
+            Metric::PNegative => row.p_negative,
+            Metric::PDistress => row.p_distress,
+            Metric::PExhausted => row.p_exhausted,
+        }
+    }
+}
+
+/// One row of a sweep: one lever value, practice and year.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepRow {
+    /// Index of the value in the sweep.
+    pub value_index: usize,
+    /// Practice id.
+    pub practice: String,
+    /// Practice kind.
+    pub kind: String,
+    /// Calendar year.
+    pub year: i32,
+    /// Mean margin.
+    pub margin_mean: f64,
+    /// Median margin.
+    pub margin_p50: f64,
+    /// P(margin < 0).
+    pub p_negative: f64,
+    /// P(EXHAUSTED).
+    pub p_exhausted: f64,
+    /// P(DISTRESS) (an extra column).
+    pub p_distress: f64,
+}
+
+impl SweepRow {
+    /// The value of `metric` in this row.
+    pub fn metric(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::MarginMean => self.margin_mean,
+            Metric::MarginP50 => self.margin_p50,
+            Metric::PNegative => self.p_negative,
+            Metric::PDistress => self.p_distress,
+            Metric::PExhausted => self.p_exhausted,
+        }
+    }
+}
+
+fn variant_rows(
+    plan: &Plan,
+    spec: &RunSpec,
+    progress: &(dyn Fn(u64) -> bool + Sync),
+) -> Result<Vec<SummaryRow>, EngineError> {
+    let acc = simulate(plan, spec.seed, spec.range(), spec.threads, progress)?;
+    Ok(summarize(plan, &acc).summary)
+}
+
+/// Evaluates policy `base` with `lever` set to each of `values` from the start
+/// year on, for the practices with `selected`, on the same draws.
+pub fn sweep(
+    plan: &Plan,
+    base: usize,
+    lever: SweptLever,
+    values: &[f64],
+    selected: &[bool],
+    spec: &RunSpec,
+    progress: &(dyn Fn(u64) -> bool + Sync),
+) -> Result<Vec<SweepRow>, EngineError> {
+    let per_practice: Vec<Vec<f64>> = values.iter().map(|v| vec![*v; plan.practices.len()]).collect();
+    let names: Vec<String> = (0..values.len()).map(|i| format!("value_{i}")).collect();
+    let variants = plan.lever_variants(base, lever, &per_practice, selected, &names);
+    let rows = variant_rows(&variants, spec, progress)?;
+    let policies = variants.policies.len();
+    let years = variants.years;
+    let mut out = Vec::with_capacity(values.len() * plan.practices.len() * years);
+    for value_index in 0..values.len() {
+        for (p, practice) in variants.practices.iter().enumerate() {
+            for t in 0..years {
+                let row = &rows[(p * policies + value_index + 1) * years + t];
+                out.push(SweepRow {
+                    value_index,
+                    practice: practice.id.clone(),
+                    kind: practice.kind.clone(),
+                    year: row.year,
+                    margin_mean: row.margin_mean,
+                    margin_p50: row.margin_percentiles[2],
+                    p_negative: row.p_negative,
+                    p_exhausted: row.p_exhausted,
+                    p_distress: row.p_distress,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A comparison in a break-even target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    /// `<=`
+    AtMost,
+    /// `<`
+    Below,
+    /// `>=`
+    AtLeast,
+    /// `>`
+    Above,
+}
+
+/// A break-even target such as `p_exhausted<=0.10@2035`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// The metric.
+    pub metric: Metric,
+    /// How it is compared.
+    pub comparison: Comparison,
+    /// The threshold.
+    pub threshold: f64,
+    /// The calendar year it is read in.
+    pub year: i32,
+    /// The target as written.
+    pub text: String,
+}
+
+impl Target {
+    /// Parses `METRIC OP THRESHOLD@YEAR` (OP one of `<=`, `<`, `>=`, `>`).
+    pub fn parse(text: &str) -> Result<Target, String> {
+        let usage = || {
+            format!("`{text}` is not a target; write METRIC<=VALUE@YEAR, e.g. p_exhausted<=0.10@2035 (metrics: margin_mean, margin_p50, p_negative, p_distress, p_exhausted; comparisons <=, <, >=, >)")
+        };
+        let (condition, year) = text.split_once('@').ok_or_else(usage)?;
+        let year: i32 = year.trim().parse().map_err(|_| usage())?;
+        let (at, len, comparison) = ["<=", ">=", "<", ">"]
+            .iter()
+            .find_map(|op| {
+                condition.find(op).map(|at| {
+                    let comparison = match *op {
+                        "<=" => Comparison::AtMost,
+                        ">=" => Comparison::AtLeast,
+                        "<" => Comparison::Below,
+                        _ => Comparison::Above,
+                    };
+                    (at, op.len(), comparison)
+                })
+            })
+            .ok_or_else(usage)?;
+        let metric = Metric::from_name(condition[..at].trim()).ok_or_else(usage)?;
+        let threshold: f64 = condition[at + len..].trim().parse().map_err(|_| usage())?;
+        if !threshold.is_finite() {
+            return Err(usage());
+        }
+        Ok(Target { metric, comparison, threshold, year, text: text.to_string() })
+    }
+
+    /// Whether `value` meets the target.
+    pub fn met(&self, value: f64) -> bool {
+        match self.comparison {
+            Comparison::AtMost => value <= self.threshold,
+            Comparison::Below => value < self.threshold,
+            Comparison::AtLeast => value >= self.threshold,
+            Comparison::Above => value > self.threshold,
+        }
+    }
+}
+
+/// The break-even lever value of one practice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakEven {
+    /// Practice id.
+    pub practice: String,
+    /// The lever value at the edge of the target, if it is reached in the range.
+    pub value: Option<f64>,
+    /// `boundary`, `met_across_range`, `unreachable` or `not_swept`.
+    pub status: &'static str,
+}
+
+/// Bisection steps: the sweep's step divided by 2^30.
+const BISECTION_STEPS: usize = 30;
+
+/// For each practice, the lever value where `target` switches between met
+/// and not met, found on the swept grid and refined by bisection on the same
+/// draws (so the metric is monotone in the lever path by path). Where the
+/// target is met at the start of the range the result is the largest value
+/// that still meets it, otherwise the smallest that does.
+#[allow(clippy::too_many_arguments)]
+pub fn break_even(
+    plan: &Plan,
+    base: usize,
+    lever: SweptLever,
+    grid: &[f64],
+    selected: &[bool],
+    rows: &[SweepRow],
+    target: &Target,
+    spec: &RunSpec,
+) -> Result<Vec<BreakEven>, EngineError> {
+    let practices = plan.practices.len();
+    let metric_at = |value_index: usize, practice: &str| -> Option<f64> {
+        rows.iter()
+            .find(|r| r.value_index == value_index && r.practice == practice && r.year == target.year)
+            .map(|r| r.metric(target.metric))
+    };
+    let mut results = Vec::with_capacity(practices);
+    // (low, high, met at low) per practice being bisected.
+    let mut brackets: Vec<Option<(f64, f64, bool)>> = vec![None; practices];
+    for (p, practice) in plan.practices.iter().enumerate() {
+        let mut result = BreakEven { practice: practice.id.clone(), value: None, status: "unreachable" };
+        if !selected.get(p).copied().unwrap_or(false) {
+            result.status = "not_swept";
+        } else {
+            let met: Vec<bool> =
+                (0..grid.len()).map(|i| metric_at(i, &practice.id).is_some_and(|v| target.met(v))).collect();
+            if met.iter().all(|m| *m) {
+                result.status = "met_across_range";
+                result.value = grid.last().copied();
+            } else if let Some(i) = (1..grid.len()).find(|i| met[*i] != met[0]) {
+                brackets[p] = Some((grid[i - 1], grid[i], met[0]));
+                result.status = "boundary";
+            }
+        }
+        results.push(result);
+    }
+    if brackets.iter().any(Option::is_some) {
+        for _ in 0..BISECTION_STEPS {
+            let mids: Vec<f64> = brackets.iter().map(|b| b.map_or(0.0, |(lo, hi, _)| (lo + hi) / 2.0)).collect();
+            let variants =
+                plan.lever_variants(base, lever, std::slice::from_ref(&mids), selected, &["probe".to_string()]);
+            let acc = simulate(&variants, spec.seed, spec.range(), spec.threads, &|_| true)?;
+            let summary = summarize(&variants, &acc).summary;
+            let years = variants.years;
+            let t = (target.year - variants.start_year).clamp(0, years as i32 - 1) as usize;
+            for (p, bracket) in brackets.iter_mut().enumerate() {
+                let Some((lo, hi, met_low)) = bracket else { continue };
+                let row = &summary[(p * 2 + 1) * years + t];
+                if target.met(target.metric.of(row)) == *met_low {
+                    *lo = mids[p];
+                } else {
+                    *hi = mids[p];
+                }
+            }
+        }
+    }
+    for (result, bracket) in results.iter_mut().zip(&brackets) {
+        if let Some((lo, hi, met_low)) = bracket {
+            result.value = Some(if *met_low { *lo } else { *hi });
+        }
+    }
+    Ok(results)
+}
+
+/// One bar of a tornado chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TornadoRow {
+    /// Practice id.
+    pub practice: String,
+    /// Driver or policy name.
+    pub factor: String,
+    /// `driver` or `lever`.
+    pub factor_type: &'static str,
+    /// Metric with the driver at its P10, or under the baseline.
+    pub low: f64,
+    /// Metric with the driver at its P90, or under the alternative policy.
+    pub high: f64,
+    /// `|high - low|`.
+    pub swing: f64,
+}
+
+/// How much each driver and each policy moves `metric` in `year`, per
+/// practice: a driver's swing is between the runs with it held at its P10
+/// and at its P90 while every other driver varies (same draws); a lever's is
+/// between the baseline and each alternative policy. Rows are sorted by
+/// swing within each practice.
+pub fn tornado(
+    plan: &Plan,
+    policy: usize,
+    metric: Metric,
+    year: i32,
+    spec: &RunSpec,
+) -> Result<Vec<TornadoRow>, EngineError> {
+    let years = plan.years;
+    let t = (year - plan.start_year).clamp(0, years as i32 - 1) as usize;
+    let policies = plan.policies.len();
+    let base_rows = variant_rows(plan, spec, &|_| true)?;
+    let metric_in =
+        |rows: &[SummaryRow], policies: usize, p: usize, k: usize| metric.of(&rows[(p * policies + k) * years + t]);
+    let only_policy = plan.only_policy(policy);
+    let mut rows: Vec<TornadoRow> = Vec::new();
+    for driver in Driver::ALL {
+        let (low, high) = if plan.driver_varies(driver) {
+            let scope = plan.driver_scope(driver);
+            let pinned = |q: f64| -> Result<Vec<SummaryRow>, EngineError> {
+                variant_rows(&only_policy.with_driver_pinned(driver, q, scope)?, spec, &|_| true)
+            };
+            (Some(pinned(0.1)?), Some(pinned(0.9)?))
+        } else {
+            (None, None)
+        };
+        for (p, practice) in plan.practices.iter().enumerate() {
+            let base = metric_in(&base_rows, policies, p, policy);
+            let lo = low.as_ref().map_or(base, |r| metric_in(r, 1, p, 0));
+            let hi = high.as_ref().map_or(base, |r| metric_in(r, 1, p, 0));
+            rows.push(TornadoRow {
+                practice: practice.id.clone(),
+                factor: driver.name().to_string(),
+                factor_type: "driver",
+                low: lo,
+                high: hi,
+                swing: (hi - lo).abs(),
+            });
+        }
+    }
+    for (k, info) in plan.policies.iter().enumerate().filter(|(k, _)| *k != plan.baseline) {
+        for (p, practice) in plan.practices.iter().enumerate() {
+            let low = metric_in(&base_rows, policies, p, plan.baseline);
+            let high = metric_in(&base_rows, policies, p, k);
+            rows.push(TornadoRow {
+                practice: practice.id.clone(),
+                factor: info.name.clone(),
+                factor_type: "lever",
+                low,
+                high,
+                swing: (high - low).abs(),
+            });
+        }
+    }
+    let order = |id: &str| plan.practices.iter().position(|p| p.id == id).unwrap_or(0);
+    rows.sort_by(|a, b| order(&a.practice).cmp(&order(&b.practice)).then(b.swing.total_cmp(&a.swing)));
+    Ok(rows)
+}
