@@ -56,6 +56,14 @@ enum Command {
     Sweep(SweepArgs),
     /// How much each economic driver and each policy moves a metric, per practice.
     Sensitivity(SensitivityArgs),
+    /// Redraw a results directory's charts and write one self-contained HTML page.
+    Report {
+        /// A directory written by `seqsim run` (or `merge`).
+        results: PathBuf,
+        /// The page to write (default: RESULTS/report.html).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Merge the shards of one `run --shard` into the outputs of a single run.
     Merge {
         /// Shard output directories (or their shard.seqsim files), e.g. results/shard-*.
@@ -231,6 +239,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Run(args) => run_command(&args),
         Command::Sweep(args) => sweep_command(&args),
+        Command::Report { results, output } => {
+            let page = output.unwrap_or_else(|| results.join("report.html"));
+            report::write_report(&results, &page).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+            println!("Report written to {}", page.display());
+            Ok(())
+        }
         Command::Sensitivity(args) => sensitivity_command(&args),
         Command::Merge { shards, out, force } => merge_command(&shards, &out, force),
     }

@@ -280,7 +280,9 @@ fn run_writes_every_output_with_exact_columns() {
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["paths"], 1500);
     assert_eq!(manifest["seed"], 20261127);
-    assert_eq!(manifest["files"].as_array().unwrap().len(), 10);
+    // 3 tables x 3 formats, brief.md, and for the one practice a fan chart,
+    // risk curves, plus the national chart.
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 13);
     assert_eq!(manifest["scenario"]["sha256"].as_str().unwrap().len(), 64);
     let brief = std::fs::read_to_string(out.join("brief.md")).unwrap();
     for expected in [

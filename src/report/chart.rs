@@ -190,3 +190,297 @@ pub fn tornado(
     }
     Ok(svg)
 }
+
+use crate::engine::summary::{NationalRow, SummaryRow};
+
+/// Reads a probability and its standard error from a summary row.
+type ProbabilityOf = fn(&SummaryRow) -> (f64, f64);
+
+/// One policy's rows for a practice, in year order.
+fn series<'a>(rows: &'a [SummaryRow], practice: &str, policy: &str) -> Vec<&'a SummaryRow> {
+    rows.iter().filter(|r| r.practice == practice && r.policy == policy).collect()
+}
+
+fn year_range(rows: &[SummaryRow]) -> (i32, i32) {
+    let first = rows.iter().map(|r| r.year).min().unwrap_or(2027);
+    let last = rows.iter().map(|r| r.year).max().unwrap_or(first);
+    (first, last.max(first + 1))
+}
+
+/// The fan chart of one practice: margin by year, median line with P25–P75
+/// and P5–P95 bands, one colour per policy, and a zero line.
+pub fn fan(
+    rows: &[SummaryRow],
+    practice: &str,
+    policies: &[(String, String)],
+    provenance: &Provenance,
+) -> Result<String, OutputError> {
+    let name = format!("fan_{practice}.svg");
+    let err = chart_error(&name);
+    let (first, last) = year_range(rows);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        let (title, rest) = root.split_vertically(40);
+        title
+            .titled(&format!("{practice}: operating margin, median and 50% / 90% bands"), ("sans-serif", 22))
+            .map_err(|e| err(e.to_string()))?;
+        let (body, foot) = rest.split_vertically(450);
+        foot.titled(&caption(provenance), ("sans-serif", 13)).map_err(|e| err(e.to_string()))?;
+        let values: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.practice == practice)
+            .flat_map(|r| [r.margin_percentiles[0], r.margin_percentiles[4], 0.0])
+            .collect();
+        let (y_low, y_high) = padded(
+            values.iter().copied().fold(f64::INFINITY, f64::min),
+            values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
+        let y_high = y_high + (y_high - y_low) * 0.08 * policies.len().min(8) as f64;
+        let mut chart = ChartBuilder::on(&body)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(first as f64 - 0.3..last as f64 + 0.3, y_low..y_high)
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .configure_mesh()
+            .x_desc("calendar year")
+            .y_desc("operating margin, %")
+            .x_labels((last - first + 1) as usize)
+            .x_label_formatter(&|x| format!("{}", x.round() as i64))
+            .y_label_formatter(&|y| format!("{:.1}%", y * 100.0 + 0.0))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(first as f64 - 0.3, 0.0), (last as f64 + 0.3, 0.0)],
+                BLACK.stroke_width(1),
+            )))
+            .map_err(|e| err(e.to_string()))?;
+        for (i, (policy, label)) in policies.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let line = series(rows, practice, policy);
+            for (low, high, alpha) in [(0usize, 4usize, 0.12), (1, 3, 0.25)] {
+                let mut band: Vec<(f64, f64)> =
+                    line.iter().map(|r| (r.year as f64, r.margin_percentiles[low])).collect();
+                band.extend(line.iter().rev().map(|r| (r.year as f64, r.margin_percentiles[high])));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(band, colour.mix(alpha).filled())))
+                    .map_err(|e| err(e.to_string()))?;
+            }
+            chart
+                .draw_series(LineSeries::new(
+                    line.iter().map(|r| (r.year as f64, r.margin_percentiles[2])),
+                    colour.stroke_width(3),
+                ))
+                .map_err(|e| err(e.to_string()))?
+                .label(label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(svg)
+}
+
+/// The risk curves of one practice: P(cash exhausted by year) and
+/// P(margin < 0) by year, one line per policy, with ±2 standard-error bars.
+pub fn risk(
+    rows: &[SummaryRow],
+    practice: &str,
+    policies: &[(String, String)],
+    provenance: &Provenance,
+) -> Result<String, OutputError> {
+    let name = format!("risk_{practice}.svg");
+    let err = chart_error(&name);
+    let (first, last) = year_range(rows);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 700)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        let (title, rest) = root.split_vertically(40);
+        title
+            .titled(&format!("{practice}: risk by year (bars: ±2 Monte Carlo standard errors)"), ("sans-serif", 22))
+            .map_err(|e| err(e.to_string()))?;
+        let (body, foot) = rest.split_vertically(630);
+        foot.titled(&caption(provenance), ("sans-serif", 13)).map_err(|e| err(e.to_string()))?;
+        let panels = body.split_evenly((2, 1));
+        let specs: [(&str, ProbabilityOf); 2] = [
+            ("P(cash exhausted by year)", |r| (r.p_exhausted, r.p_exhausted_se)),
+            ("P(margin < 0)", |r| (r.p_negative, r.p_negative_se)),
+        ];
+        for (panel, (label, get)) in panels.iter().zip(specs) {
+            let top = rows.iter().filter(|r| r.practice == practice).map(|r| get(r).0).fold(0.0f64, f64::max);
+            let y_high = (top * (1.0 + 0.1 * policies.len().min(8) as f64)).clamp(0.05, 1.3);
+            let mut chart = ChartBuilder::on(panel)
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(70)
+                .build_cartesian_2d(first as f64 - 0.3..last as f64 + 0.3, 0.0..y_high)
+                .map_err(|e| err(e.to_string()))?;
+            chart
+                .configure_mesh()
+                .x_desc("calendar year")
+                .y_desc(format!("{label}, %"))
+                .x_labels((last - first + 1) as usize)
+                .x_label_formatter(&|x| format!("{}", x.round() as i64))
+                .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+                .draw()
+                .map_err(|e| err(e.to_string()))?;
+            for (i, (policy, policy_label)) in policies.iter().enumerate() {
+                let colour = PALETTE[i % PALETTE.len()];
+                let line = series(rows, practice, policy);
+                // Offset each policy a little so error bars do not overlap.
+                let shift = (i as f64 - (policies.len() as f64 - 1.0) / 2.0) * 0.06;
+                chart
+                    .draw_series(LineSeries::new(
+                        line.iter().map(|r| (r.year as f64 + shift, get(r).0)),
+                        colour.stroke_width(2),
+                    ))
+                    .map_err(|e| err(e.to_string()))?
+                    .label(policy_label.as_str())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+                chart
+                    .draw_series(line.iter().map(|r| {
+                        let (p, se) = get(r);
+                        let x = r.year as f64 + shift;
+                        PathElement::new(vec![(x, (p - 2.0 * se).max(0.0)), (x, p + 2.0 * se)], colour.stroke_width(1))
+                    }))
+                    .map_err(|e| err(e.to_string()))?;
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.3))
+                .draw()
+                .map_err(|e| err(e.to_string()))?;
+        }
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(svg)
+}
+
+/// National bars: CO-253 dollars per year by kind under the baseline
+/// (stacked), and the cumulative CO-253 dollars each alternative keeps in
+/// practices over the horizon.
+pub fn national(
+    rows: &[NationalRow],
+    baseline: &str,
+    policies: &[(String, String)],
+    kinds: &[String],
+    provenance: &Provenance,
+) -> Result<String, OutputError> {
+    let err = chart_error("national.svg");
+    let first = rows.iter().map(|r| r.year).min().unwrap_or(2027);
+    let last = rows.iter().map(|r| r.year).max().unwrap_or(first);
+    let at = |kind: &str, policy: &str, year: i32| {
+        rows.iter().find(|r| r.kind == kind && r.policy == policy && r.year == year)
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 760)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        let (title, rest) = root.split_vertically(40);
+        title
+            .titled("CO-253 sequestration dollars, all practices (count-weighted)", ("sans-serif", 22))
+            .map_err(|e| err(e.to_string()))?;
+        let (body, foot) = rest.split_vertically(690);
+        foot.titled(&caption(provenance), ("sans-serif", 13)).map_err(|e| err(e.to_string()))?;
+        let (top, bottom) = body.split_vertically(400);
+        let totals: Vec<f64> = (first..=last).map(|y| at("all", baseline, y).map_or(0.0, |r| r.cut_total)).collect();
+        let y_high = totals.iter().copied().fold(0.0, f64::max).max(1.0) * (1.15 + 0.06 * kinds.len() as f64);
+        let mut chart = ChartBuilder::on(&top)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .caption(format!("per year by kind, {baseline}"), ("sans-serif", 16))
+            .build_cartesian_2d(first as f64 - 0.6..last as f64 + 0.6, 0.0..y_high / 1e6)
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .configure_mesh()
+            .x_labels((last - first + 1) as usize)
+            .x_label_formatter(&|x| format!("{}", x.round() as i64))
+            .y_desc("$ millions")
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        let mut base = vec![0.0; (last - first + 1) as usize];
+        for (i, kind) in kinds.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let bars: Vec<Rectangle<(f64, f64)>> = (first..=last)
+                .enumerate()
+                .map(|(t, year)| {
+                    let value = at(kind, baseline, year).map_or(0.0, |r| r.cut_total) / 1e6;
+                    let rect = Rectangle::new(
+                        [(year as f64 - 0.35, base[t]), (year as f64 + 0.35, base[t] + value)],
+                        colour.filled(),
+                    );
+                    base[t] += value;
+                    rect
+                })
+                .collect();
+            chart
+                .draw_series(bars)
+                .map_err(|e| err(e.to_string()))?
+                .label(kind.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        let kept: Vec<(String, f64)> = policies
+            .iter()
+            .filter(|(name, _)| name != baseline)
+            .map(|(name, label)| {
+                let base_total = at("all", baseline, last).map_or(0.0, |r| r.cut_cum_total);
+                let policy_total = at("all", name, last).map_or(0.0, |r| r.cut_cum_total);
+                (label.clone(), (base_total - policy_total) / 1e6)
+            })
+            .collect();
+        let low = kept.iter().map(|(_, v)| *v).fold(0.0, f64::min);
+        let high = kept.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+        let (low, high) = padded(low, high);
+        let n = kept.len().max(1);
+        let mut chart = ChartBuilder::on(&bottom)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(240)
+            .caption(
+                format!("cumulative dollars kept in practices {first}–{last}, each policy vs {baseline}"),
+                ("sans-serif", 16),
+            )
+            .build_cartesian_2d(low..high, -0.5..(n as f64 - 0.5))
+            .map_err(|e| err(e.to_string()))?;
+        let labels: Vec<String> = kept.iter().map(|(l, _)| l.clone()).collect();
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&|y| {
+                usize::try_from(y.round() as i64).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+            })
+            .x_desc("$ millions (negative: more is cut)")
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .draw_series(kept.iter().enumerate().map(|(i, (_, v))| {
+                let colour = if *v >= 0.0 { PALETTE[2] } else { PALETTE[1] };
+                Rectangle::new([(0.0, i as f64 - 0.3), (*v, i as f64 + 0.3)], colour.filled())
+            }))
+            .map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(svg)
+}

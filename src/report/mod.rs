@@ -8,7 +8,9 @@ mod brief;
 mod chart;
 pub mod format;
 mod frame;
+mod html;
 pub mod output;
+pub mod read;
 pub mod shard;
 pub mod terminal;
 
@@ -127,7 +129,118 @@ pub fn write_run(
     write_table(staging, "compare", frame::compare(&summary.compare, provenance), provenance)?;
     write_table(staging, "national", frame::national(&summary.national, provenance), provenance)?;
     staging.write("brief.md", brief::render(plan, summary, provenance, description).as_bytes())?;
-    write_manifest(staging, provenance, times, extra_manifest)
+    let meta = run_meta(plan, description);
+    for (name, svg) in charts(&meta, &summary.summary, &summary.national, provenance)? {
+        staging.write(&name, svg.as_bytes())?;
+    }
+    let mut extra = extra_manifest;
+    if let (Some(object), serde_json::Value::Object(more)) = (extra.as_object_mut(), meta) {
+        object.extend(more);
+    }
+    write_manifest(staging, provenance, times, extra)
+}
+
+/// What the report page and charts need to know about the run beyond its
+/// tables: practices, policies with labels, the baseline, kinds.
+fn run_meta(plan: &Plan, description: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "description": description,
+        "start_year": plan.start_year,
+        "years": plan.years,
+        "baseline": plan.policies[plan.baseline].name,
+        "kinds": plan.kinds,
+        "policies": plan.policies.iter().map(|p| serde_json::json!({"name": p.name, "label": p.label})).collect::<Vec<_>>(),
+        "practices": plan.practices.iter().map(|p| serde_json::json!({"id": p.id, "name": p.name, "kind": p.kind, "count": p.count})).collect::<Vec<_>>(),
+    })
+}
+
+fn meta_list(meta: &serde_json::Value, key: &str, field: &str) -> Vec<String> {
+    meta[key].as_array().map_or_else(Vec::new, |items| {
+        items
+            .iter()
+            .filter_map(|i| if field.is_empty() { i.as_str() } else { i[field].as_str() })
+            .map(str::to_string)
+            .collect()
+    })
+}
+
+/// Every chart of a run: `charts/fan_<id>.svg`, `charts/risk_<id>.svg` per
+/// practice and `charts/national.svg`.
+fn charts(
+    meta: &serde_json::Value,
+    summary: &[crate::engine::summary::SummaryRow],
+    national: &[crate::engine::summary::NationalRow],
+    provenance: &Provenance,
+) -> Result<Vec<(String, String)>, OutputError> {
+    let policies: Vec<(String, String)> =
+        meta_list(meta, "policies", "name").into_iter().zip(meta_list(meta, "policies", "label")).collect();
+    let mut out = Vec::new();
+    for id in meta_list(meta, "practices", "id") {
+        out.push((format!("charts/fan_{id}.svg"), chart::fan(summary, &id, &policies, provenance)?));
+        out.push((format!("charts/risk_{id}.svg"), chart::risk(summary, &id, &policies, provenance)?));
+    }
+    let baseline = meta["baseline"].as_str().unwrap_or_default();
+    out.push((
+        "charts/national.svg".to_string(),
+        chart::national(national, baseline, &policies, &meta_list(meta, "kinds", ""), provenance)?,
+    ));
+    Ok(out)
+}
+
+/// Why `seqsim report` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The results could not be read.
+    #[error(transparent)]
+    Read(#[from] read::ReadError),
+    /// Output could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// Redraws a results directory's charts (into `dir/charts/`) and writes the
+/// self-contained report page to `page`.
+pub fn write_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
+    let results = read::results(dir)?;
+    let m = &results.manifest;
+    let provenance = Provenance {
+        scenario_name: m["scenario"]["name"].as_str().unwrap_or_default().to_string(),
+        scenario_path: m["scenario"]["path"].as_str().unwrap_or_default().to_string(),
+        scenario_sha256: m["scenario"]["sha256"].as_str().unwrap_or_default().to_string(),
+        seed: m["seed"].as_u64(),
+        paths: m["paths"].as_u64(),
+        version: m["version"].as_str().unwrap_or_default().to_string(),
+        sources: Vec::new(),
+    };
+    let charts = charts(m, &results.summary, &results.national, &provenance)?;
+    let chart_dir = dir.join("charts");
+    std::fs::create_dir_all(&chart_dir).map_err(|source| OutputError::Io {
+        path: chart_dir.clone(),
+        action: "cannot create directory",
+        source,
+    })?;
+    for (name, svg) in &charts {
+        output::write_atomic(&dir.join(name), svg.as_bytes())?;
+    }
+    let find = |name: String| charts.iter().find(|(n, _)| *n == name).map(|(_, svg)| svg.clone()).unwrap_or_default();
+    let practice_charts: Vec<(String, Vec<String>)> = meta_list(m, "practices", "id")
+        .into_iter()
+        .map(|id| {
+            let svgs = vec![find(format!("charts/fan_{id}.svg")), find(format!("charts/risk_{id}.svg"))];
+            (id, svgs)
+        })
+        .collect();
+    let national_chart = find("charts/national.svg".to_string());
+    let html = html::render(&html::Page {
+        manifest: m,
+        summary: &results.summary,
+        compare: &results.compare,
+        national: &results.national,
+        practice_charts: &practice_charts,
+        national_chart: &national_chart,
+    });
+    output::write_atomic(page, html.as_bytes())?;
+    Ok(())
 }
 
 /// Writes `manifest.json` listing every file written so far with its SHA-256.
