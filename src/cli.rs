@@ -173,6 +173,9 @@ struct RunArgs {
     /// The most paths --precision may use.
     #[arg(long, value_name = "N", default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     max_paths: u64,
+    /// Group a cohort's facilities by these columns (attribute columns or kind) for groups.csv.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    by: Vec<String>,
     /// Run only shard I of K (0-based) and write its accumulator state for `seqsim merge`.
     #[arg(long, value_name = "I/K", value_parser = parse_shard)]
     shard: Option<(u64, u64)>,
@@ -257,12 +260,35 @@ fn print_warnings(loaded: &Loaded) {
 }
 
 fn load(path: &Path) -> Result<Loaded, Failure> {
-    let loaded = scenario::load(path).map_err(|e| match e {
+    let mut loaded = scenario::load(path).map_err(|e| match e {
         LoadError::Read { .. } | LoadError::Directory { .. } => Failure::usage(e),
         other => Failure::invalid(other),
     })?;
     print_warnings(&loaded);
+    attach_cohort(&mut loaded)?;
     Ok(loaded)
+}
+
+/// Reads a scenario's cohort file (relative to the scenario file), checks
+/// every row and adds the facilities as practices.
+fn attach_cohort(loaded: &mut Loaded) -> Result<(), Failure> {
+    let Some(spec) = loaded.scenario.cohort.clone() else { return Ok(()) };
+    let base = loaded.path.parent().unwrap_or(Path::new("."));
+    let file = base.join(&spec.file);
+    let table = report::read::cohort_table(&file).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let label = file.display().to_string();
+    let facilities = scenario::cohort::practices(&spec, &table, &label, &loaded.scenario.practices)
+        .map_err(|errors| Failure::invalid(format!("{}\n{}: the cohort was not used", errors.join("\n"), label)))?;
+    loaded.scenario.practices.extend(facilities);
+    if loaded.scenario.practices.is_empty() {
+        return Err(Failure::invalid(format!("error: {label}: the cohort has no rows and the scenario no practices")));
+    }
+    let unknown = scenario::cohort::unknown_kinds(&loaded.scenario);
+    if !unknown.is_empty() {
+        let lines: Vec<String> = unknown.iter().map(|u| format!("{}: error: {u}", loaded.path.display())).collect();
+        return Err(Failure::invalid(lines.join("\n")));
+    }
+    Ok(())
 }
 
 fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
@@ -270,8 +296,14 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
     let mut failed = 0usize;
     for path in paths {
         match scenario::load(path) {
-            Ok(loaded) => {
+            Ok(mut loaded) => {
                 print_warnings(&loaded);
+                if let Err(failure) = attach_cohort(&mut loaded) {
+                    eprintln!("{}", failure.message);
+                    worst = worst.max(failure.code);
+                    failed += 1;
+                    continue;
+                }
                 let s = &loaded.scenario;
                 println!(
                     "{}: valid ({} practices, {} policies, {}–{})",
@@ -693,7 +725,24 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         }
     }
     let out = args.run.out.clone().unwrap_or_else(|| default_out(&args.scenario, ""));
-    let plan = compile(&loaded)?;
+    let mut plan = compile(&loaded)?;
+    let cohort = s.cohort.is_some();
+    if !args.by.is_empty() && !cohort {
+        return Err(Failure::usage("error: --by groups the facilities of a scenario with a `cohort:` table"));
+    }
+    if cohort && (args.shard.is_some() || args.precision.is_some()) {
+        return Err(Failure::usage("error: --shard and --precision are not available for cohort scenarios yet"));
+    }
+    if cohort {
+        plan.cell_histograms = false;
+        let missing = plan.group_by(&args.by);
+        if !missing.is_empty() {
+            return Err(Failure::usage(format!(
+                "error: --by {}: no such column in the cohort file",
+                missing.join(", ")
+            )));
+        }
+    }
     if !args.run.skip_resource_check {
         check_resources(&plan, threads)?;
     }
@@ -764,6 +813,28 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
             range.end,
             out.join(shard::SHARD_FILE).display()
         );
+    } else if cohort {
+        let summary = summary::summarize(&plan, &acc);
+        let groups = summary::groups(&plan, &acc, &summary.summary);
+        let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths, "cohort": {"facilities": plan.practices.len(), "by": args.by}});
+        let times = RunTimes { started, finished: utc_timestamp(now()) };
+        if let Err(e) =
+            report::write_cohort_run(&mut staging, &plan, &summary, &groups, &args.by, &provenance, &times, extra)
+        {
+            staging.abandon();
+            return Err(Failure::invalid(format!("error: {e}")));
+        }
+        let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
+        let last = plan.start_year + plan.years as i32 - 1;
+        println!(
+            "{} facilities, {} paths; expected facilities with cash exhausted by {last}:",
+            plan.practices.len(),
+            paths
+        );
+        for n in summary.national.iter().filter(|n| n.year == last && n.kind == "all") {
+            println!("  {:<28} {:>10.1}", n.policy, n.n_exhausted);
+        }
+        println!("Results written to {}", out.display());
     } else {
         let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths});
         finish(staging, &plan, &acc, &provenance, s.description.as_deref(), started, extra)?;

@@ -234,6 +234,12 @@ pub struct Layout {
     pub policies: usize,
     /// Number of projected years.
     pub years: usize,
+    /// Groups of practices whose margins are pooled into one histogram per
+    /// group, policy and year (0: none).
+    pub groups: usize,
+    /// Whether each cell keeps its own margin histograms (off for cohorts of
+    /// thousands of facilities, whose percentiles are reported by group).
+    pub cell_histograms: bool,
 }
 
 impl Layout {
@@ -262,18 +268,22 @@ pub struct Accumulator {
     pub(crate) margin: Vec<Histogram>,
     /// Paired margin-difference histogram per cell (empty for the baseline).
     pub(crate) dmargin: Vec<Histogram>,
+    /// Pooled margin histogram per group x policy x year.
+    pub(crate) groups: Vec<Histogram>,
 }
 
 impl Accumulator {
     /// An empty accumulator.
     pub fn new(layout: Layout) -> Accumulator {
         let cells = layout.cells();
+        let histograms = if layout.cell_histograms { cells } else { 0 };
         Accumulator {
             layout,
             paths: 0,
             sums: vec![0; cells * field::COUNT],
-            margin: vec![Histogram::default(); cells],
-            dmargin: vec![Histogram::default(); cells],
+            margin: vec![Histogram::default(); histograms],
+            dmargin: vec![Histogram::default(); histograms],
+            groups: vec![Histogram::default(); layout.groups * layout.policies * layout.years],
         }
     }
 
@@ -287,6 +297,9 @@ impl Accumulator {
             a.merge(b);
         }
         for (a, b) in self.dmargin.iter_mut().zip(&other.dmargin) {
+            a.merge(b);
+        }
+        for (a, b) in self.groups.iter_mut().zip(&other.groups) {
             a.merge(b);
         }
     }
@@ -308,14 +321,15 @@ impl Accumulator {
     /// their occupied bins); [`Accumulator::decode`] reverses it exactly.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        for n in [self.layout.practices, self.layout.policies, self.layout.years] {
+        for n in [self.layout.practices, self.layout.policies, self.layout.years, self.layout.groups] {
             out.extend_from_slice(&(n as u64).to_le_bytes());
         }
+        out.push(u8::from(self.layout.cell_histograms));
         out.extend_from_slice(&self.paths.to_le_bytes());
         for sum in &self.sums {
             out.extend_from_slice(&sum.to_le_bytes());
         }
-        for histogram in self.margin.iter().chain(&self.dmargin) {
+        for histogram in self.margin.iter().chain(&self.dmargin).chain(&self.groups) {
             let (first_bin, counts) = histogram.occupied();
             out.extend_from_slice(&first_bin.to_le_bytes());
             out.extend_from_slice(&histogram.total.to_le_bytes());
@@ -335,16 +349,28 @@ impl Accumulator {
         let practices = usize::try_from(reader.u64()?).ok()?;
         let policies = usize::try_from(reader.u64()?).ok()?;
         let years = usize::try_from(reader.u64()?).ok()?;
-        let layout = Layout { practices, policies, years };
+        let groups = usize::try_from(reader.u64()?).ok()?;
+        let cell_histograms = match reader.take::<1>()? {
+            [0] => false,
+            [1] => true,
+            _ => return None,
+        };
+        let layout = Layout { practices, policies, years, groups, cell_histograms };
         let cells = practices.checked_mul(policies)?.checked_mul(years)?;
+        let group_cells = groups.checked_mul(policies)?.checked_mul(years)?;
         // Every cell needs at least its sums and two histogram headers.
         if cells.checked_mul(field::COUNT * 16 + 2 * 40)? > bytes.len() {
             return None;
         }
         let paths = reader.u64()?;
         let sums = (0..cells * field::COUNT).map(|_| reader.i128()).collect::<Option<Vec<i128>>>()?;
-        let mut histograms = Vec::with_capacity(2 * cells);
-        for _ in 0..2 * cells {
+        let histogram_cells = if cell_histograms { cells } else { 0 };
+        if group_cells > bytes.len() {
+            return None;
+        }
+        let count = 2 * histogram_cells + group_cells;
+        let mut histograms = Vec::with_capacity(count);
+        for _ in 0..count {
             let first_bin = reader.i64()?;
             let total = reader.u64()?;
             let min = f64::from_bits(reader.u64()?);
@@ -362,8 +388,9 @@ impl Accumulator {
         if reader.at != bytes.len() {
             return None;
         }
-        let dmargin = histograms.split_off(cells);
-        Some(Accumulator { layout, paths, sums, margin: histograms, dmargin })
+        let groups = histograms.split_off(2 * histogram_cells);
+        let dmargin = histograms.split_off(histogram_cells);
+        Some(Accumulator { layout, paths, sums, margin: histograms, dmargin, groups })
     }
 }
 
@@ -454,12 +481,13 @@ mod tests {
 
     #[test]
     fn encoding_round_trips_and_rejects_damage() {
-        let layout = Layout { practices: 1, policies: 2, years: 2 };
+        let layout = Layout { practices: 1, policies: 2, years: 2, groups: 1, cell_histograms: true };
         let mut acc = Accumulator::new(layout);
         acc.absorb_chunk(&[0.25; 4 * field::COUNT], 3);
         for v in [0.01, -0.02, 0.03] {
             acc.margin[1].add(v);
             acc.dmargin[3].add(v / 10.0);
+            acc.groups[2].add(v * 2.0);
         }
         let bytes = acc.encode();
         assert!(Accumulator::decode(&bytes) == Some(acc));

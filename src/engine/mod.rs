@@ -16,8 +16,6 @@ mod variants;
 
 use std::ops::Range;
 
-use rayon::prelude::*;
-
 use crate::ledger::economy;
 use crate::model::{self, Indices, Levers, PolicyState};
 use crate::scenario::Driver;
@@ -99,6 +97,8 @@ struct ChunkOut<'a> {
     partial: &'a mut [f64],
     /// Per-cell margin and margin-difference histograms, if wanted.
     histograms: Option<(&'a mut [Histogram], &'a mut [Histogram])>,
+    /// Pooled margin histograms per group x policy x year, if grouping.
+    groups: Option<&'a mut [Histogram]>,
 }
 
 /// Evaluates MODEL.md §2 for every practice, policy and year of paths
@@ -206,6 +206,11 @@ fn evaluate_chunk(
                     margin[cell].add_batch(&scratch.margins);
                     dmargin[cell].add_batch(&scratch.dmargins);
                 }
+                if let (Some(groups), Some(group)) = (&mut out.groups, practice.group) {
+                    if let Some(histogram) = groups.get_mut((group * policies + k) * years + t) {
+                        histogram.add_batch(&scratch.margins);
+                    }
+                }
             }
         }
     }
@@ -221,7 +226,7 @@ pub(crate) fn reference(plan: &Plan) -> Vec<f64> {
 fn one_path(plan: &Plan, draws: Draws, path: u64) -> Vec<f64> {
     let zeros = vec![0.0; plan.layout().cells() * field::COUNT];
     let mut values = zeros.clone();
-    let mut out = ChunkOut { partial: &mut values, histograms: None };
+    let mut out = ChunkOut { partial: &mut values, histograms: None, groups: None };
     evaluate_chunk(plan, draws, path, 1, &zeros, &mut out, &mut ChunkScratch::new(plan, 1));
     values
 }
@@ -258,42 +263,40 @@ pub fn simulate(
         partial: vec![0.0; layout.cells() * field::COUNT],
         scratch: ChunkScratch::new(plan, chunk_paths),
     };
-    let result = pool.install(|| {
-        (first_chunk..end_chunk)
-            .into_par_iter()
-            .fold(new_worker, |mut worker, chunk| {
-                if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    return worker;
-                }
-                let start = (chunk * CHUNK_PATHS).max(paths.start);
-                let end = ((chunk + 1) * CHUNK_PATHS).min(paths.end);
-                let Worker { acc, partial, scratch } = &mut worker;
-                let Accumulator { margin, dmargin, .. } = acc;
-                let mut out = ChunkOut { partial, histograms: Some((margin, dmargin)) };
-                evaluate_chunk(
-                    plan,
-                    Draws::Random { seed },
-                    start,
-                    (end - start) as usize,
-                    &reference,
-                    &mut out,
-                    scratch,
-                );
-                worker.acc.absorb_chunk(&worker.partial, end - start);
-                if !progress(end - start) {
-                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-                worker
-            })
-            .map(|worker| worker.acc)
-            .reduce(
-                || Accumulator::new(layout),
-                |mut a, b| {
-                    a.merge(&b);
-                    a
-                },
-            )
+    // One worker (and one accumulator) per thread, each taking the next
+    // chunk from a shared counter: memory is threads x accumulator whatever
+    // the number of chunks, and since every total is an exact integer sum,
+    // which thread ran which chunk cannot change a bit.
+    let next_chunk = std::sync::atomic::AtomicU64::new(first_chunk);
+    let per_thread: Vec<Accumulator> = pool.broadcast(|_| {
+        let mut worker = new_worker();
+        loop {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            let chunk = next_chunk.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if chunk >= end_chunk {
+                break;
+            }
+            let start = (chunk * CHUNK_PATHS).max(paths.start);
+            let end = ((chunk + 1) * CHUNK_PATHS).min(paths.end);
+            let Worker { acc, partial, scratch } = &mut worker;
+            let Accumulator { margin, dmargin, groups, layout, .. } = acc;
+            let histograms = layout.cell_histograms.then_some((margin.as_mut_slice(), dmargin.as_mut_slice()));
+            let groups = (!groups.is_empty()).then_some(groups.as_mut_slice());
+            let mut out = ChunkOut { partial, histograms, groups };
+            evaluate_chunk(plan, Draws::Random { seed }, start, (end - start) as usize, &reference, &mut out, scratch);
+            worker.acc.absorb_chunk(&worker.partial, end - start);
+            if !progress(end - start) {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        worker.acc
     });
+    let mut result = Accumulator::new(layout);
+    for acc in &per_thread {
+        result.merge(acc);
+    }
     if stop.into_inner() {
         return Err(EngineError::Interrupted);
     }
@@ -304,15 +307,18 @@ pub fn simulate(
 /// threads: per-worker accumulators, histograms and chunk buffers, plus the
 /// summary rows and the tables built from them. It does not depend on paths.
 pub fn memory_estimate(plan: &Plan, threads: usize) -> u64 {
-    let cells = plan.layout().cells() as u64;
-    // Sums (i128) and chunk partials (f64) per field, two histograms of
-    // typically a few thousand 4-byte bins.
-    let per_cell_worker = field::COUNT as u64 * (16 + 8) + 2 * 16 * 1024;
+    let layout = plan.layout();
+    let cells = layout.cells() as u64;
+    // Sums (i128) and chunk partials (f64) per field and, when kept, two
+    // histograms of typically a few thousand 4-byte bins; pooled group histograms.
+    let histograms = if layout.cell_histograms { 2 * 16 * 1024 } else { 2 * 56 };
+    let per_cell_worker = field::COUNT as u64 * (16 + 8) + histograms;
+    let group_histograms = (layout.groups * layout.policies * layout.years) as u64 * 16 * 1024;
     let chunk = plan.years as u64 * CHUNK_PATHS * (8 * 8 + 7 * 8 + 8 + 8 + 8 * 16 + 24);
     let workers = threads.max(1) as u64 + 1;
     // Summary, compare and national rows, then their frames in three formats.
     let output = cells * (2 * 400 + 3 * 30 * 8);
-    workers * (cells * per_cell_worker + chunk) + output + (64 << 20)
+    workers * (cells * per_cell_worker + group_histograms + chunk) + output + (64 << 20)
 }
 
 /// The contiguous, chunk-aligned path range of shard `index` (0-based) of

@@ -36,6 +36,10 @@ pub struct PracticePlan {
     /// `[policy * years + year]`.
     pub(crate) levers: Vec<YearLevers>,
     pub(crate) sampler: ScopeSampler,
+    /// Grouping attributes (from a cohort file).
+    pub attributes: Vec<(String, String)>,
+    /// The group this practice's margins are pooled into, if grouping is on.
+    pub group: Option<usize>,
 }
 
 /// A policy's name and label.
@@ -65,6 +69,10 @@ pub struct Plan {
     pub(crate) macro_sampler: ScopeSampler,
     /// Policy evaluation order: the baseline first, so paired differences are at hand.
     pub(crate) order: Vec<usize>,
+    /// Names of the groups practices are pooled into (`--by`), each the group's key values.
+    pub groups: Vec<Vec<String>>,
+    /// Whether each cell keeps its own margin histograms.
+    pub cell_histograms: bool,
 }
 
 /// Why a scenario could not be compiled.
@@ -127,6 +135,8 @@ impl Plan {
                 stream_key: practice_key(&practice.id),
                 levers,
                 sampler,
+                attributes: practice.attributes.clone(),
+                group: None,
             });
         }
         let mut order = vec![scenario.baseline];
@@ -144,12 +154,56 @@ impl Plan {
             kinds: scenario.kinds(),
             macro_sampler,
             order,
+            groups: Vec::new(),
+            cell_histograms: true,
         })
     }
 
     /// The cell layout of this plan.
     pub fn layout(&self) -> super::Layout {
-        super::Layout { practices: self.practices.len(), policies: self.policies.len(), years: self.years }
+        super::Layout {
+            practices: self.practices.len(),
+            policies: self.policies.len(),
+            years: self.years,
+            groups: self.groups.len(),
+            cell_histograms: self.cell_histograms,
+        }
+    }
+
+    /// Pools practices into groups by the values of `by` (attribute columns,
+    /// or `kind`): each group gets one margin histogram per policy and year.
+    /// Returns the columns no practice has.
+    pub fn group_by(&mut self, by: &[String]) -> Vec<String> {
+        let missing: Vec<String> = by
+            .iter()
+            .filter(|c| *c != "kind" && self.practices.iter().all(|p| !p.attributes.iter().any(|(k, _)| k == *c)))
+            .cloned()
+            .collect();
+        if !missing.is_empty() || by.is_empty() {
+            return missing;
+        }
+        self.groups.clear();
+        for practice in &mut self.practices {
+            let key: Vec<String> = by
+                .iter()
+                .map(|c| {
+                    if c == "kind" {
+                        practice.kind.clone()
+                    } else {
+                        practice.attributes.iter().find(|(k, _)| k == c).map(|(_, v)| v.clone()).unwrap_or_default()
+                    }
+                })
+                .collect();
+            let index = match self.groups.iter().position(|g| *g == key) {
+                Some(i) => i,
+                None => {
+                    self.groups.push(key);
+                    self.groups.len() - 1
+                }
+            };
+            practice.group = Some(index);
+        }
+        Vec::new()
     }
 
     /// Evaluations per path: practices x policies x years (the unit of throughput).

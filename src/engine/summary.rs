@@ -132,8 +132,8 @@ pub fn summarize(plan: &Plan, acc: &Accumulator) -> Summary {
             for t in 0..layout.years {
                 let cell = layout.cell(p, k, t);
                 let year = plan.start_year + t as i32;
-                let histogram = &acc.margin[cell];
-                let q = |x: f64| histogram.quantile(x).unwrap_or(f64::NAN);
+                let histogram = acc.margin.get(cell);
+                let q = |x: f64| histogram.and_then(|h| h.quantile(x)).unwrap_or(f64::NAN);
                 let (p_negative, p_distress, p_exhausted) =
                     (share(cell, field::NEGATIVE), share(cell, field::DISTRESS), share(cell, field::EXHAUSTED));
                 summary.push(SummaryRow {
@@ -163,7 +163,7 @@ pub fn summarize(plan: &Plan, acc: &Accumulator) -> Summary {
                 });
                 if k != plan.baseline {
                     let base_cell = layout.cell(p, plan.baseline, t);
-                    let d = &acc.dmargin[cell];
+                    let d = acc.dmargin.get(cell).cloned().unwrap_or_default();
                     compare.push(CompareRow {
                         practice: practice.id.clone(),
                         kind: practice.kind.clone(),
@@ -224,6 +224,73 @@ pub fn national(plan: &Plan, summary: &[SummaryRow]) -> Vec<NationalRow> {
                     cut_cum_total,
                     n_distress,
                     n_exhausted,
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// One row of the group table (`--by`): count-weighted expected numbers and
+/// the pooled distribution of facility margins.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupRow {
+    /// The group's values of the `--by` columns.
+    pub key: Vec<String>,
+    /// Policy name.
+    pub policy: String,
+    /// Calendar year.
+    pub year: i32,
+    /// Facilities (sum of counts).
+    pub facilities: f64,
+    /// Expected facilities with a negative margin.
+    pub n_negative: f64,
+    /// Expected facilities in distress.
+    pub n_distress: f64,
+    /// Expected facilities with exhausted cash.
+    pub n_exhausted: f64,
+    /// Expected CO-253 dollars.
+    pub cut_total: f64,
+    /// Percentiles P5, P50, P95 of facility margins, pooled over facilities and paths.
+    pub margin_percentiles: [f64; 3],
+}
+
+/// The group table from summary rows (in `summarize`'s order) and the pooled histograms.
+pub fn groups(plan: &Plan, acc: &Accumulator, summary: &[SummaryRow]) -> Vec<GroupRow> {
+    let (policies, years) = (plan.policies.len(), plan.years);
+    let mut totals = vec![[0.0f64; 5]; plan.groups.len() * policies * years];
+    for (p, practice) in plan.practices.iter().enumerate() {
+        let Some(group) = practice.group else { continue };
+        for k in 0..policies {
+            for t in 0..years {
+                let Some(s) = summary.get((p * policies + k) * years + t) else { continue };
+                let total = &mut totals[(group * policies + k) * years + t];
+                let c = practice.count;
+                for (sum, value) in
+                    total.iter_mut().zip([c, c * s.p_negative, c * s.p_distress, c * s.p_exhausted, c * s.cut_mean])
+                {
+                    *sum += value;
+                }
+            }
+        }
+    }
+    let mut rows = Vec::with_capacity(totals.len());
+    for (g, key) in plan.groups.iter().enumerate() {
+        for (k, policy) in plan.policies.iter().enumerate() {
+            for t in 0..years {
+                let index = (g * policies + k) * years + t;
+                let [facilities, n_negative, n_distress, n_exhausted, cut_total] = totals[index];
+                let q = |x: f64| acc.groups.get(index).and_then(|h| h.quantile(x)).unwrap_or(f64::NAN);
+                rows.push(GroupRow {
+                    key: key.clone(),
+                    policy: policy.name.clone(),
+                    year: plan.start_year + t as i32,
+                    facilities,
+                    n_negative,
+                    n_distress,
+                    n_exhausted,
+                    cut_total,
+                    margin_percentiles: [q(0.05), q(0.5), q(0.95)],
                 });
             }
         }

@@ -159,3 +159,68 @@ pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, descripti
     let _ = writeln!(out, "\n---\n\n{}", provenance.footer());
     out
 }
+
+/// The brief of a cohort run: national totals and, with `--by`, each group's
+/// facilities with negative margins and exhausted cash in the final year.
+pub fn cohort(
+    plan: &Plan,
+    summary: &Summary,
+    groups: &[crate::engine::summary::GroupRow],
+    by: &[String],
+    provenance: &Provenance,
+) -> String {
+    let last = plan.start_year + plan.years as i32 - 1;
+    let mut out = format!(
+        "# {}\n\nA cohort of {} facilities, {}–{last}, {} Monte Carlo paths (seed {}). Expected numbers are \
+         count-weighted; margin percentiles pool every facility's simulated margins.\n\n",
+        provenance.scenario_name,
+        plan.practices.len(),
+        plan.start_year,
+        summary.paths,
+        provenance.seed.unwrap_or_default()
+    );
+    if !by.is_empty() {
+        let _ = writeln!(out, "## By {} in {last}\n", by.join(", "));
+        let _ = writeln!(
+            out,
+            "| {} | Policy | Facilities | Negative margin | Cash exhausted | CO-253 | Margin P5 / P50 / P95 |",
+            by.join(" | ")
+        );
+        let _ = writeln!(out, "|{}---|---|---|---|---|---|", "---|".repeat(by.len() + 1));
+        for g in groups.iter().filter(|g| g.year == last) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} / {} / {} |",
+                g.key.join(" | "),
+                label(plan, &g.policy),
+                practices(g.facilities),
+                practices(g.n_negative),
+                practices(g.n_exhausted),
+                dollars_short(g.cut_total),
+                percent(g.margin_percentiles[0]),
+                percent(g.margin_percentiles[1]),
+                percent(g.margin_percentiles[2])
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "## National totals in {last}\n\n| Policy | Kind | CO-253 | Cumulative CO-253 | In distress | Cash exhausted |\n|---|---|---|---|---|---|");
+    for n in summary.national.iter().filter(|n| n.year == last) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            label(plan, &n.policy),
+            n.kind,
+            dollars_short(n.cut_total),
+            dollars_short(n.cut_cum_total),
+            practices(n.n_distress),
+            practices(n.n_exhausted)
+        );
+    }
+    let _ = writeln!(out, "\n## Sources\n");
+    for source in &provenance.sources {
+        let _ = writeln!(out, "- `{}`: {}", source.path, source.text);
+    }
+    let _ = writeln!(out, "\n---\n\n{}", provenance.footer());
+    out
+}

@@ -221,3 +221,81 @@ pub fn tornado(rows: &[crate::analysis::TornadoRow], provenance: &Provenance) ->
     ];
     with_provenance(columns, rows.len(), provenance)
 }
+
+/// Per-facility table: `practice, kind, <attribute columns>, policy, year,
+/// margin_mean, p_negative, p_exhausted, cut_mean`, then provenance.
+pub fn facilities(
+    rows: &[SummaryRow],
+    attributes: &[(String, Vec<(String, String)>)],
+    provenance: &Provenance,
+) -> PolarsResult<DataFrame> {
+    let names: Vec<String> =
+        attributes.first().map(|(_, a)| a.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
+    let attribute_of = |practice: &str, name: &str| -> String {
+        attributes
+            .iter()
+            .find(|(id, _)| id == practice)
+            .and_then(|(_, a)| a.iter().find(|(k, _)| k == name))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut columns = vec![
+        text("practice", rows.iter().map(|r| r.practice.as_str())),
+        text("kind", rows.iter().map(|r| r.kind.as_str())),
+    ];
+    // Attributes change only between facilities: look each up once per facility.
+    for name in &names {
+        let mut values: Vec<String> = Vec::with_capacity(rows.len());
+        let mut last: Option<(&str, String)> = None;
+        for r in rows {
+            let value = match &last {
+                Some((id, v)) if *id == r.practice => v.clone(),
+                _ => attribute_of(&r.practice, name),
+            };
+            last = Some((&r.practice, value.clone()));
+            values.push(value);
+        }
+        columns.push(Column::new(name.as_str().into(), values));
+    }
+    let f = |name: &str, get: fn(&SummaryRow) -> f64| floats(name, rows.iter().map(get));
+    columns.extend([
+        text("policy", rows.iter().map(|r| r.policy.as_str())),
+        years(rows.iter().map(|r| r.year)),
+        f("margin_mean", |r| r.margin_mean),
+        f("p_negative", |r| r.p_negative),
+        f("p_exhausted", |r| r.p_exhausted),
+        f("cut_mean", |r| r.cut_mean),
+        f("p_distress", |r| r.p_distress),
+        f("cash_mean", |r| r.cash_mean),
+    ]);
+    with_provenance(columns, rows.len(), provenance)
+}
+
+/// Group table: `<by columns>, policy, year, facilities, n_negative,
+/// n_distress, n_exhausted, cut_total, margin_p5, margin_p50, margin_p95`.
+pub fn groups(
+    rows: &[crate::engine::summary::GroupRow],
+    by: &[String],
+    provenance: &Provenance,
+) -> PolarsResult<DataFrame> {
+    use crate::engine::summary::GroupRow;
+    let mut columns: Vec<Column> = by
+        .iter()
+        .enumerate()
+        .map(|(i, name)| text(name, rows.iter().map(move |r| r.key.get(i).map_or("", String::as_str))))
+        .collect();
+    let f = |name: &str, get: fn(&GroupRow) -> f64| floats(name, rows.iter().map(get));
+    columns.extend([
+        text("policy", rows.iter().map(|r| r.policy.as_str())),
+        years(rows.iter().map(|r| r.year)),
+        f("facilities", |r| r.facilities),
+        f("n_negative", |r| r.n_negative),
+        f("n_distress", |r| r.n_distress),
+        f("n_exhausted", |r| r.n_exhausted),
+        f("cut_total", |r| r.cut_total),
+        f("margin_p5", |r| r.margin_percentiles[0]),
+        f("margin_p50", |r| r.margin_percentiles[1]),
+        f("margin_p95", |r| r.margin_percentiles[2]),
+    ]);
+    with_provenance(columns, rows.len(), provenance)
+}

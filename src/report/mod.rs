@@ -353,3 +353,39 @@ pub fn write_tornado(
     staging.write("tornado.md", markdown.as_bytes())?;
     write_manifest(staging, provenance, times, extra)
 }
+
+/// Writes a cohort run: `facilities.{csv,parquet}`, `groups.{csv,parquet}`
+/// (with `--by`), the national table, a short brief and the manifest.
+/// Per-facility percentiles are not kept (memory stays proportional to
+/// facilities x years x policies); percentiles are reported per group.
+#[allow(clippy::too_many_arguments)]
+pub fn write_cohort_run(
+    staging: &mut Staging,
+    plan: &Plan,
+    summary: &Summary,
+    groups: &[crate::engine::summary::GroupRow],
+    by: &[String],
+    provenance: &Provenance,
+    times: &RunTimes,
+    extra: serde_json::Value,
+) -> Result<(), OutputError> {
+    let attributes: Vec<(String, Vec<(String, String)>)> =
+        plan.practices.iter().map(|p| (p.id.clone(), p.attributes.clone())).collect();
+    let mut frame = encode("facilities", frame::facilities(&summary.summary, &attributes, provenance))?;
+    staging.write("facilities.csv", &encode("facilities.csv", frame::csv_bytes(&mut frame))?)?;
+    staging.write(
+        "facilities.parquet",
+        &encode("facilities.parquet", frame::parquet_bytes(&mut frame, provenance.parquet_metadata()))?,
+    )?;
+    if !by.is_empty() {
+        let mut frame = encode("groups", frame::groups(groups, by, provenance))?;
+        staging.write("groups.csv", &encode("groups.csv", frame::csv_bytes(&mut frame))?)?;
+        staging.write(
+            "groups.parquet",
+            &encode("groups.parquet", frame::parquet_bytes(&mut frame, provenance.parquet_metadata()))?,
+        )?;
+    }
+    write_table(staging, "national", frame::national(&summary.national, provenance), provenance)?;
+    staging.write("brief.md", brief::cohort(plan, summary, groups, by, provenance).as_bytes())?;
+    write_manifest(staging, provenance, times, extra)
+}

@@ -168,3 +168,61 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
         .collect();
     Ok(Results { manifest, summary, compare, national })
 }
+
+/// Reads a cohort table (CSV or Parquet, by extension) as text cells, so
+/// numbers reach the scenario layer as the digits written in a CSV file
+/// (Parquet floats as their shortest round-trip text).
+pub fn cohort_table(path: &Path) -> Result<crate::scenario::cohort::Table, ReadError> {
+    let error = |message: String| ReadError::File { path: path.to_path_buf(), message };
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let frame = match extension.as_str() {
+        "csv" => CsvReadOptions::default()
+            .with_has_header(true)
+            .with_parse_options(CsvParseOptions::default().with_comment_prefix(Some("#")))
+            .with_infer_schema_length(Some(0))
+            .with_n_rows(Some(crate::scenario::cohort::MAX_ROWS + 1))
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))
+            .and_then(|reader| reader.finish())
+            .map_err(|e| error(e.to_string()))?,
+        "parquet" => {
+            let file = File::open(path).map_err(|e| error(e.to_string()))?;
+            ParquetReader::new(file).finish().map_err(|e| error(e.to_string()))?
+        }
+        _ => return Err(error("a cohort file must end in .csv or .parquet".to_string())),
+    };
+    let columns: Vec<String> = frame.get_column_names().iter().map(|c| c.to_string()).collect();
+    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(columns.len()); frame.height()];
+    for name in &columns {
+        let column = frame.column(name).map_err(|e| error(e.to_string()))?;
+        let text = column.cast(&DataType::String).map_err(|e| error(format!("column {name}: {e}")))?;
+        let text = text.str().map_err(|e| error(format!("column {name}: {e}")))?;
+        for (row, value) in cells.iter_mut().zip(text.iter()) {
+            row.push(value.map(str::to_string));
+        }
+    }
+    Ok(crate::scenario::cohort::Table { columns, rows: cells })
+}
+
+/// Writes a cohort table as Parquet (for the synthetic generator and tests).
+pub fn write_cohort_parquet(table: &crate::scenario::cohort::Table, path: &Path) -> Result<(), ReadError> {
+    let error = |message: String| ReadError::File { path: path.to_path_buf(), message };
+    let columns: Vec<Column> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let values: Vec<Option<&str>> = table.rows.iter().map(|r| r.get(i).and_then(|c| c.as_deref())).collect();
+            let column = Column::new(name.as_str().into(), values);
+            // Numeric-looking columns become floats, as a facility database would store them.
+            match column.cast(&DataType::Float64) {
+                Ok(numbers) if numbers.null_count() == column.null_count() => numbers,
+                _ => column,
+            }
+        })
+        .collect();
+    let mut frame = DataFrame::new(table.rows.len(), columns).map_err(|e| error(e.to_string()))?;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(&mut frame).map_err(|e| error(e.to_string()))?;
+    super::output::write_atomic(path, &bytes).map_err(|e| error(e.to_string()))?;
+    Ok(())
+}

@@ -5,6 +5,7 @@
 //! tree into the domain types of `types`, reporting every problem with the key
 //! path and line:column. Nothing in here prints or exits.
 
+pub mod cohort;
 mod types;
 mod validate;
 pub mod yaml;

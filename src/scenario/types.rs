@@ -34,6 +34,44 @@ pub struct Scenario {
     pub baseline: usize,
     /// Every `source:` in the file, in file order.
     pub sources: Vec<Citation>,
+    /// A table of facilities to add as practices, if given.
+    pub cohort: Option<CohortSpec>,
+}
+
+/// The `cohort:` block: a CSV or Parquet table with one facility per row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CohortSpec {
+    /// The file as written (relative to the scenario file).
+    pub file: String,
+    /// Values for optional columns a row leaves empty or the file lacks.
+    pub defaults: CohortDefaults,
+    /// Renames: (standard column name, the file's column name).
+    pub columns: Vec<(String, String)>,
+}
+
+/// Practice fields a cohort row may leave to the scenario.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CohortDefaults {
+    /// `count`.
+    pub count: Option<Decimal>,
+    /// `variable_cost_share`.
+    pub variable_cost_share: Option<Decimal>,
+    /// `medicare.basis`.
+    pub basis: Option<Basis>,
+    /// `medicare.program_share`.
+    pub program_share: Option<Decimal>,
+    /// `medicare.ma_passthrough`.
+    pub ma_passthrough: Option<Decimal>,
+    /// `medicare.ma_rate_ratio`.
+    pub ma_rate_ratio: Option<Decimal>,
+    /// `thresholds.distress_margin`.
+    pub distress_margin: Option<Decimal>,
+    /// `thresholds.distress_days_cash`.
+    pub distress_days_cash: Option<Decimal>,
+    /// `thresholds.closure_days_cash`.
+    pub closure_days_cash: Option<Decimal>,
+    /// Practice-scope driver overrides.
+    pub driver_overrides: Vec<(Driver, Dist)>,
 }
 
 impl Scenario {
@@ -287,6 +325,8 @@ pub struct Practice {
     pub thresholds: Thresholds,
     /// Practice-scope driver overrides.
     pub driver_overrides: Vec<(Driver, Dist)>,
+    /// Grouping attributes from a cohort file (`state`, `county`, ...), in column order.
+    pub attributes: Vec<(String, String)>,
 }
 
 /// Base-year gross revenue, before sequestration.

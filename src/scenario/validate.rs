@@ -364,6 +364,7 @@ impl Ctx {
                 "drivers",
                 "correlations",
                 "practices",
+                "cohort",
                 "baseline",
                 "policies",
             ],
@@ -399,11 +400,24 @@ impl Ctx {
             }
             (None, _) => Some(Vec::new()),
         };
-        let practices =
-            self.required(&top, "practices", "one or more practices").and_then(|n| self.practices(n, drivers.as_ref()));
+        let cohort = top.get("cohort").map(|n| self.cohort(n, drivers.as_ref()));
+        let practices = match (top.get("practices"), &cohort) {
+            (Some(n), _) => self.practices(n, drivers.as_ref()),
+            (None, Some(_)) => Some(Vec::new()),
+            (None, None) => {
+                self.error(
+                    "practices",
+                    root.mark,
+                    "missing required key `practices` (one or more practices, or a `cohort:` table)",
+                );
+                None
+            }
+        };
+        // With a cohort the kinds come from its file: `for_kinds` is checked once it is read.
+        let known_practices = if cohort.is_some() { None } else { practices.as_deref() };
         let policies = self
             .required(&top, "policies", "one or more named policies")
-            .and_then(|n| self.policies(n, practices.as_deref()));
+            .and_then(|n| self.policies(n, known_practices));
         let baseline =
             self.required(&top, "baseline", "the name of the policy others are compared with").and_then(|node| {
                 let name = self.identifier(node, "baseline")?;
@@ -433,7 +447,118 @@ impl Ctx {
             policies: policies?,
             baseline: baseline?,
             sources: std::mem::take(&mut self.sources),
+            cohort: match cohort {
+                Some(spec) => Some(spec?),
+                None => None,
+            },
         })
+    }
+
+    fn cohort(&mut self, node: &Node, drivers: Option<&[DriverSpec; Driver::COUNT]>) -> Option<CohortSpec> {
+        let f = self.fields(node, "cohort", &["file", "defaults", "columns", "source"])?;
+        self.source(f.get("source"), "cohort.source");
+        let file = self
+            .required(&f, "file", "a .csv or .parquet file, relative to the scenario")
+            .and_then(|n| self.text(n, "cohort.file"));
+        let mut defaults = CohortDefaults::default();
+        let mut ok = true;
+        if let Some(d) = f.get("defaults") {
+            match self.fields(
+                d,
+                "cohort.defaults",
+                &["count", "variable_cost_share", "medicare", "thresholds", "drivers", "source"],
+            ) {
+                Some(df) => {
+                    self.source(df.get("source"), "cohort.defaults.source");
+                    let share: fn(Decimal) -> bool = |v| v >= Decimal::ZERO && v <= Decimal::ONE;
+                    let optional =
+                        |ctx: &mut Ctx, fields: &Fields<'_>, key: &str, rule: fn(Decimal) -> bool, what: &str| {
+                            fields.get(key).and_then(|_| ctx.amount(fields, key, rule, what, None))
+                        };
+                    defaults.count = optional(self, &df, "count", |v| v >= Decimal::ZERO, ">= 0");
+                    defaults.variable_cost_share = optional(self, &df, "variable_cost_share", share, "between 0 and 1");
+                    if let Some(m) = df.get("medicare") {
+                        if let Some(mf) = self.fields(
+                            m,
+                            "cohort.defaults.medicare",
+                            &["basis", "program_share", "ma_passthrough", "ma_rate_ratio"],
+                        ) {
+                            defaults.basis = mf.get("basis").and_then(|b| {
+                                match self.text(b, "cohort.defaults.medicare.basis").as_deref() {
+                                    Some("fee_schedule") => Some(Basis::FeeSchedule),
+                                    Some("cost_based") => Some(Basis::CostBased),
+                                    _ => {
+                                        self.error(
+                                            "cohort.defaults.medicare.basis",
+                                            b.mark,
+                                            "use fee_schedule or cost_based",
+                                        );
+                                        None
+                                    }
+                                }
+                            });
+                            defaults.program_share = optional(self, &mf, "program_share", share, "between 0 and 1");
+                            defaults.ma_passthrough = optional(self, &mf, "ma_passthrough", share, "between 0 and 1");
+                            defaults.ma_rate_ratio = optional(self, &mf, "ma_rate_ratio", |v| v > Decimal::ZERO, "> 0");
+                        }
+                    }
+                    if let Some(t) = df.get("thresholds") {
+                        if let Some(tf) = self.fields(
+                            t,
+                            "cohort.defaults.thresholds",
+                            &["distress_margin", "distress_days_cash", "closure_days_cash"],
+                        ) {
+                            defaults.distress_margin =
+                                optional(self, &tf, "distress_margin", |v| v < Decimal::ONE, "below 1");
+                            defaults.distress_days_cash =
+                                optional(self, &tf, "distress_days_cash", |_| true, "a number of days");
+                            defaults.closure_days_cash =
+                                optional(self, &tf, "closure_days_cash", |_| true, "a number of days");
+                        }
+                    }
+                    if let Some(dr) = df.get("drivers") {
+                        match self.overrides(dr, "cohort.defaults.drivers", drivers) {
+                            Some(o) => defaults.driver_overrides = o,
+                            None => ok = false,
+                        }
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        let mut columns = Vec::new();
+        if let Some(c) = f.get("columns") {
+            if let Value::Map(entries) = &c.value {
+                for (key, value) in entries {
+                    let standard = scalar_text(key);
+                    let path = join_key("cohort.columns", &standard);
+                    if !super::cohort::COLUMNS.contains(&standard.as_str()) {
+                        self.error(
+                            &path,
+                            key.mark,
+                            format!(
+                                "`{standard}` is not a cohort column (columns: {})",
+                                super::cohort::COLUMNS.join(", ")
+                            ),
+                        );
+                        ok = false;
+                    } else if let Some(actual) = self.text(value, &path) {
+                        columns.push((standard, actual));
+                    }
+                }
+            } else {
+                self.error(
+                    "cohort.columns",
+                    c.mark,
+                    "expected a mapping from standard column names to the file's column names",
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Some(CohortSpec { file: file?, defaults, columns })
     }
 
     fn drivers(&mut self, node: &Node) -> Option<[DriverSpec; Driver::COUNT]> {
@@ -954,6 +1079,7 @@ impl Ctx {
             medicare: medicare?,
             thresholds: thresholds?,
             driver_overrides: overrides?,
+            attributes: Vec::new(),
         })
     }
 
