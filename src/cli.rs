@@ -167,6 +167,9 @@ struct RunArgs {
     /// Print evaluations, wall time, evaluations per second and peak memory.
     #[arg(long)]
     stats: bool,
+    /// Also write each chart as PNG (SVG is always written; `seqsim report` writes both).
+    #[arg(long)]
+    png: bool,
     /// Add paths until every margin mean and probability has a standard error at most this (e.g. 0.0025).
     #[arg(long, value_name = "SE")]
     precision: Option<f64>,
@@ -484,6 +487,7 @@ fn precision_run(
     out: &Path,
     force: bool,
     started: String,
+    png: bool,
 ) -> Result<(), Failure> {
     let staging = Staging::begin(out, force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let proceed = |_: u64| !INTERRUPTED.load(Ordering::Relaxed);
@@ -512,7 +516,7 @@ fn precision_run(
         "evaluations": plan.evaluations_per_path() * done,
         "precision": {"target": target, "reached": reached, "largest_standard_error": largest, "paths": done, "max_paths": max_paths},
     });
-    finish(staging, plan, &acc, &provenance, loaded.scenario.description.as_deref(), started, extra)?;
+    finish(staging, plan, &acc, &provenance, loaded.scenario.description.as_deref(), started, extra, png)?;
     if reached {
         println!("Precision reached: every standard error <= {target} with {done} paths");
         Ok(())
@@ -747,7 +751,18 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         check_resources(&plan, threads)?;
     }
     if let Some(target) = args.precision {
-        return precision_run(&loaded, &plan, seed, threads, target, args.max_paths, &out, args.run.force, started);
+        return precision_run(
+            &loaded,
+            &plan,
+            seed,
+            threads,
+            target,
+            args.max_paths,
+            &out,
+            args.run.force,
+            started,
+            args.png,
+        );
     }
     let mut staging = Staging::begin(&out, args.run.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let range = match args.shard {
@@ -837,7 +852,7 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         println!("Results written to {}", out.display());
     } else {
         let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths});
-        finish(staging, &plan, &acc, &provenance, s.description.as_deref(), started, extra)?;
+        finish(staging, &plan, &acc, &provenance, s.description.as_deref(), started, extra, args.png)?;
     }
     if args.stats {
         let wall = started_clock.elapsed().as_secs_f64();
@@ -858,6 +873,7 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
 }
 
 /// Summarises an accumulator, writes every run output and moves the directory into place.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     mut staging: Staging,
     plan: &Plan,
@@ -866,10 +882,11 @@ fn finish(
     description: Option<&str>,
     started: String,
     extra: serde_json::Value,
+    png: bool,
 ) -> Result<(), Failure> {
     let summary = summary::summarize(plan, acc);
     let times = RunTimes { started, finished: utc_timestamp(now()) };
-    if let Err(e) = report::write_run(&mut staging, plan, &summary, provenance, description, &times, extra) {
+    if let Err(e) = report::write_run(&mut staging, plan, &summary, provenance, description, &times, extra, png) {
         staging.abandon();
         return Err(Failure::invalid(format!("error: {e}")));
     }
@@ -932,7 +949,7 @@ fn merge_command(paths: &[PathBuf], out: &Path, force: bool) -> Result<(), Failu
         "merged_shards": shards.iter().map(|s| s.file.display().to_string()).collect::<Vec<_>>(),
         "evaluations": plan.evaluations_per_path() * first.header.paths,
     });
-    finish(staging, &plan, &acc, &provenance, loaded.scenario.description.as_deref(), started, extra)
+    finish(staging, &plan, &acc, &provenance, loaded.scenario.description.as_deref(), started, extra, false)
 }
 
 #[cfg(test)]

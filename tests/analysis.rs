@@ -55,6 +55,7 @@ fn exhaustion_never_falls_as_sequestration_rises() {
             assert!(pair[1].2 <= pair[0].2, "{practice} {year}: mean margin rose");
         }
     }
+    assert!(out.join("sweep.png").is_file());
     let svg = std::fs::read_to_string(out.join("sweep.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("rural_pps_hospital") && svg.contains("seed 20261127"));
 }
@@ -175,6 +176,7 @@ fn fixed_drivers_have_zero_sensitivity_and_levers_are_labelled() {
     let relief =
         rows.iter().find(|r| cell(&h, r, "practice") == "clinic" && cell(&h, r, "factor") == "rural_relief").unwrap();
     assert_eq!(cell(&h, relief, "swing").parse::<f64>().unwrap(), 0.0);
+    assert!(out.join("tornado_hospital.png").is_file());
     let svg = std::fs::read_to_string(out.join("tornado_hospital.svg")).unwrap();
     assert!(svg.contains("economic driver") && svg.contains("policy lever"));
     assert!(std::fs::read_to_string(out.join("tornado.md")).unwrap().contains("| labor_inflation | driver |"));

@@ -72,6 +72,13 @@ fn run_draws_charts_and_report_builds_a_self_contained_page() {
     let result = seqsim(&["report", out.to_str().unwrap(), "-o", page.to_str().unwrap()]);
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(out.join("charts/fan_rural_pps_hospital.svg").is_file());
+    // report writes a PNG of every chart, rasterised from the SVG.
+    for name in ["charts/fan_rural_pps_hospital.png", "charts/risk_community_hospital.png", "charts/national.png"] {
+        let png = std::fs::read(out.join(name)).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name} is not a PNG");
+        // 900 px wide, as drawn.
+        assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 900, "{name}");
+    }
     let html = std::fs::read_to_string(&page).unwrap();
     for forbidden in ["http:", "https:", "src=\"//", "href=\"//", "<script", "<link", "@import", "url("] {
         assert!(!html.contains(forbidden), "the page refers outside itself: {forbidden}");

@@ -10,6 +10,7 @@ pub mod format;
 mod frame;
 mod html;
 pub mod output;
+mod raster;
 pub mod read;
 pub mod shard;
 pub mod terminal;
@@ -22,6 +23,21 @@ use crate::ledger::LedgerRow;
 use crate::scenario::Citation;
 
 pub use output::{OutputError, Staging, WrittenFile};
+
+/// Writes a chart as `NAME.svg` and, rasterised from it, `NAME.png`.
+fn write_chart(staging: &mut Staging, svg_name: &str, svg: &str) -> Result<(), OutputError> {
+    write_chart_as(staging, svg_name, svg, true)
+}
+
+/// Writes a chart as SVG and, if `png`, as PNG too.
+fn write_chart_as(staging: &mut Staging, svg_name: &str, svg: &str, png: bool) -> Result<(), OutputError> {
+    staging.write(svg_name, svg.as_bytes())?;
+    if !png {
+        return Ok(());
+    }
+    let png = raster::png(svg).map_err(|message| OutputError::Encode { name: svg_name.to_string(), message })?;
+    staging.write(&svg_name.replace(".svg", ".png"), &png)
+}
 
 /// What every output carries: which scenario, seed, paths and tool made it,
 /// and every source the scenario cites (MODEL.md §6).
@@ -115,7 +131,9 @@ pub struct RunTimes {
 }
 
 /// Writes every output of `seqsim run` into `staging`: the three tables in
-/// three formats, `brief.md` and `manifest.json` (last, listing the others).
+/// three formats, `brief.md`, the charts (SVG, and PNG if `png`), and
+/// `manifest.json` (last, listing the others).
+#[allow(clippy::too_many_arguments)]
 pub fn write_run(
     staging: &mut Staging,
     plan: &Plan,
@@ -124,6 +142,7 @@ pub fn write_run(
     description: Option<&str>,
     times: &RunTimes,
     extra_manifest: serde_json::Value,
+    png: bool,
 ) -> Result<(), OutputError> {
     write_table(staging, "summary", frame::summary(&summary.summary, provenance), provenance)?;
     write_table(staging, "compare", frame::compare(&summary.compare, provenance), provenance)?;
@@ -131,7 +150,7 @@ pub fn write_run(
     staging.write("brief.md", brief::render(plan, summary, provenance, description).as_bytes())?;
     let meta = run_meta(plan, description);
     for (name, svg) in charts(&meta, &summary.summary, &summary.national, provenance)? {
-        staging.write(&name, svg.as_bytes())?;
+        write_chart_as(staging, &name, &svg, png)?;
     }
     let mut extra = extra_manifest;
     if let (Some(object), serde_json::Value::Object(more)) = (extra.as_object_mut(), meta) {
@@ -221,6 +240,8 @@ pub fn write_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
     })?;
     for (name, svg) in &charts {
         output::write_atomic(&dir.join(name), svg.as_bytes())?;
+        let png = raster::png(svg).map_err(|message| OutputError::Encode { name: name.clone(), message })?;
+        output::write_atomic(&dir.join(name.replace(".svg", ".png")), &png)?;
     }
     let find = |name: String| charts.iter().find(|(n, _)| *n == name).map(|(_, svg)| svg.clone()).unwrap_or_default();
     let practice_charts: Vec<(String, Vec<String>)> = meta_list(m, "practices", "id")
@@ -300,7 +321,7 @@ pub fn write_sweep(
 ) -> Result<(), OutputError> {
     let mut frame = encode("sweep", frame::sweep(rows, values, provenance))?;
     staging.write("sweep.csv", &encode("sweep.csv", frame::csv_bytes(&mut frame))?)?;
-    staging.write("sweep.svg", chart::sweep(rows, values, practices, chart_year, lever, provenance)?.as_bytes())?;
+    write_chart(staging, "sweep.svg", &chart::sweep(rows, values, practices, chart_year, lever, provenance)?)?;
     if let Some((results, target)) = breakeven {
         let mut frame = encode("breakeven", frame::breakeven(results, lever, target, provenance))?;
         staging.write("breakeven.csv", &encode("breakeven.csv", frame::csv_bytes(&mut frame))?)?;
@@ -344,9 +365,10 @@ pub fn write_tornado(
                 show(r.high)
             ));
         }
-        staging.write(
+        write_chart(
+            staging,
             &format!("tornado_{practice}.svg"),
-            chart::tornado(&bars, practice, metric, year, provenance)?.as_bytes(),
+            &chart::tornado(&bars, practice, metric, year, provenance)?,
         )?;
     }
     markdown.push_str(&format!("\n---\n\n{}\n", provenance.footer()));

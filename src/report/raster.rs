@@ -1,0 +1,31 @@
+//! PNG copies of the SVG charts, rasterised with resvg (pure Rust) from the
+//! very same SVG, so the two never disagree. Text uses the system's fonts
+//! (DejaVu Sans on Debian); without any font the labels are left out.
+
+use std::sync::{Arc, OnceLock};
+
+use resvg::tiny_skia::{Color, Pixmap, Transform};
+use resvg::usvg::{fontdb, Options, Tree};
+
+fn fonts() -> Arc<fontdb::Database> {
+    static FONTS: OnceLock<Arc<fontdb::Database>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut database = fontdb::Database::new();
+            database.load_system_fonts();
+            database.set_sans_serif_family("DejaVu Sans");
+            Arc::new(database)
+        })
+        .clone()
+}
+
+/// Rasterises an SVG chart to PNG bytes at its own pixel size, on white.
+pub fn png(svg: &str) -> Result<Vec<u8>, String> {
+    let options = Options { fontdb: fonts(), font_family: "DejaVu Sans".to_string(), ..Options::default() };
+    let tree = Tree::from_str(svg, &options).map_err(|e| e.to_string())?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = Pixmap::new(size.width(), size.height()).ok_or("the chart has no area")?;
+    pixmap.fill(Color::WHITE);
+    resvg::render(&tree, Transform::default(), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|e| e.to_string())
+}
