@@ -495,13 +495,7 @@ fn precision_run(
     let mut done = 0u64;
     let mut next = (4 * engine::CHUNK_PATHS).min(max_paths);
     let (reached, largest) = loop {
-        match engine::simulate(plan, seed, done..next, threads, &proceed) {
-            Ok(more) => acc.merge(&more),
-            Err(e) => {
-                staging.abandon();
-                return Err(interrupted_or(e));
-            }
-        }
+        acc.merge(&engine::simulate(plan, seed, done..next, threads, &proceed).map_err(interrupted_or)?);
         done = next;
         let largest = largest_standard_error(&summary::summarize(plan, &acc));
         eprintln!("precision: {done} paths, largest standard error {largest:.5} (target {target})");
@@ -597,13 +591,7 @@ fn sweep_command(args: &SweepArgs) -> Result<(), Failure> {
         };
         Ok((rows, breakeven))
     });
-    let (rows, breakeven) = match result {
-        Ok(result) => result,
-        Err(e) => {
-            staging.abandon();
-            return Err(interrupted_or(e));
-        }
-    };
+    let (rows, breakeven) = result.map_err(interrupted_or)?;
     let provenance = provenance(&loaded, Some(seed), Some(paths));
     let final_year = plan.start_year + plan.years as i32 - 1;
     let chart_year = target.as_ref().map_or(final_year, |t| t.year);
@@ -614,7 +602,7 @@ fn sweep_command(args: &SweepArgs) -> Result<(), Failure> {
     });
     let times = RunTimes { started, finished: utc_timestamp(now()) };
     let breakeven_pair = breakeven.as_deref().zip(target.as_ref().map(|t| t.text.as_str()));
-    if let Err(e) = report::write_sweep(
+    report::write_sweep(
         &mut staging,
         &rows,
         &grid,
@@ -625,10 +613,8 @@ fn sweep_command(args: &SweepArgs) -> Result<(), Failure> {
         &provenance,
         &times,
         extra,
-    ) {
-        staging.abandon();
-        return Err(Failure::invalid(format!("error: {e}")));
-    }
+    )
+    .map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
     if let (Some(results), Some(target)) = (&breakeven, &target) {
         println!("Break-even {} for {}:", lever.name(), target.text);
@@ -669,24 +655,15 @@ fn sensitivity_command(args: &SensitivityArgs) -> Result<(), Failure> {
     let out = args.run.out.clone().unwrap_or_else(|| default_out(&args.scenario, "-sensitivity"));
     let mut staging = Staging::begin(&out, args.run.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let spec = analysis::RunSpec { seed, paths, threads };
-    let rows = match analysis::tornado(&plan, policy, metric, year, &spec) {
-        Ok(rows) => rows,
-        Err(e) => {
-            staging.abandon();
-            return Err(interrupted_or(e));
-        }
-    };
+    let rows = analysis::tornado(&plan, policy, metric, year, &spec).map_err(interrupted_or)?;
     if INTERRUPTED.load(Ordering::SeqCst) {
-        staging.abandon();
         return Err(Failure { code: EXIT_INTERRUPTED, message: "interrupted: no results were written".into() });
     }
     let provenance = provenance(&loaded, Some(seed), Some(paths));
     let extra = serde_json::json!({"sensitivity": {"metric": metric.name(), "year": year, "policy": plan.policies[policy].name, "method": "driver held at its P10 and P90 while the others vary, same draws; levers: baseline vs each policy"}});
     let times = RunTimes { started, finished: utc_timestamp(now()) };
-    if let Err(e) = report::write_tornado(&mut staging, &rows, metric.name(), year, &provenance, &times, extra) {
-        staging.abandon();
-        return Err(Failure::invalid(format!("error: {e}")));
-    }
+    report::write_tornado(&mut staging, &rows, metric.name(), year, &provenance, &times, extra)
+        .map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
     println!("Largest factors for {} in {year}:", metric.name());
     for practice in &plan.practices {
@@ -789,17 +766,7 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let acc = match simulated {
-        Ok(acc) => acc,
-        Err(engine::EngineError::Interrupted) => {
-            staging.abandon();
-            return Err(Failure { code: EXIT_INTERRUPTED, message: "interrupted: no results were written".into() });
-        }
-        Err(e) => {
-            staging.abandon();
-            return Err(Failure::invalid(format!("error: {e}")));
-        }
-    };
+    let acc = simulated.map_err(interrupted_or)?;
     let simulated_at = started_clock.elapsed();
     let provenance = provenance(&loaded, Some(seed), Some(paths));
     if let Some((index, count)) = args.shard {
@@ -815,13 +782,8 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
             path_end: range.end,
         };
         let written = staging.write(shard::SHARD_FILE, &shard::encode(&header, &loaded.bytes, &acc));
-        let out = match written {
-            Ok(()) => staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?,
-            Err(e) => {
-                staging.abandon();
-                return Err(Failure::invalid(format!("error: {e}")));
-            }
-        };
+        written.map_err(|e| Failure::invalid(format!("error: {e}")))?;
+        let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
         println!(
             "Shard {index}/{count}: paths {}..{} of {paths} written to {}; merge all {count} shards with `seqsim merge`",
             range.start,
@@ -833,12 +795,8 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         let groups = summary::groups(&plan, &acc, &summary.summary);
         let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths, "cohort": {"facilities": plan.practices.len(), "by": args.by}});
         let times = RunTimes { started, finished: utc_timestamp(now()) };
-        if let Err(e) =
-            report::write_cohort_run(&mut staging, &plan, &summary, &groups, &args.by, &provenance, &times, extra)
-        {
-            staging.abandon();
-            return Err(Failure::invalid(format!("error: {e}")));
-        }
+        report::write_cohort_run(&mut staging, &plan, &summary, &groups, &args.by, &provenance, &times, extra)
+            .map_err(|e| Failure::invalid(format!("error: {e}")))?;
         let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
         let last = plan.start_year + plan.years as i32 - 1;
         println!(
@@ -886,12 +844,9 @@ fn finish(
 ) -> Result<(), Failure> {
     let summary = summary::summarize(plan, acc);
     let times = RunTimes { started, finished: utc_timestamp(now()) };
-    if let Err(e) = report::write_run(&mut staging, plan, &summary, provenance, description, &times, extra, png) {
-        staging.abandon();
-        return Err(Failure::invalid(format!("error: {e}")));
-    }
+    report::write_run(&mut staging, plan, &summary, provenance, description, &times, extra, png)
+        .map_err(|e| Failure::invalid(format!("error: {e}")))?;
     if INTERRUPTED.load(Ordering::SeqCst) {
-        staging.abandon();
         return Err(Failure { code: EXIT_INTERRUPTED, message: "interrupted: no results were written".into() });
     }
     let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;

@@ -73,13 +73,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WrittenFile, OutputErro
     Ok(WrittenFile { name, sha256: hex(&Sha256::digest(bytes)), bytes: bytes.len() as u64 })
 }
 
-/// A results directory being assembled under a staging name.
+/// A results directory being assembled under a staging name. Dropped
+/// without [`Staging::commit`] (an error, an interruption, a panic), it
+/// removes its staging directory, so no partial results are left behind.
 #[derive(Debug)]
 pub struct Staging {
     final_dir: PathBuf,
     staging_dir: PathBuf,
     force: bool,
     written: Vec<WrittenFile>,
+    committed: bool,
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging_dir);
+        }
+    }
 }
 
 impl Staging {
@@ -100,10 +111,10 @@ impl Staging {
             fs::remove_dir_all(&staging_dir).map_err(io(&staging_dir, "cannot clear old staging directory"))?;
         }
         fs::create_dir_all(&staging_dir).map_err(io(&staging_dir, "cannot create directory"))?;
-        Ok(Staging { final_dir: final_dir.to_path_buf(), staging_dir, force, written: Vec::new() })
+        Ok(Staging { final_dir: final_dir.to_path_buf(), staging_dir, force, written: Vec::new(), committed: false })
     }
 
-    /// The staging directory (removed by [`Staging::abandon`] on interruption).
+    /// The staging directory (removed when dropped uncommitted).
     pub fn staging_dir(&self) -> &Path {
         &self.staging_dir
     }
@@ -126,11 +137,10 @@ impl Staging {
     }
 
     /// Moves the finished directory into place (replacing an old one only with `force`).
-    pub fn commit(self) -> Result<PathBuf, OutputError> {
+    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         if self.final_dir.exists() {
             let empty = fs::read_dir(&self.final_dir).map(|mut d| d.next().is_none()).unwrap_or(false);
             if !empty && !self.force {
-                let _ = fs::remove_dir_all(&self.staging_dir);
                 return Err(OutputError::Exists { path: self.final_dir.clone() });
             }
             let old = self.staging_dir.with_extension("old");
@@ -142,11 +152,7 @@ impl Staging {
             fs::rename(&self.staging_dir, &self.final_dir)
                 .map_err(io(&self.final_dir, "cannot move results into place"))?;
         }
-        Ok(self.final_dir)
-    }
-
-    /// Removes the staging directory (on error or interruption).
-    pub fn abandon(self) {
-        let _ = fs::remove_dir_all(&self.staging_dir);
+        self.committed = true;
+        Ok(self.final_dir.clone())
     }
 }
