@@ -37,6 +37,36 @@ fn caption(provenance: &Provenance) -> String {
     )
 }
 
+/// Fills `root` white, writes `title` above and the provenance caption below,
+/// and returns the area between them (`body_height` pixels tall).
+fn framed<'a>(
+    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
+    title: &str,
+    body_height: u32,
+    provenance: &Provenance,
+) -> Result<DrawingArea<SVGBackend<'a>, plotters::coord::Shift>, String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (head, rest) = root.split_vertically(40);
+    head.titled(title, ("sans-serif", 22)).map_err(|e| e.to_string())?;
+    let (body, foot) = rest.split_vertically(body_height);
+    foot.titled(&caption(provenance), ("sans-serif", 13)).map_err(|e| e.to_string())?;
+    Ok(body)
+}
+
+/// Draws the series legend at `position` on a translucent white box.
+fn legend<'a, CT>(chart: &mut ChartContext<'a, SVGBackend<'a>, CT>, position: SeriesLabelPosition) -> Result<(), String>
+where
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 fn padded(low: f64, high: f64) -> (f64, f64) {
     let (low, high) = if low.is_finite() && high.is_finite() { (low, high) } else { (0.0, 1.0) };
     let pad = ((high - low).abs() * 0.08).max(1e-4);
@@ -57,13 +87,9 @@ pub fn sweep(
     let err = chart_error("sweep.svg");
     {
         let root = SVGBackend::with_string(&mut svg, (900, 760)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let (title, rest) = root.split_vertically(40);
-        title
-            .titled(&format!("{lever} swept: cash exhaustion and median margin in {year}"), ("sans-serif", 22))
-            .map_err(|e| err(e.to_string()))?;
-        let (body, foot) = rest.split_vertically(690);
-        foot.titled(&caption(provenance), ("sans-serif", 13)).map_err(|e| err(e.to_string()))?;
+        let body =
+            framed(&root, &format!("{lever} swept: cash exhaustion and median margin in {year}"), 690, provenance)
+                .map_err(&err)?;
         let panels = body.split_evenly((2, 1));
         let (x_low, x_high) = padded(values.first().copied().unwrap_or(0.0), values.last().copied().unwrap_or(1.0));
         let at = |practice: &str, metric: Metric| -> Vec<(f64, f64)> {
@@ -104,13 +130,7 @@ pub fn sweep(
                     .label(practice.as_str())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .draw()
-                .map_err(|e| err(e.to_string()))?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
         }
         root.present().map_err(|e| err(e.to_string()))?;
     }
@@ -134,13 +154,8 @@ pub fn tornado(
     {
         let height = 140 + 34 * rows.len().max(1) as u32;
         let root = SVGBackend::with_string(&mut svg, (900, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let (title, rest) = root.split_vertically(40);
-        title
-            .titled(&format!("{practice}: what moves {metric} in {year}"), ("sans-serif", 22))
-            .map_err(|e| err(e.to_string()))?;
-        let (body, foot) = rest.split_vertically(height - 70);
-        foot.titled(&caption(provenance), ("sans-serif", 13)).map_err(|e| err(e.to_string()))?;
+        let body = framed(&root, &format!("{practice}: what moves {metric} in {year}"), height - 70, provenance)
+            .map_err(&err)?;
         let values: Vec<f64> = rows.iter().flat_map(|r| [r.low, r.high]).collect();
         let (x_low, x_high) = padded(
             values.iter().copied().fold(f64::INFINITY, f64::min),
@@ -179,13 +194,7 @@ pub fn tornado(
                 .label(label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], colour.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(&err)?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)
@@ -221,13 +230,8 @@ pub fn fan(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let (title, rest) = root.split_vertically(40);
-        title
-            .titled(&format!("{practice}: operating margin, median and 50% / 90% bands"), ("sans-serif", 22))
-            .map_err(|e| err(e.to_string()))?;
-        let (body, foot) = rest.split_vertically(450);
-        foot.titled(&caption(provenance), ("sans-serif", 13)).map_err(|e| err(e.to_string()))?;
+        let body = framed(&root, &format!("{practice}: operating margin, median and 50% / 90% bands"), 450, provenance)
+            .map_err(&err)?;
         let values: Vec<f64> = rows
             .iter()
             .filter(|r| r.practice == practice)
@@ -279,13 +283,7 @@ pub fn fan(
                 .label(label.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)
@@ -305,13 +303,9 @@ pub fn risk(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 700)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let (title, rest) = root.split_vertically(40);
-        title
-            .titled(&format!("{practice}: risk by year (bars: ±2 Monte Carlo standard errors)"), ("sans-serif", 22))
-            .map_err(|e| err(e.to_string()))?;
-        let (body, foot) = rest.split_vertically(630);
-        foot.titled(&caption(provenance), ("sans-serif", 13)).map_err(|e| err(e.to_string()))?;
+        let body =
+            framed(&root, &format!("{practice}: risk by year (bars: ±2 Monte Carlo standard errors)"), 630, provenance)
+                .map_err(&err)?;
         let panels = body.split_evenly((2, 1));
         let specs: [(&str, ProbabilityOf); 2] = [
             ("P(cash exhausted by year)", |r| (r.p_exhausted, r.p_exhausted_se)),
@@ -356,13 +350,7 @@ pub fn risk(
                     }))
                     .map_err(|e| err(e.to_string()))?;
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .draw()
-                .map_err(|e| err(e.to_string()))?;
+            legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(&err)?;
         }
         root.present().map_err(|e| err(e.to_string()))?;
     }
@@ -388,13 +376,8 @@ pub fn national(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 760)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let (title, rest) = root.split_vertically(40);
-        title
-            .titled("CO-253 sequestration dollars, all practices (count-weighted)", ("sans-serif", 22))
-            .map_err(|e| err(e.to_string()))?;
-        let (body, foot) = rest.split_vertically(690);
-        foot.titled(&caption(provenance), ("sans-serif", 13)).map_err(|e| err(e.to_string()))?;
+        let body = framed(&root, "CO-253 sequestration dollars, all practices (count-weighted)", 690, provenance)
+            .map_err(&err)?;
         let (top, bottom) = body.split_vertically(400);
         let totals: Vec<f64> = (first..=last).map(|y| at("all", baseline, y).map_or(0.0, |r| r.cut_total)).collect();
         let y_high = totals.iter().copied().fold(0.0, f64::max).max(1.0) * (1.15 + 0.06 * kinds.len() as f64);
@@ -433,13 +416,7 @@ pub fn national(
                 .label(kind.as_str())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
         let kept: Vec<(String, f64)> = policies
             .iter()
             .filter(|(name, _)| name != baseline)
