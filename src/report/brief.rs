@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::engine::summary::Summary;
 use crate::engine::Plan;
 
-use super::format::{dollars, dollars_short, percent, points, practices, probability};
+use super::format::{dollars, dollars_short, margin_interval, percent, points, practices, probability};
 use super::Provenance;
 
 fn final_and_mid(plan: &Plan) -> (i32, i32) {
@@ -60,14 +60,7 @@ pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, descripti
                 summary.summary.iter().find(|r| r.practice == practice.id && r.policy == policy.name && r.year == year)
             };
             let (Some(m), Some(f)) = (row(mid), row(last)) else { continue };
-            let interval = |r: &crate::engine::summary::SummaryRow| {
-                format!(
-                    "{} ({} to {})",
-                    percent(r.margin_percentiles[2]),
-                    percent(r.margin_percentiles[0]),
-                    percent(r.margin_percentiles[4])
-                )
-            };
+            let interval = |r: &crate::engine::summary::SummaryRow| margin_interval(&r.margin_percentiles);
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",

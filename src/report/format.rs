@@ -23,6 +23,12 @@ pub fn points(value: f64) -> String {
     }
 }
 
+/// A median margin with its 90% interval from `[P5, P25, P50, P75, P95]`:
+/// `1.23% (-2.10% to 4.50%)`.
+pub fn margin_interval(percentiles: &[f64; 5]) -> String {
+    format!("{} ({} to {})", percent(percentiles[2]), percent(percentiles[0]), percent(percentiles[4]))
+}
+
 /// A probability with its Monte Carlo error: `12.34% ± 0.10 pp`.
 pub fn probability(p: f64, se: f64) -> String {
     format!("{} ± {:.2} pp", percent(p), se * 100.0)

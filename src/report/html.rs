@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::engine::summary::{CompareRow, NationalRow, SummaryRow};
 
-use super::format::{dollars, dollars_short, percent, points, practices as count, probability};
+use super::format::{dollars, dollars_short, margin_interval, points, practices as count, probability};
 
 /// What the page is built from: the run's tables, its manifest, and the charts.
 pub struct Page<'a> {
@@ -131,14 +131,7 @@ pub fn render(page: &Page<'_>) -> String {
             let pname = text(policy, "name");
             let row = |year: i32| page.summary.iter().find(|r| r.practice == id && r.policy == pname && r.year == year);
             let (Some(mr), Some(fr)) = (row(mid), row(last)) else { continue };
-            let interval = |r: &SummaryRow| {
-                format!(
-                    "{} ({} to {})",
-                    percent(r.margin_percentiles[2]),
-                    percent(r.margin_percentiles[0]),
-                    percent(r.margin_percentiles[4])
-                )
-            };
+            let interval = |r: &crate::engine::summary::SummaryRow| margin_interval(&r.margin_percentiles);
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
