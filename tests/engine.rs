@@ -209,15 +209,7 @@ fn a_higher_sequestration_rate_never_raises_a_margin() {
 fn national_totals_are_count_weighted_sums_of_summary_means() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("national");
-    let result = seqsim(&[
-        "run",
-        common::scenario("national.yaml").to_str().unwrap(),
-        "--paths",
-        "2000",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(result.status.success(), "{}", stderr(&result));
+    common::run_ok(&common::scenario("national.yaml"), "2000", &out, &[]);
     let (sh, summary_rows) = read_csv(&out.join("summary.csv"));
     let (nh, national_rows) = read_csv(&out.join("national.csv"));
     let loaded = scenario::load(&common::scenario("national.yaml")).unwrap();
@@ -252,15 +244,7 @@ fn national_totals_are_count_weighted_sums_of_summary_means() {
 fn run_writes_every_output_with_exact_columns() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("q");
-    let result = seqsim(&[
-        "run",
-        common::scenario("quickstart.yaml").to_str().unwrap(),
-        "--paths",
-        "1500",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(result.status.success(), "{}", stderr(&result));
+    common::run_ok(&common::scenario("quickstart.yaml"), "1500", &out, &[]);
     for file in ["summary", "compare", "national"] {
         for ext in ["csv", "parquet", "json"] {
             assert!(out.join(format!("{file}.{ext}")).is_file(), "{file}.{ext}");

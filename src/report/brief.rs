@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::engine::summary::Summary;
 use crate::engine::Plan;
 
-use super::format::{dollars, dollars_short, margin_interval, percent, points, practices, probability};
+use super::format::{compare_cells, dollars_short, margin_interval, percent, practices, probability};
 use super::Provenance;
 
 fn final_and_mid(plan: &Plan) -> (i32, i32) {
@@ -80,17 +80,7 @@ pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, descripti
             );
             let _ = writeln!(out, "|---|---|---|---|---|");
             for c in compares {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} ({} to {}) | {} | {} | {} |",
-                    label(plan, &c.policy),
-                    points(c.dmargin_mean),
-                    points(c.dmargin_p5),
-                    points(c.dmargin_p95),
-                    points(c.dp_exhausted),
-                    dollars(c.dcut_cum_mean),
-                    dollars(c.dcash_mean)
-                );
+                let _ = writeln!(out, "| {} | {} |", label(plan, &c.policy), compare_cells(c).join(" | "));
             }
         }
         let _ = writeln!(out);

@@ -29,6 +29,18 @@ pub fn margin_interval(percentiles: &[f64; 5]) -> String {
     format!("{} ({} to {})", percent(percentiles[2]), percent(percentiles[0]), percent(percentiles[4]))
 }
 
+/// The cells of a policy-against-baseline row, for people: mean margin
+/// change with its 90% interval, change in P(cash exhausted), cumulative
+/// CO-253 change and cash change.
+pub fn compare_cells(c: &crate::engine::summary::CompareRow) -> [String; 4] {
+    [
+        format!("{} ({} to {})", points(c.dmargin_mean), points(c.dmargin_p5), points(c.dmargin_p95)),
+        points(c.dp_exhausted),
+        dollars(c.dcut_cum_mean),
+        dollars(c.dcash_mean),
+    ]
+}
+
 /// A probability with its Monte Carlo error: `12.34% ± 0.10 pp`.
 pub fn probability(p: f64, se: f64) -> String {
     format!("{} ± {:.2} pp", percent(p), se * 100.0)

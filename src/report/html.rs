@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::engine::summary::{CompareRow, NationalRow, SummaryRow};
 
-use super::format::{dollars, dollars_short, margin_interval, points, practices as count, probability};
+use super::format::{compare_cells, dollars_short, margin_interval, practices as count, probability};
 
 /// What the page is built from: the run's tables, its manifest, and the charts.
 pub struct Page<'a> {
@@ -153,14 +153,9 @@ pub fn render(page: &Page<'_>) -> String {
             for c in compares {
                 let _ = writeln!(
                     out,
-                    "<tr><td>{}</td><td>{} ({} to {})</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td></tr>",
                     escape(&label_of(&c.policy)),
-                    points(c.dmargin_mean),
-                    points(c.dmargin_p5),
-                    points(c.dmargin_p95),
-                    points(c.dp_exhausted),
-                    dollars(c.dcut_cum_mean),
-                    dollars(c.dcash_mean)
+                    compare_cells(c).join("</td><td>")
                 );
             }
             let _ = writeln!(out, "</tbody></table></div>");

@@ -60,3 +60,12 @@ pub fn cell<'a>(header: &[String], row: &'a [String], column: &str) -> &'a str {
     let index = header.iter().position(|h| h == column).unwrap_or_else(|| panic!("no column {column}"));
     &row[index]
 }
+
+/// Runs `seqsim run SCENARIO --paths PATHS --out OUT EXTRA...` and fails the
+/// test, showing stderr, if it does not succeed.
+pub fn run_ok(scenario: &Path, paths: &str, out: &Path, extra: &[&str]) {
+    let mut args = vec!["run", scenario.to_str().unwrap(), "--paths", paths, "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let result = seqsim(&args);
+    assert!(result.status.success(), "{}", stderr(&result));
+}
