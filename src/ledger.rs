@@ -170,8 +170,7 @@ pub fn ledger(scenario: &Scenario, resolution: &Resolution) -> Result<Vec<Ledger
                     relief: rate(&year_levers.relief)?,
                 };
                 idx = idx.advance(&draws);
-                let costs = model::operating_costs(&terms, &idx);
-                let outcome = model::step(&terms, &idx, costs, &levers, &mut state);
+                let outcome = model::step(&terms, &model::basis(&terms, &idx), &levers, &mut state);
                 rows.push(row(practice, &policy.name, year, &outcome).ok_or_else(overflow)?);
             }
         }
@@ -253,7 +252,8 @@ mod tests {
             relief: Exact::from_int(0),
         };
         let mut state = PolicyState::opening(&terms);
-        let out = model::step(&terms, &idx, Exact::new(dec("40")), &levers, &mut state);
+        // C_t = labor $40 x index 1 = $40.
+        let out = model::step(&terms, &model::basis(&terms, &idx), &levers, &mut state);
         let cut = out.accounts.cut.get().unwrap();
         assert_eq!(round_money(cut), dec("0.80"));
         // Program payment $40.00 less CO-253 = $39.20.

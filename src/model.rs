@@ -6,35 +6,30 @@
 //! so that the decimal ledger rounds where an independent implementation does.
 
 use std::cmp::Ordering;
-use std::ops::{Add, Div, Mul, Sub};
+use std::ops::{Add, BitOr, Div, Mul, Sub};
 
 use rust_decimal::Decimal;
 
-/// The arithmetic the accounting needs.
-pub trait Amount:
-    Copy + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self>
-{
+/// The arithmetic the accounting needs. A type may hold one value (`f64`,
+/// [`Exact`]) or several paths' values side by side (the engine's lanes), so
+/// comparisons return [`Amount::Flag`] rather than `bool`.
+pub trait Amount: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
+    /// The result of a comparison: `bool`, or one `bool` per lane.
+    type Flag: Copy + std::fmt::Debug + BitOr<Output = Self::Flag>;
     /// The number `n`.
     fn from_int(n: i64) -> Self;
     /// The larger of two values (for clamps).
-    fn max_of(self, other: Self) -> Self {
-        if other > self {
-            other
-        } else {
-            self
-        }
-    }
+    fn max_of(self, other: Self) -> Self;
     /// The smaller of two values (for clamps).
-    fn min_of(self, other: Self) -> Self {
-        if other < self {
-            other
-        } else {
-            self
-        }
-    }
+    fn min_of(self, other: Self) -> Self;
+    /// `self < other`.
+    fn less_than(self, other: Self) -> Self::Flag;
+    /// A flag that is false everywhere.
+    fn no() -> Self::Flag;
 }
 
 impl Amount for f64 {
+    type Flag = bool;
     #[inline(always)]
     fn from_int(n: i64) -> f64 {
         n as f64
@@ -46,6 +41,14 @@ impl Amount for f64 {
     #[inline(always)]
     fn min_of(self, other: f64) -> f64 {
         self.min(other)
+    }
+    #[inline(always)]
+    fn less_than(self, other: f64) -> bool {
+        self < other
+    }
+    #[inline(always)]
+    fn no() -> bool {
+        false
     }
 }
 
@@ -95,8 +98,30 @@ exact_op!(Mul, mul, checked_mul);
 exact_op!(Div, div, checked_div);
 
 impl Amount for Exact {
+    type Flag = bool;
     fn from_int(n: i64) -> Exact {
         Exact::new(Decimal::from(n))
+    }
+    fn max_of(self, other: Exact) -> Exact {
+        if other > self {
+            other
+        } else {
+            self
+        }
+    }
+    fn min_of(self, other: Exact) -> Exact {
+        if other < self {
+            other
+        } else {
+            self
+        }
+    }
+    /// False when either side has overflowed (like a NaN).
+    fn less_than(self, other: Exact) -> bool {
+        self < other
+    }
+    fn no() -> bool {
+        false
     }
 }
 
@@ -148,6 +173,32 @@ pub struct Terms<T> {
     pub closure_days_cash: T,
     /// Opening cash, `CASH_base`.
     pub cash: T,
+}
+
+impl<T: Copy> Terms<T> {
+    /// The same terms in another number type (for example `f64` lanes).
+    pub fn map<U>(&self, f: impl Fn(T) -> U) -> Terms<U> {
+        Terms {
+            medicare_ffs: f(self.medicare_ffs),
+            medicare_advantage: f(self.medicare_advantage),
+            medicaid: f(self.medicaid),
+            commercial: f(self.commercial),
+            other_revenue: f(self.other_revenue),
+            labor: f(self.labor),
+            supplies: f(self.supplies),
+            other_costs: f(self.other_costs),
+            base_costs: f(self.base_costs),
+            variable_cost_share: f(self.variable_cost_share),
+            payment: self.payment,
+            program_share: f(self.program_share),
+            ma_passthrough: f(self.ma_passthrough),
+            ma_rate_ratio: f(self.ma_rate_ratio),
+            distress_margin: f(self.distress_margin),
+            distress_days_cash: f(self.distress_days_cash),
+            closure_days_cash: f(self.closure_days_cash),
+            cash: f(self.cash),
+        }
+    }
 }
 
 /// One year's draws of the policy-independent drivers, already clamped.
@@ -240,6 +291,50 @@ pub fn operating_costs<T: Amount>(terms: &Terms<T>, idx: &Indices<T>) -> T {
     terms.labor * idx.labor * scale + terms.supplies * idx.supplies * scale + terms.other_costs * idx.other * scale
 }
 
+/// The products of MODEL.md §2 for one year that no policy lever touches,
+/// computed once per practice, year and path and shared by every policy.
+/// Each is the leading factor of a product in MODEL.md §2 exactly as written
+/// there (left to right), so splitting the accounting here changes no value.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct YearBasis<T> {
+    /// `revenue.medicare_ffs * V_t` (times `Pm_t` it is the fee-schedule `B_t`).
+    pub ffs_volume: T,
+    /// The cost-based `B_t = revenue.medicare_ffs * C_t / C_base`.
+    pub cost_book: T,
+    /// `revenue.medicare_advantage * V_t`.
+    pub ma_volume: T,
+    /// `1 - m_t`, the share of the base FFS book still in FFS.
+    pub ffs_kept: T,
+    /// `ma_rate_ratio * m_t`.
+    pub ma_moved: T,
+    /// `revenue.medicaid * V_t * Pd_t`.
+    pub medicaid: T,
+    /// `(revenue.commercial + revenue.other) * V_t * Pc_t`.
+    pub commercial_other: T,
+    /// `C_t`.
+    pub costs: T,
+}
+
+/// The policy-independent part of year `t` (MODEL.md §2) from its indices.
+#[inline(always)]
+pub fn basis<T: Amount>(terms: &Terms<T>, idx: &Indices<T>) -> YearBasis<T> {
+    let one = T::from_int(1);
+    let costs = operating_costs(terms, idx);
+    YearBasis {
+        ffs_volume: terms.medicare_ffs * idx.volume,
+        cost_book: match terms.payment {
+            Payment::FeeSchedule => T::from_int(0),
+            Payment::CostBased => terms.medicare_ffs * costs / terms.base_costs,
+        },
+        ma_volume: terms.medicare_advantage * idx.volume,
+        ffs_kept: one - idx.ma_moved,
+        ma_moved: terms.ma_rate_ratio * idx.ma_moved,
+        medicaid: terms.medicaid * idx.volume * idx.medicaid_price,
+        commercial_other: (terms.commercial + terms.other_revenue) * idx.volume * idx.commercial_price,
+        costs,
+    }
+}
+
 /// One year's levers for one practice and policy (MODEL.md §1, after day-weighting).
 #[derive(Clone, Copy, Debug)]
 pub struct Levers<T> {
@@ -276,7 +371,7 @@ pub struct Accounts<T> {
 
 /// What carries from one year to the next under one policy.
 #[derive(Clone, Copy, Debug)]
-pub struct PolicyState<T> {
+pub struct PolicyState<T: Amount> {
     /// `Pm_{t-1}`.
     pub medicare_price: T,
     /// `CASH_{t-1}`.
@@ -284,20 +379,20 @@ pub struct PolicyState<T> {
     /// Cumulative CUT through `t-1`.
     pub cut_cum: T,
     /// `EXHAUSTED_{t-1}`.
-    pub exhausted: bool,
+    pub exhausted: T::Flag,
 }
 
 impl<T: Amount> PolicyState<T> {
     /// The base-year state: `Pm` 1, opening cash, nothing cut, not exhausted.
     #[inline(always)]
     pub fn opening(terms: &Terms<T>) -> PolicyState<T> {
-        PolicyState { medicare_price: T::from_int(1), cash: terms.cash, cut_cum: T::from_int(0), exhausted: false }
+        PolicyState { medicare_price: T::from_int(1), cash: terms.cash, cut_cum: T::from_int(0), exhausted: T::no() }
     }
 }
 
 /// One year's outcome under one policy.
 #[derive(Clone, Copy, Debug)]
-pub struct YearOutcome<T> {
+pub struct YearOutcome<T: Amount> {
     /// Revenue lines and costs.
     pub accounts: Accounts<T>,
     /// `MARGIN_t`.
@@ -309,42 +404,49 @@ pub struct YearOutcome<T> {
     /// Cumulative CUT through `t`.
     pub cut_cum: T,
     /// `DISTRESS_t`.
-    pub distress: bool,
+    pub distress: T::Flag,
     /// `EXHAUSTED_t`.
-    pub exhausted: bool,
+    pub exhausted: T::Flag,
 }
 
 /// Advances one policy's state by one year (MODEL.md §2), given the year's
-/// indices and operating costs, which do not depend on the policy.
+/// policy-independent [`basis`].
 #[inline(always)]
 pub fn step<T: Amount>(
     terms: &Terms<T>,
-    idx: &Indices<T>,
-    costs: T,
+    basis: &YearBasis<T>,
     levers: &Levers<T>,
     state: &mut PolicyState<T>,
 ) -> YearOutcome<T> {
     let one = T::from_int(1);
     let medicare_price = state.medicare_price * (one + levers.medicare_update);
     let book = match terms.payment {
-        Payment::FeeSchedule => terms.medicare_ffs * idx.volume * medicare_price,
-        Payment::CostBased => terms.medicare_ffs * costs / terms.base_costs,
+        Payment::FeeSchedule => basis.ffs_volume * medicare_price,
+        Payment::CostBased => basis.cost_book,
     };
-    let ffs = (one - idx.ma_moved) * book * (one + levers.add_on);
-    let ma = terms.medicare_advantage * idx.volume * medicare_price + terms.ma_rate_ratio * idx.ma_moved * book;
+    let ffs = basis.ffs_kept * book * (one + levers.add_on);
+    let ma = basis.ma_volume * medicare_price + basis.ma_moved * book;
     let cut = levers.sequestration * terms.program_share * (ffs + terms.ma_passthrough * ma);
-    let medicaid = terms.medicaid * idx.volume * idx.medicaid_price;
-    let commercial_other = (terms.commercial + terms.other_revenue) * idx.volume * idx.commercial_price;
-    let revenue = ffs + ma - cut + medicaid + commercial_other + levers.relief;
+    let revenue = ffs + ma - cut + basis.medicaid + basis.commercial_other + levers.relief;
+    let costs = basis.costs;
     let margin = (revenue - costs) / revenue;
     let cash = state.cash + revenue - costs;
     let days_cash = T::from_int(365) * cash / costs;
-    let distress = margin < terms.distress_margin || days_cash < terms.distress_days_cash;
-    let exhausted = state.exhausted || days_cash < terms.closure_days_cash;
+    let distress = margin.less_than(terms.distress_margin) | days_cash.less_than(terms.distress_days_cash);
+    let exhausted = state.exhausted | days_cash.less_than(terms.closure_days_cash);
     let cut_cum = state.cut_cum + cut;
     *state = PolicyState { medicare_price, cash, cut_cum, exhausted };
     YearOutcome {
-        accounts: Accounts { ffs, ma, cut, medicaid, commercial_other, relief: levers.relief, revenue, costs },
+        accounts: Accounts {
+            ffs,
+            ma,
+            cut,
+            medicaid: basis.medicaid,
+            commercial_other: basis.commercial_other,
+            relief: levers.relief,
+            revenue,
+            costs,
+        },
         margin,
         cash,
         days_cash,
@@ -401,7 +503,7 @@ mod tests {
         assert!((costs - 2310.0).abs() < 1e-9);
         let levers = Levers { sequestration: 0.02, medicare_update: 0.0, add_on: 0.0, relief: 0.0 };
         let mut state = PolicyState::opening(&t);
-        let out = step(&t, &idx, costs, &levers, &mut state);
+        let out = step(&t, &basis(&t, &idx), &levers, &mut state);
         // B = 1000 * 1.1 * 1 = 1100; FFS = 0.9 * 1100 = 990
         // MA = 500 * 1.1 + 1.0 * 0.1 * 1100 = 550 + 110 = 660
         // CUT = 0.02 * 0.8 * (990 + 0.5 * 660) = 0.016 * 1320 = 21.12

@@ -227,6 +227,21 @@ impl ScopeSampler {
         }
     }
 
+    /// Clamps this scope's drivers in `out` as MODEL.md §2 says (after any
+    /// normal's bounds): `ma_shift` to [0, 1], every other draw to
+    /// [-0.99, inf). Slot by slot, leaving other scopes' values alone.
+    #[inline]
+    pub(crate) fn clamp(&self, out: &mut [f64; Driver::COUNT]) {
+        for &(slot, _) in &self.means {
+            let value = out[slot];
+            out[slot] = if slot == Driver::MaShift.index() {
+                crate::model::clamp_share(value)
+            } else {
+                crate::model::clamp_growth(value)
+            };
+        }
+    }
+
     /// Whether `driver` is drawn by this sampler.
     pub(crate) fn has(&self, driver: Driver) -> bool {
         self.dists.iter().any(|(d, _)| *d == driver)

@@ -9,6 +9,7 @@
 
 pub mod accum;
 mod draws;
+mod lanes;
 mod plan;
 mod rng;
 pub mod summary;
@@ -19,12 +20,13 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::ledger::economy;
-use crate::model::{self, Indices, Levers, PolicyState};
+use crate::model::{self, Amount, Indices, Levers, PolicyState, YearBasis};
 use crate::scenario::Driver;
 
 use accum::field;
 pub use accum::{Accumulator, Histogram, Layout, CHUNK_PATHS};
 pub use draws::DistError;
+use lanes::{Lanes, LANES};
 pub use plan::{Plan, PlanError, PolicyInfo, PracticePlan};
 pub use variants::SweptLever;
 
@@ -60,15 +62,23 @@ enum Draws {
     Means,
 }
 
-/// Reusable buffers for evaluating a chunk of paths, laid out `[year][path]`.
+/// Reusable buffers for evaluating a chunk of paths. Paths sit in groups of
+/// [`LANES`] side by side; per-year buffers are laid out `[year][group]`.
 struct ChunkScratch {
+    /// Macro driver draws, `[path][year]`.
     macro_values: Vec<[f64; Driver::COUNT]>,
-    indices: Vec<Indices<f64>>,
-    costs: Vec<f64>,
-    mei: Vec<f64>,
-    states: Vec<PolicyState<f64>>,
+    /// One path's draws for the current practice, `[year]`.
+    path_values: Vec<[f64; Driver::COUNT]>,
+    /// The current group's indices, `[year]`.
+    indices: Vec<Indices<Lanes>>,
+    /// The current practice's MEI draws.
+    mei: Vec<Lanes>,
+    /// The current practice's policy-independent accounts.
+    basis: Vec<YearBasis<Lanes>>,
+    /// Each group's state under the current policy.
+    states: Vec<PolicyState<Lanes>>,
     /// Baseline margin, cumulative cut and cash of the current practice.
-    base: Vec<[f64; 3]>,
+    base: Vec<[Lanes; 3]>,
     /// The current cell's margins and paired differences, for the histograms.
     margins: Vec<f64>,
     dmargins: Vec<f64>,
@@ -76,23 +86,19 @@ struct ChunkScratch {
 
 impl ChunkScratch {
     fn new(plan: &Plan, paths: usize) -> ChunkScratch {
-        let cells = plan.years * paths;
+        let groups = paths.div_ceil(LANES);
+        let cells = plan.years * groups;
         ChunkScratch {
-            macro_values: vec![[0.0; Driver::COUNT]; cells],
-            indices: vec![Indices::base(); cells],
-            costs: vec![0.0; cells],
-            mei: vec![0.0; cells],
-            states: Vec::with_capacity(paths),
-            base: vec![[0.0; 3]; cells],
+            macro_values: vec![[0.0; Driver::COUNT]; plan.years * groups * LANES],
+            path_values: vec![[0.0; Driver::COUNT]; plan.years],
+            indices: vec![Indices::base(); plan.years],
+            mei: vec![Lanes::default(); cells],
+            basis: vec![YearBasis::default(); cells],
+            states: Vec::with_capacity(groups),
+            base: vec![[Lanes::default(); 3]; cells],
             margins: Vec::with_capacity(paths),
             dmargins: Vec::with_capacity(paths),
         }
-    }
-}
-
-fn clamp_draws(values: &mut [f64; Driver::COUNT]) {
-    for (d, value) in values.iter_mut().enumerate() {
-        *value = if d == Driver::MaShift.index() { model::clamp_share(*value) } else { model::clamp_growth(*value) };
     }
 }
 
@@ -109,9 +115,11 @@ struct ChunkOut<'a> {
 
 /// Evaluates MODEL.md §2 for every practice, policy and year of paths
 /// `first..first + n`: draws first, path by path in stream order, then each
-/// cell across all paths, with the cell's sums in local variables and its
-/// margins added to its histogram in one batch. Each cell's sums run over
-/// the paths in order, so a chunk's result does not depend on anything else.
+/// cell across all paths, [`LANES`] paths at a time, with the cell's sums in
+/// one accumulator per lane and its margins added to its histogram in one
+/// batch. Path `first + j` always lands in lane `j % LANES`, and the lanes'
+/// sums are added in a fixed tree, so a chunk's result depends on nothing
+/// but the chunk.
 fn evaluate_chunk(
     plan: &Plan,
     draws: Draws,
@@ -123,91 +131,129 @@ fn evaluate_chunk(
 ) {
     let years = plan.years;
     let policies = plan.policies.len();
-    let at = |t: usize, j: usize| t * n + j;
-    for j in 0..n {
+    let groups = n.div_ceil(LANES);
+    // Lanes past the last path (a chunk's final group) run on the mean path
+    // and are dropped before anything is summed or counted.
+    let draws_of = |j: usize| if j < n { draws } else { Draws::Means };
+    for (j, path_values) in scratch.macro_values.chunks_exact_mut(years).take(groups * LANES).enumerate() {
         let path = first + j as u64;
-        let mut rng = match draws {
+        let mut rng = match draws_of(j) {
             Draws::Random { seed } => Some(rng::stream(seed, path, rng::MACRO_KEY)),
             Draws::Means => None,
         };
-        for t in 0..years {
-            let values = &mut scratch.macro_values[at(t, j)];
+        for values in path_values {
             match &mut rng {
                 Some(rng) => plan.macro_sampler.draw(rng, values),
                 None => plan.macro_sampler.fill_means(values),
             }
+            plan.macro_sampler.clamp(values);
         }
     }
     for (p, practice) in plan.practices.iter().enumerate() {
-        let terms = &practice.terms;
-        for j in 0..n {
-            let path = first + j as u64;
-            let mut rng = match draws {
-                Draws::Random { seed } => Some(rng::stream(seed, path, practice.stream_key)),
-                Draws::Means => None,
-            };
-            let mut idx = Indices::<f64>::base();
-            for t in 0..years {
-                let mut values = scratch.macro_values[at(t, j)];
-                match &mut rng {
-                    Some(rng) => practice.sampler.draw(rng, &mut values),
-                    None => practice.sampler.fill_means(&mut values),
+        let terms = practice.terms.map(Lanes::splat);
+        for g in 0..groups {
+            // The group's indices, year by year, one path per lane.
+            let indices = &mut scratch.indices[..years];
+            for lane in 0..LANES {
+                let j = g * LANES + lane;
+                let path = first + j as u64;
+                let mut rng = match draws_of(j) {
+                    Draws::Random { seed } => Some(rng::stream(seed, path, practice.stream_key)),
+                    Draws::Means => None,
+                };
+                // All years are drawn before any is read back, so no read
+                // waits on a store the sampler has only just made.
+                let path_values = &mut scratch.path_values[..years];
+                path_values.copy_from_slice(&scratch.macro_values[j * years..(j + 1) * years]);
+                for values in path_values.iter_mut() {
+                    match &mut rng {
+                        Some(rng) => practice.sampler.draw(rng, values),
+                        None => practice.sampler.fill_means(values),
+                    }
+                    practice.sampler.clamp(values);
                 }
-                clamp_draws(&mut values);
-                idx = idx.advance(&economy(&values));
-                scratch.indices[at(t, j)] = idx;
-                scratch.costs[at(t, j)] = model::operating_costs(terms, &idx);
-                scratch.mei[at(t, j)] = values[Driver::Mei.index()];
+                let mut idx = Indices::<f64>::base();
+                for (t, (lanes, values)) in indices.iter_mut().zip(path_values.iter()).enumerate() {
+                    idx = idx.advance(&economy(values));
+                    lanes.set_lane(lane, &idx);
+                    scratch.mei[t * groups + g].0[lane] = values[Driver::Mei.index()];
+                }
+            }
+            for (t, idx) in indices.iter().enumerate() {
+                scratch.basis[t * groups + g] = model::basis(&terms, idx);
             }
         }
         for &k in &plan.order {
             let is_baseline = k == plan.baseline;
             scratch.states.clear();
-            scratch.states.resize(n, PolicyState::opening(terms));
+            scratch.states.resize(groups, PolicyState::opening(&terms));
             for t in 0..years {
                 let cell = (p * policies + k) * years + t;
                 let r: [f64; field::COUNT] =
                     reference[cell * field::COUNT..(cell + 1) * field::COUNT].try_into().unwrap_or([0.0; field::COUNT]);
+                let r = r.map(Lanes::splat);
                 let l = &practice.levers[k * years + t];
-                let mut s = [0.0f64; field::COUNT];
-                scratch.margins.clear();
-                scratch.dmargins.clear();
-                for j in 0..n {
-                    let i = at(t, j);
+                let (update_constant, update_mei_weight) =
+                    (Lanes::splat(l.update_constant), Lanes::splat(l.update_mei_weight));
+                let (sequestration, add_on, relief) =
+                    (Lanes::splat(l.sequestration), Lanes::splat(l.add_on), Lanes::splat(l.relief));
+                let zero = Lanes::default();
+                let mut s = [zero; field::COUNT];
+                scratch.margins.resize(groups * LANES, 0.0);
+                scratch.dmargins.resize(groups * LANES, 0.0);
+                let margins = scratch.margins.chunks_exact_mut(LANES);
+                let dmargins = scratch.dmargins.chunks_exact_mut(LANES);
+                for (g, ((state, margin_lanes), dmargin_lanes)) in
+                    scratch.states.iter_mut().zip(margins).zip(dmargins).enumerate()
+                {
+                    let i = t * groups + g;
                     let levers = Levers {
-                        sequestration: l.sequestration,
-                        medicare_update: model::clamp_growth(l.update_constant + l.update_mei_weight * scratch.mei[i]),
-                        add_on: l.add_on,
-                        relief: l.relief,
+                        sequestration,
+                        medicare_update: model::clamp_growth(update_constant + update_mei_weight * scratch.mei[i]),
+                        add_on,
+                        relief,
                     };
-                    let o = model::step(terms, &scratch.indices[i], scratch.costs[i], &levers, &mut scratch.states[j]);
+                    let o = model::step(&terms, &scratch.basis[i], &levers, state);
+                    let valid = (n - g * LANES).min(LANES);
                     let dm = o.margin - r[field::MARGIN];
-                    s[field::MARGIN] += dm;
-                    s[field::MARGIN_SQ] += dm * dm;
-                    s[field::REVENUE] += o.accounts.revenue - r[field::REVENUE];
-                    s[field::COSTS] += o.accounts.costs - r[field::COSTS];
-                    s[field::CUT] += o.accounts.cut - r[field::CUT];
-                    s[field::CUT_CUM] += o.cut_cum - r[field::CUT_CUM];
-                    s[field::CASH] += o.cash - r[field::CASH];
-                    s[field::DAYS] += o.days_cash - r[field::DAYS];
-                    s[field::NEGATIVE] += f64::from(u8::from(o.margin < 0.0));
-                    s[field::DISTRESS] += f64::from(u8::from(o.distress));
-                    s[field::EXHAUSTED] += f64::from(u8::from(o.exhausted));
-                    scratch.margins.push(o.margin);
+                    let mut c = [zero; field::COUNT];
+                    c[field::MARGIN] = dm;
+                    c[field::MARGIN_SQ] = dm * dm;
+                    c[field::REVENUE] = o.accounts.revenue - r[field::REVENUE];
+                    c[field::COSTS] = o.accounts.costs - r[field::COSTS];
+                    c[field::CUT] = o.accounts.cut - r[field::CUT];
+                    c[field::CUT_CUM] = o.cut_cum - r[field::CUT_CUM];
+                    c[field::CASH] = o.cash - r[field::CASH];
+                    c[field::DAYS] = o.days_cash - r[field::DAYS];
+                    c[field::NEGATIVE] = o.margin.less_than(zero).ones();
+                    c[field::DISTRESS] = o.distress.ones();
+                    c[field::EXHAUSTED] = o.exhausted.ones();
+                    margin_lanes.copy_from_slice(&o.margin.0);
                     if is_baseline {
                         scratch.base[i] = [o.margin, o.cut_cum, o.cash];
                     } else {
                         let [base_margin, base_cut_cum, base_cash] = scratch.base[i];
                         let dmargin = o.margin - base_margin;
                         let ddm = dmargin - r[field::DMARGIN];
-                        s[field::DMARGIN] += ddm;
-                        s[field::DMARGIN_SQ] += ddm * ddm;
-                        s[field::DCUT_CUM] += (o.cut_cum - base_cut_cum) - r[field::DCUT_CUM];
-                        s[field::DCASH] += (o.cash - base_cash) - r[field::DCASH];
-                        scratch.dmargins.push(dmargin);
+                        c[field::DMARGIN] = ddm;
+                        c[field::DMARGIN_SQ] = ddm * ddm;
+                        c[field::DCUT_CUM] = (o.cut_cum - base_cut_cum) - r[field::DCUT_CUM];
+                        c[field::DCASH] = (o.cash - base_cash) - r[field::DCASH];
+                        dmargin_lanes.copy_from_slice(&dmargin.0);
+                    }
+                    if valid < LANES {
+                        c = c.map(|x| x.first(valid));
+                    }
+                    for (sum, x) in s.iter_mut().zip(c) {
+                        *sum += x;
                     }
                 }
-                out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].copy_from_slice(&s);
+                let dmargins = if is_baseline { 0 } else { n };
+                scratch.margins.truncate(n);
+                scratch.dmargins.truncate(dmargins);
+                for (total, sum) in out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].iter_mut().zip(s) {
+                    *total = sum.total();
+                }
                 if let Some((margin, dmargin)) = &mut out.histograms {
                     margin[cell].add_batch(&scratch.margins);
                     dmargin[cell].add_batch(&scratch.dmargins);
