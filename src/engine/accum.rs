@@ -58,25 +58,27 @@ pub struct Histogram {
 }
 
 /// The smallest and largest of `values`, or `None` if there are none or
-/// any is NaN. One pass, four running minima and maxima side by side.
+/// any is NaN. One pass, four running minima, maxima and sums side by side
+/// (a NaN makes its lane's sum NaN; so can infinities of both signs, which
+/// only sends the batch down the value-by-value path).
 fn range(values: &[f64]) -> Option<(f64, f64)> {
     let first = *values.first()?;
-    let (mut low, mut high, mut nan) = ([first; 4], [first; 4], [false; 4]);
+    let (mut low, mut high, mut sum) = ([first; 4], [first; 4], [0.0; 4]);
     let mut quads = values.chunks_exact(4);
     for quad in &mut quads {
         for i in 0..4 {
             let v = quad[i];
             low[i] = if v < low[i] { v } else { low[i] };
             high[i] = if v > high[i] { v } else { high[i] };
-            nan[i] |= v.is_nan();
+            sum[i] += v;
         }
     }
     for (i, &v) in quads.remainder().iter().enumerate() {
         low[i] = if v < low[i] { v } else { low[i] };
         high[i] = if v > high[i] { v } else { high[i] };
-        nan[i] |= v.is_nan();
+        sum[i] += v;
     }
-    if nan.iter().any(|n| *n) {
+    if sum.iter().any(|s| s.is_nan()) {
         return None;
     }
     let min = low.into_iter().fold(first, |a, b| if b < a { b } else { a });
@@ -95,9 +97,69 @@ fn floor_small(x: f64) -> i64 {
     nearest - i64::from(y - MAGIC > x)
 }
 
-/// Counters of the table a batch is counted in before it is added to a
-/// histogram (16 KB on the stack).
-const LOCAL_COUNTERS: usize = 4096;
+/// The widest batch (in bins) counted in a [`BatchScratch`] table before it
+/// is added to the histogram in one sequential pass; wider batches are
+/// counted straight into the histogram.
+const TABLE_BINS: usize = 4096;
+
+/// Values binned at a time.
+const BIN_BLOCK: usize = 1024;
+
+/// Reusable buffers for counting a batch: bin numbers, and a table of
+/// counters for the batch's bins. Counting there first means the histogram
+/// (often larger than the cache) is never hit at random.
+#[derive(Debug, Default)]
+pub(crate) struct BatchScratch {
+    bins: Vec<u32>,
+    /// After [`BatchScratch::count`], the first `span` entries are the counts.
+    table: Vec<u32>,
+}
+
+impl BatchScratch {
+    /// Counts `values` into `table[..span]`, where value `v`'s counter is
+    /// `floor(v * 4096 - LOWEST_BIN) + offset`, known to be in `0..span`.
+    fn count(&mut self, values: &[f64], offset: i64, span: usize) {
+        // Bunched values (paired differences often are) go round four
+        // planes of counters, so no increment waits for the one before it.
+        let planes = if span <= TABLE_BINS / 4 { 4 } else { 1 };
+        self.table.clear();
+        self.table.resize(planes * span, 0);
+        for block in values.chunks(BIN_BLOCK) {
+            self.bins.clear();
+            self.bins
+                .extend(block.iter().map(|v| (floor_small(v * BINS_PER_UNIT - LOWEST_BIN as f64) + offset) as u32));
+            let mut bump = |at: usize| {
+                if let Some(count) = self.table.get_mut(at) {
+                    *count += 1;
+                }
+            };
+            if planes == 4 {
+                let mut quads = self.bins.chunks_exact(4);
+                for quad in &mut quads {
+                    bump(quad[0] as usize);
+                    bump(span + quad[1] as usize);
+                    bump(2 * span + quad[2] as usize);
+                    bump(3 * span + quad[3] as usize);
+                }
+                for (plane, &bin) in quads.remainder().iter().enumerate() {
+                    bump(plane * span + bin as usize);
+                }
+            } else {
+                for &bin in &self.bins {
+                    bump(bin as usize);
+                }
+            }
+        }
+        if planes == 4 {
+            let (first, rest) = self.table.split_at_mut(span);
+            let (second, rest) = rest.split_at(span);
+            let (third, fourth) = rest.split_at(span);
+            for (((a, b), c), d) in first.iter_mut().zip(second).zip(third).zip(fourth) {
+                *a += b + c + d;
+            }
+        }
+    }
+}
 
 /// Bins per unit of value.
 pub const BINS_PER_UNIT: f64 = 4096.0;
@@ -153,6 +215,11 @@ impl Histogram {
     /// batch, then each value is counted (same result as [`Histogram::add`]
     /// value by value).
     pub fn add_batch(&mut self, values: &[f64]) {
+        self.add_batch_with(values, &mut BatchScratch::default());
+    }
+
+    /// [`Histogram::add_batch`] with reusable buffers.
+    pub(crate) fn add_batch_with(&mut self, values: &[f64], scratch: &mut BatchScratch) {
         let Some((min, max)) = range(values) else {
             values.iter().for_each(|v| self.add(*v));
             return;
@@ -162,56 +229,24 @@ impl Histogram {
             self.grow(low);
             self.grow(high);
         }
-        let count = |counts: &mut [u32], bin: i64, n: u32| {
-            if let Some(count) = counts.get_mut((bin - self.first_bin) as usize) {
-                *count += n;
-            }
-        };
+        let span = (high - low + 1) as usize;
+        let start = (low - self.first_bin) as usize;
         if low == high {
             // All in one bin (a policy identical to the baseline gives all-zero differences).
-            count(&mut self.counts, low, values.len() as u32);
-        } else if LOWEST_BIN < low && high < HIGHEST_BIN {
+            if let Some(count) = self.counts.get_mut(start) {
+                *count += values.len() as u32;
+            }
+        } else if LOWEST_BIN < low && high < HIGHEST_BIN && span <= TABLE_BINS {
             // No value is clamped, and every shifted value is at least 1.
-            let shift = |value: &f64| floor_small(value * BINS_PER_UNIT - LOWEST_BIN as f64);
-            let span = (high - low + 1) as usize;
-            let start = (low - self.first_bin) as usize;
-            let offset = LOWEST_BIN - low;
-            // The batch is counted in a small table first, then added to the
-            // histogram in one sequential pass: the histogram (often larger
-            // than the cache) is never hit at random.
-            let mut local = [0u32; LOCAL_COUNTERS];
-            if span <= LOCAL_COUNTERS / 4 {
-                // Bunched values (paired differences often are): consecutive
-                // values go to four separate counters, so no increment waits
-                // for the one before it.
-                for (i, value) in values.iter().enumerate() {
-                    if let Some(count) = local.get_mut(((shift(value) + offset) * 4) as usize + i % 4) {
-                        *count += 1;
-                    }
-                }
-                for (count, lanes) in self.counts[start..].iter_mut().zip(local.chunks_exact(4).take(span)) {
-                    *count += lanes.iter().sum::<u32>();
-                }
-            } else if span <= LOCAL_COUNTERS {
-                for value in values {
-                    if let Some(count) = local.get_mut((shift(value) + offset) as usize) {
-                        *count += 1;
-                    }
-                }
-                for (count, local) in self.counts[start..].iter_mut().zip(&local[..span]) {
-                    *count += local;
-                }
-            } else {
-                let offset = LOWEST_BIN - self.first_bin;
-                for value in values {
-                    if let Some(count) = self.counts.get_mut((shift(value) + offset) as usize) {
-                        *count += 1;
-                    }
-                }
+            scratch.count(values, LOWEST_BIN - low, span);
+            for (count, local) in self.counts[start..].iter_mut().zip(&scratch.table[..span]) {
+                *count += local;
             }
         } else {
             for value in values {
-                count(&mut self.counts, Self::bin_of(*value), 1);
+                if let Some(count) = self.counts.get_mut((Self::bin_of(*value) - self.first_bin) as usize) {
+                    *count += 1;
+                }
             }
         }
         if self.total == 0 {

@@ -9,7 +9,7 @@
 //! independent drivers in canonical order; constant drivers use no randomness.
 
 use rand::Rng;
-use rand_distr::{Distribution, LogNormal, Normal, Pert, StandardNormal, Triangular, Uniform};
+use rand_distr::{Distribution, Gamma, LogNormal, Normal, StandardNormal, Triangular, Uniform};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use statrs::distribution::{Beta as BetaCdf, ContinuousCDF, Normal as NormalCdf, Triangular as TriangularCdf};
@@ -31,11 +31,23 @@ fn lognormal_parameters(mean: f64, sd: f64) -> (f64, f64) {
 #[derive(Clone, Debug)]
 enum Direct {
     Constant(f64),
-    Normal { dist: Normal<f64>, low: f64, high: f64 },
+    Normal {
+        dist: Normal<f64>,
+        low: f64,
+        high: f64,
+    },
     Lognormal(LogNormal<f64>),
     Uniform(Uniform<f64>),
     Triangular(Triangular<f64>),
-    Pert(Pert<f64>),
+    /// `min + range * X / (X + Y)`, `X ~ Gamma(alpha)`, `Y ~ Gamma(beta)`:
+    /// a Beta(alpha, beta) draw from two gamma draws (Marsaglia-Tsang, which
+    /// rarely needs a logarithm), faster than rand_distr's Beta sampler.
+    Pert {
+        min: f64,
+        range: f64,
+        alpha: Gamma<f64>,
+        beta: Gamma<f64>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -54,6 +66,12 @@ enum Marginal {
 pub struct DistError {
     driver: &'static str,
     message: String,
+}
+
+/// Beta-PERT shapes with lambda 4 (MODEL.md §3): both at least 1.
+fn pert_shapes(min: f64, mode: f64, max: f64) -> (f64, f64) {
+    let range = max - min;
+    (1.0 + 4.0 * (mode - min) / range, 1.0 + 4.0 * (max - mode) / range)
 }
 
 fn bounds(low: Option<Decimal>, high: Option<Decimal>) -> (f64, f64) {
@@ -82,7 +100,13 @@ fn direct(driver: Driver, dist: &Dist) -> Result<Direct, DistError> {
             Direct::Triangular(Triangular::new(to_f64(min), to_f64(max), to_f64(mode)).map_err(|e| err(e.to_string()))?)
         }
         Dist::Pert { min, mode, max } => {
-            Direct::Pert(Pert::new(to_f64(min), to_f64(max)).with_mode(to_f64(mode)).map_err(|e| err(e.to_string()))?)
+            let (alpha, beta) = pert_shapes(to_f64(min), to_f64(mode), to_f64(max));
+            Direct::Pert {
+                min: to_f64(min),
+                range: to_f64(max) - to_f64(min),
+                alpha: Gamma::new(alpha, 1.0).map_err(|e| err(e.to_string()))?,
+                beta: Gamma::new(beta, 1.0).map_err(|e| err(e.to_string()))?,
+            }
         }
     })
 }
@@ -108,10 +132,8 @@ fn marginal(driver: Driver, dist: &Dist) -> Result<Marginal, DistError> {
         ),
         Dist::Pert { min, mode, max } => {
             let (min, mode, max) = (to_f64(min), to_f64(mode), to_f64(max));
-            let range = max - min;
-            let alpha = 1.0 + 4.0 * (mode - min) / range;
-            let beta = 1.0 + 4.0 * (max - mode) / range;
-            Marginal::Pert { min, range, beta: BetaCdf::new(alpha, beta).map_err(|e| err(e.to_string()))? }
+            let (alpha, beta) = pert_shapes(min, mode, max);
+            Marginal::Pert { min, range: max - min, beta: BetaCdf::new(alpha, beta).map_err(|e| err(e.to_string()))? }
         }
     })
 }
@@ -125,7 +147,11 @@ impl Direct {
             Direct::Lognormal(dist) => dist.sample(rng) - 1.0,
             Direct::Uniform(dist) => dist.sample(rng),
             Direct::Triangular(dist) => dist.sample(rng),
-            Direct::Pert(dist) => dist.sample(rng),
+            Direct::Pert { min, range, alpha, beta } => {
+                let x = alpha.sample(rng);
+                let y = beta.sample(rng);
+                min + range * (x / (x + y))
+            }
         }
     }
 }
@@ -348,6 +374,13 @@ mod tests {
             Dist::Pert { min: dec("0"), mode: dec("0.03"), max: dec("0.06") },
             0.03,
             (9.0f64 / 252.0 * 0.0036).sqrt(),
+        );
+        // PERT (0, 0.01, 0.06): alpha = 1 + 4/6 = 5/3, beta = 1 + 20/6 = 13/3, mean (0 + 0.04 + 0.06)/6;
+        // var = ab/((a+b)²(a+b+1)) * range² = (65/9)/(36 * 7) * 0.0036.
+        check(
+            Dist::Pert { min: dec("0"), mode: dec("0.01"), max: dec("0.06") },
+            0.1 / 6.0,
+            (65.0f64 / 9.0 / 252.0 * 0.0036).sqrt(),
         );
         check(Dist::Fixed { value: dec("0.025") }, 0.025, 0.0);
     }

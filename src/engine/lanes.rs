@@ -17,9 +17,10 @@ pub const LANES: usize = 4;
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Lanes(pub [f64; LANES]);
 
-/// One comparison result per path.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LaneFlags(pub [bool; LANES]);
+/// One comparison result per path, held as `1.0` (true) or `0.0` (false) so
+/// that comparing, combining and counting flags stay vector operations.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LaneFlags([f64; LANES]);
 
 impl Lanes {
     /// Every lane `value`.
@@ -48,10 +49,20 @@ impl Lanes {
 }
 
 impl LaneFlags {
+    /// Flags from one `bool` per lane.
+    pub fn new(flags: [bool; LANES]) -> LaneFlags {
+        LaneFlags(flags.map(|f| f64::from(u8::from(f))))
+    }
+
     /// 1 where the flag is set, 0 elsewhere.
     #[inline(always)]
     pub fn ones(self) -> Lanes {
-        Lanes(std::array::from_fn(|i| f64::from(u8::from(self.0[i]))))
+        Lanes(self.0)
+    }
+
+    /// Whether the flag of lane `lane` is set.
+    pub fn get(self, lane: usize) -> bool {
+        self.0[lane] != 0.0
     }
 }
 
@@ -112,7 +123,8 @@ impl BitOr for LaneFlags {
     type Output = LaneFlags;
     #[inline(always)]
     fn bitor(self, other: LaneFlags) -> LaneFlags {
-        LaneFlags(std::array::from_fn(|i| self.0[i] | other.0[i]))
+        // 1.0 | 1.0 = 1.0 | 0.0 = 1.0 and 0.0 | 0.0 = 0.0 bit for bit.
+        LaneFlags(std::array::from_fn(|i| f64::from_bits(self.0[i].to_bits() | other.0[i].to_bits())))
     }
 }
 
@@ -132,11 +144,11 @@ impl Amount for Lanes {
     }
     #[inline(always)]
     fn less_than(self, other: Lanes) -> LaneFlags {
-        LaneFlags(std::array::from_fn(|i| self.0[i] < other.0[i]))
+        LaneFlags(std::array::from_fn(|i| if self.0[i] < other.0[i] { 1.0 } else { 0.0 }))
     }
     #[inline(always)]
     fn no() -> LaneFlags {
-        LaneFlags([false; LANES])
+        LaneFlags([0.0; LANES])
     }
 }
 
@@ -201,8 +213,8 @@ mod tests {
                 assert_eq!(lanes.cash.0[i].to_bits(), one.cash.to_bits());
                 assert_eq!(lanes.days_cash.0[i].to_bits(), one.days_cash.to_bits());
                 assert_eq!(lanes.cut_cum.0[i].to_bits(), one.cut_cum.to_bits());
-                assert_eq!(lanes.distress.0[i], one.distress);
-                assert_eq!(lanes.exhausted.0[i], one.exhausted);
+                assert_eq!(lanes.distress.get(i), one.distress);
+                assert_eq!(lanes.exhausted.get(i), one.exhausted);
                 assert_eq!(lane_state.medicare_price.0[i].to_bits(), state.medicare_price.to_bits());
             }
         }
@@ -213,6 +225,8 @@ mod tests {
         // (1e16 + 1) + (-1e16 + 1): 1e16 + 1 rounds to 1e16, -1e16 + 1 to -1e16, total 0.
         assert_eq!(Lanes([1e16, 1.0, -1e16, 1.0]).total(), 0.0);
         assert_eq!(Lanes([1.0, 2.0, 3.0, 4.0]).first(2), Lanes([1.0, 2.0, 0.0, 0.0]));
-        assert_eq!(LaneFlags([true, false, false, true]).ones(), Lanes([1.0, 0.0, 0.0, 1.0]));
+        let flags = LaneFlags::new([true, false, false, true]);
+        assert_eq!(flags.ones(), Lanes([1.0, 0.0, 0.0, 1.0]));
+        assert_eq!((flags | LaneFlags::new([true, true, false, false])).ones(), Lanes([1.0, 1.0, 0.0, 1.0]));
     }
 }

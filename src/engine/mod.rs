@@ -23,7 +23,7 @@ use crate::ledger::economy;
 use crate::model::{self, Amount, Indices, Levers, PolicyState, YearBasis};
 use crate::scenario::Driver;
 
-use accum::field;
+use accum::{field, BatchScratch};
 pub use accum::{Accumulator, Histogram, Layout, CHUNK_PATHS};
 pub use draws::DistError;
 use lanes::{Lanes, LANES};
@@ -82,6 +82,8 @@ struct ChunkScratch {
     /// The current cell's margins and paired differences, for the histograms.
     margins: Vec<f64>,
     dmargins: Vec<f64>,
+    /// Buffers for counting them.
+    counting: BatchScratch,
 }
 
 impl ChunkScratch {
@@ -98,6 +100,7 @@ impl ChunkScratch {
             base: vec![[Lanes::default(); 3]; cells],
             margins: Vec::with_capacity(paths),
             dmargins: Vec::with_capacity(paths),
+            counting: BatchScratch::default(),
         }
     }
 }
@@ -255,12 +258,12 @@ fn evaluate_chunk(
                     *total = sum.total();
                 }
                 if let Some((margin, dmargin)) = &mut out.histograms {
-                    margin[cell].add_batch(&scratch.margins);
-                    dmargin[cell].add_batch(&scratch.dmargins);
+                    margin[cell].add_batch_with(&scratch.margins, &mut scratch.counting);
+                    dmargin[cell].add_batch_with(&scratch.dmargins, &mut scratch.counting);
                 }
                 if let (Some(groups), Some(group)) = (&mut out.groups, practice.group) {
                     if let Some(histogram) = groups.get_mut((group * policies + k) * years + t) {
-                        histogram.add_batch(&scratch.margins);
+                        histogram.add_batch_with(&scratch.margins, &mut scratch.counting);
                     }
                 }
             }
