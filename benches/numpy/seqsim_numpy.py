@@ -10,10 +10,18 @@ means and standard errors, and per-cell histograms with 2^-12-wide bins for
 the percentiles (memory may not grow with paths, so no per-path arrays are
 kept between batches). It writes the summary and compare tables of §6.
 
+With `--textbook` it is the plain version instead: every path in one array,
+and exact type-7 percentiles from `np.percentile` per cell (memory then grows
+with paths, which MODEL.md §5 rules out for seqsim itself).
+
+It differs from MODEL.md §3 in one way that only makes it faster: all draws
+come from one sequential generator, not from streams keyed by (seed, path,
+practice), so its paths do not survive adding a practice or more paths.
+
 It is a benchmark comparator, not part of seqsim: `compare_numpy.py` times it
 against `seqsim run` and checks that the two agree within Monte Carlo error.
 
-Usage: seqsim_numpy.py SCENARIO --paths N [--seed S] [--batch B] [--out DIR]
+Usage: seqsim_numpy.py SCENARIO --paths N [--seed S] [--batch B | --textbook] [--out DIR]
 """
 
 import argparse
@@ -212,6 +220,23 @@ class Sampler:
 # --- MODEL.md §5: accumulators -------------------------------------------------
 
 
+class Exact:
+    """All of a cell's values at once (`--textbook`): exact type-7 percentiles."""
+
+    QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+    def __init__(self):
+        self.quantiles = None
+
+    def add(self, values):
+        if self.quantiles is not None:
+            raise ValueError("--textbook evaluates all paths in one batch")
+        self.quantiles = dict(zip(self.QUANTILES, np.percentile(values, [100 * q for q in self.QUANTILES])))
+
+    def quantile(self, q):
+        return float(self.quantiles[q])
+
+
 class Histogram:
     """Counts per 2^-12-wide bin over a growing range, with exact min and max."""
 
@@ -265,7 +290,7 @@ FIELDS = ["margin", "margin_sq", "revenue", "costs", "cut", "cut_cum", "cash", "
           "exhausted", "dmargin", "dcut_cum", "dcash"]
 
 
-def run(scenario, paths, seed, batch):
+def run(scenario, paths, seed, batch, textbook):
     start_year = scenario["horizon"]["start_year"]
     n_years = scenario["horizon"]["years"]
     years = list(range(start_year, start_year + n_years))
@@ -309,8 +334,9 @@ def run(scenario, paths, seed, batch):
 
     cells = [(p["id"], k, t) for p in practices for k in policy_names for t in range(n_years)]
     sums = {cell: dict.fromkeys(FIELDS, 0.0) for cell in cells}
-    margin_hist = {cell: Histogram() for cell in cells}
-    dmargin_hist = {cell: Histogram() for cell in cells if cell[1] != baseline}
+    sketch = Exact if textbook else Histogram
+    margin_hist = {cell: sketch() for cell in cells}
+    dmargin_hist = {cell: sketch() for cell in cells if cell[1] != baseline}
 
     rng = np.random.default_rng(seed)
     done = 0
@@ -425,12 +451,14 @@ def main():
     parser.add_argument("--paths", type=int, required=True)
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--batch", type=int, default=1 << 16, help="paths evaluated as one array")
+    parser.add_argument("--textbook", action="store_true", help="all paths as one array, exact np.percentile")
     parser.add_argument("--out", default="numpy-out")
     args = parser.parse_args()
     started = time.perf_counter()
     with open(args.scenario) as f:
         scenario = yaml.safe_load(f)
-    result = run(scenario, args.paths, args.seed, args.batch)
+    batch = args.paths if args.textbook else args.batch
+    result = run(scenario, args.paths, args.seed, batch, args.textbook)
     write_tables(args.out, args.paths, *result)
     elapsed = time.perf_counter() - started
     practices, policy_names, _, years = result[0], result[1], result[2], result[3]
