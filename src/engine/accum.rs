@@ -102,61 +102,60 @@ fn floor_small(x: f64) -> i64 {
 /// counted straight into the histogram.
 const TABLE_BINS: usize = 4096;
 
-/// Values binned at a time.
-const BIN_BLOCK: usize = 1024;
-
-/// Reusable buffers for counting a batch: bin numbers, and a table of
-/// counters for the batch's bins. Counting there first means the histogram
-/// (often larger than the cache) is never hit at random.
+/// Reusable buffers for counting a batch: its [`bin_number`]s, and a table
+/// of counters for the batch's bins. Counting there first means the
+/// histogram (often larger than the cache) is never hit at random.
 #[derive(Debug, Default)]
 pub(crate) struct BatchScratch {
-    bins: Vec<u32>,
-    /// After [`BatchScratch::count`], the first `span` entries are the counts.
-    table: Vec<u32>,
+    pub(crate) bins: Vec<u32>,
+    pub(crate) table: Vec<u32>,
 }
 
-impl BatchScratch {
-    /// Counts `values` into `table[..span]`, where value `v`'s counter is
-    /// `floor(v * 4096 - LOWEST_BIN) + offset`, known to be in `0..span`.
-    fn count(&mut self, values: &[f64], offset: i64, span: usize) {
-        // Bunched values (paired differences often are) go round four
-        // planes of counters, so no increment waits for the one before it.
-        let planes = if span <= TABLE_BINS / 4 { 4 } else { 1 };
-        self.table.clear();
-        self.table.resize(planes * span, 0);
-        for block in values.chunks(BIN_BLOCK) {
-            self.bins.clear();
-            self.bins
-                .extend(block.iter().map(|v| (floor_small(v * BINS_PER_UNIT - LOWEST_BIN as f64) + offset) as u32));
-            let mut bump = |at: usize| {
-                if let Some(count) = self.table.get_mut(at) {
-                    *count += 1;
-                }
-            };
-            if planes == 4 {
-                let mut quads = self.bins.chunks_exact(4);
-                for quad in &mut quads {
-                    bump(quad[0] as usize);
-                    bump(span + quad[1] as usize);
-                    bump(2 * span + quad[2] as usize);
-                    bump(3 * span + quad[3] as usize);
-                }
-                for (plane, &bin) in quads.remainder().iter().enumerate() {
-                    bump(plane * span + bin as usize);
-                }
-            } else {
-                for &bin in &self.bins {
-                    bump(bin as usize);
-                }
-            }
+/// The bin of `value` counted from the lowest bin, `floor(value * 4096) + 65536`
+/// clamped to `0..=131071` (values beyond +/-16 share the end bins; NaN
+/// lands in bin 0). Branch-free, so the engine bins four paths at once.
+#[inline(always)]
+#[allow(clippy::manual_clamp)] // `max` then `min` send NaN to 0; `clamp` would keep the NaN.
+pub(crate) fn bin_number(value: f64) -> u32 {
+    const TOP: f64 = (HIGHEST_BIN - LOWEST_BIN) as f64 + 0.5;
+    floor_small((value * BINS_PER_UNIT - LOWEST_BIN as f64).max(0.0).min(TOP)) as u32
+}
+
+/// Counts `bins` into `table[..span]`: bin `b` goes to counter `b + offset`,
+/// known to be in `0..span`. Bunched values (paired differences often are)
+/// go round four planes of counters, so no increment waits for the one
+/// before it; the planes are then added into the first.
+fn count_in_table(bins: &[u32], offset: i64, span: usize, table: &mut Vec<u32>) {
+    let planes = if span <= TABLE_BINS / 4 { 4 } else { 1 };
+    table.clear();
+    table.resize(planes * span, 0);
+    let mut bump = |at: i64| {
+        if let Some(count) = table.get_mut(at as usize) {
+            *count += 1;
         }
-        if planes == 4 {
-            let (first, rest) = self.table.split_at_mut(span);
-            let (second, rest) = rest.split_at(span);
-            let (third, fourth) = rest.split_at(span);
-            for (((a, b), c), d) in first.iter_mut().zip(second).zip(third).zip(fourth) {
-                *a += b + c + d;
-            }
+    };
+    let span = span as i64;
+    if planes == 4 {
+        let mut quads = bins.chunks_exact(4);
+        for quad in &mut quads {
+            bump(i64::from(quad[0]) + offset);
+            bump(span + i64::from(quad[1]) + offset);
+            bump(2 * span + i64::from(quad[2]) + offset);
+            bump(3 * span + i64::from(quad[3]) + offset);
+        }
+        for (plane, &bin) in quads.remainder().iter().enumerate() {
+            bump(plane as i64 * span + i64::from(bin) + offset);
+        }
+        let span = span as usize;
+        let (first, rest) = table.split_at_mut(span);
+        let (second, rest) = rest.split_at(span);
+        let (third, fourth) = rest.split_at(span);
+        for (((a, b), c), d) in first.iter_mut().zip(second).zip(third).zip(fourth) {
+            *a += b + c + d;
+        }
+    } else {
+        for &bin in bins {
+            bump(i64::from(bin) + offset);
         }
     }
 }
@@ -186,9 +185,7 @@ impl Histogram {
 
     #[inline(always)]
     fn bin_of(value: f64) -> i64 {
-        // Shifted so truncation is floor over the whole supported range.
-        let shifted = value * BINS_PER_UNIT - LOWEST_BIN as f64;
-        (shifted as i64 + LOWEST_BIN).clamp(LOWEST_BIN, HIGHEST_BIN)
+        i64::from(bin_number(value)) + LOWEST_BIN
     }
 
     /// Counts one value.
@@ -224,6 +221,17 @@ impl Histogram {
             values.iter().for_each(|v| self.add(*v));
             return;
         };
+        scratch.bins.clear();
+        scratch.bins.extend(values.iter().map(|v| bin_number(*v)));
+        self.add_bins(&scratch.bins, min, max, &mut scratch.table);
+    }
+
+    /// Counts a batch given as its [`bin_number`]s and its exact minimum and
+    /// maximum (no NaN among them), using `table` as working space.
+    pub(crate) fn add_bins(&mut self, bins: &[u32], min: f64, max: f64, table: &mut Vec<u32>) {
+        if bins.is_empty() {
+            return;
+        }
         let (low, high) = (Self::bin_of(min), Self::bin_of(max));
         if self.counts.is_empty() || low < self.first_bin || high >= self.first_bin + self.counts.len() as i64 {
             self.grow(low);
@@ -231,20 +239,20 @@ impl Histogram {
         }
         let span = (high - low + 1) as usize;
         let start = (low - self.first_bin) as usize;
+        let offset = LOWEST_BIN - low;
         if low == high {
             // All in one bin (a policy identical to the baseline gives all-zero differences).
             if let Some(count) = self.counts.get_mut(start) {
-                *count += values.len() as u32;
+                *count += bins.len() as u32;
             }
-        } else if LOWEST_BIN < low && high < HIGHEST_BIN && span <= TABLE_BINS {
-            // No value is clamped, and every shifted value is at least 1.
-            scratch.count(values, LOWEST_BIN - low, span);
-            for (count, local) in self.counts[start..].iter_mut().zip(&scratch.table[..span]) {
+        } else if span <= TABLE_BINS {
+            count_in_table(bins, offset, span, table);
+            for (count, local) in self.counts[start..].iter_mut().zip(&table[..span]) {
                 *count += local;
             }
         } else {
-            for value in values {
-                if let Some(count) = self.counts.get_mut((Self::bin_of(*value) - self.first_bin) as usize) {
+            for &bin in bins {
+                if let Some(count) = self.counts.get_mut((i64::from(bin) + offset) as usize + start) {
                     *count += 1;
                 }
             }
@@ -256,7 +264,7 @@ impl Histogram {
             self.min = self.min.min(min);
             self.max = self.max.max(max);
         }
-        self.total += values.len() as u64;
+        self.total += bins.len() as u64;
     }
 
     #[cold]
@@ -629,6 +637,15 @@ mod tests {
         }
         assert_eq!(h.total(), 5);
         assert!(h.quantile(0.5).is_some());
+        // Far below -16 is the lowest bin (a saturating conversion once
+        // wrapped it round to the highest), far above is the highest.
+        assert_eq!(Histogram::bin_of(-1e300), LOWEST_BIN);
+        assert_eq!(Histogram::bin_of(f64::NEG_INFINITY), LOWEST_BIN);
+        assert_eq!(Histogram::bin_of(1e300), HIGHEST_BIN);
+        assert_eq!(Histogram::bin_of(-16.0), LOWEST_BIN);
+        assert_eq!(Histogram::bin_of(-1.0 / 4096.0), -1);
+        assert_eq!(Histogram::bin_of(0.0), 0);
+        assert_eq!(Histogram::bin_of(f64::NAN), LOWEST_BIN);
     }
 
     #[test]
