@@ -1,13 +1,14 @@
 //! Benchmarks of the engine (issue: performance): one chunk of paths (the
 //! per-path kernel), a whole national run at 100,000 paths through the binary
-//! (outputs included), the accumulator merge, and the exact ledger.
+//! (outputs included), one cell's histogram batch, the accumulator merge,
+//! and the exact ledger.
 //! Run with `cargo bench`; figures are documented in README "Performance".
 
 use std::path::Path;
 use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use seqsim::engine::{self, Plan, CHUNK_PATHS};
+use seqsim::engine::{self, Histogram, Plan, CHUNK_PATHS};
 use seqsim::{ledger, policy, scenario};
 
 fn national() -> (scenario::Scenario, Plan) {
@@ -75,11 +76,29 @@ fn merge(c: &mut Criterion) {
     });
 }
 
+/// One cell's batch of 1,024 margins into its histogram, as the kernel adds
+/// them: spread like a hospital's margins (sd about 6 points) and bunched
+/// like a paired difference (sd about 0.02 points).
+fn histogram_batch(c: &mut Criterion) {
+    // A fixed, smooth spread of values: a sum of three uniforms per value.
+    let uniform = |i: u64| ((i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 11) as f64) / (1u64 << 53) as f64;
+    let spread: Vec<f64> =
+        (0..1024u64).map(|i| (uniform(3 * i) + uniform(3 * i + 1) + uniform(3 * i + 2) - 1.5) * 0.2).collect();
+    let bunched: Vec<f64> = spread.iter().map(|m| 0.016 + m / 300.0).collect();
+    let mut group = c.benchmark_group("histogram");
+    group.throughput(Throughput::Elements(1024));
+    for (name, values) in [("margins_1024", &spread), ("differences_1024", &bunched)] {
+        let mut histogram = Histogram::default();
+        group.bench_function(name, |b| b.iter(|| histogram.add_batch(values)));
+    }
+    group.finish();
+}
+
 fn exact_ledger(c: &mut Criterion) {
     let (scenario, _) = national();
     let resolution = policy::resolve(&scenario);
     c.bench_function("ledger_national", |b| b.iter(|| ledger::ledger(&scenario, &resolution)));
 }
 
-criterion_group!(benches, kernel, whole_run, merge, exact_ledger);
+criterion_group!(benches, kernel, whole_run, histogram_batch, merge, exact_ledger);
 criterion_main!(benches);

@@ -92,7 +92,7 @@ def main():
         line = f"{name:28} {seconds:8.3f} s {evaluations / seconds / 1e6:8.1f} M evaluations/s"
         if check:
             z, where = check
-            line += f"  seqsim {seconds / seqsim_time:4.1f}x faster; agrees within {z:.2f} standard errors"
+            line += f"  seqsim {seconds / seqsim_time:4.1f}x faster; largest difference {z:.2f} standard errors"
             line += f" (worst: {' '.join(where[0])} {where[1]})"
         print(line)
     # Hundreds of correlated cells: a model difference shows as tens of errors, chance rarely passes 5.
