@@ -15,11 +15,13 @@ pub const LANES: usize = 4;
 
 /// One `f64` per path.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C, align(32))]
 pub struct Lanes(pub [f64; LANES]);
 
 /// One comparison result per path, held as `1.0` (true) or `0.0` (false) so
 /// that comparing, combining and counting flags stay vector operations.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C, align(32))]
 pub struct LaneFlags([f64; LANES]);
 
 impl Lanes {

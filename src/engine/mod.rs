@@ -117,13 +117,55 @@ struct ChunkOut<'a> {
 }
 
 /// Evaluates MODEL.md §2 for every practice, policy and year of paths
+/// `first..first + n` ([`evaluate_chunk_body`]), compiled for AVX when the
+/// CPU has it. Every operation is the same IEEE operation either way (Rust
+/// never fuses a multiply and an add on its own), so the results are
+/// bit-identical; AVX only holds four lanes in one register instead of two.
+fn evaluate_chunk(
+    plan: &Plan,
+    draws: Draws,
+    first: u64,
+    n: usize,
+    reference: &[f64],
+    out: &mut ChunkOut<'_>,
+    scratch: &mut ChunkScratch,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx") {
+        // SAFETY: `evaluate_chunk_avx` only needs the AVX instructions its
+        // `target_feature` names, and the CPU has just been found to have them.
+        #[allow(unsafe_code)]
+        unsafe {
+            return evaluate_chunk_avx(plan, draws, first, n, reference, out, scratch);
+        }
+    }
+    evaluate_chunk_body(plan, draws, first, n, reference, out, scratch)
+}
+
+/// [`evaluate_chunk_body`] compiled with AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+fn evaluate_chunk_avx(
+    plan: &Plan,
+    draws: Draws,
+    first: u64,
+    n: usize,
+    reference: &[f64],
+    out: &mut ChunkOut<'_>,
+    scratch: &mut ChunkScratch,
+) {
+    evaluate_chunk_body(plan, draws, first, n, reference, out, scratch)
+}
+
+/// Evaluates MODEL.md §2 for every practice, policy and year of paths
 /// `first..first + n`: draws first, path by path in stream order, then each
 /// cell across all paths, [`LANES`] paths at a time, with the cell's sums in
 /// one accumulator per lane and its margins added to its histogram in one
 /// batch. Path `first + j` always lands in lane `j % LANES`, and the lanes'
 /// sums are added in a fixed tree, so a chunk's result depends on nothing
 /// but the chunk.
-fn evaluate_chunk(
+#[inline(always)]
+fn evaluate_chunk_body(
     plan: &Plan,
     draws: Draws,
     first: u64,
@@ -408,4 +450,54 @@ pub fn shard_paths(paths: u64, index: u64, count: u64) -> Range<u64> {
 /// per-path output, for checking MODEL.md §3's reproducibility rules.
 pub fn path_margins(plan: &Plan, seed: u64, path: u64) -> Vec<f64> {
     one_path(plan, Draws::Random { seed }, path).chunks(field::COUNT).map(|f| f[field::MARGIN]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The AVX build of the kernel and the baseline build give the same bits:
+    /// partial sums and histograms of a chunk that ends in a partial group.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx_and_baseline_kernels_agree_bit_for_bit() {
+        if !std::is_x86_feature_detected!("avx") {
+            eprintln!("no AVX on this CPU: only the baseline kernel runs here");
+            return;
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.yaml");
+        let loaded = crate::scenario::load(&path).unwrap();
+        let plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
+        let reference = reference(&plan);
+        let layout = plan.layout();
+        let run = |avx: bool| {
+            let mut acc = Accumulator::new(layout);
+            let mut partial = vec![0.0; layout.cells() * field::COUNT];
+            let mut scratch = ChunkScratch::new(&plan, CHUNK_PATHS as usize);
+            let Accumulator { margin, dmargin, .. } = &mut acc;
+            let mut out = ChunkOut {
+                partial: &mut partial,
+                histograms: Some((margin.as_mut_slice(), dmargin.as_mut_slice())),
+                groups: None,
+            };
+            // 1,023 paths: the last group of four has three.
+            let draws = Draws::Random { seed: 7 };
+            if avx {
+                // SAFETY: AVX was detected above.
+                #[allow(unsafe_code)]
+                unsafe {
+                    evaluate_chunk_avx(&plan, draws, 2048, 1023, &reference, &mut out, &mut scratch)
+                }
+            } else {
+                evaluate_chunk_body(&plan, draws, 2048, 1023, &reference, &mut out, &mut scratch)
+            }
+            (partial, acc)
+        };
+        let (baseline_sums, baseline_acc) = run(false);
+        let (avx_sums, avx_acc) = run(true);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&avx_sums), bits(&baseline_sums));
+        assert_eq!(avx_acc, baseline_acc);
+        assert!(baseline_acc.margin.iter().all(|h| h.total() == 1023));
+    }
 }
