@@ -54,6 +54,7 @@ fn whole_run(c: &mut Criterion) {
                     &out.to_string_lossy(),
                 ])
                 .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
                 .status();
             assert!(matches!(status, Ok(s) if s.success()));
         })
