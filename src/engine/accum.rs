@@ -667,7 +667,15 @@ mod tests {
         let mut rng = crate::engine::rng::stream(7, 0, 0);
         let spread: Vec<f64> = (0..5000).map(|_| rng.random::<f64>() * 0.6 - 0.3).collect();
         let edges: Vec<f64> = (-300..300).flat_map(|k| [k as f64 / 4096.0, (k as f64 / 4096.0).next_down()]).collect();
-        let batches: [&[f64]; 5] = [&spread, &edges, &[0.0; 100], &[-40.0, 0.01, 40.0, -16.0, 16.0], &[]];
+        // Also NaN (counted value by value), infinities of both signs (their
+        // lane sums are NaN: value by value too) and of one sign (binned).
+        let odd: [&[f64]; 4] = [
+            &[0.1, f64::NAN, 0.2, 0.3, 0.4],
+            &[f64::NEG_INFINITY, 0.0, f64::INFINITY],
+            &[f64::INFINITY, 0.01, 0.02],
+            &[-1e300, -0.5],
+        ];
+        let batches = [&spread[..], &edges, &[0.0; 100], &[-40.0, 0.01, 40.0, -16.0, 16.0], &[]].into_iter().chain(odd);
         for batch in batches {
             let mut one_by_one = Histogram::default();
             batch.iter().for_each(|v| one_by_one.add(*v));
