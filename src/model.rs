@@ -457,10 +457,11 @@ pub fn step<T: Amount>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn terms(payment: Payment) -> Terms<f64> {
+    /// A small practice with every term in play (also used by the engine's lane tests).
+    pub(crate) fn terms(payment: Payment) -> Terms<f64> {
         Terms {
             medicare_ffs: 1000.0,
             medicare_advantage: 500.0,

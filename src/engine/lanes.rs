@@ -157,30 +157,8 @@ impl Amount for Lanes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{self, Indices, Levers, Payment, PolicyState, Terms};
-
-    fn terms(payment: Payment) -> Terms<f64> {
-        Terms {
-            medicare_ffs: 1000.0,
-            medicare_advantage: 500.0,
-            medicaid: 200.0,
-            commercial: 250.0,
-            other_revenue: 50.0,
-            labor: 1200.0,
-            supplies: 500.0,
-            other_costs: 300.0,
-            base_costs: 2000.0,
-            variable_cost_share: 0.5,
-            payment,
-            program_share: 0.8,
-            ma_passthrough: 0.5,
-            ma_rate_ratio: 1.0,
-            distress_margin: 0.0,
-            distress_days_cash: 30.0,
-            closure_days_cash: 0.0,
-            cash: 100.0,
-        }
-    }
+    use crate::model::tests::terms;
+    use crate::model::{self, Indices, Levers, Payment, PolicyState};
 
     /// Each lane of a lane-wise step is bit-identical to the scalar step on that lane's inputs.
     #[test]

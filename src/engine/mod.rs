@@ -105,6 +105,18 @@ impl ChunkScratch {
     }
 }
 
+/// The paths a call of the kernel evaluates, and what it needs to read.
+struct Chunk<'a> {
+    plan: &'a Plan,
+    draws: Draws,
+    /// Global index of the first path.
+    first: u64,
+    /// Number of paths (at most [`CHUNK_PATHS`]).
+    n: usize,
+    /// Reference values per cell and field ([`reference`]).
+    reference: &'a [f64],
+}
+
 /// Where a chunk's per-cell results go.
 struct ChunkOut<'a> {
     /// `cells x field::COUNT` sums over the chunk's paths of each field minus
@@ -121,40 +133,24 @@ struct ChunkOut<'a> {
 /// CPU has it. Every operation is the same IEEE operation either way (Rust
 /// never fuses a multiply and an add on its own), so the results are
 /// bit-identical; AVX only holds four lanes in one register instead of two.
-fn evaluate_chunk(
-    plan: &Plan,
-    draws: Draws,
-    first: u64,
-    n: usize,
-    reference: &[f64],
-    out: &mut ChunkOut<'_>,
-    scratch: &mut ChunkScratch,
-) {
+fn evaluate_chunk(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut ChunkScratch) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx") {
         // SAFETY: `evaluate_chunk_avx` only needs the AVX instructions its
         // `target_feature` names, and the CPU has just been found to have them.
         #[allow(unsafe_code)]
         unsafe {
-            return evaluate_chunk_avx(plan, draws, first, n, reference, out, scratch);
+            return evaluate_chunk_avx(chunk, out, scratch);
         }
     }
-    evaluate_chunk_body(plan, draws, first, n, reference, out, scratch)
+    evaluate_chunk_body(chunk, out, scratch)
 }
 
 /// [`evaluate_chunk_body`] compiled with AVX.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
-fn evaluate_chunk_avx(
-    plan: &Plan,
-    draws: Draws,
-    first: u64,
-    n: usize,
-    reference: &[f64],
-    out: &mut ChunkOut<'_>,
-    scratch: &mut ChunkScratch,
-) {
-    evaluate_chunk_body(plan, draws, first, n, reference, out, scratch)
+fn evaluate_chunk_avx(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut ChunkScratch) {
+    evaluate_chunk_body(chunk, out, scratch)
 }
 
 /// Evaluates MODEL.md §2 for every practice, policy and year of paths
@@ -165,15 +161,8 @@ fn evaluate_chunk_avx(
 /// sums are added in a fixed tree, so a chunk's result depends on nothing
 /// but the chunk.
 #[inline(always)]
-fn evaluate_chunk_body(
-    plan: &Plan,
-    draws: Draws,
-    first: u64,
-    n: usize,
-    reference: &[f64],
-    out: &mut ChunkOut<'_>,
-    scratch: &mut ChunkScratch,
-) {
+fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut ChunkScratch) {
+    let Chunk { plan, draws, first, n, reference } = *chunk;
     let years = plan.years;
     let policies = plan.policies.len();
     let groups = n.div_ceil(LANES);
@@ -324,7 +313,8 @@ fn one_path(plan: &Plan, draws: Draws, path: u64) -> Vec<f64> {
     let zeros = vec![0.0; plan.layout().cells() * field::COUNT];
     let mut values = zeros.clone();
     let mut out = ChunkOut { partial: &mut values, histograms: None, groups: None };
-    evaluate_chunk(plan, draws, path, 1, &zeros, &mut out, &mut ChunkScratch::new(plan, 1));
+    let chunk = Chunk { plan, draws, first: path, n: 1, reference: &zeros };
+    evaluate_chunk(&chunk, &mut out, &mut ChunkScratch::new(plan, 1));
     values
 }
 
@@ -386,15 +376,14 @@ pub fn simulate(
                 let histograms = layout.cell_histograms.then_some((margin.as_mut_slice(), dmargin.as_mut_slice()));
                 let groups = (!groups.is_empty()).then_some(groups.as_mut_slice());
                 let mut out = ChunkOut { partial, histograms, groups };
-                evaluate_chunk(
+                let chunk = Chunk {
                     plan,
-                    Draws::Random { seed },
-                    start,
-                    (end - start) as usize,
-                    &reference,
-                    &mut out,
-                    scratch,
-                );
+                    draws: Draws::Random { seed },
+                    first: start,
+                    n: (end - start) as usize,
+                    reference: &reference,
+                };
+                evaluate_chunk(&chunk, &mut out, scratch);
                 worker.acc.absorb_chunk(&worker.partial, end - start);
                 if !progress(end - start) {
                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -481,15 +470,16 @@ mod tests {
                 groups: None,
             };
             // 1,023 paths: the last group of four has three.
-            let draws = Draws::Random { seed: 7 };
+            let chunk =
+                Chunk { plan: &plan, draws: Draws::Random { seed: 7 }, first: 2048, n: 1023, reference: &reference };
             if avx {
                 // SAFETY: AVX was detected above.
                 #[allow(unsafe_code)]
                 unsafe {
-                    evaluate_chunk_avx(&plan, draws, 2048, 1023, &reference, &mut out, &mut scratch)
+                    evaluate_chunk_avx(&chunk, &mut out, &mut scratch)
                 }
             } else {
-                evaluate_chunk_body(&plan, draws, 2048, 1023, &reference, &mut out, &mut scratch)
+                evaluate_chunk_body(&chunk, &mut out, &mut scratch)
             }
             (partial, acc)
         };
