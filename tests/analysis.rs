@@ -6,13 +6,13 @@
 
 mod common;
 
-use common::{cell, data, read_csv, scenario, seqsim, stderr};
+use common::{cell, data, read_csv, scenario, seqsim, seqsim_ok, stderr};
 
 #[test]
 fn exhaustion_never_falls_as_sequestration_rises() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sweep");
-    let result = seqsim(&[
+    seqsim_ok(&[
         "sweep",
         scenario("national.yaml").to_str().unwrap(),
         "--lever",
@@ -28,7 +28,6 @@ fn exhaustion_never_falls_as_sequestration_rises() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(result.status.success(), "{}", stderr(&result));
     let (h, rows) = read_csv(&out.join("sweep.csv"));
     assert_eq!(
         &h[..8],
@@ -65,7 +64,7 @@ fn break_even_by_bisection_matches_the_swept_table() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("be");
     let target = "p_exhausted<=0.5@2033";
-    let result = seqsim(&[
+    seqsim_ok(&[
         "sweep",
         scenario("national.yaml").to_str().unwrap(),
         "--lever",
@@ -83,7 +82,6 @@ fn break_even_by_bisection_matches_the_swept_table() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(result.status.success(), "{}", stderr(&result));
     let (bh, breakeven) = read_csv(&out.join("breakeven.csv"));
     assert_eq!(&bh[..4], ["practice", "lever", "target", "value"]);
     let (sh, sweep) = read_csv(&out.join("sweep.csv"));
@@ -114,7 +112,7 @@ fn break_even_by_bisection_matches_the_swept_table() {
                 }
                 // Re-evaluating at the break-even and just above it brackets the target.
                 let check = dir.path().join(format!("check-{practice}"));
-                let result = seqsim(&[
+                seqsim_ok(&[
                     "sweep",
                     scenario("national.yaml").to_str().unwrap(),
                     "--lever",
@@ -130,7 +128,6 @@ fn break_even_by_bisection_matches_the_swept_table() {
                     "--out",
                     check.to_str().unwrap(),
                 ]);
-                assert!(result.status.success(), "{}", stderr(&result));
                 let (ch, rows) = read_csv(&check.join("sweep.csv"));
                 let at: Vec<f64> = rows
                     .iter()
@@ -155,8 +152,7 @@ fn fixed_drivers_have_zero_sensitivity_and_levers_are_labelled() {
     let file = dir.path().join("s.yaml");
     std::fs::write(&file, text).unwrap();
     let out = dir.path().join("sens");
-    let result = seqsim(&["sensitivity", file.to_str().unwrap(), "--paths", "2000", "--out", out.to_str().unwrap()]);
-    assert!(result.status.success(), "{}", stderr(&result));
+    seqsim_ok(&["sensitivity", file.to_str().unwrap(), "--paths", "2000", "--out", out.to_str().unwrap()]);
     let (h, rows) = read_csv(&out.join("tornado.csv"));
     assert_eq!(&h[..6], ["practice", "factor", "factor_type", "low", "high", "swing"]);
     for r in &rows {
@@ -186,7 +182,7 @@ fn fixed_drivers_have_zero_sensitivity_and_levers_are_labelled() {
 fn the_convergence_gate_reproduces_with_fixed_paths() {
     let dir = tempfile::tempdir().unwrap();
     let gated = dir.path().join("gated");
-    let result = seqsim(&[
+    seqsim_ok(&[
         "run",
         data("valid_minimal.yaml").to_str().unwrap(),
         "--precision",
@@ -194,7 +190,6 @@ fn the_convergence_gate_reproduces_with_fixed_paths() {
         "--out",
         gated.to_str().unwrap(),
     ]);
-    assert!(result.status.success(), "{}", stderr(&result));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(gated.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["precision"]["reached"], true);

@@ -13,7 +13,7 @@ use rust_decimal::prelude::ToPrimitive;
 use seqsim::engine::{self, summary, Plan};
 use seqsim::{ledger, policy, scenario};
 
-use common::{cell, data, read_csv, seqsim, stderr};
+use common::{cell, data, read_csv, seqsim, seqsim_ok, stderr};
 
 fn plan_of(path: &Path) -> (scenario::Scenario, Plan) {
     let loaded = scenario::load(path).unwrap();
@@ -79,7 +79,7 @@ fn outputs_are_bit_identical_for_one_and_two_threads() {
     let scenario = common::scenario("national.yaml");
     let run = |threads: &str| {
         let out = dir.path().join(format!("t{threads}"));
-        let result = seqsim(&[
+        seqsim_ok(&[
             "run",
             scenario.to_str().unwrap(),
             "--paths",
@@ -89,7 +89,6 @@ fn outputs_are_bit_identical_for_one_and_two_threads() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert!(result.status.success(), "{}", stderr(&result));
         out
     };
     let (one, two) = (run("1"), run("2"));
@@ -165,8 +164,7 @@ fn removing_a_practice_or_policy_leaves_other_rows_identical() {
         let file = dir.path().join(format!("{name}.yaml"));
         std::fs::write(&file, text).unwrap();
         let out = dir.path().join(name);
-        let result = seqsim(&["run", file.to_str().unwrap(), "--paths", "3000", "--out", out.to_str().unwrap()]);
-        assert!(result.status.success(), "{}", stderr(&result));
+        seqsim_ok(&["run", file.to_str().unwrap(), "--paths", "3000", "--out", out.to_str().unwrap()]);
         outputs.push(summary_rows_without_provenance(&out));
     }
     let full = &outputs[0];

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{cell, data, read_csv, seqsim, stdout};
+use common::{cell, data, read_csv, seqsim, seqsim_ok, stdout};
 
 const LEDGER_COLUMNS: [&str; 17] = [
     "practice",
@@ -31,8 +31,7 @@ const LEDGER_COLUMNS: [&str; 17] = [
 fn ledger_csv() -> (Vec<String>, Vec<Vec<String>>) {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("ledger.csv");
-    let out = seqsim(&["ledger", data("ledger_two_years.yaml").to_str().unwrap(), "--csv", csv.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    seqsim_ok(&["ledger", data("ledger_two_years.yaml").to_str().unwrap(), "--csv", csv.to_str().unwrap()]);
     read_csv(&csv)
 }
 

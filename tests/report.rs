@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{scenario, seqsim, stderr};
+use common::{scenario, seqsim, seqsim_ok, stderr};
 
 /// Lines of `colour` with one point per projected year (legend swatches and
 /// error bars have two points).
@@ -23,15 +23,7 @@ fn series_lines(svg: &str, colour: &str, years: usize) -> usize {
 fn run_draws_charts_and_report_builds_a_self_contained_page() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("national");
-    let result = seqsim(&[
-        "run",
-        scenario("national.yaml").to_str().unwrap(),
-        "--paths",
-        "2000",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(result.status.success(), "{}", stderr(&result));
+    seqsim_ok(&["run", scenario("national.yaml").to_str().unwrap(), "--paths", "2000", "--out", out.to_str().unwrap()]);
 
     // One fan and one risk chart per practice, and the national bars.
     let practices = [
@@ -69,8 +61,7 @@ fn run_draws_charts_and_report_builds_a_self_contained_page() {
     // Delete the charts: `report` redraws them from the tables alone.
     std::fs::remove_dir_all(out.join("charts")).unwrap();
     let page = dir.path().join("page.html");
-    let result = seqsim(&["report", out.to_str().unwrap(), "-o", page.to_str().unwrap()]);
-    assert!(result.status.success(), "{}", stderr(&result));
+    seqsim_ok(&["report", out.to_str().unwrap(), "-o", page.to_str().unwrap()]);
     assert!(out.join("charts/fan_rural_pps_hospital.svg").is_file());
     // report writes a PNG of every chart, rasterised from the SVG.
     for name in ["charts/fan_rural_pps_hospital.png", "charts/risk_community_hospital.png", "charts/national.png"] {

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{scenario, seqsim, stderr};
+use common::{scenario, seqsim, seqsim_ok, stderr};
 
 const TABLES: [&str; 10] = [
     "summary.csv",
@@ -28,8 +28,7 @@ fn run(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
     let quickstart = scenario("national.yaml");
     let mut args = vec!["run", quickstart.to_str().unwrap(), "--paths", "7000", "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let result = seqsim(&args);
-    assert!(result.status.success(), "{}", stderr(&result));
+    seqsim_ok(&args);
     out
 }
 

@@ -66,6 +66,13 @@ pub fn cell<'a>(header: &[String], row: &'a [String], column: &str) -> &'a str {
 pub fn run_ok(scenario: &Path, paths: &str, out: &Path, extra: &[&str]) {
     let mut args = vec!["run", scenario.to_str().unwrap(), "--paths", paths, "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let result = seqsim(&args);
+    seqsim_ok(&args);
+}
+
+/// Runs `seqsim` with `args` and fails the test, showing stderr, if it does
+/// not succeed.
+pub fn seqsim_ok(args: &[&str]) -> Output {
+    let result = seqsim(args);
     assert!(result.status.success(), "{}", stderr(&result));
+    result
 }
