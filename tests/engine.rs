@@ -279,25 +279,16 @@ fn run_writes_every_output_with_exact_columns() {
         assert!(brief.contains(expected), "brief lacks {expected:?}");
     }
     // An existing results directory is not replaced without --force.
-    let again = seqsim(&[
-        "run",
-        common::scenario("quickstart.yaml").to_str().unwrap(),
-        "--paths",
-        "100",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let quickstart = common::scenario("quickstart.yaml");
+    let rerun = |extra: &[&str]| {
+        let mut args = vec!["run", quickstart.to_str().unwrap(), "--paths", "100", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        seqsim(&args)
+    };
+    let again = rerun(&[]);
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr(&again).contains("pass --force"));
-    let forced = seqsim(&[
-        "run",
-        common::scenario("quickstart.yaml").to_str().unwrap(),
-        "--paths",
-        "100",
-        "--out",
-        out.to_str().unwrap(),
-        "--force",
-    ]);
+    let forced = rerun(&["--force"]);
     assert!(forced.status.success());
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "staging directories left behind: {leftovers:?}");
