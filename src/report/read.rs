@@ -33,19 +33,20 @@ pub struct Results {
     pub national: Vec<NationalRow>,
 }
 
-fn frame(dir: &Path, name: &str) -> Result<DataFrame, ReadError> {
-    let path = dir.join(name);
-    let error = |message: String| ReadError::File { path: path.clone(), message };
-    let file = File::open(&path).map_err(|e| error(e.to_string()))?;
-    ParquetReader::new(file).finish().map_err(|e| error(e.to_string()))
-}
-
-struct Columns<'a> {
-    frame: &'a DataFrame,
+/// One Parquet table of a results directory, read column by column.
+struct Columns {
+    frame: DataFrame,
     path: PathBuf,
 }
 
-impl Columns<'_> {
+impl Columns {
+    fn open(dir: &Path, name: &str) -> Result<Columns, ReadError> {
+        let path = dir.join(name);
+        let error = |message: String| ReadError::File { path: path.clone(), message };
+        let file = File::open(&path).map_err(|e| error(e.to_string()))?;
+        let frame = ParquetReader::new(file).finish().map_err(|e| error(e.to_string()))?;
+        Ok(Columns { frame, path })
+    }
     fn error(&self, column: &str, message: String) -> ReadError {
         ReadError::File { path: self.path.clone(), message: format!("column {column}: {message}") }
     }
@@ -62,6 +63,10 @@ impl Columns<'_> {
     fn float(&self, name: &str) -> Result<Vec<f64>, ReadError> {
         Ok(self.floats(name)?.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
     }
+    /// Several float columns, in the order of `names`.
+    fn float_columns(&self, names: &[&str]) -> Result<Vec<Vec<f64>>, ReadError> {
+        names.iter().map(|name| self.float(name)).collect()
+    }
     fn years(&self) -> Result<Vec<i32>, ReadError> {
         let column = self.frame.column("year").map_err(|e| self.error("year", e.to_string()))?;
         let values = column.i32().map_err(|e| self.error("year", e.to_string()))?;
@@ -77,15 +82,11 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
         .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
         .map_err(|message| ReadError::File { path: manifest_path.clone(), message })?;
 
-    let summary_frame = frame(dir, "summary.parquet")?;
-    let c = Columns { frame: &summary_frame, path: dir.join("summary.parquet") };
+    let c = Columns::open(dir, "summary.parquet")?;
     let (practice, kind, policy, year) = (c.text("practice")?, c.text("kind")?, c.text("policy")?, c.years()?);
-    let p = ["margin_p5", "margin_p25", "margin_p50", "margin_p75", "margin_p95"]
-        .map(|name| c.float(name))
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+    let p = c.float_columns(&["margin_p5", "margin_p25", "margin_p50", "margin_p75", "margin_p95"])?;
     let (mean, se) = (c.float("margin_mean")?, c.floats("margin_se")?);
-    let names = [
+    let f = c.float_columns(&[
         "p_negative",
         "p_negative_se",
         "p_distress",
@@ -98,8 +99,7 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
         "cut_cum_mean",
         "cash_mean",
         "days_cash_mean",
-    ];
-    let f = names.map(|name| c.float(name)).into_iter().collect::<Result<Vec<_>, _>>()?;
+    ])?;
     let summary = (0..practice.len())
         .map(|i| SummaryRow {
             practice: practice[i].clone(),
@@ -124,13 +124,10 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
         })
         .collect();
 
-    let compare_frame = frame(dir, "compare.parquet")?;
-    let c = Columns { frame: &compare_frame, path: dir.join("compare.parquet") };
+    let c = Columns::open(dir, "compare.parquet")?;
     let (practice, kind, policy, year) = (c.text("practice")?, c.text("kind")?, c.text("policy")?, c.years()?);
-    let f = ["dmargin_mean", "dmargin_p5", "dmargin_p95", "dcut_cum_mean", "dcash_mean", "dp_exhausted"]
-        .map(|name| c.float(name))
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+    let f =
+        c.float_columns(&["dmargin_mean", "dmargin_p5", "dmargin_p95", "dcut_cum_mean", "dcash_mean", "dp_exhausted"])?;
     let se = c.floats("dmargin_se")?;
     let compare = (0..practice.len())
         .map(|i| CompareRow {
@@ -148,13 +145,9 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
         })
         .collect();
 
-    let national_frame = frame(dir, "national.parquet")?;
-    let c = Columns { frame: &national_frame, path: dir.join("national.parquet") };
+    let c = Columns::open(dir, "national.parquet")?;
     let (kind, policy, year) = (c.text("kind")?, c.text("policy")?, c.years()?);
-    let f = ["cut_total", "cut_cum_total", "n_distress", "n_exhausted"]
-        .map(|name| c.float(name))
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+    let f = c.float_columns(&["cut_total", "cut_cum_total", "n_distress", "n_exhausted"])?;
     let national = (0..kind.len())
         .map(|i| NationalRow {
             kind: kind[i].clone(),
