@@ -192,20 +192,31 @@ impl Histogram {
     #[inline(always)]
     pub fn add(&mut self, value: f64) {
         let bin = Self::bin_of(value);
-        let offset = bin - self.first_bin;
-        if self.counts.is_empty() || offset < 0 || offset >= self.counts.len() as i64 {
-            self.grow(bin);
+        self.cover(bin, bin);
+        self.counts[(bin - self.first_bin) as usize] += 1;
+        self.tally(value, value, 1);
+    }
+
+    /// Grows the bin range, if needed, to hold bins `low..=high`.
+    #[inline(always)]
+    fn cover(&mut self, low: i64, high: i64) {
+        if self.counts.is_empty() || low < self.first_bin || high >= self.first_bin + self.counts.len() as i64 {
+            self.grow(low);
+            self.grow(high);
         }
-        let offset = (bin - self.first_bin) as usize;
-        self.counts[offset] += 1;
+    }
+
+    /// Records `count` more values whose smallest is `min` and largest `max`.
+    #[inline(always)]
+    fn tally(&mut self, min: f64, max: f64, count: u64) {
         if self.total == 0 {
-            self.min = value;
-            self.max = value;
+            self.min = min;
+            self.max = max;
         } else {
-            self.min = self.min.min(value);
-            self.max = self.max.max(value);
+            self.min = self.min.min(min);
+            self.max = self.max.max(max);
         }
-        self.total += 1;
+        self.total += count;
     }
 
     /// Counts a batch of values: the bin range is grown once to cover the
@@ -233,10 +244,7 @@ impl Histogram {
             return;
         }
         let (low, high) = (Self::bin_of(min), Self::bin_of(max));
-        if self.counts.is_empty() || low < self.first_bin || high >= self.first_bin + self.counts.len() as i64 {
-            self.grow(low);
-            self.grow(high);
-        }
+        self.cover(low, high);
         let span = (high - low + 1) as usize;
         let start = (low - self.first_bin) as usize;
         let offset = LOWEST_BIN - low;
@@ -257,14 +265,7 @@ impl Histogram {
                 }
             }
         }
-        if self.total == 0 {
-            self.min = min;
-            self.max = max;
-        } else {
-            self.min = self.min.min(min);
-            self.max = self.max.max(max);
-        }
-        self.total += bins.len() as u64;
+        self.tally(min, max, bins.len() as u64);
     }
 
     #[cold]
@@ -294,15 +295,12 @@ impl Histogram {
             *self = other.clone();
             return;
         }
-        self.grow(other.first_bin);
-        self.grow(other.first_bin + other.counts.len() as i64 - 1);
+        self.cover(other.first_bin, other.first_bin + other.counts.len() as i64 - 1);
         for (i, c) in other.counts.iter().enumerate() {
             let at = (other.first_bin - self.first_bin) as usize + i;
             self.counts[at] += c;
         }
-        self.total += other.total;
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
+        self.tally(other.min, other.max, other.total);
     }
 
     /// Number of values counted.
