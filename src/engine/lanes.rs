@@ -52,6 +52,7 @@ impl Lanes {
 
 impl LaneFlags {
     /// Flags from one `bool` per lane.
+    #[cfg(test)]
     pub fn new(flags: [bool; LANES]) -> LaneFlags {
         LaneFlags(flags.map(|f| f64::from(u8::from(f))))
     }
@@ -63,6 +64,7 @@ impl LaneFlags {
     }
 
     /// Whether the flag of lane `lane` is set.
+    #[cfg(test)]
     pub fn get(self, lane: usize) -> bool {
         self.0[lane] != 0.0
     }
