@@ -16,6 +16,7 @@ pub mod calendar;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod engine;
+pub mod import;
 pub mod ledger;
 pub mod model;
 pub mod numeric;

@@ -1,0 +1,329 @@
+//! The cost report's columns, matched by header name (trimmed, case-sensitive,
+//! as CMS spells them), and typed access to one record's cells: text, exact
+//! decimal numbers and dates in `M/D/YYYY` or `MM/DD/YYYY` form.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use super::ImportError;
+use crate::calendar::Date;
+
+/// A column the importer reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Col {
+    /// `Provider CCN`.
+    Ccn,
+    /// `Hospital Name`.
+    Name,
+    /// `State Code`.
+    State,
+    /// `County`.
+    County,
+    /// `Medicare CBSA Number`.
+    Cbsa,
+    /// `Rural Versus Urban`.
+    RuralUrban,
+    /// `CCN Facility Type`.
+    FacilityType,
+    /// `Type of Control`.
+    Control,
+    /// `Fiscal Year Begin Date`.
+    Begin,
+    /// `Fiscal Year End Date`.
+    End,
+    /// `Net Patient Revenue`.
+    Npr,
+    /// `Less Total Operating Expense`.
+    OperatingExpense,
+    /// `Net Income from Service to Patients`.
+    NetIncome,
+    /// `Total Days Title XVIII`.
+    DaysMedicare,
+    /// `Total Days Title XIX`.
+    DaysMedicaid,
+    /// `Total Days (V + XVIII + XIX + Unknown)`.
+    DaysTotal,
+    /// `Number of Beds`.
+    Beds,
+    /// `Cash on Hand and in Banks`.
+    Cash,
+    /// `Net Revenue from Medicaid`.
+    MedicaidRevenue,
+    /// `Total Salaries From Worksheet A`.
+    Salaries,
+    /// `Year` (2017 and 2019 files only).
+    Year,
+    /// `Temporary Investments`.
+    TemporaryInvestments,
+    /// `Wage-Related Costs (Core)`.
+    WageCore,
+    /// `Wage-Related Costs (RHC/FQHC)`.
+    WageRhc,
+    /// `Contract Labor: Direct Patient Care`.
+    ContractLabor,
+    /// `Wage Related Costs for Part - A Teaching Physicians`.
+    WageTeaching,
+    /// `Wage Related Costs for Interns and Residents`.
+    WageResidents,
+    /// `DRG Amounts Other Than Outlier Payments` (empty in every row of these files).
+    DrgOther,
+    /// `DRG Amounts Before October 1`.
+    DrgBefore,
+    /// `DRG Amounts After October 1`.
+    DrgAfter,
+    /// `Outlier Payments For Discharges`.
+    Outlier,
+    /// `Disproportionate Share Adjustment`.
+    Dsh,
+    /// `Total IME Payment`.
+    Ime,
+    /// `Managed Care Simulated Payments`.
+    ManagedCare,
+}
+
+/// Every column with its header name and whether the layout requires it, in
+/// the order of [`Col`].
+pub const COLUMNS: &[(Col, &str, bool)] = &[
+    (Col::Ccn, "Provider CCN", true),
+    (Col::Name, "Hospital Name", true),
+    (Col::State, "State Code", true),
+    (Col::County, "County", true),
+    (Col::Cbsa, "Medicare CBSA Number", true),
+    (Col::RuralUrban, "Rural Versus Urban", true),
+    (Col::FacilityType, "CCN Facility Type", true),
+    (Col::Control, "Type of Control", true),
+    (Col::Begin, "Fiscal Year Begin Date", true),
+    (Col::End, "Fiscal Year End Date", true),
+    (Col::Npr, "Net Patient Revenue", true),
+    (Col::OperatingExpense, "Less Total Operating Expense", true),
+    (Col::NetIncome, "Net Income from Service to Patients", true),
+    (Col::DaysMedicare, "Total Days Title XVIII", true),
+    (Col::DaysMedicaid, "Total Days Title XIX", true),
+    (Col::DaysTotal, "Total Days (V + XVIII + XIX + Unknown)", true),
+    (Col::Beds, "Number of Beds", true),
+    (Col::Cash, "Cash on Hand and in Banks", true),
+    (Col::MedicaidRevenue, "Net Revenue from Medicaid", true),
+    (Col::Salaries, "Total Salaries From Worksheet A", true),
+    (Col::Year, "Year", false),
+    (Col::TemporaryInvestments, "Temporary Investments", false),
+    (Col::WageCore, "Wage-Related Costs (Core)", false),
+    (Col::WageRhc, "Wage-Related Costs (RHC/FQHC)", false),
+    (Col::ContractLabor, "Contract Labor: Direct Patient Care", false),
+    (Col::WageTeaching, "Wage Related Costs for Part - A Teaching Physicians", false),
+    (Col::WageResidents, "Wage Related Costs for Interns and Residents", false),
+    (Col::DrgOther, "DRG Amounts Other Than Outlier Payments", false),
+    (Col::DrgBefore, "DRG Amounts Before October 1", false),
+    (Col::DrgAfter, "DRG Amounts After October 1", false),
+    (Col::Outlier, "Outlier Payments For Discharges", false),
+    (Col::Dsh, "Disproportionate Share Adjustment", false),
+    (Col::Ime, "Total IME Payment", false),
+    (Col::ManagedCare, "Managed Care Simulated Payments", false),
+];
+
+/// The header name of `col`.
+pub fn name(col: Col) -> &'static str {
+    COLUMNS[col as usize].1
+}
+
+/// Where each column sits in one file.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    index: Vec<Option<usize>>,
+    width: usize,
+    header: Vec<String>,
+}
+
+impl Layout {
+    /// Matches `header` (raw cells) against [`COLUMNS`]; every missing
+    /// required column is listed in one error.
+    pub fn new(file: &Path, header: &[Vec<u8>]) -> Result<Layout, ImportError> {
+        let mut names = Vec::with_capacity(header.len());
+        for (i, cell) in header.iter().enumerate() {
+            let text = std::str::from_utf8(cell).map_err(|_| ImportError::Cell {
+                file: file.to_path_buf(),
+                row: 1,
+                column: format!("#{}", i + 1),
+                message: "the header cell is not valid UTF-8".to_string(),
+            })?;
+            names.push(text.trim().to_string());
+        }
+        let mut index = Vec::with_capacity(COLUMNS.len());
+        let mut missing = Vec::new();
+        for &(_, wanted, required) in COLUMNS {
+            let mut found = names.iter().enumerate().filter(|(_, n)| n.as_str() == wanted).map(|(i, _)| i);
+            let first = found.next();
+            if found.next().is_some() {
+                return Err(ImportError::Cell {
+                    file: file.to_path_buf(),
+                    row: 1,
+                    column: wanted.to_string(),
+                    message: "the header names this column more than once".to_string(),
+                });
+            }
+            if first.is_none() && required {
+                missing.push(wanted.to_string());
+            }
+            index.push(first);
+        }
+        if !missing.is_empty() {
+            return Err(ImportError::Layout { file: file.to_path_buf(), missing, columns: names.len() });
+        }
+        Ok(Layout { index, width: names.len(), header: names })
+    }
+
+    /// Whether the file has `col`.
+    pub fn has(&self, col: Col) -> bool {
+        self.index[col as usize].is_some()
+    }
+
+    /// The header's name for 0-based field `field`.
+    pub fn header_name(&self, field: usize) -> Option<String> {
+        self.header.get(field).cloned()
+    }
+
+    /// The number of columns in the header.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Checks a record is as wide as the header.
+    pub fn check_width(&self, file: &Path, row: usize, cells: &[Vec<u8>]) -> Result<(), ImportError> {
+        if cells.len() == self.width {
+            return Ok(());
+        }
+        let (column, message) = if cells.len() < self.width {
+            (
+                self.header[cells.len()].clone(),
+                format!("the row has {} cells, the header {}; this column is missing", cells.len(), self.width),
+            )
+        } else {
+            (
+                format!("#{}", self.width + 1),
+                format!("the row has {} cells, the header only {}", cells.len(), self.width),
+            )
+        };
+        Err(ImportError::Cell { file: file.to_path_buf(), row, column, message })
+    }
+}
+
+/// One record's cells with the file and row it came from.
+pub struct Record<'a> {
+    /// The file (for messages).
+    pub file: &'a Path,
+    /// Row number (the header is row 1).
+    pub row: usize,
+    /// Raw cells, as wide as the header.
+    pub cells: &'a [Vec<u8>],
+    /// The file's layout.
+    pub layout: &'a Layout,
+}
+
+impl Record<'_> {
+    fn error(&self, col: Col, message: String) -> ImportError {
+        ImportError::Cell { file: self.file.to_path_buf(), row: self.row, column: name(col).to_string(), message }
+    }
+
+    /// The trimmed text of `col`, `None` if the column is absent or the cell empty.
+    pub fn text(&self, col: Col) -> Result<Option<&str>, ImportError> {
+        let Some(cell) = self.layout.index[col as usize].and_then(|i| self.cells.get(i)) else {
+            return Ok(None);
+        };
+        let text = std::str::from_utf8(cell)
+            .map_err(|e| self.error(col, format!("not valid UTF-8 (invalid byte at offset {})", e.valid_up_to())))?;
+        let text = text.trim();
+        Ok(if text.is_empty() { None } else { Some(text) })
+    }
+
+    /// The exact decimal value of `col` (`-?digits[.digits]`), `None` if empty.
+    pub fn number(&self, col: Col) -> Result<Option<Decimal>, ImportError> {
+        let Some(text) = self.text(col)? else {
+            return Ok(None);
+        };
+        parse_number(text).map(Some).map_err(|m| self.error(col, m))
+    }
+
+    /// `number`, with an empty cell read as zero (a blank cost report line is zero).
+    pub fn amount(&self, col: Col) -> Result<Decimal, ImportError> {
+        Ok(self.number(col)?.unwrap_or(Decimal::ZERO))
+    }
+
+    /// The date of `col` (`M/D/YYYY` or `MM/DD/YYYY`), `None` if empty.
+    pub fn date(&self, col: Col) -> Result<Option<Date>, ImportError> {
+        let Some(text) = self.text(col)? else {
+            return Ok(None);
+        };
+        parse_date(text)
+            .map(Some)
+            .ok_or_else(|| self.error(col, format!("{:?} is not a date in MM/DD/YYYY (or M/D/YYYY) form", clip(text))))
+    }
+}
+
+/// At most 40 characters of `text`, for messages.
+pub fn clip(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+/// Parses `-?digits[.digits]` exactly (no exponent, no thousands separators).
+pub fn parse_number(text: &str) -> Result<Decimal, String> {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) || (unsigned.contains('.') && frac.is_empty()) {
+        return Err(format!("expected a number, found {:?}", clip(text)));
+    }
+    if int.trim_start_matches('0').len() > 15 || frac.len() > 10 {
+        return Err(format!("{:?} is implausibly large or precise for dollars, days or beds", clip(text)));
+    }
+    Decimal::from_str(text).map_err(|e| format!("{:?}: {e}", clip(text)))
+}
+
+/// Parses `M/D/YYYY` or `MM/DD/YYYY` (a spreadsheet re-save drops the zeros).
+pub fn parse_date(text: &str) -> Option<Date> {
+    let mut parts = text.split('/');
+    let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let ok = |s: &str, min: usize, max: usize| (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    if !ok(m, 1, 2) || !ok(d, 1, 2) || !ok(y, 4, 4) {
+        return None;
+    }
+    Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_in_enum_order() {
+        for (i, (col, _, _)) in COLUMNS.iter().enumerate() {
+            assert_eq!(*col as usize, i);
+        }
+    }
+
+    #[test]
+    fn parses_both_date_forms_and_rejects_others() {
+        assert_eq!(parse_date("1/1/2021"), Date::new(2021, 1, 1));
+        assert_eq!(parse_date("01/01/2021"), Date::new(2021, 1, 1));
+        assert_eq!(parse_date("12/31/2020"), Date::new(2020, 12, 31));
+        for bad in ["2021-01-01", "13/1/2021", "2/30/2021", "1/1/21", "1/1/2021/1", "a/b/cccc", "", "001/1/2021"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_plain_numbers_only() {
+        assert_eq!(parse_number("-1162165").unwrap(), Decimal::from(-1_162_165));
+        assert_eq!(parse_number("1.154767").unwrap().to_string(), "1.154767");
+        for bad in ["1e5", "1,000", "", "-", ".5", "5.", "0x10", "1 2", "9999999999999999"] {
+            assert!(parse_number(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! From one report's typed cells to cohort amounts: the period checks, the
+//! annualisation of flows, the payer split of net patient revenue and the
+//! cost split, all in exact `Decimal` arithmetic with one rounding point.
+//!
+//! The identities that hold for every kept row, to the cent:
+//! - revenue lines sum to annualised `Net Patient Revenue` (NPR);
+//! - cost lines sum to annualised NPR - annualised `Net Income from Service
+//!   to Patients` (NI), so (revenue - costs) / revenue = NI / NPR of the file
+//!   up to the cent rounding of the two annualised amounts.
+//!
+//! On all three releases NPR - `Less Total Operating Expense` equals NI
+//! exactly on every row that has the three, so "costs = NPR - NI" is
+//! also the file's operating expense; a row where they differ by more than
+//! $1 is dropped (`income_mismatch`), never reconciled by guessing.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+use super::rows::{DropReason, Kind, Raw};
+
+/// Shortest reporting period kept, in days: half a year. Shorter periods
+/// (a change of ownership or of fiscal year) are too seasonal to annualise.
+pub const MIN_DAYS: i64 = 180;
+/// Longest reporting period kept, in days: a 13-month period plus slack.
+/// Longer periods (up to 459 days in 2021) are annualised poorly and rare.
+pub const MAX_DAYS: i64 = 400;
+/// Largest `Managed Care Simulated Payments` / DRG payments ratio used.
+const MAX_MA_RATIO: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
+/// Largest accepted |NPR - operating expense - net income|, in dollars.
+pub const INCOME_TOLERANCE: Decimal = Decimal::ONE;
+
+/// Inpatient share of Medicare fee-for-service payments to hospitals:
+/// 60% (MedPAC, March 2017 Report to the Congress, ch. 3, for 2015:
+/// inpatient 60%, outpatient 28%, uncompensated care 4% of hospitals'
+/// Medicare revenue). Used to gross IPPS inpatient payments up to all
+/// Medicare FFS hospital revenue.
+pub const INPATIENT_SHARE: Decimal = Decimal::from_parts(60, 0, 0, false, 2);
+
+/// Supplies as a share of total operating expense: 10.5% (AHA, "Costs of
+/// Caring" 2024, citing Strata Decision Technology). The file has no supply
+/// expense column.
+pub const SUPPLY_SHARE: Decimal = Decimal::from_parts(105, 0, 0, false, 3);
+
+/// Medicare Advantage share of Medicare beneficiaries by year (KFF): 2021
+/// 42% (26.4 of 62.7 million, "Medicare Advantage in 2021: Enrollment
+/// Update and Key Trends", verified); 2019 34% and 2017 33% (KFF's annual
+/// updates, NOT VERIFIED here). A release year outside the table uses the
+/// nearest year's share.
+pub const MA_PENETRATION: &[(i32, Decimal)] = &[
+    (2017, Decimal::from_parts(33, 0, 0, false, 2)),
+    (2019, Decimal::from_parts(34, 0, 0, false, 2)),
+    (2021, Decimal::from_parts(42, 0, 0, false, 2)),
+];
+
+/// The Medicare Advantage share for a release year (nearest year in the table).
+pub fn ma_penetration(year: Option<i32>) -> Decimal {
+    let year = year.unwrap_or(2021);
+    MA_PENETRATION
+        .iter()
+        .min_by_key(|(y, _)| ((y - year).abs(), -y))
+        .map_or(Decimal::from_parts(42, 0, 0, false, 2), |(_, share)| *share)
+}
+
+/// How a revenue line was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    /// Read from the file (`Net Revenue from Medicaid`).
+    Reported,
+    /// NPR x the payer's share of total inpatient days.
+    DaysShare,
+    /// IPPS inpatient payments (DRG + outlier + DSH + IME) / [`INPATIENT_SHARE`].
+    IppsPayments,
+    /// `Managed Care Simulated Payments` x (Medicare FFS / DRG payments).
+    ManagedCareSimulated,
+    /// Medicare FFS x p / (1 - p), or Medicare days revenue x p, with p the
+    /// Medicare Advantage share of beneficiaries ([`MA_PENETRATION`]).
+    MaPenetration,
+    /// NPR minus every other line.
+    Remainder,
+    /// Not in the file and not estimated: zero.
+    NotReported,
+}
+
+impl Estimator {
+    /// The estimator's identifier (the `est_*` column values).
+    pub fn id(self) -> &'static str {
+        match self {
+            Estimator::Reported => "reported",
+            Estimator::DaysShare => "days_share",
+            Estimator::IppsPayments => "ipps_payments",
+            Estimator::ManagedCareSimulated => "managed_care_simulated",
+            Estimator::MaPenetration => "ma_penetration",
+            Estimator::Remainder => "remainder",
+            Estimator::NotReported => "not_reported",
+        }
+    }
+}
+
+/// The amounts of one kept report, annualised, in dollars and cents.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Amounts {
+    /// Revenue lines: medicare_ffs, medicare_advantage, medicaid, commercial, other.
+    pub revenue: [Decimal; 5],
+    /// How each revenue line was obtained.
+    pub estimators: [Estimator; 5],
+    /// Cost lines: labor, supplies, other_costs.
+    pub costs: [Decimal; 3],
+    /// Cash on hand and in banks + temporary investments (a stock: not annualised).
+    pub cash: Decimal,
+    /// Annualised net patient revenue (= the sum of `revenue`).
+    pub npr: Decimal,
+    /// Annualised net income from service to patients.
+    pub net_income: Decimal,
+    /// Medicare FFS + MA was scaled down to fit NPR - Medicaid.
+    pub capped_medicare: bool,
+    /// Labor was capped at total costs.
+    pub capped_labor: bool,
+}
+
+/// Rounds to cents, half away from zero: the one rounding point.
+pub fn cents(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Splits `total` (already in cents) into lines whose unrounded values are
+/// `parts` (non-negative, summing to at most `total`) and a last line taking
+/// the remainder: cumulative sums are rounded, so every line is >= 0 and the
+/// lines sum to `total` exactly.
+fn split_exact<const N: usize>(total: Decimal, parts: [Decimal; N]) -> ([Decimal; N], Decimal) {
+    let mut out = [Decimal::ZERO; N];
+    let mut cumulative = Decimal::ZERO;
+    let mut previous = Decimal::ZERO;
+    for (line, part) in out.iter_mut().zip(parts) {
+        cumulative += part;
+        let rounded = cents(cumulative).min(total);
+        *line = rounded - previous;
+        previous = rounded;
+    }
+    (out, total - previous)
+}
+
+/// Checks one report (of a kept facility type and valid period) and computes
+/// its amounts, or says why it is dropped.
+pub fn evaluate(raw: &Raw, days: i64, kind: Kind, ma_share: Decimal) -> Result<Amounts, DropReason> {
+    if days < MIN_DAYS {
+        return Err(DropReason::ShortPeriod);
+    }
+    if days > MAX_DAYS {
+        return Err(DropReason::LongPeriod);
+    }
+    let (Some(npr), Some(expense), Some(income)) = (raw.npr, raw.operating_expense, raw.net_income) else {
+        return Err(DropReason::MissingFinancials);
+    };
+    if npr <= Decimal::ZERO {
+        return Err(DropReason::NprNotPositive);
+    }
+    if expense <= Decimal::ZERO {
+        return Err(DropReason::OperatingExpenseNotPositive);
+    }
+    if (npr - expense - income).abs() > INCOME_TOLERANCE {
+        return Err(DropReason::IncomeMismatch);
+    }
+    if income.abs() > npr {
+        return Err(DropReason::MarginOutOfRange);
+    }
+    if raw.medicaid.is_some_and(|m| m < Decimal::ZERO || m > npr) {
+        return Err(DropReason::MedicaidOutOfRange);
+    }
+    // Annualise: x * 365 / days, multiplied before dividing.
+    let year = Decimal::from(365);
+    let span = Decimal::from(days);
+    let annual = |x: Decimal| x * year / span;
+    let npr_a = annual(npr);
+    let total = cents(npr_a);
+    let net_income = cents(annual(income));
+    let costs_total = total - net_income;
+    if costs_total <= Decimal::ZERO {
+        return Err(DropReason::OperatingExpenseNotPositive);
+    }
+
+    // Medicaid.
+    let days_total = raw.days_total;
+    let share_of_days = |d: Decimal| -> Option<Decimal> {
+        (days_total > Decimal::ZERO && d >= Decimal::ZERO).then(|| (d / days_total).min(Decimal::ONE))
+    };
+    let (medicaid, est_medicaid) = match raw.medicaid {
+        Some(m) => (annual(m), Estimator::Reported),
+        None => match share_of_days(raw.days_medicaid) {
+            Some(share) => (npr_a * share, Estimator::DaysShare),
+            None => (Decimal::ZERO, Estimator::NotReported),
+        },
+    };
+
+    // Medicare FFS and MA.
+    let ipps = kind != Kind::CriticalAccessHospital && raw.drg > Decimal::ZERO && raw.ipps_add_ons >= Decimal::ZERO;
+    let (mut ffs, mut ma, est_ffs, est_ma) = if ipps {
+        let ffs = annual(raw.drg + raw.ipps_add_ons) / INPATIENT_SHARE;
+        if raw.managed_care > Decimal::ZERO {
+            // MA inpatient volume at FFS prices relative to FFS inpatient DRG
+            // payments, capped at 10 (hostile input cannot overflow).
+            let ratio = raw.managed_care.checked_div(raw.drg).unwrap_or(MAX_MA_RATIO).min(MAX_MA_RATIO);
+            (ffs, ffs * ratio, Estimator::IppsPayments, Estimator::ManagedCareSimulated)
+        } else {
+            (ffs, ffs * ma_share / (Decimal::ONE - ma_share), Estimator::IppsPayments, Estimator::MaPenetration)
+        }
+    } else {
+        let Some(share) = share_of_days(raw.days_medicare).filter(|_| raw.days_medicare > Decimal::ZERO) else {
+            return Err(DropReason::MedicareNotEstimable);
+        };
+        let medicare = npr_a * share;
+        (medicare * (Decimal::ONE - ma_share), medicare * ma_share, Estimator::DaysShare, Estimator::MaPenetration)
+    };
+    let room = npr_a - medicaid;
+    let capped_medicare = ffs + ma > room;
+    if capped_medicare {
+        let scale = room / (ffs + ma);
+        ffs *= scale;
+        ma = (room - ffs).max(Decimal::ZERO);
+    }
+    // Medicaid first (it is the reported line), then FFS, then MA; commercial
+    // takes the remainder; `other` is not reported in the file.
+    let ([medicaid_c, ffs_c, ma_c], commercial) = split_exact(total, [medicaid, ffs, ma]);
+
+    // Costs.
+    let labor_a = annual(raw.labor).max(Decimal::ZERO);
+    let costs_a = npr_a - annual(income);
+    let capped_labor = labor_a > costs_a;
+    let labor = labor_a.min(costs_a);
+    let supplies = (costs_a * SUPPLY_SHARE).min(costs_a - labor);
+    let ([labor_c, supplies_c], other_costs) = split_exact(costs_total, [labor, supplies]);
+
+    Ok(Amounts {
+        revenue: [ffs_c, ma_c, medicaid_c, commercial, Decimal::ZERO],
+        estimators: [est_ffs, est_ma, est_medicaid, Estimator::Remainder, Estimator::NotReported],
+        costs: [labor_c, supplies_c, other_costs],
+        cash: raw.cash,
+        npr: total,
+        net_income,
+        capped_medicare,
+        capped_labor,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_is_exact_and_non_negative() {
+        let total = Decimal::new(100, 2);
+        let third = Decimal::ONE / Decimal::from(3);
+        let (lines, rest) = split_exact(total, [third, third, third]);
+        assert_eq!(lines.iter().sum::<Decimal>() + rest, total);
+        assert!(lines.iter().all(|l| *l >= Decimal::ZERO) && rest >= Decimal::ZERO);
+        let (lines, rest) = split_exact(total, [Decimal::new(1005, 3), Decimal::ZERO]);
+        assert_eq!((lines, rest), ([total, Decimal::ZERO], Decimal::ZERO));
+    }
+
+    #[test]
+    fn penetration_uses_nearest_year() {
+        assert_eq!(ma_penetration(Some(2021)), Decimal::new(42, 2));
+        assert_eq!(ma_penetration(Some(2018)), Decimal::new(34, 2));
+        assert_eq!(ma_penetration(Some(2030)), Decimal::new(42, 2));
+        assert_eq!(ma_penetration(None), Decimal::new(42, 2));
+    }
+}
