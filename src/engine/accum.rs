@@ -11,6 +11,21 @@
 //! every driver at its mean), so a run whose drivers are all fixed has
 //! deviations of exactly zero: means equal the reference and standard errors
 //! are exactly zero.
+//!
+//! Percentiles (MODEL.md §5: type 7, within 0.05 percentage points of the
+//! exact value at any magnitude, in order) come from a [`Histogram`] per
+//! cell: bins `2^-12` wide (0.024 points) everywhere, kept in pages of 1,024
+//! bins of which only occupied ones exist, each a list of its occupied bins
+//! or, once more than 128 are, a full array. Memory is bounded by the
+//! spread of the values (4 KiB per quarter unit of occupied range at most,
+//! and about 32 bytes per occupied bin), not by the number of paths.
+//! Margins within +/-16 get exactly the bins and arithmetic of the earlier
+//! fixed-range histogram, so their percentiles are unchanged; beyond +/-16
+//! nothing is clamped any more. Values beyond about +/-2.7e11, infinities
+//! and NaN share two end bins, where a percentile that cannot be resolved
+//! is NaN rather than a wrong number.
+
+use std::collections::BTreeMap;
 
 /// Paths per chunk. Chunks are global path ranges `[c * 1024, (c + 1) * 1024)`.
 pub const CHUNK_PATHS: u64 = 1024;
@@ -42,19 +57,175 @@ pub(crate) const SCALE: [f64; field::COUNT] = {
     [MARGIN, MARGIN, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, 1.0, 1.0, 1.0, MARGIN, MARGIN, MONEY, MONEY]
 };
 
-/// A fixed-width histogram over a value (margin or margin difference), with
-/// its exact minimum and maximum. Bins are `2^-12` wide (about 0.024
-/// percentage points), so percentiles read from it are within one bin width
-/// of the exact sample percentile (MODEL.md §5 allows 0.05 points). The bin
-/// range grows as values arrive; values beyond +/-16 share the end bins.
+/// Bins per unit of value: bins are `2^-12` wide (about 0.024 percentage
+/// points of margin).
+pub const BINS_PER_UNIT: f64 = 4096.0;
+
+/// The shift in the bin function: `value` is counted in bin
+/// `floor(value * 4096 + 65536) - 65536`. Between -16 and +16, where margins
+/// almost always lie, the shifted position is non-negative and is floored
+/// by the conversion-free [`floor_small`].
+const SHIFT: i64 = 16 * 4096;
+
+/// Shifted positions are clamped to `+/-2^50`, so bins resolve values
+/// within about `+/-2.7e11` (a margin of minus 27 trillion percent).
+const REACH: f64 = (1u64 << 50) as f64;
+
+/// The end bins, holding everything at or beyond the reach; NaN is counted
+/// in the lowest.
+const LOWEST_BIN: i64 = -(1i64 << 50) - SHIFT;
+const HIGHEST_BIN: i64 = (1i64 << 50) - SHIFT;
+
+/// Bins per page (a quarter of a unit: 25 percentage points of margin).
+const PAGE_BINS: i64 = 1024;
+
+/// A page lists its occupied bins until it holds more than this many, then
+/// switches to a full array (1 KiB as a list, 4 KiB as an array).
+const SPARSE_LIMIT: usize = 128;
+
+/// Canonical encoding: a run of bins is split where at least this many
+/// empty bins lie between occupied ones.
+const RUN_GAP: i64 = 4;
+
+/// A histogram over a value (margin or margin difference) with bins
+/// `2^-12` wide at every magnitude, and the exact minimum and maximum.
+///
+/// Bins are kept in pages of 1,024, and only occupied pages exist: a page
+/// is a sorted list of its occupied bins, or a full array once more than
+/// 128 of its bins are occupied. Memory is therefore bounded by the spread
+/// of the values, never by the number of paths: at most 4 KiB per quarter
+/// unit of occupied range, and at most about 32 bytes per occupied bin,
+/// plus about 100 bytes per page. Margins spread from -99 to -9 take at
+/// most 1.5 MB; a lone margin of -1e6 takes one small page.
+///
+/// Percentiles are read by spreading each bin's values evenly inside it
+/// (clamped to the exact minimum and maximum), so an estimated order
+/// statistic lies in the same bin as the exact one: within `2^-12`
+/// (0.024 points) of it, inside MODEL.md §5's 0.05 points at any magnitude,
+/// and in order. Within +/-16 the bins, the counts and the arithmetic are
+/// those of the fixed-range histogram this replaced, so percentiles there
+/// are bit-identical to it.
+///
+/// Values beyond the reach (about `+/-2.7e11`), infinities and NaN share
+/// the two end bins, which also keep the largest value of the lowest bin
+/// and the smallest of the highest. An order statistic falling inside an
+/// end bin is exact when that bin holds a single value (all `-inf`, say);
+/// otherwise it cannot be resolved and is reported as NaN, never as a
+/// wrong number.
+///
+/// Counts are integers, so adding and merging are exact and order-free: the
+/// same values give the same bins and counts (and so bit-identical
+/// percentiles) whatever the thread count, chunking, merge order or shards.
 #[derive(Clone, Debug, Default)]
 pub struct Histogram {
-    /// Index of the first bin in `counts` (bin `b` covers `[b, b + 1) / 4096`).
-    pub(crate) first_bin: i64,
-    pub(crate) counts: Vec<u32>,
-    pub(crate) total: u64,
-    pub(crate) min: f64,
-    pub(crate) max: f64,
+    /// Occupied pages by page number: page `p` holds bins `1024 p ..= 1024 p + 1023`.
+    pages: BTreeMap<i64, Page>,
+    total: u64,
+    min: f64,
+    max: f64,
+    /// The largest value counted in the lowest end bin, if it holds any.
+    lowest_bin_max: Option<f64>,
+    /// The smallest value counted in the highest end bin, if it holds any.
+    highest_bin_min: Option<f64>,
+}
+
+/// One page of bins.
+#[derive(Clone, Debug)]
+enum Page {
+    /// The occupied bins as (offset in the page, count), by offset.
+    Sparse(Vec<(u16, u32)>),
+    /// The count of every bin of the page.
+    Dense(Box<[u32]>),
+}
+
+impl Default for Page {
+    fn default() -> Page {
+        Page::Sparse(Vec::new())
+    }
+}
+
+impl Page {
+    /// Counts `count` more values in the bin at `offset` (below 1,024).
+    fn add(&mut self, offset: usize, count: u32) {
+        let crowded = match self {
+            Page::Dense(counts) => {
+                if let Some(bin) = counts.get_mut(offset) {
+                    *bin += count;
+                }
+                false
+            }
+            Page::Sparse(entries) => {
+                let key = offset as u16;
+                match entries.binary_search_by_key(&key, |entry| entry.0) {
+                    Ok(at) => {
+                        if let Some(entry) = entries.get_mut(at) {
+                            entry.1 += count;
+                        }
+                    }
+                    Err(at) => entries.insert(at, (key, count)),
+                }
+                entries.len() > SPARSE_LIMIT
+            }
+        };
+        if crowded {
+            self.densify();
+        }
+    }
+
+    /// Adds `counts` to the bins from `offset` on.
+    fn add_run(&mut self, offset: usize, counts: &[u32]) {
+        if let Page::Sparse(entries) = self {
+            if entries.len() + counts.iter().filter(|c| **c > 0).count() > SPARSE_LIMIT {
+                self.densify();
+            }
+        }
+        if let Page::Dense(bins) = self {
+            if let Some(bins) = bins.get_mut(offset..offset + counts.len()) {
+                for (bin, count) in bins.iter_mut().zip(counts) {
+                    *bin += count;
+                }
+            }
+            return;
+        }
+        for (i, &count) in counts.iter().enumerate() {
+            if count > 0 {
+                self.add(offset + i, count);
+            }
+        }
+    }
+
+    /// Adds another page's counts.
+    fn add_page(&mut self, other: &Page) {
+        match other {
+            Page::Dense(counts) => self.add_run(0, counts),
+            Page::Sparse(entries) => entries.iter().for_each(|&(offset, count)| self.add(usize::from(offset), count)),
+        }
+    }
+
+    fn densify(&mut self) {
+        if let Page::Sparse(entries) = self {
+            let mut counts = vec![0u32; PAGE_BINS as usize].into_boxed_slice();
+            for &(offset, count) in entries.iter() {
+                if let Some(bin) = counts.get_mut(usize::from(offset)) {
+                    *bin += count;
+                }
+            }
+            *self = Page::Dense(counts);
+        }
+    }
+
+    /// The occupied bins as (offset, count), by offset.
+    fn occupied(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
+        let (dense, sparse) = match self {
+            Page::Dense(counts) => (Some(counts.iter()), None),
+            Page::Sparse(entries) => (None, Some(entries.iter())),
+        };
+        let dense = dense.into_iter().flat_map(|counts| counts.enumerate()).filter(|(_, count)| **count > 0);
+        let sparse = sparse.into_iter().flatten();
+        dense
+            .map(|(offset, count)| (offset as i64, *count))
+            .chain(sparse.map(|&(offset, count)| (i64::from(offset), count)))
+    }
 }
 
 /// The smallest and largest of `values`, or `None` if there are none or
@@ -86,67 +257,84 @@ fn range(values: &[f64]) -> Option<(f64, f64)> {
     Some((min, max))
 }
 
+const MAGIC: f64 = 4_503_599_627_370_496.0; // 2^52
+
 /// `floor(x)` for `0 <= x < 2^51`, without a float-to-integer conversion:
 /// adding `2^52` leaves `x` rounded to the nearest integer in the low
 /// mantissa bits, and one compare corrects a round-up.
 #[inline(always)]
 fn floor_small(x: f64) -> i64 {
-    const MAGIC: f64 = 4_503_599_627_370_496.0; // 2^52
     let y = x + MAGIC;
     let nearest = (y.to_bits() - MAGIC.to_bits()) as i64;
     nearest - i64::from(y - MAGIC > x)
 }
 
+/// `ceil(x)` for `0 <= x < 2^51`, as [`floor_small`] (one compare corrects a round-down).
+#[inline(always)]
+fn ceil_small(x: f64) -> i64 {
+    let y = x + MAGIC;
+    let nearest = (y.to_bits() - MAGIC.to_bits()) as i64;
+    nearest + i64::from(y - MAGIC < x)
+}
+
+/// `floor(y)` for `|y| <= 2^50`.
+#[inline(always)]
+fn floor_any(y: f64) -> i64 {
+    if y >= 0.0 {
+        floor_small(y)
+    } else {
+        -ceil_small(-y)
+    }
+}
+
+/// The shifted position `value * 4096 + 65536`, clamped to `+/-2^50` (NaN
+/// goes to the bottom).
+#[inline(always)]
+#[allow(clippy::manual_clamp)] // `max` then `min` send NaN to the bottom; `clamp` would keep the NaN.
+fn shifted(value: f64) -> f64 {
+    (value * BINS_PER_UNIT + SHIFT as f64).max(-REACH).min(REACH)
+}
+
 /// The widest batch (in bins) counted in a [`BatchScratch`] table before it
 /// is added to the histogram in one sequential pass; wider batches are
-/// counted straight into the histogram.
+/// counted value by value.
 const TABLE_BINS: usize = 4096;
 
-/// Reusable buffers for counting a batch: its [`bin_number`]s, and a table
-/// of counters for the batch's bins. Counting there first means the
-/// histogram (often larger than the cache) is never hit at random.
+/// Reusable buffers for counting a batch: its bins counted from the batch's
+/// lowest, and a table of counters for the batch's bins (counting there
+/// first means the histogram's pages are never hit at random); for a batch
+/// wider than the table, its bins sorted.
 #[derive(Debug, Default)]
 pub(crate) struct BatchScratch {
     pub(crate) bins: Vec<u32>,
     pub(crate) table: Vec<u32>,
+    pub(crate) spread: Vec<i64>,
 }
 
-/// The bin of `value` counted from the lowest bin, `floor(value * 4096) + 65536`
-/// clamped to `0..=131071` (values beyond +/-16 share the end bins; NaN
-/// lands in bin 0). Branch-free, so the engine bins four paths at once.
-#[inline(always)]
-#[allow(clippy::manual_clamp)] // `max` then `min` send NaN to 0; `clamp` would keep the NaN.
-pub(crate) fn bin_number(value: f64) -> u32 {
-    const TOP: f64 = (HIGHEST_BIN - LOWEST_BIN) as f64 + 0.5;
-    floor_small((value * BINS_PER_UNIT - LOWEST_BIN as f64).max(0.0).min(TOP)) as u32
-}
-
-/// Counts `bins` into `table[..span]`: bin `b` goes to counter `b + offset`,
-/// known to be in `0..span`. Bunched values (paired differences often are)
-/// go round four planes of counters, so no increment waits for the one
-/// before it; the planes are then added into the first.
-fn count_in_table(bins: &[u32], offset: i64, span: usize, table: &mut Vec<u32>) {
+/// Counts `bins` (each below `span`) into `table[..span]`. Bunched values
+/// (paired differences often are) go round four planes of counters, so no
+/// increment waits for the one before it; the planes are then added into
+/// the first.
+fn count_in_table(bins: &[u32], span: usize, table: &mut Vec<u32>) {
     let planes = if span <= TABLE_BINS / 4 { 4 } else { 1 };
     table.clear();
     table.resize(planes * span, 0);
-    let mut bump = |at: i64| {
-        if let Some(count) = table.get_mut(at as usize) {
+    let mut bump = |at: usize| {
+        if let Some(count) = table.get_mut(at) {
             *count += 1;
         }
     };
-    let span = span as i64;
     if planes == 4 {
         let mut quads = bins.chunks_exact(4);
         for quad in &mut quads {
-            bump(i64::from(quad[0]) + offset);
-            bump(span + i64::from(quad[1]) + offset);
-            bump(2 * span + i64::from(quad[2]) + offset);
-            bump(3 * span + i64::from(quad[3]) + offset);
+            bump(quad[0] as usize);
+            bump(span + quad[1] as usize);
+            bump(2 * span + quad[2] as usize);
+            bump(3 * span + quad[3] as usize);
         }
         for (plane, &bin) in quads.remainder().iter().enumerate() {
-            bump(plane as i64 * span + i64::from(bin) + offset);
+            bump(plane * span + bin as usize);
         }
-        let span = span as usize;
         let (first, rest) = table.split_at_mut(span);
         let (second, rest) = rest.split_at(span);
         let (third, fourth) = rest.split_at(span);
@@ -155,55 +343,84 @@ fn count_in_table(bins: &[u32], offset: i64, span: usize, table: &mut Vec<u32>) 
         }
     } else {
         for &bin in bins {
-            bump(i64::from(bin) + offset);
+            bump(bin as usize);
         }
     }
 }
 
-/// Bins per unit of value.
-pub const BINS_PER_UNIT: f64 = 4096.0;
-const LOWEST_BIN: i64 = -16 * 4096;
-const HIGHEST_BIN: i64 = 16 * 4096 - 1;
-
 impl PartialEq for Histogram {
-    /// Equal when they count the same values: the allocated bin range may differ.
+    /// Equal when they count the same values: pages may be stored differently.
     fn eq(&self, other: &Histogram) -> bool {
+        let bits = |value: Option<f64>| value.map(f64::to_bits);
         self.total == other.total
             && self.min.to_bits() == other.min.to_bits()
             && self.max.to_bits() == other.max.to_bits()
-            && self.occupied() == other.occupied()
+            && bits(self.lowest_bin_max) == bits(other.lowest_bin_max)
+            && bits(self.highest_bin_min) == bits(other.highest_bin_min)
+            && self.occupied().eq(other.occupied())
+    }
+}
+
+/// Combines two optional running extremes with `pick` (`f64::max` or
+/// `f64::min`, which skip a NaN, so the result does not depend on order).
+fn combine(a: Option<f64>, b: Option<f64>, pick: fn(f64, f64) -> f64) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(pick(a, b)),
+        (a, None) => a,
+        (None, b) => b,
     }
 }
 
 impl Histogram {
-    /// The first occupied bin and the counts from it to the last occupied bin.
-    pub fn occupied(&self) -> (i64, &[u32]) {
-        let start = self.counts.iter().position(|c| *c > 0).unwrap_or(0);
-        let end = self.counts.iter().rposition(|c| *c > 0).map_or(start, |e| e + 1);
-        (self.first_bin + start as i64, &self.counts[start..end])
+    /// The occupied bins in increasing order, with their counts (bin `b`
+    /// holds values `v` with `floor(v * 4096 + 65536) - 65536 = b`, that is
+    /// `[b, b + 1) / 4096` up to rounding).
+    pub fn occupied(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
+        self.pages.iter().flat_map(|(&page, counts)| {
+            counts.occupied().map(move |(offset, count)| (page * PAGE_BINS + offset, count))
+        })
     }
 
+    /// The bin `value` is counted in.
     #[inline(always)]
     fn bin_of(value: f64) -> i64 {
-        i64::from(bin_number(value)) + LOWEST_BIN
+        floor_any(shifted(value)) - SHIFT
+    }
+
+    /// Adds `count` to `bin`'s counter.
+    fn count_in_bin(&mut self, bin: i64, count: u32) {
+        self.pages.entry(bin.div_euclid(PAGE_BINS)).or_default().add(bin.rem_euclid(PAGE_BINS) as usize, count);
+    }
+
+    /// Adds `counts` to the counters of bins `first..first + counts.len()`,
+    /// page by page, skipping pages it adds nothing to.
+    fn count_run(&mut self, first: i64, counts: &[u32]) {
+        let mut done = 0;
+        while done < counts.len() {
+            let bin = first + done as i64;
+            let offset = bin.rem_euclid(PAGE_BINS) as usize;
+            let part = &counts[done..counts.len().min(done + PAGE_BINS as usize - offset)];
+            let page = bin.div_euclid(PAGE_BINS);
+            if let Some(counts) = self.pages.get_mut(&page) {
+                counts.add_run(offset, part);
+            } else if part.iter().any(|count| *count > 0) {
+                self.pages.entry(page).or_default().add_run(offset, part);
+            }
+            done += part.len();
+        }
     }
 
     /// Counts one value.
-    #[inline(always)]
     pub fn add(&mut self, value: f64) {
         let bin = Self::bin_of(value);
-        self.cover(bin, bin);
-        self.counts[(bin - self.first_bin) as usize] += 1;
-        self.tally(value, value, 1);
-    }
-
-    /// Grows the bin range, if needed, to hold bins `low..=high`.
-    #[inline(always)]
-    fn cover(&mut self, low: i64, high: i64) {
-        if self.counts.is_empty() || low < self.first_bin || high >= self.first_bin + self.counts.len() as i64 {
-            self.grow(low);
-            self.grow(high);
+        self.count_in_bin(bin, 1);
+        if bin == LOWEST_BIN {
+            self.lowest_bin_max = combine(self.lowest_bin_max, Some(value), f64::max);
         }
+        if bin == HIGHEST_BIN {
+            self.highest_bin_min = combine(self.highest_bin_min, Some(value), f64::min);
+        }
+        self.tally(value, value, 1);
     }
 
     /// Records `count` more values whose smallest is `min` and largest `max`.
@@ -219,71 +436,59 @@ impl Histogram {
         self.total += count;
     }
 
-    /// Counts a batch of values: the bin range is grown once to cover the
-    /// batch, then each value is counted (same result as [`Histogram::add`]
-    /// value by value).
+    /// Counts a batch of values (same result as [`Histogram::add`] value by
+    /// value).
     pub fn add_batch(&mut self, values: &[f64]) {
         self.add_batch_with(values, &mut BatchScratch::default());
     }
 
-    /// [`Histogram::add_batch`] with reusable buffers.
+    /// [`Histogram::add_batch`] with reusable buffers. A batch within 4,096
+    /// bins (one unit) is counted in a table first, then added to its pages
+    /// in one pass; a wider one is sorted by bin first.
     pub(crate) fn add_batch_with(&mut self, values: &[f64], scratch: &mut BatchScratch) {
         let Some((min, max)) = range(values) else {
             values.iter().for_each(|v| self.add(*v));
             return;
         };
-        scratch.bins.clear();
-        scratch.bins.extend(values.iter().map(|v| bin_number(*v)));
-        self.add_bins(&scratch.bins, min, max, &mut scratch.table);
-    }
-
-    /// Counts a batch given as its [`bin_number`]s and its exact minimum and
-    /// maximum (no NaN among them), using `table` as working space.
-    pub(crate) fn add_bins(&mut self, bins: &[u32], min: f64, max: f64, table: &mut Vec<u32>) {
-        if bins.is_empty() {
+        let (low, high) = (Self::bin_of(min), Self::bin_of(max));
+        if low == LOWEST_BIN || high == HIGHEST_BIN {
+            // The end bins keep their inner extremes, value by value.
+            values.iter().for_each(|v| self.add(*v));
             return;
         }
-        let (low, high) = (Self::bin_of(min), Self::bin_of(max));
-        self.cover(low, high);
-        let span = (high - low + 1) as usize;
-        let start = (low - self.first_bin) as usize;
-        let offset = LOWEST_BIN - low;
         if low == high {
             // All in one bin (a policy identical to the baseline gives all-zero differences).
-            if let Some(count) = self.counts.get_mut(start) {
-                *count += bins.len() as u32;
+            self.count_in_bin(low, values.len() as u32);
+        } else if high - low < TABLE_BINS as i64 {
+            let span = (high - low + 1) as usize;
+            // Each value's bin counted from `low`: `floor(shifted) - (low + SHIFT)`.
+            let base = low + SHIFT;
+            scratch.bins.clear();
+            if base >= 0 {
+                scratch.bins.extend(values.iter().map(|v| (floor_small(shifted(*v)) - base) as u32));
+            } else {
+                scratch.bins.extend(values.iter().map(|v| (floor_any(shifted(*v)) - base) as u32));
             }
-        } else if span <= TABLE_BINS {
-            count_in_table(bins, offset, span, table);
-            for (count, local) in self.counts[start..].iter_mut().zip(&table[..span]) {
-                *count += local;
+            count_in_table(&scratch.bins, span, &mut scratch.table);
+            if let Some(counts) = scratch.table.get(..span) {
+                self.count_run(low, counts);
             }
         } else {
-            for &bin in bins {
-                if let Some(count) = self.counts.get_mut((i64::from(bin) + offset) as usize + start) {
-                    *count += 1;
+            // Sorted, so each page is looked up once and each bin counted once.
+            scratch.spread.clear();
+            scratch.spread.extend(values.iter().map(|v| Self::bin_of(*v)));
+            scratch.spread.sort_unstable();
+            for page_bins in scratch.spread.chunk_by(|a, b| a.div_euclid(PAGE_BINS) == b.div_euclid(PAGE_BINS)) {
+                let Some(first) = page_bins.first() else { continue };
+                let page = self.pages.entry(first.div_euclid(PAGE_BINS)).or_default();
+                for same in page_bins.chunk_by(|a, b| a == b) {
+                    if let Some(bin) = same.first() {
+                        page.add(bin.rem_euclid(PAGE_BINS) as usize, same.len() as u32);
+                    }
                 }
             }
         }
-        self.tally(min, max, bins.len() as u64);
-    }
-
-    #[cold]
-    fn grow(&mut self, bin: i64) {
-        let (low, high) = if self.counts.is_empty() {
-            (bin - 64, bin + 64)
-        } else {
-            let end = self.first_bin + self.counts.len() as i64;
-            (self.first_bin.min(bin - 64), end.max(bin + 65))
-        };
-        let low = low.max(LOWEST_BIN);
-        let high = high.min(HIGHEST_BIN + 1);
-        let mut counts = vec![0u32; (high - low) as usize];
-        for (i, c) in self.counts.iter().enumerate() {
-            counts[(self.first_bin - low) as usize + i] = *c;
-        }
-        self.first_bin = low;
-        self.counts = counts;
+        self.tally(min, max, values.len() as u64);
     }
 
     /// Adds another histogram's counts (exact).
@@ -295,11 +500,11 @@ impl Histogram {
             *self = other.clone();
             return;
         }
-        self.cover(other.first_bin, other.first_bin + other.counts.len() as i64 - 1);
-        for (i, c) in other.counts.iter().enumerate() {
-            let at = (other.first_bin - self.first_bin) as usize + i;
-            self.counts[at] += c;
+        for (&page, counts) in &other.pages {
+            self.pages.entry(page).or_default().add_page(counts);
         }
+        self.lowest_bin_max = combine(self.lowest_bin_max, other.lowest_bin_max, f64::max);
+        self.highest_bin_min = combine(self.highest_bin_min, other.highest_bin_min, f64::min);
         self.tally(other.min, other.max, other.total);
     }
 
@@ -309,7 +514,8 @@ impl Histogram {
     }
 
     /// Estimate of the `rank`-th smallest value (0-based): exact for the
-    /// smallest and largest, otherwise spread evenly inside its bin.
+    /// smallest and largest, otherwise spread evenly inside its bin; NaN
+    /// inside an end bin that holds more than one value.
     fn order_statistic(&self, rank: u64) -> f64 {
         if rank == 0 {
             return self.min;
@@ -318,14 +524,25 @@ impl Histogram {
             return self.max;
         }
         let mut before = 0u64;
-        for (i, &count) in self.counts.iter().enumerate() {
+        for (bin, count) in self.occupied() {
             let count = u64::from(count);
             if rank < before + count {
-                let bin = self.first_bin + i as i64;
-                let low = (bin as f64 / BINS_PER_UNIT).max(self.min);
-                let high = ((bin + 1) as f64 / BINS_PER_UNIT).min(self.max);
-                let within = (rank - before) as f64 + 0.5;
-                return low + (high - low) * within / count as f64;
+                return match bin {
+                    LOWEST_BIN => match self.lowest_bin_max {
+                        Some(inner) if inner == self.min => inner,
+                        _ => f64::NAN,
+                    },
+                    HIGHEST_BIN => match self.highest_bin_min {
+                        Some(inner) if inner == self.max => inner,
+                        _ => f64::NAN,
+                    },
+                    _ => {
+                        let low = (bin as f64 / BINS_PER_UNIT).max(self.min);
+                        let high = ((bin + 1) as f64 / BINS_PER_UNIT).min(self.max);
+                        let within = (rank - before) as f64 + 0.5;
+                        low + (high - low) * within / count as f64
+                    }
+                };
             }
             before += count;
         }
@@ -349,7 +566,91 @@ impl Histogram {
             return Some(low);
         }
         let high = self.order_statistic(rank + 1);
+        if low == high && low.is_infinite() {
+            // Between two equal infinities (the formula below would give NaN).
+            return Some(low);
+        }
         Some(low + fraction * (high - low))
+    }
+
+    /// The occupied bins as runs `(first bin, counts)`, split where
+    /// [`RUN_GAP`] or more empty bins lie between occupied ones: the same
+    /// runs for the same counts, however the pages are stored.
+    fn runs(&self) -> Vec<(i64, Vec<u32>)> {
+        let mut runs: Vec<(i64, Vec<u32>)> = Vec::new();
+        for (bin, count) in self.occupied() {
+            match runs.last_mut() {
+                Some((first, counts)) if bin - (*first + counts.len() as i64) < RUN_GAP => {
+                    counts.resize((bin - *first) as usize, 0);
+                    counts.push(count);
+                }
+                _ => runs.push((bin, vec![count])),
+            }
+        }
+        runs
+    }
+
+    /// Appends the histogram's bytes: total, minimum, maximum, the end
+    /// bins' inner extremes (0 when empty), then the number of runs and each
+    /// run's first bin, length and counts.
+    fn encode_into(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.total.to_le_bytes());
+        for value in [self.min, self.max, self.lowest_bin_max.unwrap_or(0.0), self.highest_bin_min.unwrap_or(0.0)] {
+            out.extend_from_slice(&value.to_bits().to_le_bytes());
+        }
+        let runs = self.runs();
+        out.extend_from_slice(&(runs.len() as u64).to_le_bytes());
+        for (first, counts) in runs {
+            out.extend_from_slice(&first.to_le_bytes());
+            out.extend_from_slice(&(counts.len() as u64).to_le_bytes());
+            for count in counts {
+                out.extend_from_slice(&count.to_le_bytes());
+            }
+        }
+    }
+
+    /// Reads [`Histogram::encode_into`]'s bytes; `None` if malformed (runs
+    /// out of order or beyond the end bins, counts not adding up to the
+    /// total).
+    fn decode_from(reader: &mut Reader<'_>) -> Option<Histogram> {
+        let total = reader.u64()?;
+        let [min, max, lowest_bin_max, highest_bin_min] = [(); 4].map(|()| reader.u64().map(f64::from_bits));
+        let runs = usize::try_from(reader.u64()?).ok()?;
+        if runs.checked_mul(16)? > reader.bytes.len() {
+            return None;
+        }
+        let mut histogram = Histogram { min: min?, max: max?, ..Histogram::default() };
+        let (mut next, mut counted) = (LOWEST_BIN, 0u64);
+        let mut counts = Vec::new();
+        for _ in 0..runs {
+            let first = reader.i64()?;
+            let len = usize::try_from(reader.u64()?).ok()?;
+            if first < next || len == 0 || len.checked_mul(4)? > reader.bytes.len() {
+                return None;
+            }
+            next = first.checked_add(len as i64)?;
+            if next > HIGHEST_BIN + 1 {
+                return None;
+            }
+            counts.clear();
+            for _ in 0..len {
+                let count = reader.u32()?;
+                counted = counted.checked_add(u64::from(count))?;
+                counts.push(count);
+            }
+            if first == LOWEST_BIN && counts.first().is_some_and(|c| *c > 0) {
+                histogram.lowest_bin_max = lowest_bin_max;
+            }
+            if next == HIGHEST_BIN + 1 && counts.last().is_some_and(|c| *c > 0) {
+                histogram.highest_bin_min = highest_bin_min;
+            }
+            histogram.count_run(first, &counts);
+        }
+        if counted != total {
+            return None;
+        }
+        histogram.total = total;
+        Some(histogram)
     }
 }
 
@@ -445,8 +746,9 @@ impl Accumulator {
         self.sums[cell * field::COUNT + field] as f64 / SCALE[field]
     }
 
-    /// Encodes the state as bytes (little-endian, histograms trimmed to
-    /// their occupied bins); [`Accumulator::decode`] reverses it exactly.
+    /// Encodes the state as bytes (little-endian, histograms as runs of
+    /// their occupied bins, the same bytes for the same counts however they
+    /// were gathered); [`Accumulator::decode`] reverses it exactly.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         for n in [self.layout.practices, self.layout.policies, self.layout.years, self.layout.groups] {
@@ -458,15 +760,7 @@ impl Accumulator {
             out.extend_from_slice(&sum.to_le_bytes());
         }
         for histogram in self.margin.iter().chain(&self.dmargin).chain(&self.groups) {
-            let (first_bin, counts) = histogram.occupied();
-            out.extend_from_slice(&first_bin.to_le_bytes());
-            out.extend_from_slice(&histogram.total.to_le_bytes());
-            out.extend_from_slice(&histogram.min.to_bits().to_le_bytes());
-            out.extend_from_slice(&histogram.max.to_bits().to_le_bytes());
-            out.extend_from_slice(&(counts.len() as u64).to_le_bytes());
-            for count in counts {
-                out.extend_from_slice(&count.to_le_bytes());
-            }
+            histogram.encode_into(&mut out);
         }
         out
     }
@@ -486,32 +780,19 @@ impl Accumulator {
         let layout = Layout { practices, policies, years, groups, cell_histograms };
         let cells = practices.checked_mul(policies)?.checked_mul(years)?;
         let group_cells = groups.checked_mul(policies)?.checked_mul(years)?;
-        // Every cell needs at least its sums and two histogram headers.
-        if cells.checked_mul(field::COUNT * 16 + 2 * 40)? > bytes.len() {
+        // Every cell needs at least its sums (and two histogram headers when
+        // it keeps histograms), every group cell a histogram header.
+        let per_cell = field::COUNT * 16 + if cell_histograms { 2 * HISTOGRAM_HEADER } else { 0 };
+        if cells.checked_mul(per_cell)? > bytes.len() || group_cells.checked_mul(HISTOGRAM_HEADER)? > bytes.len() {
             return None;
         }
         let paths = reader.u64()?;
         let sums = (0..cells * field::COUNT).map(|_| reader.i128()).collect::<Option<Vec<i128>>>()?;
         let histogram_cells = if cell_histograms { cells } else { 0 };
-        if group_cells > bytes.len() {
-            return None;
-        }
         let count = 2 * histogram_cells + group_cells;
         let mut histograms = Vec::with_capacity(count);
         for _ in 0..count {
-            let first_bin = reader.i64()?;
-            let total = reader.u64()?;
-            let min = f64::from_bits(reader.u64()?);
-            let max = f64::from_bits(reader.u64()?);
-            let len = usize::try_from(reader.u64()?).ok()?;
-            if len > HIGHEST_BIN.abs_diff(LOWEST_BIN) as usize + 1 || len.checked_mul(4)? > bytes.len() {
-                return None;
-            }
-            let counts = (0..len).map(|_| reader.u32()).collect::<Option<Vec<u32>>>()?;
-            if counts.iter().map(|c| u64::from(*c)).sum::<u64>() != total {
-                return None;
-            }
-            histograms.push(Histogram { first_bin, counts, total, min, max });
+            histograms.push(Histogram::decode_from(&mut reader)?);
         }
         if reader.at != bytes.len() {
             return None;
@@ -521,6 +802,10 @@ impl Accumulator {
         Some(Accumulator { layout, paths, sums, margin: histograms, dmargin, groups })
     }
 }
+
+/// Bytes of a histogram's encoding before its runs: total, minimum,
+/// maximum, the end bins' inner extremes and the number of runs.
+const HISTOGRAM_HEADER: usize = 6 * 8;
 
 struct Reader<'a> {
     bytes: &'a [u8],
@@ -635,12 +920,17 @@ mod tests {
         }
         assert_eq!(h.total(), 5);
         assert!(h.quantile(0.5).is_some());
-        // Far below -16 is the lowest bin (a saturating conversion once
-        // wrapped it round to the highest), far above is the highest.
+        // Far below the reach is the lowest end bin (a saturating conversion
+        // once wrapped it round to the highest), far above is the highest;
+        // -16 and -20 have bins of their own now.
         assert_eq!(Histogram::bin_of(-1e300), LOWEST_BIN);
         assert_eq!(Histogram::bin_of(f64::NEG_INFINITY), LOWEST_BIN);
         assert_eq!(Histogram::bin_of(1e300), HIGHEST_BIN);
-        assert_eq!(Histogram::bin_of(-16.0), LOWEST_BIN);
+        assert_eq!(Histogram::bin_of(f64::INFINITY), HIGHEST_BIN);
+        assert_eq!(Histogram::bin_of(-16.0), -16 * 4096);
+        assert_eq!(Histogram::bin_of(-20.0), -20 * 4096);
+        assert_eq!(Histogram::bin_of((-20.0f64).next_down()), -20 * 4096 - 1);
+        assert_eq!(Histogram::bin_of(-1e6), -4_096_000_000);
         assert_eq!(Histogram::bin_of(-1.0 / 4096.0), -1);
         assert_eq!(Histogram::bin_of(0.0), 0);
         assert_eq!(Histogram::bin_of(f64::NAN), LOWEST_BIN);
@@ -653,6 +943,12 @@ mod tests {
             for x in [k, k + 0.5, k + 0.25, k.next_up(), k.next_down(), (k + 1.0).next_down()] {
                 if x >= 0.0 {
                     assert_eq!(floor_small(x), x.floor() as i64, "floor({x})");
+                    assert_eq!(ceil_small(x), x.ceil() as i64, "ceil({x})");
+                }
+                for y in [x, -x] {
+                    if y.abs() <= REACH {
+                        assert_eq!(floor_any(y), y.floor() as i64, "floor({y})");
+                    }
                 }
             }
         }
@@ -673,7 +969,16 @@ mod tests {
             &[f64::INFINITY, 0.01, 0.02],
             &[-1e300, -0.5],
         ];
-        let batches = [&spread[..], &edges, &[0.0; 100], &[-40.0, 0.01, 40.0, -16.0, 16.0], &[]].into_iter().chain(odd);
+        // Below -16 (the other branch of the floor), across it, spread over
+        // more than a unit (value by value), and reaching the end bins.
+        let below: Vec<f64> = spread.iter().map(|m| m - 47.0).collect();
+        let across: Vec<f64> = edges.iter().map(|e| e - 16.0).collect();
+        let wide: Vec<f64> = spread.iter().map(|m| m * 300.0 - 50.0).collect();
+        let far: [f64; 4] = [-1e300, -3e11, 0.5, 1e12];
+        let batches =
+            [&spread[..], &edges, &[0.0; 100], &[-40.0, 0.01, 40.0, -16.0, 16.0], &[], &below, &across, &wide, &far]
+                .into_iter()
+                .chain(odd);
         for batch in batches {
             let mut one_by_one = Histogram::default();
             batch.iter().for_each(|v| one_by_one.add(*v));
@@ -684,5 +989,253 @@ mod tests {
             assert_eq!(batched, one_by_one);
             assert_eq!(batched.total(), batch.len() as u64);
         }
+    }
+
+    /// The five reported percentiles.
+    const REPORTED: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+    /// Uniform draws in `[0, 1)` from a small fixed linear congruential generator.
+    fn lcg(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// The histogram of `values` counted as the engine does (batches of
+    /// 1,024), after checking that value-by-value adds count the same.
+    fn histogram_of(values: &[f64]) -> Histogram {
+        let mut batched = Histogram::default();
+        let mut scratch = BatchScratch::default();
+        values.chunks(1024).for_each(|batch| batched.add_batch_with(batch, &mut scratch));
+        let mut one_by_one = Histogram::default();
+        values.iter().for_each(|v| one_by_one.add(*v));
+        assert!(batched == one_by_one);
+        batched
+    }
+
+    /// Asserts the reported percentiles are within 0.05 percentage points
+    /// (0.0005) of the exact type-7 values, in order, and within the range.
+    fn assert_within_contract(values: &[f64]) -> Histogram {
+        let h = histogram_of(values);
+        let mut sorted = values.to_vec();
+        let estimates = REPORTED.map(|q| h.quantile(q).unwrap());
+        for (q, estimate) in REPORTED.into_iter().zip(estimates) {
+            let exact = exact_type7(&mut sorted, q);
+            assert!((estimate - exact).abs() <= 0.0005, "q={q}: {estimate} vs exact {exact}");
+            assert!(h.min <= estimate && estimate <= h.max, "q={q}: {estimate} outside [{}, {}]", h.min, h.max);
+        }
+        assert!(estimates.windows(2).all(|pair| pair[0] <= pair[1]), "out of order: {estimates:?}");
+        h
+    }
+
+    #[test]
+    fn margins_spread_from_minus_99_to_minus_9_are_read_exactly() {
+        // A practice whose volume falls 90-99% a year: m_i = -99 + 90 (i / (N-1))^3.
+        // Exact p50 is at i/(N-1) = 1/2: -99 + 90/8 = -87.75; p95 near
+        // -99 + 90 * 0.95^3 = -21.83625. The fixed-range histogram gave -16 for
+        // every percentile above its clamp.
+        let n = 20_000;
+        let values: Vec<f64> = (0..n).map(|i| -99.0 + 90.0 * (i as f64 / (n - 1) as f64).powi(3)).collect();
+        let h = assert_within_contract(&values);
+        assert!((h.quantile(0.5).unwrap() + 87.75).abs() < 0.0005);
+        assert!((h.quantile(0.95).unwrap() + 21.83625).abs() < 0.001);
+    }
+
+    #[test]
+    fn margins_all_below_minus_16_come_out_in_order() {
+        // -47.5..-46.5 evenly (exact p50 = -47.0), plus three far ones; the
+        // fixed-range histogram reported p5 above p50 here.
+        let n = 10_000;
+        let mut values: Vec<f64> = (0..n).map(|i| -47.5 + i as f64 / (n - 1) as f64).collect();
+        values.extend([-1000.0, -250.0, -17.0]);
+        let h = assert_within_contract(&values);
+        // 10,003 values: p50 is at rank 0.5 * 10,002 = 5,001, the even
+        // spread's rank 4,998 after the three below it: -47.5 + 4998 / 9999.
+        assert!((h.quantile(0.5).unwrap() - (-47.5 + 4998.0 / 9999.0)).abs() < 0.0005);
+    }
+
+    #[test]
+    fn paired_differences_with_a_far_tail_are_read_exactly() {
+        // 94% of differences near +0.01 (within +/-0.001), 6% in a tail
+        // -313 u^2 reaching -313 (the reported failure had dmargin_p5 of
+        // -313 printed as -30.4). p5, at rank 0.05 * 10,000 = 500 of the
+        // 601 tail values, lies in the tail; exact values come from sorting.
+        let mut uniform = lcg(17);
+        let mut values: Vec<f64> = (0..9_400).map(|_| 0.01 + (uniform() - 0.5) * 0.002).collect();
+        values.extend((0..600).map(|_| -313.0 * uniform().powi(2)));
+        values.push(-313.0);
+        let h = assert_within_contract(&values);
+        assert!(h.quantile(0.05).unwrap() < -1.0);
+    }
+
+    #[test]
+    fn margins_of_minus_a_million_are_read_exactly() {
+        // One margin of -1e6 and one of +0.5 among ordinary ones, then a
+        // tenth of them within 5 of -1e6 (p5 there).
+        let mut uniform = lcg(23);
+        let mut values: Vec<f64> = (0..9_998).map(|_| uniform() * 0.5 - 0.3).collect();
+        values.extend([-1e6, 0.5]);
+        let h = assert_within_contract(&values);
+        assert_eq!((h.quantile(0.0), h.quantile(1.0)), (Some(-1e6), Some(0.5)));
+        values.extend((0..1_000).map(|_| -1e6 + 5.0 * uniform()));
+        let h = assert_within_contract(&values);
+        assert!(h.quantile(0.05).unwrap() < -999_990.0);
+        // Across -16, and the earlier failure of -40 (-4000%) with bunched values.
+        let across: Vec<f64> = (0..5_000).map(|_| -16.0 + (uniform() - 0.5) * 0.01).collect();
+        assert_within_contract(&across);
+        let minus_40: Vec<f64> = (0..5_000).map(|_| -40.0 + (uniform() - 0.5) * 1e-3).collect();
+        assert_within_contract(&minus_40);
+    }
+
+    #[test]
+    fn infinities_and_nan_are_counted_and_never_give_a_wrong_number() {
+        let mut uniform = lcg(5);
+        // A tenth of the paths at -inf (revenue of zero): p5 is -inf, exactly.
+        let mut values: Vec<f64> = vec![f64::NEG_INFINITY; 1_000];
+        values.extend((0..9_000).map(|_| uniform() * 0.5 - 0.3));
+        let h = histogram_of(&values);
+        assert_eq!(h.quantile(0.05), Some(f64::NEG_INFINITY));
+        assert!(h.quantile(0.5).unwrap() > -0.3);
+        // Distinct values beyond the reach: an order statistic among them
+        // cannot be resolved, so it is NaN, never a wrong number; the
+        // smallest and the largest stay exact.
+        let mut far: Vec<f64> = (0..1_000).map(|i| -1e300 * (1.0 + i as f64)).collect();
+        far.extend((0..9_000).map(|_| uniform()));
+        let h = histogram_of(&far);
+        assert!(h.quantile(0.05).unwrap().is_nan());
+        assert_eq!(h.quantile(0.0), Some(-1e303));
+        assert!(h.quantile(0.5).unwrap() > 0.0);
+        // As before: NaN is counted (below everything), the range ignores it.
+        let h = histogram_of(&[0.1, f64::NAN, 0.2, 0.3, 0.4]);
+        assert_eq!(h.total(), 5);
+        assert_eq!((h.quantile(0.0), h.quantile(1.0)), (Some(0.1), Some(0.4)));
+        let h = histogram_of(&[0.1, 0.2, f64::INFINITY]);
+        assert_eq!(h.quantile(1.0), Some(f64::INFINITY));
+        assert!(histogram_of(&[f64::NAN; 3]).quantile(0.5).unwrap().is_nan());
+    }
+
+    #[test]
+    fn percentiles_within_16_are_those_of_the_fixed_range_histogram() {
+        // Pinned from the fixed-range histogram (bins clamped to +/-16) this
+        // replaced, on the same samples counted in batches of 1,000:
+        // q = 0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.
+        let mut uniform = lcg(0x2545_f491_4f6c_dd1d);
+        let margins: Vec<f64> = (0..20_000).map(|_| (uniform() + uniform() + uniform() - 1.5) * 0.2).collect();
+        let differences: Vec<f64> = (0..20_000).map(|_| 0.016 + (uniform() - 0.5) / 300.0).collect();
+        let wide: Vec<f64> = (0..20_000).map(|_| (uniform() - 0.5) * 31.9).collect();
+        let pinned: [(&[f64], [f64; 7]); 3] = [
+            (
+                &margins,
+                [
+                    -0.2861295536508724,
+                    -0.16578826904296876,
+                    -0.07172066824776785,
+                    -0.0007313747032015932,
+                    0.06884511311848959,
+                    0.16418631417410712,
+                    0.28885776122594387,
+                ],
+            ),
+            (
+                &differences,
+                [
+                    0.014333641995194326,
+                    0.014503433024373685,
+                    0.015172842457808183,
+                    0.01600673814910352,
+                    0.01684893055294093,
+                    0.017504710535849295,
+                    0.017666621089613987,
+                ],
+            ),
+            (
+                &wide,
+                [
+                    -15.943588508572702,
+                    -14.40003662109375,
+                    -8.04486083984375,
+                    0.045654296875,
+                    7.9686126708984375,
+                    14.350164794921875,
+                    15.949730453699063,
+                ],
+            ),
+        ];
+        for (values, expected) in pinned {
+            let mut h = Histogram::default();
+            values.chunks(1000).for_each(|batch| h.add_batch(batch));
+            let got = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0].map(|q| h.quantile(q).unwrap());
+            assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{got:?}");
+        }
+    }
+
+    #[test]
+    fn merging_random_pieces_in_any_order_gives_the_same_histogram() {
+        // Ordinary margins, a spread below -16, a far tail, end-bin values
+        // and NaN, cut into pieces of random sizes.
+        let mut uniform = lcg(99);
+        let mut values: Vec<f64> = (0..30_000)
+            .map(|i| match i % 10 {
+                0 => -99.0 + 90.0 * uniform(),
+                1 => -313.0 * uniform().powi(2),
+                _ => uniform() * 0.5 - 0.3,
+            })
+            .collect();
+        values.extend([-1e6, f64::NEG_INFINITY, -1e300, 1e300, f64::NAN, 0.5]);
+        let mut cuts = vec![0];
+        while let Some(&last) = cuts.last().filter(|&&last| last < values.len()) {
+            cuts.push((last + 1 + (uniform() * 3000.0) as usize).min(values.len()));
+        }
+        let pieces: Vec<Histogram> = cuts.windows(2).map(|cut| histogram_of(&values[cut[0]..cut[1]])).collect();
+        let whole = histogram_of(&values);
+        let forward = pieces.iter().fold(Histogram::default(), |mut a, b| {
+            a.merge(b);
+            a
+        });
+        let backward = pieces.iter().rev().fold(Histogram::default(), |mut a, b| {
+            a.merge(b);
+            a
+        });
+        let mut tree = pieces.clone();
+        while tree.len() > 1 {
+            tree = tree
+                .chunks(2)
+                .map(|pair| {
+                    let mut a = pair[0].clone();
+                    pair.iter().skip(1).for_each(|b| a.merge(b));
+                    a
+                })
+                .collect();
+        }
+        let encoded = |h: &Histogram| {
+            let mut out = Vec::new();
+            h.encode_into(&mut out);
+            out
+        };
+        let qs = [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0];
+        for merged in [&forward, &backward, &tree[0]] {
+            assert!(*merged == whole);
+            assert_eq!(encoded(merged), encoded(&whole));
+            let bits = |h: &Histogram| qs.map(|q| h.quantile(q).unwrap().to_bits());
+            assert_eq!(bits(merged), bits(&whole));
+        }
+    }
+
+    #[test]
+    fn memory_follows_the_spread_not_the_paths() {
+        let dense_pages = |h: &Histogram| h.pages.values().filter(|page| matches!(page, Page::Dense(_))).count();
+        // 100,000 ordinary margins: the pages of -0.3..0.2, 4 KiB each.
+        let mut uniform = lcg(3);
+        let ordinary: Vec<f64> = (0..100_000).map(|_| uniform() * 0.5 - 0.3).collect();
+        let h = histogram_of(&ordinary);
+        assert_eq!(h.pages.len(), 3);
+        // A thin tail of 2,000 margins scattered over -10,000..-16: lists
+        // of their bins, no arrays (8 bytes a bin, not 4 KiB a page).
+        let tail: Vec<f64> = (0..2_000).map(|_| -16.0 - 9984.0 * uniform()).collect();
+        let h = histogram_of(&tail);
+        assert_eq!(dense_pages(&h), 0);
+        assert!(h.pages.len() <= 2_000);
     }
 }
