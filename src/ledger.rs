@@ -2,14 +2,21 @@
 //! policy x year with every driver at its distribution's mean, in exact
 //! decimal arithmetic. No binary floating point touches this path: amounts
 //! come from the scenario text as `Decimal`, the accounting is
-//! [`crate::model`] instantiated for [`Exact`], and rounding happens only at
+//! [`crate::model`] instantiated for [`Exact`] (28 significant digits at every
+//! magnitude, half to even between operations), and rounding happens only at
 //! output, through [`round_money`] and [`round_ratio`].
+//!
+//! A row holds `Decimal`s: each value with more than 28 decimal places is
+//! rounded to odd at the 28th ([`crate::numeric::TO_DECIMAL`]), so the output
+//! rounding to cents or 6 places is that of the 28-digit value itself. A value
+//! beyond `Decimal`'s range (about 7.9e28), or one whose computation failed,
+//! makes the ledger report [`LedgerError::Overflow`] for that row.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::model::{self, Amount, EconomyDraws, Exact, Indices, Levers, PolicyState, Terms, YearOutcome};
 use crate::policy::Resolution;
-use crate::scenario::{Basis, Driver, Practice, Scenario};
+use crate::scenario::{Basis, Dist, Driver, Practice, Scenario};
 
 /// How money is rounded for output: to cents, half away from zero (MODEL.md §4).
 pub const MONEY_ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
@@ -68,7 +75,8 @@ pub struct LedgerRow {
 /// Why the ledger could not be computed.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    /// A value left the range of exact decimal arithmetic.
+    /// A value of the row could not be computed (exponent out of range,
+    /// division by zero) or is beyond `Decimal`'s range at output.
     #[error("practice `{practice}` under policy `{policy}` in {year}: the numbers outgrow exact decimal arithmetic (about 7.9e28); check the drivers' growth rates and the horizon")]
     Overflow {
         /// Practice id.
@@ -118,13 +126,29 @@ pub fn terms<T: Amount>(practice: &Practice, num: impl Fn(Decimal) -> T) -> Term
     }
 }
 
+/// A driver's ledger mean (MODEL.md §4) in [`Exact`] arithmetic, so that a
+/// mean such as `(min + 4 mode + max) / 6` keeps 28 significant digits.
+pub fn ledger_mean(dist: &Dist) -> Exact {
+    let num = Exact::new;
+    match *dist {
+        Dist::Uniform { min, max } => (num(min) + num(max)) / Exact::from_int(2),
+        Dist::Triangular { min, mode, max } => (num(min) + num(mode) + num(max)) / Exact::from_int(3),
+        Dist::Pert { min, mode, max } => (num(min) + Exact::from_int(4) * num(mode) + num(max)) / Exact::from_int(6),
+        // A value or a clamp: no arithmetic.
+        Dist::Fixed { .. } | Dist::Normal { .. } | Dist::Lognormal { .. } => num(dist.ledger_mean()),
+    }
+}
+
 /// Every driver at its ledger mean (MODEL.md §4) for `practice`, clamped as in
 /// MODEL.md §2, in canonical driver order.
-pub fn mean_draws(scenario: &Scenario, practice: &Practice) -> [Decimal; Driver::COUNT] {
+pub fn mean_draws(scenario: &Scenario, practice: &Practice) -> [Exact; Driver::COUNT] {
     Driver::ALL.map(|driver| {
-        let mean = Exact::new(scenario.driver_for(practice, driver).ledger_mean());
-        let clamped = if driver == Driver::MaShift { model::clamp_share(mean) } else { model::clamp_growth(mean) };
-        clamped.get().unwrap_or(Decimal::ZERO)
+        let mean = ledger_mean(scenario.driver_for(practice, driver));
+        if driver == Driver::MaShift {
+            model::clamp_share(mean)
+        } else {
+            model::clamp_growth(mean)
+        }
     })
 }
 
@@ -148,8 +172,9 @@ pub fn ledger(scenario: &Scenario, resolution: &Resolution) -> Result<Vec<Ledger
     for practice in &scenario.practices {
         let terms = terms(practice, Exact::new);
         let means = mean_draws(scenario, practice);
-        let draws = economy(&means.map(Exact::new));
-        let mei = means[Driver::Mei.index()];
+        let draws = economy(&means);
+        // Day-weighting (policy.rs) works in `Decimal`: it gets `mei` at 28 places.
+        let mei = means[Driver::Mei.index()].get();
         for (policy_index, policy) in scenario.policies.iter().enumerate() {
             let levers = resolution
                 .levers(policy_index, &practice.kind)
@@ -160,7 +185,7 @@ pub fn ledger(scenario: &Scenario, resolution: &Resolution) -> Result<Vec<Ledger
                 let overflow =
                     || LedgerError::Overflow { practice: practice.id.clone(), policy: policy.name.clone(), year };
                 let year_levers = &levers.years[t];
-                let update = year_levers.medicare_update.weighted(mei).ok_or_else(overflow)?;
+                let update = mei.and_then(|mei| year_levers.medicare_update.weighted(mei)).ok_or_else(overflow)?;
                 let rate =
                     |v: &crate::policy::YearValue| v.weighted(Decimal::ZERO).map(Exact::new).ok_or_else(overflow);
                 let levers = Levers {
@@ -260,5 +285,223 @@ mod tests {
         assert_eq!(round_money(dec("40.00") - cut), dec("39.20"));
         // Gross revenue $50 (incl. $10 coinsurance) less the cut = $49.20.
         assert_eq!(round_money(out.accounts.revenue.get().unwrap()), dec("49.20"));
+    }
+
+    /// The ledger of a scenario given as text.
+    fn ledger_of(text: &str) -> Vec<LedgerRow> {
+        let (scenario, diagnostics) = crate::scenario::parse_str(text);
+        let scenario = scenario.unwrap_or_else(|| panic!("{diagnostics:?}"));
+        ledger(&scenario, &crate::policy::resolve(&scenario)).unwrap()
+    }
+
+    /// The practice of tests/data/ledger_two_years.yaml (fee schedule) with
+    /// volume falling 99% a year for ten years.
+    const COLLAPSE: &str = "\
+name: volume collapse
+horizon: {start_year: 2027, years: 10}
+simulation: {paths: 10, seed: 1}
+drivers:
+  labor_inflation: 0.03
+  supply_inflation: 0.02
+  other_inflation: 0.025
+  commercial_rate_growth: 0.04
+  medicaid_rate_growth: 0.01
+  ma_shift: 0.02
+  mei: 0.03
+  volume_growth: -0.99
+practices:
+  - id: fee
+    kind: clinic
+    count: 1
+    revenue: {medicare_ffs: 1000, medicare_advantage: 500, medicaid: 200, commercial: 250, other: 50}
+    costs: {labor: 1200, supplies: 500, other: 300}
+    variable_cost_share: 0.5
+    cash: 100
+    medicare: {basis: fee_schedule, program_share: 0.8, ma_passthrough: 0.5}
+baseline: current_law
+policies:
+  current_law:
+    sequestration: 0.02
+    medicare_update: 0.0025
+";
+
+    #[test]
+    fn volume_falling_99_percent_a_year_keeps_the_2036_margin_exact() {
+        // Python, following model::basis and model::step operation by operation:
+        //   from decimal import *; getcontext().prec = P  (ROUND_HALF_EVEN)
+        //   V = Pc = Pd = Il = Is = Io = Pm = 1; m = 0; cash = 100
+        //   each of 10 years:
+        //     V *= 1 + -0.99; Pc *= 1 + 0.04; Pd *= 1 + 0.01; m = 1 - (1 - m) * (1 - 0.02)
+        //     Il *= 1 + 0.03; Is *= 1 + 0.02; Io *= 1 + 0.025
+        //     scale = 1 - 0.5 + 0.5 * V
+        //     C = 1200 * Il * scale + 500 * Is * scale + 300 * Io * scale
+        //     Pm *= 1 + 0.0025; book = 1000 * V * Pm
+        //     ffs = (1 - m) * book * (1 + 0); ma = 500 * V * Pm + 1 * m * book
+        //     cut = 0.02 * 0.8 * (ffs + 0.5 * ma)
+        //     rev = ffs + ma - cut + 200 * V * Pd + (250 + 50) * V * Pc + 0
+        //     margin = (rev - C) / rev; cash = cash + rev - C; days = 365 * cash / C
+        // P = 60 in 2036: rev = 2.18391716506052214331785785571530016653686249921875E-17,
+        //   C = 1303.1111142346161082297630447360961610821673193359375,
+        //   margin = -59668522922136721208.8989382764722969456469410817456247156961,
+        //   cash = -11489.5679506666672179964766127498469764866447114077546196916,
+        //   days = -3218.21543549377505627521831161910420304481522391118279149705.
+        // P = 28 (this ledger): margin = -59668522922136721208.89893827,
+        //   cash = -11489.56795066666721799647661, days = -3218.215435493775056275218313.
+        // The fixed-scale Decimal ledger kept rev to 28 places (12 significant
+        // digits) and printed -59668522922150987098.204949: wrong from the 12th digit.
+        let rows = ledger_of(COLLAPSE);
+        let last = rows.iter().find(|r| r.year == 2036).unwrap();
+        assert_eq!(round_ratio(last.margin), dec("-59668522922136721208.898938"));
+        assert_eq!(round_money(last.cash), dec("-11489.57"));
+        assert_eq!(round_ratio(last.days_cash), dec("-3218.215435"));
+        assert_eq!(round_money(last.costs), dec("1303.11"));
+        assert_eq!(round_money(last.revenue), dec("0.00"));
+        // Unrounded, the 28-digit values are Python's at precision 28, digit for digit.
+        assert_eq!(last.margin, dec("-59668522922136721208.89893827"));
+        assert_eq!(last.cash, dec("-11489.56795066666721799647661"));
+        assert_eq!(last.days_cash, dec("-3218.215435493775056275218313"));
+        assert!(last.revenue > Decimal::ZERO && last.distress && last.exhausted);
+    }
+
+    #[test]
+    fn output_rounding_of_a_28_digit_value_is_not_double_rounding() {
+        // 0.004999999999999999999999999999 (28 digits, 30 places) is under half a
+        // cent; rounded half to even at 28 places it would become 0.005 and print
+        // 0.01. Rounded to odd it stays below and prints 0.00.
+        let value = crate::numeric::FloatingDecimal::from_parts(false, 4_999_999_999_999_999_999_999_999_999, -30);
+        let row_value = Exact::from_floating(value.unwrap()).get().unwrap();
+        assert_eq!(round_money(row_value), dec("0.00"));
+        assert_eq!(round_ratio(dec("0.0000004999999999999999999999")), dec("0.000000"));
+    }
+
+    /// scenarios/quickstart.yaml (sources left out) over 2031-2032, which
+    /// takes in sequestration ending on 2032-04-01 (day-weighted) and
+    /// triangular, PERT and uniform means.
+    const TYPICAL: &str = "\
+name: typical
+horizon: {start_year: 2031, years: 2}
+simulation: {paths: 10, seed: 1}
+drivers:
+  labor_inflation:  {dist: normal, mean: 0.035, sd: 0.01}
+  supply_inflation: {dist: triangular, min: 0.0, mode: 0.03, max: 0.07}
+  other_inflation:  {dist: normal, mean: 0.025, sd: 0.008}
+  commercial_rate_growth: {dist: pert, min: 0.01, mode: 0.035, max: 0.06}
+  medicaid_rate_growth:   {dist: uniform, min: 0.005, max: 0.025}
+  ma_shift: {dist: uniform, min: 0.01, max: 0.03}
+  mei:      {dist: normal, mean: 0.028, sd: 0.007}
+  volume_growth: {dist: normal, mean: 0.0, sd: 0.03}
+practices:
+  - id: clinic
+    kind: rural_health_clinic
+    count: 1
+    revenue: {medicare_ffs: 500000, medicare_advantage: 250000, medicaid: 450000, commercial: 700000, other: 100000}
+    costs: {labor: 1350000, supplies: 150000, other: 450000}
+    variable_cost_share: 0.3
+    cash: 300000
+    medicare: {basis: fee_schedule, program_share: 0.8, ma_passthrough: 0.5}
+baseline: current_law
+policies:
+  current_law:
+    sequestration: {\"2013-04-01\": 0.02, \"2020-05-01\": 0.0, \"2022-04-01\": 0.01, \"2022-07-01\": 0.02, \"2032-04-01\": 0.0}
+    medicare_update: {2026: 0.0025}
+  repeal_2027:
+    base: current_law
+    sequestration: {2027: 0.0}
+";
+
+    #[test]
+    fn a_typical_two_year_ledger_prints_what_the_fixed_scale_ledger_printed() {
+        // The printed rows of the ledger computed with rust_decimal's fixed
+        // 28 places (before the floating decimal): ffs, ma, cut, medicaid,
+        // commercial_other, relief, revenue, costs, margin, cash, days_cash.
+        let expected = [
+            (
+                "current_law",
+                2031,
+                [
+                    "491225.00",
+                    "260650.00",
+                    "9944.80",
+                    "456750.00",
+                    "828000.00",
+                    "0.00",
+                    "2026680.20",
+                    "2013500.00",
+                    "0.006503",
+                    "313180.20",
+                    "56.772174",
+                ],
+                false,
+            ),
+            (
+                "current_law",
+                2032,
+                [
+                    "482604.00",
+                    "271150.69",
+                    "2459.21",
+                    "463601.25",
+                    "856980.00",
+                    "0.00",
+                    "2071876.73",
+                    "2079101.67",
+                    "-0.003487",
+                    "305955.27",
+                    "53.712463",
+                ],
+                true,
+            ),
+            (
+                "repeal_2027",
+                2031,
+                [
+                    "491225.00",
+                    "260650.00",
+                    "0.00",
+                    "456750.00",
+                    "828000.00",
+                    "0.00",
+                    "2036625.00",
+                    "2013500.00",
+                    "0.011355",
+                    "323125.00",
+                    "58.574932",
+                ],
+                false,
+            ),
+            (
+                "repeal_2027",
+                2032,
+                [
+                    "482604.00",
+                    "271150.69",
+                    "0.00",
+                    "463601.25",
+                    "856980.00",
+                    "0.00",
+                    "2074335.94",
+                    "2079101.67",
+                    "-0.002297",
+                    "318359.27",
+                    "55.890068",
+                ],
+                true,
+            ),
+        ];
+        let rows = ledger_of(TYPICAL);
+        assert_eq!(rows.len(), expected.len());
+        for (row, (policy, year, values, distress)) in rows.iter().zip(expected) {
+            assert_eq!((row.policy.as_str(), row.year), (policy, year));
+            let money =
+                [row.ffs, row.ma, row.cut, row.medicaid, row.commercial_other, row.relief, row.revenue, row.costs];
+            let printed: Vec<Decimal> = money
+                .into_iter()
+                .map(round_money)
+                .chain([round_ratio(row.margin), round_money(row.cash), round_ratio(row.days_cash)])
+                .collect();
+            let wanted: Vec<Decimal> = values.iter().map(|v| dec(v)).collect();
+            assert_eq!(printed, wanted, "{policy} {year}");
+            assert_eq!((row.distress, row.exhausted), (distress, false));
+        }
     }
 }

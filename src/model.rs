@@ -1,6 +1,7 @@
 //! The accounting of MODEL.md §2 for one practice, one policy and one path,
 //! written once and generic over the number type: the point ledger runs it in
-//! exact decimal arithmetic ([`Exact`]), the Monte Carlo engine in `f64`.
+//! exact decimal arithmetic ([`Exact`], a 28-significant-digit floating
+//! decimal), the Monte Carlo engine in `f64`.
 //!
 //! Pure functions, no I/O. Operations follow the order written in MODEL.md §2
 //! so that the decimal ledger rounds where an independent implementation does.
@@ -9,6 +10,8 @@ use std::cmp::Ordering;
 use std::ops::{Add, BitOr, Div, Mul, Sub};
 
 use rust_decimal::Decimal;
+
+use crate::numeric::FloatingDecimal;
 
 /// The arithmetic the accounting needs. A type may hold one value (`f64`,
 /// [`Exact`]) or several paths' values side by side (the engine's lanes), so
@@ -52,21 +55,35 @@ impl Amount for f64 {
     }
 }
 
-/// Exact decimal arithmetic that cannot panic: 96-bit `Decimal` with 28
-/// significant digits, rounding half to even between operations. An overflow
-/// poisons the value (like a NaN) instead of panicking; [`Exact::get`] reports it.
+/// Exact decimal arithmetic that cannot panic: a [`FloatingDecimal`] with 28
+/// significant digits at every magnitude, rounding half to even between
+/// operations. An overflow, a division by zero or an exponent out of range
+/// poisons the value (like a NaN) instead of panicking; [`Exact::get`]
+/// reports it.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Exact(Option<Decimal>);
+pub struct Exact(Option<FloatingDecimal>);
 
 impl Exact {
-    /// Wraps a decimal.
+    /// Wraps a decimal (rounded half to even if it has 29 significant digits).
     pub fn new(value: Decimal) -> Exact {
+        Exact(Some(FloatingDecimal::from_decimal(value)))
+    }
+
+    /// Wraps a floating decimal.
+    pub fn from_floating(value: FloatingDecimal) -> Exact {
         Exact(Some(value))
     }
 
-    /// The value, or `None` if some operation on the way overflowed.
-    pub fn get(self) -> Option<Decimal> {
+    /// The full 28-digit value, or `None` if some operation on the way failed.
+    pub fn floating(self) -> Option<FloatingDecimal> {
         self.0
+    }
+
+    /// The value as a `Decimal` for output ([`FloatingDecimal::to_decimal`]:
+    /// rounded to odd at 28 decimal places if it has more), or `None` if some
+    /// operation on the way failed or the value is beyond `Decimal`'s range.
+    pub fn get(self) -> Option<Decimal> {
+        self.0.and_then(FloatingDecimal::to_decimal)
     }
 }
 
@@ -100,7 +117,7 @@ exact_op!(Div, div, checked_div);
 impl Amount for Exact {
     type Flag = bool;
     fn from_int(n: i64) -> Exact {
-        Exact::new(Decimal::from(n))
+        Exact::from_floating(FloatingDecimal::from_int(n))
     }
     fn max_of(self, other: Exact) -> Exact {
         if other > self {
@@ -522,10 +539,29 @@ pub(crate) mod tests {
 
     #[test]
     fn exact_arithmetic_poisons_on_overflow_instead_of_panicking() {
+        // Decimal::MAX squared is a fine floating decimal but no Decimal.
         let big = Exact::new(Decimal::MAX);
+        assert!((big * big).floating().is_some());
         assert_eq!((big * big).get(), None);
-        assert_eq!((big * big + Exact::from_int(1)).get(), None);
+        // Squaring 1e100 fourteen times leaves the exponent range: poisoned.
+        let mut huge = Exact::from_floating(FloatingDecimal::from_parts(false, 1, 100).unwrap());
+        for _ in 0..14 {
+            huge = huge * huge;
+        }
+        assert_eq!(huge.floating(), None);
+        assert_eq!((huge + Exact::from_int(1)).get(), None);
+        assert_eq!(huge.partial_cmp(&Exact::from_int(0)), None);
+        assert!(!huge.less_than(Exact::from_int(0)) && !Exact::from_int(0).less_than(huge));
         assert_eq!((Exact::from_int(1) / Exact::from_int(0)).get(), None);
-        assert_eq!((big * big).partial_cmp(&Exact::from_int(0)), None);
+        assert_eq!((Exact::from_int(1) / Exact::from_int(0) - Exact::from_int(1)).floating(), None);
+    }
+
+    #[test]
+    fn exact_clamps_compare_values() {
+        let value = |text: &str| Exact::new(text.parse().unwrap());
+        assert_eq!(clamp_growth(value("-1.5")), value("-0.99"));
+        assert_eq!(clamp_growth(value("0.03")), value("0.03"));
+        assert_eq!(clamp_share(value("1.2")), Exact::from_int(1));
+        assert_eq!(clamp_share(value("-0.1")), Exact::from_int(0));
     }
 }
