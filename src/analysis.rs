@@ -5,8 +5,8 @@
 
 use std::ops::Range;
 
-use crate::engine::summary::{summarize, SummaryRow};
-use crate::engine::{simulate, EngineError, Plan, SweptLever};
+use crate::engine::summary::{summarize, CompareRow, SummaryRow};
+use crate::engine::{simulate, Accumulator, EngineError, Plan, SweptLever};
 use crate::scenario::Driver;
 
 /// How each run of an analysis is carried out.
@@ -120,6 +120,89 @@ fn variant_rows(
 ) -> Result<Vec<SummaryRow>, EngineError> {
     let acc = simulate(plan, spec.seed, spec.range(), spec.threads, progress)?;
     Ok(summarize(plan, &acc).summary)
+}
+
+/// One policy's effect against its own `base:` (MODEL.md §5's paired
+/// differences, with the base in the baseline's place).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttributionRow {
+    /// The base the policy is compared with.
+    pub base: String,
+    /// The paired differences, policy minus base.
+    pub effect: CompareRow,
+}
+
+/// The bases other than the baseline that some policy is built on, in
+/// policy order: each needs its own engine run for [`attribution`].
+pub fn attribution_bases(plan: &Plan) -> Vec<usize> {
+    let mut bases: Vec<usize> = Vec::new();
+    for policy in &plan.policies {
+        if let Some(base) = policy.base {
+            if base != plan.baseline && !bases.contains(&base) {
+                bases.push(base);
+            }
+        }
+    }
+    bases
+}
+
+/// The policies built on `base`.
+fn members(plan: &Plan, base: usize) -> Vec<usize> {
+    (0..plan.policies.len()).filter(|&k| plan.policies[k].base == Some(base)).collect()
+}
+
+/// The plan that compares the policies built on `base` with it.
+pub fn attribution_plan(plan: &Plan, base: usize) -> Plan {
+    plan.against(base, &members(plan, base))
+}
+
+/// Simulates paths `range` of every attribution plan (one per base of
+/// [`attribution_bases`]), on the run's seed: accumulators that merge across
+/// shards like the run's own.
+pub fn attribution_runs(
+    plan: &Plan,
+    seed: u64,
+    range: Range<u64>,
+    threads: usize,
+    progress: &(dyn Fn(u64) -> bool + Sync),
+) -> Result<Vec<Accumulator>, EngineError> {
+    attribution_bases(plan)
+        .into_iter()
+        .map(|base| simulate(&attribution_plan(plan, base), seed, range.clone(), threads, progress))
+        .collect()
+}
+
+/// Each policy with a `base:` against that base, on the same draws (common
+/// random numbers), so a package stacked as `base:` chains splits into the
+/// effect of each step. Policies based on the baseline take their rows from
+/// `compare` (the run's own); the others from `runs`, the accumulators of
+/// [`attribution_runs`] in the order of [`attribution_bases`]. Policies
+/// without a base have no row. Rows are in practice order, then policy, then year.
+pub fn attribution(plan: &Plan, compare: &[CompareRow], runs: &[Accumulator]) -> Vec<AttributionRow> {
+    let by_base: Vec<(usize, Vec<CompareRow>)> = attribution_bases(plan)
+        .into_iter()
+        .zip(runs)
+        .map(|(base, acc)| (base, summarize(&attribution_plan(plan, base), acc).compare))
+        .collect();
+    let mut out = Vec::new();
+    for policy in &plan.policies {
+        let Some(base) = policy.base else { continue };
+        let rows: Vec<&CompareRow> = if base == plan.baseline {
+            compare.iter().filter(|c| c.policy == policy.name).collect()
+        } else {
+            by_base
+                .iter()
+                .filter(|(b, _)| *b == base)
+                .flat_map(|(_, rows)| rows)
+                .filter(|c| c.policy == policy.name)
+                .collect()
+        };
+        let base_name = &plan.policies[base].name;
+        out.extend(rows.into_iter().map(|c| AttributionRow { base: base_name.clone(), effect: c.clone() }));
+    }
+    let position = |id: &str| plan.practices.iter().position(|p| p.id == id);
+    out.sort_by_key(|r| position(&r.effect.practice));
+    out
 }
 
 /// Evaluates policy `base` with `lever` set to each of `values` from the start

@@ -35,6 +35,9 @@ enum Command {
         /// Scenario files (.yaml).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Also import this policy file into each scenario (repeatable).
+        #[arg(long = "import", value_name = "FILE")]
+        imports: Vec<PathBuf>,
     },
     /// Print the exact point ledger: every driver at its mean, decimal arithmetic.
     Ledger {
@@ -49,6 +52,9 @@ enum Command {
         /// Only this practice.
         #[arg(long, value_name = "ID")]
         practice: Option<String>,
+        /// Also import this policy file (repeatable), as if listed in the scenario's `imports:`.
+        #[arg(long = "import", value_name = "FILE")]
+        imports: Vec<PathBuf>,
     },
     /// Run the Monte Carlo simulation and write the evidence tables.
     Run(RunArgs),
@@ -64,6 +70,9 @@ enum Command {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Turn public data into cohort tables that `cohort:` reads.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Merge the shards of one `run --shard` into the outputs of a single run.
     Merge {
         /// Shard output directories (or their shard.seqsim files), e.g. results/shard-*.
@@ -76,6 +85,33 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// CMS Hospital Provider Cost Report files (one row per report) → one row per hospital.
+    CmsCostReport {
+        /// Cost-report CSV files of one release (e.g. CostReport_2021_Final.csv).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The cohort table to write; COHORT.import.json is written beside it.
+        #[arg(long, value_name = "COHORT.csv")]
+        out: PathBuf,
+        /// Also keep these facility types (comma-separated CMS codes: PH, LTCH, RH, CH, RNMHC, ORD).
+        #[arg(long, value_delimiter = ',', value_name = "TYPES", value_parser = parse_facility_type)]
+        include_types: Vec<crate::import::cms::FacilityType>,
+        /// Replace an existing cohort table.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Parses a CMS facility type code.
+fn parse_facility_type(text: &str) -> Result<crate::import::cms::FacilityType, String> {
+    crate::import::cms::FacilityType::parse(text).ok_or_else(|| {
+        let codes: Vec<&str> = crate::import::cms::FacilityType::ALL.iter().map(|t| t.code()).collect();
+        format!("`{text}` is not a CMS facility type (codes: {})", codes.join(", "))
+    })
 }
 
 /// Parses `I/K`: shard I (0-based) of K.
@@ -110,6 +146,9 @@ struct RunOptions {
     /// Run even if the estimated memory exceeds what the machine has available.
     #[arg(long)]
     skip_resource_check: bool,
+    /// Also import this policy file (repeatable), as if listed in the scenario's `imports:`.
+    #[arg(long = "import", value_name = "FILE")]
+    imports: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -239,9 +278,9 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Validate { scenarios } => validate(&scenarios),
-        Command::Ledger { scenario, csv, policy, practice } => {
-            ledger_command(&scenario, csv.as_deref(), policy.as_deref(), practice.as_deref())
+        Command::Validate { scenarios, imports } => validate(&scenarios, &imports),
+        Command::Ledger { scenario, csv, policy, practice, imports } => {
+            ledger_command(&scenario, &imports, csv.as_deref(), policy.as_deref(), practice.as_deref())
         }
         Command::Run(args) => run_command(&args),
         Command::Sweep(args) => sweep_command(&args),
@@ -253,6 +292,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Sensitivity(args) => sensitivity_command(&args),
         Command::Merge { shards, out, force } => merge_command(&shards, &out, force),
+        Command::Import(ImportCommand::CmsCostReport { files, out, include_types, force }) => {
+            import_cms_command(&files, &out, include_types, force)
+        }
     }
 }
 
@@ -262,8 +304,8 @@ fn print_warnings(loaded: &Loaded) {
     }
 }
 
-fn load(path: &Path) -> Result<Loaded, Failure> {
-    let mut loaded = scenario::load(path).map_err(|e| match e {
+fn load(path: &Path, imports: &[PathBuf]) -> Result<Loaded, Failure> {
+    let mut loaded = scenario::load_with_imports(path, imports).map_err(|e| match e {
         LoadError::Read { .. } | LoadError::Directory { .. } => Failure::usage(e),
         other => Failure::invalid(other),
     })?;
@@ -294,11 +336,11 @@ fn attach_cohort(loaded: &mut Loaded) -> Result<(), Failure> {
     Ok(())
 }
 
-fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
+fn validate(paths: &[PathBuf], imports: &[PathBuf]) -> Result<(), Failure> {
     let mut worst = 0u8;
     let mut failed = 0usize;
     for path in paths {
-        match scenario::load(path) {
+        match scenario::load_with_imports(path, imports) {
             Ok(mut loaded) => {
                 print_warnings(&loaded);
                 if let Err(failure) = attach_cohort(&mut loaded) {
@@ -308,13 +350,15 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
                     continue;
                 }
                 let s = &loaded.scenario;
+                let laws: Vec<String> = s.imports.iter().map(|i| format!("; imports {}", i.citation())).collect();
                 println!(
-                    "{}: valid ({} practices, {} policies, {}–{})",
+                    "{}: valid ({} practices, {} policies, {}–{}{})",
                     path.display(),
                     s.practices.len(),
                     s.policies.len(),
                     s.start_year,
-                    s.start_year + s.years as i32 - 1
+                    s.start_year + s.years as i32 - 1,
+                    laws.concat()
                 );
             }
             Err(err) => {
@@ -343,16 +387,19 @@ fn provenance(loaded: &Loaded, seed: Option<u64>, paths: Option<u64>) -> Provena
         paths,
         version: env!("CARGO_PKG_VERSION").to_string(),
         sources: loaded.scenario.sources.clone(),
+        imports: loaded.scenario.imports.clone(),
+        baseline_law: loaded.scenario.baseline_law().map(scenario::ImportInfo::citation),
     }
 }
 
 fn ledger_command(
     path: &Path,
+    imports: &[PathBuf],
     csv: Option<&Path>,
     policy: Option<&str>,
     practice: Option<&str>,
 ) -> Result<(), Failure> {
-    let loaded = load(path)?;
+    let loaded = load(path, imports)?;
     let s = &loaded.scenario;
     if let Some(name) = policy {
         if !s.policies.iter().any(|p| p.name == name) {
@@ -504,13 +551,24 @@ fn precision_run(
         }
         next = (done * 2).min(max_paths);
     };
+    let attribution = analysis::attribution_runs(plan, seed, 0..done, threads, &proceed).map_err(interrupted_or)?;
     let provenance = provenance(loaded, Some(seed), Some(done));
     let extra = serde_json::json!({
         "threads": threads,
         "evaluations": plan.evaluations_per_path() * done,
         "precision": {"target": target, "reached": reached, "largest_standard_error": largest, "paths": done, "max_paths": max_paths},
     });
-    finish(staging, plan, &acc, &provenance, loaded.scenario.description.as_deref(), started, extra, png)?;
+    finish(
+        staging,
+        plan,
+        &acc,
+        &attribution,
+        &provenance,
+        loaded.scenario.description.as_deref(),
+        started,
+        extra,
+        png,
+    )?;
     if reached {
         println!("Precision reached: every standard error <= {target} with {done} paths");
         Ok(())
@@ -535,7 +593,7 @@ fn decimal_option(name: &str, text: &str) -> Result<rust_decimal::Decimal, Failu
 fn sweep_command(args: &SweepArgs) -> Result<(), Failure> {
     catch_interrupts();
     let started = utc_timestamp(now());
-    let loaded = load(&args.scenario)?;
+    let loaded = load(&args.scenario, &args.run.imports)?;
     let s = &loaded.scenario;
     let (paths, seed, threads) = args.run.resolve(s);
     let lever = engine::SweptLever::from_name(&args.lever).ok_or_else(|| {
@@ -630,7 +688,7 @@ fn sweep_command(args: &SweepArgs) -> Result<(), Failure> {
 fn sensitivity_command(args: &SensitivityArgs) -> Result<(), Failure> {
     catch_interrupts();
     let started = utc_timestamp(now());
-    let loaded = load(&args.scenario)?;
+    let loaded = load(&args.scenario, &args.run.imports)?;
     let s = &loaded.scenario;
     let (paths, seed, threads) = args.run.resolve(s);
     let metric = analysis::Metric::from_name(&args.metric).ok_or_else(|| {
@@ -690,7 +748,7 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
     catch_interrupts();
     let started_clock = Instant::now();
     let started = utc_timestamp(now());
-    let loaded = load(&args.scenario)?;
+    let loaded = load(&args.scenario, &args.run.imports)?;
     let s = &loaded.scenario;
     let (paths, seed, threads) = args.run.resolve(s);
     if args.precision.is_some() && args.shard.is_some() {
@@ -746,8 +804,11 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         Some((index, count)) => engine::shard_paths(paths, index, count),
         None => 0..paths,
     };
+    // Policies stacked on a base other than the baseline need one more run
+    // per base for attribution.csv (cohort runs write no attribution).
+    let attribution_bases = if cohort { 0 } else { analysis::attribution_bases(&plan).len() as u64 };
     let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(range.end - range.start);
+        let bar = indicatif::ProgressBar::new((range.end - range.start) * (1 + attribution_bases));
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {wide_bar} {pos}/{len} paths ({eta})")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -762,11 +823,18 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         }
         !INTERRUPTED.load(Ordering::Relaxed)
     };
-    let simulated = engine::simulate(&plan, seed, range.clone(), threads, &progress);
+    let simulated = engine::simulate(&plan, seed, range.clone(), threads, &progress).and_then(|acc| {
+        let attribution = if cohort {
+            Vec::new()
+        } else {
+            analysis::attribution_runs(&plan, seed, range.clone(), threads, &progress)?
+        };
+        Ok((acc, attribution))
+    });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let acc = simulated.map_err(interrupted_or)?;
+    let (acc, attribution) = simulated.map_err(interrupted_or)?;
     let simulated_at = started_clock.elapsed();
     let provenance = provenance(&loaded, Some(seed), Some(paths));
     if let Some((index, count)) = args.shard {
@@ -781,7 +849,8 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
             path_start: range.start,
             path_end: range.end,
         };
-        let written = staging.write(shard::SHARD_FILE, &shard::encode(&header, &loaded.bytes, &acc));
+        let written = staging
+            .write(shard::SHARD_FILE, &shard::encode(&header, &loaded.bytes, &loaded.imports, &acc, &attribution));
         written.map_err(|e| Failure::invalid(format!("error: {e}")))?;
         let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
         println!(
@@ -798,19 +867,11 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         report::write_cohort_run(&mut staging, &plan, &summary, &groups, &args.by, &provenance, &times, extra)
             .map_err(|e| Failure::invalid(format!("error: {e}")))?;
         let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
-        let last = plan.start_year + plan.years as i32 - 1;
-        println!(
-            "{} facilities, {} paths; expected facilities with cash exhausted by {last}:",
-            plan.practices.len(),
-            paths
-        );
-        for n in summary.national.iter().filter(|n| n.year == last && n.kind == "all") {
-            println!("  {:<28} {:>10.1}", n.policy, n.n_exhausted);
-        }
+        print!("{}", terminal::cohort_headline(&plan, &summary));
         println!("Results written to {}", out.display());
     } else {
         let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths});
-        finish(staging, &plan, &acc, &provenance, s.description.as_deref(), started, extra, args.png)?;
+        finish(staging, &plan, &acc, &attribution, &provenance, s.description.as_deref(), started, extra, args.png)?;
     }
     if args.stats {
         let wall = started_clock.elapsed().as_secs_f64();
@@ -836,6 +897,7 @@ fn finish(
     mut staging: Staging,
     plan: &Plan,
     acc: &engine::Accumulator,
+    attribution_runs: &[engine::Accumulator],
     provenance: &Provenance,
     description: Option<&str>,
     started: String,
@@ -843,8 +905,9 @@ fn finish(
     png: bool,
 ) -> Result<(), Failure> {
     let summary = summary::summarize(plan, acc);
+    let attribution = analysis::attribution(plan, &summary.compare, attribution_runs);
     let times = RunTimes { started, finished: utc_timestamp(now()) };
-    report::write_run(&mut staging, plan, &summary, provenance, description, &times, extra, png)
+    report::write_run(&mut staging, plan, &summary, &attribution, provenance, description, &times, extra, png)
         .map_err(|e| Failure::invalid(format!("error: {e}")))?;
     if INTERRUPTED.load(Ordering::SeqCst) {
         return Err(Failure { code: EXIT_INTERRUPTED, message: "interrupted: no results were written".into() });
@@ -852,6 +915,49 @@ fn finish(
     let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
     print!("{}", terminal::headline(plan, &summary));
     println!("Results written to {}", out.display());
+    Ok(())
+}
+
+/// `seqsim import cms-cost-report`: writes the cohort table and, beside it,
+/// `<stem>.import.json` with every drop and estimation rule.
+fn import_cms_command(
+    files: &[PathBuf],
+    out: &Path,
+    include_types: Vec<crate::import::cms::FacilityType>,
+    force: bool,
+) -> Result<(), Failure> {
+    use crate::import::cms;
+    let report_path = out.with_extension("import.json");
+    for path in [out, report_path.as_path()] {
+        if path.exists() && !force {
+            return Err(Failure::invalid(format!(
+                "error: {} exists; pass --force to replace it or choose another --out",
+                path.display()
+            )));
+        }
+    }
+    let import = cms::import(files, &cms::ImportOptions { include_types })
+        .map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let mut table = Vec::new();
+    cms::write_cohort_csv(&import, &mut table).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    report::output::write_atomic(out, &table).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    report::output::write_atomic(&report_path, cms::report_json(&import).as_bytes())
+        .map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let r = &import.report;
+    println!(
+        "{} reports read, {} hospitals kept, {} reports dropped (release {})",
+        r.rows_read,
+        r.rows_kept,
+        r.rows_dropped,
+        r.release_year.map_or_else(|| "unknown".to_string(), |y| y.to_string())
+    );
+    for (kind, totals) in &r.kept_by_kind {
+        println!("  kept {kind:<28} {:>6}", totals.count);
+    }
+    for drop in r.dropped.iter().filter(|d| d.count > 0) {
+        println!("  dropped {:<26} {:>6}", drop.reason.to_string(), drop.count);
+    }
+    println!("Cohort written to {} (rules and drops in {})", out.display(), report_path.display());
     Ok(())
 }
 
@@ -869,21 +975,43 @@ fn merge_command(paths: &[PathBuf], out: &Path, force: bool) -> Result<(), Failu
     let text = std::str::from_utf8(&first.scenario).map_err(|_| {
         Failure::invalid(format!("error: {}: the embedded scenario is not UTF-8", first.file.display()))
     })?;
-    let (scenario, diagnostics) = scenario::parse_str(text);
-    let Some(scenario) = scenario else {
-        return Err(Failure::invalid(LoadError::Invalid { path: origin, diagnostics }));
+    let embedded = &first.imports;
+    let mut read = |origin: scenario::ImportOrigin, written: &str| {
+        embedded
+            .iter()
+            .find(|i| i.origin == origin && i.written == written)
+            .map(|i| (i.path.clone(), i.bytes.clone()))
+            .ok_or_else(|| "not embedded in the shard; rerun the shards with this seqsim".to_string())
+    };
+    let extra: Vec<String> = embedded
+        .iter()
+        .filter(|i| i.origin == scenario::ImportOrigin::CommandLine)
+        .map(|i| i.written.clone())
+        .collect();
+    let parsed = scenario::parse_with_imports(text, &extra, &mut read);
+    let Some(scenario) = parsed.scenario else {
+        return Err(Failure::invalid(LoadError::Invalid { path: origin, diagnostics: parsed.diagnostics }));
     };
     let plan = Plan::compile(&scenario, &policy::resolve(&scenario))
         .map_err(|e| Failure::invalid(format!("{}: error: {e}", origin.display())))?;
     let mut acc = engine::Accumulator::new(plan.layout());
+    let mut attribution: Vec<engine::Accumulator> = analysis::attribution_bases(&plan)
+        .into_iter()
+        .map(|base| engine::Accumulator::new(analysis::attribution_plan(&plan, base).layout()))
+        .collect();
     for shard in &shards {
-        if shard.accumulator.layout != plan.layout() {
+        let attribution_fits = shard.attribution.len() == attribution.len()
+            && shard.attribution.iter().zip(&attribution).all(|(a, b)| a.layout == b.layout);
+        if shard.accumulator.layout != plan.layout() || !attribution_fits {
             return Err(Failure::invalid(format!(
                 "error: {}: its tables do not match its scenario; rerun that shard",
                 shard.file.display()
             )));
         }
         acc.merge(&shard.accumulator);
+        for (total, part) in attribution.iter_mut().zip(&shard.attribution) {
+            total.merge(part);
+        }
     }
     if acc.paths != first.header.paths {
         return Err(Failure::invalid(format!(
@@ -898,13 +1026,24 @@ fn merge_command(paths: &[PathBuf], out: &Path, force: bool) -> Result<(), Failu
         path: origin,
         sha256: first.header.scenario_sha256.clone(),
         bytes: first.scenario.clone(),
+        imports: parsed.imports,
     };
     let provenance = provenance(&loaded, Some(first.header.seed), Some(first.header.paths));
     let extra = serde_json::json!({
         "merged_shards": shards.iter().map(|s| s.file.display().to_string()).collect::<Vec<_>>(),
         "evaluations": plan.evaluations_per_path() * first.header.paths,
     });
-    finish(staging, &plan, &acc, &provenance, loaded.scenario.description.as_deref(), started, extra, false)
+    finish(
+        staging,
+        &plan,
+        &acc,
+        &attribution,
+        &provenance,
+        loaded.scenario.description.as_deref(),
+        started,
+        extra,
+        false,
+    )
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::model::{self, Amount, EconomyDraws, Exact, Indices, Levers, PolicyState, Terms, YearOutcome};
 use crate::policy::Resolution;
-use crate::scenario::{Basis, Dist, Driver, Practice, Scenario};
+use crate::scenario::{Basis, Dist, Driver, LeverValue, Practice, Scenario};
 
 /// How money is rounded for output: to cents, half away from zero (MODEL.md §4).
 pub const MONEY_ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
@@ -166,6 +166,21 @@ pub fn economy<T: Copy>(values: &[T; Driver::COUNT]) -> EconomyDraws<T> {
     }
 }
 
+/// A lever's day-weighted value for one year, `(sum of days_i * v_i) /
+/// days_in_year` (MODEL.md §1), in `Exact` so that the ledger keeps 28
+/// significant digits here too; `mei` stands in for `{index: mei}` pieces.
+fn day_weighted(year: &crate::policy::YearValue, mei: Exact) -> Exact {
+    let mut total = Exact::from_int(0);
+    for &(days, value) in year.segments() {
+        let v = match value {
+            LeverValue::Rate(rate) => Exact::new(rate),
+            LeverValue::Mei { offset } => mei + Exact::new(offset),
+        };
+        total = total + Exact::from_int(days) * v;
+    }
+    total / Exact::from_int(year.days_in_year())
+}
+
 /// The ledger of every practice x policy x year, in practice, policy, year order.
 pub fn ledger(scenario: &Scenario, resolution: &Resolution) -> Result<Vec<LedgerRow>, LedgerError> {
     let mut rows = Vec::new();
@@ -173,8 +188,7 @@ pub fn ledger(scenario: &Scenario, resolution: &Resolution) -> Result<Vec<Ledger
         let terms = terms(practice, Exact::new);
         let means = mean_draws(scenario, practice);
         let draws = economy(&means);
-        // Day-weighting (policy.rs) works in `Decimal`: it gets `mei` at 28 places.
-        let mei = means[Driver::Mei.index()].get();
+        let mei = means[Driver::Mei.index()];
         for (policy_index, policy) in scenario.policies.iter().enumerate() {
             let levers = resolution
                 .levers(policy_index, &practice.kind)
@@ -185,14 +199,11 @@ pub fn ledger(scenario: &Scenario, resolution: &Resolution) -> Result<Vec<Ledger
                 let overflow =
                     || LedgerError::Overflow { practice: practice.id.clone(), policy: policy.name.clone(), year };
                 let year_levers = &levers.years[t];
-                let update = mei.and_then(|mei| year_levers.medicare_update.weighted(mei)).ok_or_else(overflow)?;
-                let rate =
-                    |v: &crate::policy::YearValue| v.weighted(Decimal::ZERO).map(Exact::new).ok_or_else(overflow);
                 let levers = Levers {
-                    sequestration: rate(&year_levers.sequestration)?,
-                    medicare_update: model::clamp_growth(Exact::new(update)),
-                    add_on: rate(&year_levers.medicare_add_on)?,
-                    relief: rate(&year_levers.relief)?,
+                    sequestration: day_weighted(&year_levers.sequestration, mei),
+                    medicare_update: model::clamp_growth(day_weighted(&year_levers.medicare_update, mei)),
+                    add_on: day_weighted(&year_levers.medicare_add_on, mei),
+                    relief: day_weighted(&year_levers.relief, mei),
                 };
                 idx = idx.advance(&draws);
                 let outcome = model::step(&terms, &model::basis(&terms, &idx), &levers, &mut state);
@@ -245,7 +256,7 @@ mod tests {
 
     #[test]
     fn sequestration_of_a_forty_dollar_program_payment() {
-        // FACTS.md §1.2: allowed $100, deductible $50, Medicare 80% of the
+        // The MAC's worked example ([FCSO-SEQ], docs/sources.md): allowed $100, deductible $50, Medicare 80% of the
         // remaining $50 = $40.00; 2% of $40.00 = $0.80 (CO-253); paid $39.20.
         // As a one-line FFS book: medicare_ffs $50 (allowed less deductible),
         // program_share 0.8, sequestration 0.02, no migration, add-on or MA.

@@ -88,6 +88,17 @@ impl YearValue {
         total.checked_div(Decimal::from(self.days_in_year))
     }
 
+    /// The `(days, value)` pieces, in date order (the exact ledger weights
+    /// them in its own number type).
+    pub fn segments(&self) -> &[(i64, LeverValue)] {
+        &self.segments
+    }
+
+    /// 365 or 366: the denominator of the day-weighted value.
+    pub fn days_in_year(&self) -> i64 {
+        self.days_in_year
+    }
+
     /// The days the pieces cover: always the days of the year.
     pub fn days(&self) -> i64 {
         self.segments.iter().map(|(days, _)| days).sum()

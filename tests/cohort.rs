@@ -12,7 +12,7 @@ use common::{cell, read_csv, scenario, seqsim, seqsim_ok, stderr};
 
 /// The quickstart scenario with its practice moved into a one-row cohort file.
 fn one_row_cohort(dir: &Path) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(scenario("quickstart.yaml")).unwrap();
+    let text = common::bundled_text("quickstart.yaml");
     let start = text.find("practices:").unwrap();
     let end = text.find("baseline:").unwrap();
     let cohort = "cohort:\n  file: one.csv\n  defaults:\n    variable_cost_share: 0.3\n    medicare: {program_share: 0.8, ma_passthrough: 0.5}\n";
@@ -83,7 +83,7 @@ fn group_totals_are_sums_of_facility_rows_and_csv_equals_parquet() {
     std::fs::write(dir.path().join("small.csv"), lines.join("\n") + "\n").unwrap();
     let table = seqsim::report::read::cohort_table(&dir.path().join("small.csv")).unwrap();
     seqsim::report::read::write_cohort_parquet(&table, &dir.path().join("small.parquet")).unwrap();
-    let yaml = std::fs::read_to_string(scenario("rural_cohort.yaml")).unwrap();
+    let yaml = common::bundled_text("rural_cohort.yaml");
     for ext in ["csv", "parquet"] {
         std::fs::write(
             dir.path().join(format!("{ext}.yaml")),

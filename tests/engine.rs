@@ -234,7 +234,7 @@ fn national_totals_are_count_weighted_sums_of_summary_means() {
             );
         }
     }
-    // 6 kinds + all, 5 policies, 10 years.
+    // 6 kinds + all; 5 policies (current law and the 4 of policies/us/alternatives.yaml); 10 years.
     assert_eq!(national_rows.len(), 7 * 5 * 10);
 }
 
@@ -262,9 +262,10 @@ fn run_writes_every_output_with_exact_columns() {
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["paths"], 1500);
     assert_eq!(manifest["seed"], 20261127);
-    // 3 tables x 3 formats, brief.md, and for the one practice a fan chart,
-    // risk curves, plus the national chart.
-    assert_eq!(manifest["files"].as_array().unwrap().len(), 13);
+    // 4 tables (summary, compare, national, attribution) x 3 formats,
+    // brief.md, and for the one practice a fan chart, risk curves, plus the
+    // national chart.
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 16);
     assert_eq!(manifest["scenario"]["sha256"].as_str().unwrap().len(), 64);
     let brief = std::fs::read_to_string(out.join("brief.md")).unwrap();
     for expected in [
@@ -272,7 +273,8 @@ fn run_writes_every_output_with_exact_columns() {
         "P(cash exhausted by 2031)",
         "## National totals",
         "## Sources",
-        "MACRA +0.25%",
+        "MACRA (P.L. 114-10) statutory non-QP conversion-factor update +0.25%",
+        "Baseline: **Current law** (US Medicare current law as of 2026-12-01)",
         "1500 paths",
         "seed 20261127",
     ] {

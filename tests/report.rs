@@ -32,7 +32,7 @@ fn run_draws_charts_and_report_builds_a_self_contained_page() {
         "specialty_practice",
         "rural_pps_hospital",
         "critical_access_hospital",
-        "community_hospital",
+        "urban_pps_hospital",
     ];
     let palette = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#56B4E9"];
     for practice in practices {
@@ -64,7 +64,7 @@ fn run_draws_charts_and_report_builds_a_self_contained_page() {
     seqsim_ok(&["report", out.to_str().unwrap(), "-o", page.to_str().unwrap()]);
     assert!(out.join("charts/fan_rural_pps_hospital.svg").is_file());
     // report writes a PNG of every chart, rasterised from the SVG.
-    for name in ["charts/fan_rural_pps_hospital.png", "charts/risk_community_hospital.png", "charts/national.png"] {
+    for name in ["charts/fan_rural_pps_hospital.png", "charts/risk_urban_pps_hospital.png", "charts/national.png"] {
         let png = std::fs::read(out.join(name)).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name} is not a PNG");
         // 900 px wide, as drawn.

@@ -49,6 +49,8 @@ pub struct PolicyInfo {
     pub name: String,
     /// Label for people.
     pub label: String,
+    /// Index of its `base:` policy, if any (for attribution).
+    pub base: Option<usize>,
 }
 
 /// The compiled scenario.
@@ -148,7 +150,7 @@ impl Plan {
             policies: scenario
                 .policies
                 .iter()
-                .map(|p| PolicyInfo { name: p.name.clone(), label: p.label.clone() })
+                .map(|p| PolicyInfo { name: p.name.clone(), label: p.label.clone(), base: p.base })
                 .collect(),
             baseline: scenario.baseline,
             kinds: scenario.kinds(),

@@ -106,6 +106,17 @@ pub struct Summary {
     pub national: Vec<NationalRow>,
 }
 
+/// The year in which `policy` moves `practice`'s mean margin most against
+/// the baseline (largest absolute mean difference; the earliest year on a
+/// tie), so that a policy acting only in early years is not hidden by a
+/// zero final-year difference.
+pub fn largest_margin_change<'a>(compare: &'a [CompareRow], practice: &str, policy: &str) -> Option<&'a CompareRow> {
+    compare.iter().filter(|c| c.practice == practice && c.policy == policy).fold(None, |best, c| match best {
+        Some(b) if b.dmargin_mean.abs() >= c.dmargin_mean.abs() => Some(b),
+        _ => Some(c),
+    })
+}
+
 fn standard_error(sum: f64, sum_sq: f64, n: f64) -> Option<f64> {
     if n < 2.0 {
         return None;

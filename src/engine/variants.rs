@@ -82,8 +82,29 @@ impl Plan {
         plan.policies = std::iter::once(base_info)
             .chain((0..values.len()).map(|i| {
                 let name = names.get(i).cloned().unwrap_or_else(|| format!("variant_{i}"));
-                PolicyInfo { label: name.clone(), name }
+                PolicyInfo { label: name.clone(), name, base: Some(0) }
             }))
+            .collect();
+        plan.baseline = 0;
+        plan.order = (0..plan.policies.len()).collect();
+        plan
+    }
+
+    /// A plan with policy `base` as its baseline (index 0) followed by the
+    /// policies `members`, their levers unchanged: their paired differences
+    /// are then against `base` (attribution of stacked reforms).
+    pub fn against(&self, base: usize, members: &[usize]) -> Plan {
+        let years = self.years;
+        let keep: Vec<usize> = std::iter::once(base).chain(members.iter().copied()).collect();
+        let mut plan = self.clone();
+        for (p, practice) in plan.practices.iter_mut().enumerate() {
+            let original = &self.practices[p].levers;
+            practice.levers = keep.iter().flat_map(|&k| original[k * years..(k + 1) * years].iter().copied()).collect();
+        }
+        plan.policies = keep
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| PolicyInfo { base: (i > 0).then_some(0), ..self.policies[k].clone() })
             .collect();
         plan.baseline = 0;
         plan.order = (0..plan.policies.len()).collect();

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::summary::Summary;
+use crate::engine::summary::{largest_margin_change, Summary};
 use crate::engine::Plan;
 
 use super::format::{compare_cells, dollars_short, margin_interval, percent, practices, probability};
@@ -18,6 +18,11 @@ fn label<'a>(plan: &'a Plan, policy: &'a str) -> &'a str {
     plan.policies.iter().find(|p| p.name == policy).map_or(policy, |p| p.label.as_str())
 }
 
+/// " (<name> as of <as_of>)" when the baseline stands on an imported law.
+fn law(provenance: &Provenance) -> String {
+    provenance.baseline_law.as_ref().map_or_else(String::new, |law| format!(" ({law})"))
+}
+
 /// Renders the brief.
 pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, description: Option<&str>) -> String {
     let (mid, last) = final_and_mid(plan);
@@ -29,7 +34,7 @@ pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, descripti
     }
     let _ = writeln!(
         out,
-        "Projection {}–{}, {} Monte Carlo paths (seed {}). Baseline: **{}**. \
+        "Projection {}–{}, {} Monte Carlo paths (seed {}). Baseline: **{}**{}. \
          Intervals are the 5th–95th percentiles of simulated margins (a 90% interval); \
          ± is the Monte Carlo standard error, in percentage points (pp). \
          Differences are each policy minus the baseline on the same simulated paths.\n",
@@ -37,7 +42,8 @@ pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, descripti
         last,
         summary.paths,
         provenance.seed.unwrap_or_default(),
-        baseline.label
+        baseline.label,
+        law(provenance)
     );
 
     let _ = writeln!(out, "## Practices\n");
@@ -76,11 +82,12 @@ pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, descripti
             let _ = writeln!(out, "\nAgainst {} in {last}:\n", baseline.label);
             let _ = writeln!(
                 out,
-                "| Policy | Mean margin change (90% interval) | Change in P(cash exhausted) | Cumulative CO-253 change | Cash change |"
+                "| Policy | Mean margin change (90% interval) | Change in P(cash exhausted) | Cumulative CO-253 change | Cash change | Largest yearly margin change |"
             );
-            let _ = writeln!(out, "|---|---|---|---|---|");
+            let _ = writeln!(out, "|---|---|---|---|---|---|");
             for c in compares {
-                let _ = writeln!(out, "| {} | {} |", label(plan, &c.policy), compare_cells(c).join(" | "));
+                let largest = largest_margin_change(&summary.compare, &c.practice, &c.policy);
+                let _ = writeln!(out, "| {} | {} |", label(plan, &c.policy), compare_cells(c, largest).join(" | "));
             }
         }
         let _ = writeln!(out);

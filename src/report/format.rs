@@ -1,6 +1,8 @@
 //! Number formats for people (MODEL.md §6): margins in percent with two
 //! decimals, differences in percentage points, money in dollars.
 
+use crate::engine::summary::CompareRow;
+
 /// `0.01234` → `1.23%`.
 pub fn percent(value: f64) -> String {
     if value.is_finite() {
@@ -31,14 +33,27 @@ pub fn margin_interval(percentiles: &[f64; 5]) -> String {
 
 /// The cells of a policy-against-baseline row, for people: mean margin
 /// change with its 90% interval, change in P(cash exhausted), cumulative
-/// CO-253 change and cash change.
-pub fn compare_cells(c: &crate::engine::summary::CompareRow) -> [String; 4] {
+/// CO-253 change, cash change, and the largest yearly mean margin change
+/// with its year (`largest`, from the same practice and policy's rows).
+pub fn compare_cells(c: &CompareRow, largest: Option<&CompareRow>) -> [String; 5] {
     [
         format!("{} ({} to {})", points(c.dmargin_mean), points(c.dmargin_p5), points(c.dmargin_p95)),
         points(c.dp_exhausted),
         dollars(c.dcut_cum_mean),
         dollars(c.dcash_mean),
+        largest_change(largest),
     ]
+}
+
+/// The largest yearly mean margin change: `+0.42 pp in 2029`.
+pub fn largest_change(largest: Option<&CompareRow>) -> String {
+    largest.map_or_else(|| "n/a".to_string(), |l| format!("{} in {}", points(l.dmargin_mean), l.year))
+}
+
+/// CO-253 dollars a policy keeps with the practice, cumulated to the row's
+/// year: the negative of the cumulative CUT difference (`$0` when none).
+pub fn co253_kept(c: &CompareRow) -> String {
+    dollars(-c.dcut_cum_mean)
 }
 
 /// A probability with its Monte Carlo error: `12.34% ± 0.10 pp`.

@@ -4,6 +4,7 @@
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
+use crate::analysis::AttributionRow;
 use crate::engine::summary::{CompareRow, NationalRow, SummaryRow};
 use crate::ledger::{round_money, round_ratio, LedgerRow};
 
@@ -117,8 +118,14 @@ pub fn summary(rows: &[SummaryRow], provenance: &Provenance) -> PolarsResult<Dat
 
 /// The compare table (MODEL.md §6), then `dmargin_se`.
 pub fn compare(rows: &[CompareRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
-    let f = |name: &str, get: fn(&CompareRow) -> f64| floats(name, rows.iter().map(get));
-    let columns = vec![
+    let rows: Vec<&CompareRow> = rows.iter().collect();
+    with_provenance(compare_columns(&rows), rows.len(), provenance)
+}
+
+/// The compare table's columns (MODEL.md §6), then `dmargin_se`.
+fn compare_columns(rows: &[&CompareRow]) -> Vec<Column> {
+    let f = |name: &str, get: fn(&CompareRow) -> f64| floats(name, rows.iter().map(|r| get(r)));
+    vec![
         text("practice", rows.iter().map(|r| r.practice.as_str())),
         text("kind", rows.iter().map(|r| r.kind.as_str())),
         text("policy", rows.iter().map(|r| r.policy.as_str())),
@@ -130,7 +137,15 @@ pub fn compare(rows: &[CompareRow], provenance: &Provenance) -> PolarsResult<Dat
         f("dcash_mean", |r| r.dcash_mean),
         f("dp_exhausted", |r| r.dp_exhausted),
         optional_floats("dmargin_se", rows.iter().map(|r| r.dmargin_se)),
-    ];
+    ]
+}
+
+/// The attribution table: the compare columns for each policy against its
+/// own `base:`, then `base` (the policy it is compared with).
+pub fn attribution(rows: &[AttributionRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    let effects: Vec<&CompareRow> = rows.iter().map(|r| &r.effect).collect();
+    let mut columns = compare_columns(&effects);
+    columns.push(text("base", rows.iter().map(|r| r.base.as_str())));
     with_provenance(columns, rows.len(), provenance)
 }
 

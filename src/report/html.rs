@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::summary::{CompareRow, NationalRow, SummaryRow};
+use crate::engine::summary::{largest_margin_change, CompareRow, NationalRow, SummaryRow};
 
 use super::format::{compare_cells, dollars_short, margin_interval, practices as count, probability};
 
@@ -147,15 +147,16 @@ pub fn render(page: &Page<'_>) -> String {
         if !compares.is_empty() {
             let _ = writeln!(
                 out,
-                "<div class=\"table-wrap\"><table><thead><tr><th>Against {} in {last}</th><th>Mean margin change (90% interval)</th><th>Change in P(cash exhausted)</th><th>Cumulative CO-253 change</th><th>Cash change</th></tr></thead><tbody>",
+                "<div class=\"table-wrap\"><table><thead><tr><th>Against {} in {last}</th><th>Mean margin change (90% interval)</th><th>Change in P(cash exhausted)</th><th>Cumulative CO-253 change</th><th>Cash change</th><th>Largest yearly margin change</th></tr></thead><tbody>",
                 escape(&label_of(baseline))
             );
             for c in compares {
+                let largest = largest_margin_change(page.compare, &c.practice, &c.policy);
                 let _ = writeln!(
                     out,
                     "<tr><td>{}</td><td>{}</td></tr>",
                     escape(&label_of(&c.policy)),
-                    compare_cells(c).join("</td><td>")
+                    compare_cells(c, largest).join("</td><td>")
                 );
             }
             let _ = writeln!(out, "</tbody></table></div>");

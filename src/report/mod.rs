@@ -20,7 +20,7 @@ use std::path::Path;
 use crate::engine::summary::Summary;
 use crate::engine::Plan;
 use crate::ledger::LedgerRow;
-use crate::scenario::Citation;
+use crate::scenario::{Citation, ImportInfo};
 
 pub use output::{OutputError, Staging, WrittenFile};
 
@@ -55,8 +55,12 @@ pub struct Provenance {
     pub paths: Option<u64>,
     /// seqsim's version.
     pub version: String,
-    /// Every `source:` in the scenario.
+    /// Every `source:` in the scenario and its imported policy files.
     pub sources: Vec<Citation>,
+    /// The policy files the scenario imports.
+    pub imports: Vec<ImportInfo>,
+    /// "<name> as of <as_of>" of the imported law the baseline stands on.
+    pub baseline_law: Option<String>,
 }
 
 impl Provenance {
@@ -131,13 +135,14 @@ pub struct RunTimes {
 }
 
 /// Writes every output of `seqsim run` into `staging`: the three tables in
-/// three formats, `brief.md`, the charts (SVG, and PNG if `png`), and
+/// three formats (and `attribution` when some policy has a `base:`), `brief.md`, the charts (SVG, and PNG if `png`), and
 /// `manifest.json` (last, listing the others).
 #[allow(clippy::too_many_arguments)]
 pub fn write_run(
     staging: &mut Staging,
     plan: &Plan,
     summary: &Summary,
+    attribution: &[crate::analysis::AttributionRow],
     provenance: &Provenance,
     description: Option<&str>,
     times: &RunTimes,
@@ -147,6 +152,9 @@ pub fn write_run(
     write_table(staging, "summary", frame::summary(&summary.summary, provenance), provenance)?;
     write_table(staging, "compare", frame::compare(&summary.compare, provenance), provenance)?;
     write_table(staging, "national", frame::national(&summary.national, provenance), provenance)?;
+    if !attribution.is_empty() {
+        write_table(staging, "attribution", frame::attribution(attribution, provenance), provenance)?;
+    }
     staging.write("brief.md", brief::render(plan, summary, provenance, description).as_bytes())?;
     let meta = run_meta(plan, description);
     for (name, svg) in charts(&meta, &summary.summary, &summary.national, provenance)? {
@@ -230,6 +238,8 @@ pub fn write_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
         paths: m["paths"].as_u64(),
         version: m["version"].as_str().unwrap_or_default().to_string(),
         sources: Vec::new(),
+        imports: Vec::new(),
+        baseline_law: m["baseline_law"].as_str().map(str::to_string),
     };
     let charts = charts(m, &results.summary, &results.national, &provenance)?;
     let chart_dir = dir.join("charts");
@@ -289,6 +299,8 @@ pub fn write_manifest(
         "started": times.started,
         "finished": times.finished,
         "files": files,
+        "imports": provenance.imports.iter().map(|i| serde_json::json!({"file": i.file, "name": i.name, "as_of": i.as_of.to_string(), "sha256": i.sha256})).collect::<Vec<_>>(),
+        "baseline_law": provenance.baseline_law,
         "sources": provenance.sources.iter().map(|s| serde_json::json!({"path": s.path, "source": s.text})).collect::<Vec<_>>(),
     });
     if let (Some(object), serde_json::Value::Object(more)) = (manifest.as_object_mut(), extra) {

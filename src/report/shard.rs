@@ -4,20 +4,24 @@
 //!
 //! Layout: the magic `SEQSIMSHARD\0`, a format version (u32 LE), a JSON header
 //! (u64 LE length, then UTF-8), the scenario file's bytes (u64 LE length, then
-//! bytes), the encoded accumulator (u64 LE length, then bytes), and a SHA-256
-//! of everything before it, which catches truncation and corruption.
+//! bytes), each imported policy file's bytes in import order (the header lists
+//! them; u64 LE length, then bytes), the encoded accumulator (u64 LE length,
+//! then bytes), the accumulators of the attribution runs (as many as the
+//! header says, each u64 LE length then bytes), and a SHA-256 of everything before it, which catches
+//! truncation and corruption.
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::engine::Accumulator;
-use crate::scenario::hex;
+use crate::scenario::{hex, ImportOrigin, ImportedFile};
 
 /// The file a shard's output directory holds.
 pub const SHARD_FILE: &str = "shard.seqsim";
 const MAGIC: &[u8; 12] = b"SEQSIMSHARD\0";
-const FORMAT_VERSION: u32 = 1;
+/// Version 2 embeds imported policy files.
+const FORMAT_VERSION: u32 = 2;
 /// Largest shard file read (accumulators for huge cohorts stay far below).
 const MAX_SHARD_BYTES: u64 = 4 << 30;
 
@@ -53,8 +57,12 @@ pub struct Shard {
     pub header: ShardHeader,
     /// The scenario file's bytes.
     pub scenario: Vec<u8>,
+    /// The policy files the scenario imported, as embedded.
+    pub imports: Vec<ImportedFile>,
     /// Its accumulator state.
     pub accumulator: Accumulator,
+    /// The state of each attribution run (`analysis::attribution_runs`), in order.
+    pub attribution: Vec<Accumulator>,
 }
 
 /// Why shards could not be read or merged.
@@ -130,7 +138,13 @@ pub enum ShardError {
 }
 
 /// Encodes a shard file's bytes.
-pub fn encode(header: &ShardHeader, scenario: &[u8], accumulator: &Accumulator) -> Vec<u8> {
+pub fn encode(
+    header: &ShardHeader,
+    scenario: &[u8],
+    imports: &[ImportedFile],
+    accumulator: &Accumulator,
+    attribution: &[Accumulator],
+) -> Vec<u8> {
     let header_json = serde_json::json!({
         "tool_version": header.tool_version,
         "scenario_path": header.scenario_path,
@@ -141,13 +155,21 @@ pub fn encode(header: &ShardHeader, scenario: &[u8], accumulator: &Accumulator) 
         "count": header.count,
         "path_start": header.path_start,
         "path_end": header.path_end,
+        "imports": imports.iter().map(|i| serde_json::json!({
+            "written": i.written,
+            "origin": origin_name(i.origin),
+            "sha256": i.sha256,
+        })).collect::<Vec<_>>(),
+        "attribution_runs": attribution.len(),
     })
     .to_string();
     let state = accumulator.encode();
+    let attribution: Vec<Vec<u8>> = attribution.iter().map(Accumulator::encode).collect();
     let mut out = Vec::with_capacity(state.len() + scenario.len() + header_json.len() + 64);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    for part in [header_json.as_bytes(), scenario, &state] {
+    let parts = [header_json.as_bytes(), scenario].into_iter().chain(imports.iter().map(|i| i.bytes.as_slice()));
+    for part in parts.chain([state.as_slice()]).chain(attribution.iter().map(Vec::as_slice)) {
         out.extend_from_slice(&(part.len() as u64).to_le_bytes());
         out.extend_from_slice(part);
     }
@@ -176,8 +198,30 @@ fn decode(file: &Path, bytes: &[u8]) -> Result<Shard, ShardError> {
         at += 8 + len;
         Some(slice)
     };
-    let (Some(header), Some(scenario), Some(state)) = (part(), part(), part()) else { return Err(corrupt()) };
+    let (Some(header), Some(scenario)) = (part(), part()) else { return Err(corrupt()) };
     let json: serde_json::Value = serde_json::from_slice(header).map_err(|_| corrupt())?;
+    let listed = json["imports"].as_array().ok_or_else(corrupt)?;
+    let mut imports = Vec::with_capacity(listed.len());
+    for entry in listed {
+        let bytes = part().ok_or_else(corrupt)?;
+        let written = entry["written"].as_str().ok_or_else(corrupt)?.to_string();
+        let origin = match entry["origin"].as_str() {
+            Some("scenario") => ImportOrigin::Scenario,
+            Some("command_line") => ImportOrigin::CommandLine,
+            _ => return Err(corrupt()),
+        };
+        let sha256 = entry["sha256"].as_str().ok_or_else(corrupt)?.to_string();
+        if hex(&Sha256::digest(bytes)) != sha256 {
+            return Err(corrupt());
+        }
+        imports.push(ImportedFile { path: PathBuf::from(&written), written, origin, sha256, bytes: bytes.to_vec() });
+    }
+    let state = part().ok_or_else(corrupt)?;
+    let runs = json["attribution_runs"].as_u64().ok_or_else(corrupt)?;
+    let mut attribution = Vec::new();
+    for _ in 0..runs {
+        attribution.push(Accumulator::decode(part().ok_or_else(corrupt)?).ok_or_else(corrupt)?);
+    }
     let text = |key: &str| json[key].as_str().map(str::to_string).ok_or_else(corrupt);
     let number = |key: &str| json[key].as_u64().ok_or_else(corrupt);
     let header = ShardHeader {
@@ -195,7 +239,25 @@ fn decode(file: &Path, bytes: &[u8]) -> Result<Shard, ShardError> {
         return Err(corrupt());
     }
     let accumulator = Accumulator::decode(state).ok_or_else(corrupt)?;
-    Ok(Shard { file: file.to_path_buf(), header, scenario: scenario.to_vec(), accumulator })
+    Ok(Shard { file: file.to_path_buf(), header, scenario: scenario.to_vec(), imports, accumulator, attribution })
+}
+
+/// How the header names an import's origin.
+fn origin_name(origin: ImportOrigin) -> &'static str {
+    match origin {
+        ImportOrigin::Scenario => "scenario",
+        ImportOrigin::CommandLine => "command_line",
+    }
+}
+
+/// The imported files' hashes, in order, as one comparable text.
+fn import_hashes(shard: &Shard) -> String {
+    let hashes: Vec<&str> = shard.imports.iter().map(|i| i.sha256.as_str()).collect();
+    if hashes.is_empty() {
+        "none".to_string()
+    } else {
+        hashes.join(", ")
+    }
 }
 
 /// Reads a shard from a file, or from the [`SHARD_FILE`] in a directory.
@@ -218,6 +280,8 @@ pub fn check_set(mut shards: Vec<Shard>) -> Result<Vec<Shard>, ShardError> {
         let (a, b) = (&first.header, &shard.header);
         let differs: Option<(&'static str, String, String)> = if a.scenario_sha256 != b.scenario_sha256 {
             Some(("the scenario file (SHA-256)", a.scenario_sha256.clone(), b.scenario_sha256.clone()))
+        } else if import_hashes(&first) != import_hashes(shard) {
+            Some(("the imported policy files (SHA-256)", import_hashes(&first), import_hashes(shard)))
         } else if a.seed != b.seed {
             Some(("the seed", a.seed.to_string(), b.seed.to_string()))
         } else if a.paths != b.paths {

@@ -1,11 +1,11 @@
 //! Plain-text tables for the terminal: the ledger and the run's headline.
 
-use crate::engine::summary::Summary;
+use crate::engine::summary::{largest_margin_change, Summary};
 use crate::engine::Plan;
 use crate::ledger::{round_money, round_ratio, LedgerRow};
 use rust_decimal::Decimal;
 
-use super::format::{percent, points, probability};
+use super::format::{co253_kept, dollars_short, largest_change, percent, points, practices, probability};
 
 /// Lays out rows as aligned columns (first column left, others right).
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -69,7 +69,10 @@ pub fn ledger(rows: &[LedgerRow]) -> String {
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let margin = round_ratio(r.margin * Decimal::ONE_HUNDRED).round_dp(2);
+            let margin = r
+                .margin
+                .checked_mul(Decimal::ONE_HUNDRED)
+                .map_or_else(|| "beyond range".to_string(), |m| round_ratio(m).round_dp(2).to_string());
             vec![
                 r.practice.clone(),
                 r.policy.clone(),
@@ -88,17 +91,37 @@ pub fn ledger(rows: &[LedgerRow]) -> String {
     table(&header, &body)
 }
 
-/// The run's headline: each practice and policy in the final year.
+/// The run's headline: each practice and policy in the final year, and for
+/// each policy against the baseline the final-year margin change, the
+/// CO-253 dollars it keeps with the practice over the projection, and its
+/// largest yearly margin change (a policy acting only in early years must not
+/// read as no effect).
 pub fn headline(plan: &Plan, summary: &Summary) -> String {
     let last = plan.start_year + plan.years as i32 - 1;
-    let header = ["practice", "policy", "", "median margin", "P(margin < 0)", "P(cash exhausted)", "vs baseline"];
+    let kept = format!("CO-253 kept {}–{last}", plan.start_year);
+    let header = [
+        "practice",
+        "policy",
+        "",
+        "median margin",
+        "P(margin < 0)",
+        "P(cash exhausted)",
+        "vs baseline",
+        &kept,
+        "largest yearly change",
+    ];
     let mut body = Vec::new();
     for row in summary.summary.iter().filter(|r| r.year == last) {
-        let versus = summary
-            .compare
-            .iter()
-            .find(|c| c.practice == row.practice && c.policy == row.policy && c.year == last)
-            .map_or_else(|| "baseline".to_string(), |c| points(c.dmargin_mean));
+        let compare =
+            summary.compare.iter().find(|c| c.practice == row.practice && c.policy == row.policy && c.year == last);
+        let (versus, kept, largest) = match compare {
+            Some(c) => (
+                points(c.dmargin_mean),
+                co253_kept(c),
+                largest_change(largest_margin_change(&summary.compare, &row.practice, &row.policy)),
+            ),
+            None => ("baseline".to_string(), String::new(), String::new()),
+        };
         body.push(vec![
             row.practice.clone(),
             row.policy.clone(),
@@ -107,7 +130,48 @@ pub fn headline(plan: &Plan, summary: &Summary) -> String {
             probability(row.p_negative, row.p_negative_se),
             probability(row.p_exhausted, row.p_exhausted_se),
             versus,
+            kept,
+            largest,
         ]);
     }
     format!("Final year {last}, {} paths:\n{}", summary.paths, table(&header, &body))
+}
+
+/// The headline of a cohort run: for each policy, the expected facilities in
+/// distress and with cash exhausted in the final year, the cumulative CO-253
+/// dollars, and the CO-253 dollars it keeps with the facilities against the
+/// baseline over the projection.
+pub fn cohort_headline(plan: &Plan, summary: &Summary) -> String {
+    let last = plan.start_year + plan.years as i32 - 1;
+    let all = |policy: &str| summary.national.iter().find(|n| n.kind == "all" && n.policy == policy && n.year == last);
+    let baseline = &plan.policies[plan.baseline].name;
+    let baseline_cut = all(baseline).map(|n| n.cut_cum_total);
+    let cumulative = format!("CO-253 {}–{last}", plan.start_year);
+    let header = ["policy", "", "", "in distress", "cash exhausted", &cumulative, "CO-253 kept vs baseline"];
+    let body: Vec<Vec<String>> = plan
+        .policies
+        .iter()
+        .filter_map(|policy| {
+            let n = all(&policy.name)?;
+            let kept = match baseline_cut {
+                Some(base) if policy.name != *baseline => dollars_short(base - n.cut_cum_total),
+                _ => "baseline".to_string(),
+            };
+            Some(vec![
+                policy.name.clone(),
+                String::new(),
+                String::new(),
+                practices(n.n_distress),
+                practices(n.n_exhausted),
+                dollars_short(n.cut_cum_total),
+                kept,
+            ])
+        })
+        .collect();
+    format!(
+        "{} facilities, {} paths; expected facilities in {last} (all kinds):\n{}",
+        plan.practices.len(),
+        summary.paths,
+        table(&header, &body)
+    )
 }

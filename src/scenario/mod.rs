@@ -43,11 +43,15 @@ pub struct Diagnostic {
     pub mark: Option<Mark>,
     /// What is wrong and what would be valid.
     pub message: String,
+    /// The imported policy file it is in (`None`: the scenario file itself).
+    pub file: Option<PathBuf>,
 }
 
 impl Diagnostic {
-    /// Renders as `FILE:LINE:COL: error: PATH: MESSAGE`.
+    /// Renders as `FILE:LINE:COL: error: PATH: MESSAGE`, where `FILE` is the
+    /// imported file the problem is in, else `file` (the scenario).
     pub fn render(&self, file: &Path) -> String {
+        let file = self.file.as_deref().unwrap_or(file);
         let position = match self.mark {
             Some(mark) => format!("{}:{}", file.display(), mark),
             None => file.display().to_string(),
@@ -76,6 +80,32 @@ pub struct Loaded {
     /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
     /// The file's bytes (embedded in shard files).
+    pub bytes: Vec<u8>,
+    /// The policy files it imports (and `--import` adds), in import order.
+    pub imports: Vec<ImportedFile>,
+}
+
+/// Who asked for an imported policy file, which decides what its name is relative to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportOrigin {
+    /// The scenario's `imports:` list: relative to the scenario file.
+    Scenario,
+    /// The command line's `--import`: relative to the working directory.
+    CommandLine,
+}
+
+/// One imported policy file as read (embedded in shard files beside the scenario).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedFile {
+    /// The name as written in `imports:` or given to `--import`.
+    pub written: String,
+    /// Where the name came from.
+    pub origin: ImportOrigin,
+    /// The path it was read from (for messages).
+    pub path: PathBuf,
+    /// SHA-256 of its bytes, lowercase hex.
+    pub sha256: String,
+    /// Its bytes.
     pub bytes: Vec<u8>,
 }
 
@@ -160,63 +190,218 @@ impl fmt::Display for Severity {
     }
 }
 
-/// Reads, parses and validates a scenario file.
+/// Reads, parses and validates a scenario file and the policy files it imports.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let read_error = |source| LoadError::Read { path: path.to_path_buf(), source };
-    let meta = std::fs::metadata(path).map_err(read_error)?;
+    load_with_imports(path, &[])
+}
+
+/// Reads a file of at most [`MAX_FILE_BYTES`] that must be a regular file.
+fn read_capped(path: &Path) -> Result<Vec<u8>, ReadProblem> {
+    let meta = std::fs::metadata(path).map_err(ReadProblem::Io)?;
     if meta.is_dir() {
-        return Err(LoadError::Directory { path: path.to_path_buf() });
+        return Err(ReadProblem::Directory);
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(LoadError::TooLarge { path: path.to_path_buf(), size: meta.len(), max: MAX_FILE_BYTES });
+        return Err(ReadProblem::TooLarge(meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(read_error)?;
+    let bytes = std::fs::read(path).map_err(ReadProblem::Io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(LoadError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, max: MAX_FILE_BYTES });
+        return Err(ReadProblem::TooLarge(bytes.len() as u64));
     }
-    let sha256 = hex(&Sha256::digest(&bytes));
-    let (scenario, diagnostics) = match std::str::from_utf8(&bytes) {
-        Err(err) => {
-            let offset = err.valid_up_to();
-            let before = &bytes[..offset];
-            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-            let column = offset - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
-            return Err(LoadError::NotUtf8 { path: path.to_path_buf(), line, column, offset });
+    Ok(bytes)
+}
+
+/// Why a file could not be read.
+#[derive(Debug)]
+enum ReadProblem {
+    Io(std::io::Error),
+    Directory,
+    TooLarge(u64),
+}
+
+impl fmt::Display for ReadProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadProblem::Io(err) => write!(f, "{err}"),
+            ReadProblem::Directory => f.write_str("is a directory; give the path of a policy .yaml file"),
+            ReadProblem::TooLarge(size) => {
+                write!(f, "the file is {size} bytes; policy files are limited to {MAX_FILE_BYTES} bytes")
+            }
         }
-        Ok(text) => parse_str(text),
-    };
-    match scenario {
-        Some(scenario) => Ok(Loaded { scenario, warnings: diagnostics, path: path.to_path_buf(), sha256, bytes }),
-        None => Err(LoadError::Invalid { path: path.to_path_buf(), diagnostics }),
     }
 }
 
-/// Parses and validates scenario text. The scenario is `Some` exactly when
-/// no diagnostic is an error.
-pub fn parse_str(text: &str) -> (Option<Scenario>, Vec<Diagnostic>) {
-    let (root, problems) = match yaml::parse(text.trim_start_matches('\u{feff}')) {
-        Ok(parsed) => parsed,
-        Err(problem) => {
-            return (
-                None,
-                vec![Diagnostic {
-                    severity: Severity::Error,
-                    path: problem.path,
-                    mark: Some(problem.mark),
-                    message: problem.message,
-                }],
-            )
-        }
+/// Where `written` points: beside the scenario for `imports:`, as given for `--import`.
+/// (`scenarios/../policies/x.yaml` reads as `policies/x.yaml`: the path is
+/// cleaned of `dir/..` pairs without touching the file system.)
+pub fn import_path(scenario: &Path, origin: ImportOrigin, written: &str) -> PathBuf {
+    let joined = match origin {
+        ImportOrigin::Scenario => scenario.parent().unwrap_or(Path::new("")).join(written),
+        ImportOrigin::CommandLine => PathBuf::from(written),
     };
-    let mut diagnostics: Vec<Diagnostic> = problems
+    let mut clean = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(clean.components().next_back(), Some(std::path::Component::Normal(_))) =>
+            {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
+}
+
+/// Like [`load`], with `extra` policy files imported as if listed after the
+/// scenario's own `imports:` (the command line's `--import`).
+pub fn load_with_imports(path: &Path, extra: &[PathBuf]) -> Result<Loaded, LoadError> {
+    let bytes = read_capped(path).map_err(|problem| match problem {
+        ReadProblem::Io(source) => LoadError::Read { path: path.to_path_buf(), source },
+        ReadProblem::Directory => LoadError::Directory { path: path.to_path_buf() },
+        ReadProblem::TooLarge(size) => LoadError::TooLarge { path: path.to_path_buf(), size, max: MAX_FILE_BYTES },
+    })?;
+    let text = utf8(path, &bytes)?;
+    let extra: Vec<String> = extra.iter().map(|p| p.display().to_string()).collect();
+    let mut read = |origin: ImportOrigin, written: &str| {
+        let file = import_path(path, origin, written);
+        read_capped(&file).map(|bytes| (file, bytes)).map_err(|problem| problem.to_string())
+    };
+    let parsed = parse_with_imports(text, &extra, &mut read);
+    match parsed.scenario {
+        Some(scenario) => Ok(Loaded {
+            scenario,
+            warnings: parsed.diagnostics,
+            path: path.to_path_buf(),
+            sha256: hex(&Sha256::digest(&bytes)),
+            bytes,
+            imports: parsed.imports,
+        }),
+        None => Err(LoadError::Invalid { path: path.to_path_buf(), diagnostics: parsed.diagnostics }),
+    }
+}
+
+/// The text of a file's bytes, or where its first non-UTF-8 byte is.
+fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, LoadError> {
+    std::str::from_utf8(bytes).map_err(|err| {
+        let offset = err.valid_up_to();
+        let before = &bytes[..offset];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = offset - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+        LoadError::NotUtf8 { path: path.to_path_buf(), line, column, offset }
+    })
+}
+
+/// A scenario parsed with its imports.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The scenario, when no diagnostic is an error.
+    pub scenario: Option<Scenario>,
+    /// Every diagnostic of the scenario and its imports, scenario first, each in file order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The imported files that could be read.
+    pub imports: Vec<ImportedFile>,
+}
+
+/// Reads an imported file named `written`: its path and bytes, or why not.
+pub type ImportReader<'a> = dyn FnMut(ImportOrigin, &str) -> Result<(PathBuf, Vec<u8>), String> + 'a;
+
+/// Parses and validates scenario text and its imports: those its
+/// `imports:` lists, then `extra` (the command line's `--import`), each read
+/// through `read` (from disk, or from a shard's embedded copies).
+pub fn parse_with_imports(text: &str, extra: &[String], read: &mut ImportReader<'_>) -> Parsed {
+    let (root, mut diagnostics) = match parse_yaml(text, None) {
+        Ok(parsed) => parsed,
+        Err(diagnostic) => return Parsed { scenario: None, diagnostics: vec![diagnostic], imports: Vec::new() },
+    };
+    let (listed, problems) = validate::import_list(&root);
+    diagnostics.extend(problems);
+    let requests = listed
         .into_iter()
-        .map(|p| Diagnostic { severity: Severity::Error, path: p.path, mark: Some(p.mark), message: p.message })
-        .collect();
-    let (scenario, more) = validate::validate(&root);
+        .map(|(written, mark)| (ImportOrigin::Scenario, written, Some(mark)))
+        .chain(extra.iter().map(|written| (ImportOrigin::CommandLine, written.clone(), None)));
+    let mut imports = Vec::new();
+    let mut documents = Vec::new();
+    for (index, (origin, written, mark)) in requests.enumerate() {
+        let (file, bytes) = match read(origin, &written) {
+            Ok(found) => found,
+            Err(reason) => {
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Error,
+                    path: match origin {
+                        ImportOrigin::Scenario => format!("imports[{index}]"),
+                        ImportOrigin::CommandLine => String::new(),
+                    },
+                    mark,
+                    message: format!("cannot read the imported policy file `{written}`: {reason}"),
+                    file: match origin {
+                        ImportOrigin::Scenario => None,
+                        ImportOrigin::CommandLine => Some(PathBuf::from(&written)),
+                    },
+                });
+                continue;
+            }
+        };
+        let sha256 = hex(&Sha256::digest(&bytes));
+        let parsed = match std::str::from_utf8(&bytes) {
+            Ok(text) => parse_yaml(text, Some(&file)),
+            Err(err) => Err(Diagnostic {
+                severity: Severity::Error,
+                path: String::new(),
+                mark: None,
+                message: format!(
+                    "the file is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+                    err.valid_up_to()
+                ),
+                file: Some(file.clone()),
+            }),
+        };
+        match parsed {
+            Ok((node, problems)) => {
+                diagnostics.extend(problems);
+                documents.push(validate::ImportDocument {
+                    written: written.clone(),
+                    file: file.clone(),
+                    sha256: sha256.clone(),
+                    root: node,
+                });
+            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+        imports.push(ImportedFile { written, origin, path: file, sha256, bytes });
+    }
+    let (scenario, more) = validate::validate(&root, &documents);
     diagnostics.extend(more);
-    diagnostics.sort_by_key(|d| d.mark.map(|m| (m.line, m.column)));
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| (d.file.is_some(), d.file.clone(), d.mark.map(|m| (m.line, m.column)));
+        key(a).cmp(&key(b))
+    });
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
-    (if failed { None } else { scenario }, diagnostics)
+    Parsed { scenario: if failed { None } else { scenario }, diagnostics, imports }
+}
+
+/// Parses YAML text into a tree, turning the parser's problems into diagnostics of `file`.
+fn parse_yaml(text: &str, file: Option<&Path>) -> Result<(yaml::Node, Vec<Diagnostic>), Diagnostic> {
+    let diagnostic = |problem: yaml::YamlProblem| Diagnostic {
+        severity: Severity::Error,
+        path: problem.path,
+        mark: Some(problem.mark),
+        message: problem.message,
+        file: file.map(Path::to_path_buf),
+    };
+    let (root, problems) = yaml::parse(text.trim_start_matches('\u{feff}')).map_err(diagnostic)?;
+    Ok((root, problems.into_iter().map(diagnostic).collect()))
+}
+
+/// Parses and validates scenario text that imports nothing. The scenario is
+/// `Some` exactly when no diagnostic is an error.
+pub fn parse_str(text: &str) -> (Option<Scenario>, Vec<Diagnostic>) {
+    let mut refuse = |_: ImportOrigin, written: &str| -> Result<(PathBuf, Vec<u8>), String> {
+        Err(format!("`{written}`: imports need a scenario file on disk; use scenario::load"))
+    };
+    let parsed = parse_with_imports(text, &[], &mut refuse);
+    (parsed.scenario, parsed.diagnostics)
 }
 
 /// Lowercase hex of bytes.

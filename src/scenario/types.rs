@@ -36,6 +36,30 @@ pub struct Scenario {
     pub sources: Vec<Citation>,
     /// A table of facilities to add as practices, if given.
     pub cohort: Option<CohortSpec>,
+    /// Policy files imported (MODEL.md §1 "Imports"), in import order.
+    pub imports: Vec<ImportInfo>,
+}
+
+/// What a scenario's outputs say about one imported policy file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportInfo {
+    /// The file as written in `imports:` or given to `--import`.
+    pub file: String,
+    /// `name:` of the file, e.g. "US Medicare current law".
+    pub name: String,
+    /// `as_of:`, the day whose law the file states (ISO date).
+    pub as_of: Date,
+    /// `description:`, if given.
+    pub description: Option<String>,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+}
+
+impl ImportInfo {
+    /// How briefs and reports cite it: "<name> as of <as_of>".
+    pub fn citation(&self) -> String {
+        format!("{} as of {}", self.name, self.as_of)
+    }
 }
 
 /// The `cohort:` block: a CSV or Parquet table with one facility per row.
@@ -78,6 +102,25 @@ impl Scenario {
     /// The projected calendar years, in order.
     pub fn calendar_years(&self) -> impl Iterator<Item = i32> + '_ {
         (0..self.years as i32).map(move |t| self.start_year + t)
+    }
+
+    /// The imported law the baseline stands on: the file that defined the
+    /// baseline or, when the scenario defines it, its nearest imported base.
+    pub fn baseline_law(&self) -> Option<&ImportInfo> {
+        let mut cursor = Some(self.baseline);
+        let mut steps = 0;
+        while let Some(index) = cursor {
+            let policy = self.policies.get(index)?;
+            if let Some(import) = policy.import {
+                return self.imports.get(import);
+            }
+            steps += 1;
+            if steps > self.policies.len() {
+                return None;
+            }
+            cursor = policy.base;
+        }
+        None
     }
 
     /// Distinct practice kinds, in order of first appearance.
@@ -468,4 +511,6 @@ pub struct PolicyDef {
     pub general: LeverSet,
     /// Levers for practices of one kind, in file order.
     pub for_kinds: Vec<(String, LeverSet)>,
+    /// Index into [`Scenario::imports`] of the file that defined it (`None`: the scenario itself).
+    pub import: Option<usize>,
 }

@@ -3,6 +3,7 @@
 //! instead of stopping at the first.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 
@@ -12,13 +13,63 @@ use crate::calendar::Date;
 use crate::numeric::cholesky;
 use crate::scenario::types::*;
 
-/// Validates a whole document. Returns the scenario when there is no error,
-/// and every diagnostic (errors and warnings) in file order either way.
-pub fn validate(root: &Node) -> (Option<Scenario>, Vec<Diagnostic>) {
+/// An imported policy file, parsed (MODEL.md §1 "Imports").
+pub struct ImportDocument {
+    /// The name as written in `imports:` or given to `--import`.
+    pub written: String,
+    /// The path it was read from: diagnostics in it name this file.
+    pub file: PathBuf,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Its YAML tree.
+    pub root: Node,
+}
+
+/// Validates a whole scenario document and the policy files it imports.
+/// Returns the scenario when there is no error, and every diagnostic
+/// (errors and warnings) either way.
+pub fn validate(root: &Node, imports: &[ImportDocument]) -> (Option<Scenario>, Vec<Diagnostic>) {
     let mut ctx = Ctx::default();
-    let scenario = ctx.scenario(root);
+    let scenario = ctx.scenario(root, imports);
     let failed = ctx.diagnostics.iter().any(|d| d.severity == Severity::Error);
     (if failed { None } else { scenario }, ctx.diagnostics)
+}
+
+/// The entries of a scenario's `imports:` list with their positions, and
+/// the problems of the list itself (read before anything is validated,
+/// because the files must be read first).
+pub fn import_list(root: &Node) -> (Vec<(String, Mark)>, Vec<Diagnostic>) {
+    let mut ctx = Ctx::default();
+    let mut listed = Vec::new();
+    if let Value::Map(entries) = &root.value {
+        if let Some((_, node)) = entries.iter().find(|(k, _)| scalar_text(k) == "imports") {
+            match &node.value {
+                Value::Null => {}
+                Value::Seq(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let path = join_index("imports", i);
+                        match &item.value {
+                            Value::Str(text) if !text.trim().is_empty() => listed.push((text.clone(), item.mark)),
+                            _ => ctx.error(
+                                &path,
+                                item.mark,
+                                format!(
+                                    "expected the path of a policy file (relative to this scenario), found {}",
+                                    describe(item)
+                                ),
+                            ),
+                        }
+                    }
+                }
+                _ => ctx.error(
+                    "imports",
+                    node.mark,
+                    format!("expected a list of policy file paths, found {}", describe(node)),
+                ),
+            }
+        }
+    }
+    (listed, ctx.diagnostics)
 }
 
 const ID_RULE: &str = "lowercase letters, digits and `_` only";
@@ -38,6 +89,27 @@ fn percent(value: Decimal) -> String {
 struct Ctx {
     diagnostics: Vec<Diagnostic>,
     sources: Vec<super::Citation>,
+    /// The imported file being validated (`None`: the scenario itself);
+    /// diagnostics and citations are attributed to it.
+    file: Option<(PathBuf, String)>,
+}
+
+/// Which `scope:` a driver definition may give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ScopeRule {
+    /// The scenario's `drivers:`: `macro` or `practice`.
+    Any,
+    /// A practice's `drivers:` override: only `practice` (it is one already).
+    PracticeOnly,
+}
+
+/// One policy as read from a file, before bases are linked across files.
+struct PolicyEntry {
+    def: PolicyDef,
+    /// `base:` as written, with its position.
+    base: Option<(String, Mark)>,
+    /// Position of the policy's name.
+    mark: Mark,
 }
 
 /// A mapping whose keys were checked against the allowed set.
@@ -173,6 +245,7 @@ impl Ctx {
             path: path.to_string(),
             mark: Some(mark),
             message: message.into(),
+            file: self.file.as_ref().map(|(file, _)| file.clone()),
         });
     }
 
@@ -182,6 +255,7 @@ impl Ctx {
             path: path.to_string(),
             mark: Some(mark),
             message: message.into(),
+            file: self.file.as_ref().map(|(file, _)| file.clone()),
         });
     }
 
@@ -250,7 +324,11 @@ impl Ctx {
     fn source(&mut self, node: Option<&Node>, path: &str) {
         if let Some(node) = node {
             if let Some(text) = self.text(node, path) {
-                self.sources.push(super::Citation { path: path.to_string(), text });
+                let path = match &self.file {
+                    Some((_, written)) => format!("{written}: {path}"),
+                    None => path.to_string(),
+                };
+                self.sources.push(super::Citation { path, text });
             }
         }
     }
@@ -347,7 +425,7 @@ impl Ctx {
         Some(value)
     }
 
-    fn scenario(&mut self, root: &Node) -> Option<Scenario> {
+    fn scenario(&mut self, root: &Node, imports: &[ImportDocument]) -> Option<Scenario> {
         if root.value == Value::Null {
             self.error("", root.mark, "the file is empty; a scenario needs at least name, horizon, simulation, drivers, practices, baseline and policies");
             return None;
@@ -359,6 +437,7 @@ impl Ctx {
                 "name",
                 "description",
                 "source",
+                "imports",
                 "horizon",
                 "simulation",
                 "drivers",
@@ -415,9 +494,12 @@ impl Ctx {
         };
         // With a cohort the kinds come from its file: `for_kinds` is checked once it is read.
         let known_practices = if cohort.is_some() { None } else { practices.as_deref() };
-        let policies = self
-            .required(&top, "policies", "one or more named policies")
-            .and_then(|n| self.policies(n, known_practices));
+        let kinds: Option<HashSet<String>> = known_practices.map(|ps| ps.iter().map(|p| p.kind.clone()).collect());
+        let policies = self.all_policies(&top, root, imports, kinds);
+        let (policies, import_infos) = match policies {
+            Some((policies, infos)) => (Some(policies), infos),
+            None => (None, Vec::new()),
+        };
         let baseline =
             self.required(&top, "baseline", "the name of the policy others are compared with").and_then(|node| {
                 let name = self.identifier(node, "baseline")?;
@@ -451,6 +533,7 @@ impl Ctx {
                 Some(spec) => Some(spec?),
                 None => None,
             },
+            imports: import_infos,
         })
     }
 
@@ -580,7 +663,7 @@ impl Ctx {
                     );
                     None
                 }
-                Some(n) => self.driver(n, &path, driver, true),
+                Some(n) => self.driver(n, &path, driver, ScopeRule::Any),
             };
             specs.push(spec);
         }
@@ -588,8 +671,10 @@ impl Ctx {
         specs?.try_into().ok()
     }
 
-    /// One driver definition; `allow_scope` is false for practice overrides.
-    fn driver(&mut self, node: &Node, path: &str, driver: Driver, allow_scope: bool) -> Option<DriverSpec> {
+    /// One driver definition. `rule` says which `scope:` it may give: any at
+    /// the scenario's top, only `practice` in a practice's overrides (MODEL.md
+    /// v1.2 §3); `scope: null` counts as absent.
+    fn driver(&mut self, node: &Node, path: &str, driver: Driver, rule: ScopeRule) -> Option<DriverSpec> {
         let scope_default = driver.default_scope();
         if let Value::Number(_) = node.value {
             let value = self.rate(node, path, false)?;
@@ -608,10 +693,14 @@ impl Ctx {
             return None;
         };
         if !entries.iter().any(|(k, _)| scalar_text(k) == "dist") {
-            // {value: X, source: ...} means fixed.
-            let value = self.rate(node, path, true)?;
+            // {value: X, source: ..., scope: ...} means fixed.
+            let f = self.fields(node, path, &["value", "source", "scope"])?;
+            self.source(f.get("source"), &f.path("source"));
+            let scope = self.scope(&f, scope_default, rule);
+            let value_node = self.required(&f, "value", "the number")?;
+            let value = self.rate(value_node, &f.path("value"), false)?;
             self.rate_warning(value, path, node.mark, driver);
-            return Some(DriverSpec { dist: Dist::Fixed { value }, scope: scope_default });
+            return Some(DriverSpec { dist: Dist::Fixed { value }, scope: scope? });
         }
         let dist_node = entries.iter().find(|(k, _)| scalar_text(k) == "dist").map(|(_, v)| v)?;
         let dist_path = join_key(path, "dist");
@@ -634,29 +723,11 @@ impl Ctx {
                 return None;
             }
         };
-        let mut allowed = vec!["dist", "source"];
-        if allow_scope {
-            allowed.push("scope");
-        }
+        let mut allowed = vec!["dist", "source", "scope"];
         allowed.extend_from_slice(params);
         let f = self.fields(node, path, &allowed)?;
         self.source(f.get("source"), &f.path("source"));
-        let scope = match f.get("scope") {
-            None => Some(scope_default),
-            Some(n) => match self.text(n, &f.path("scope")).as_deref() {
-                Some("macro") => Some(Scope::Macro),
-                Some("practice") => Some(Scope::Practice),
-                Some(other) => {
-                    self.error(
-                        &f.path("scope"),
-                        n.mark,
-                        format!("unknown scope `{}`: use macro or practice", truncate(other)),
-                    );
-                    None
-                }
-                None => None,
-            },
-        };
+        let scope = self.scope(&f, scope_default, rule);
         let param = |ctx: &mut Ctx, key: &str| -> Option<Decimal> {
             let n = ctx.required(&f, key, "a number")?;
             ctx.rate(n, &f.path(key), false)
@@ -1119,7 +1190,7 @@ impl Ctx {
                     continue;
                 }
             }
-            match self.driver(value, &key_path, driver, false) {
+            match self.driver(value, &key_path, driver, ScopeRule::PracticeOnly) {
                 Some(spec) => out.push((driver, spec.dist)),
                 None => ok = false,
             }
@@ -1127,7 +1198,126 @@ impl Ctx {
         ok.then_some(out)
     }
 
-    fn policies(&mut self, node: &Node, practices: Option<&[Practice]>) -> Option<Vec<PolicyDef>> {
+    /// A driver's `scope:` (absent or null: `default`), checked against `rule`.
+    fn scope(&mut self, f: &Fields<'_>, default: Scope, rule: ScopeRule) -> Option<Scope> {
+        let Some(node) = f.get("scope") else { return Some(default) };
+        let path = f.path("scope");
+        let scope = match self.text(node, &path)?.as_str() {
+            "macro" => Scope::Macro,
+            "practice" => Scope::Practice,
+            other => {
+                self.error(&path, node.mark, format!("unknown scope `{}`: use macro or practice", truncate(other)));
+                return None;
+            }
+        };
+        if rule == ScopeRule::PracticeOnly && scope == Scope::Macro {
+            self.error(
+                &path,
+                node.mark,
+                "a practice's driver override is practice-scope already; it may repeat `scope: practice` but not say `macro`",
+            );
+            return None;
+        }
+        Some(scope)
+    }
+
+    /// The scenario's own policies and those of its imports, linked into
+    /// one list (imports first, in import order), with what the outputs say
+    /// about each imported file.
+    fn all_policies(
+        &mut self,
+        top: &Fields<'_>,
+        root: &Node,
+        imports: &[ImportDocument],
+        kinds: Option<HashSet<String>>,
+    ) -> Option<(Vec<PolicyDef>, Vec<ImportInfo>)> {
+        let mut entries = Vec::new();
+        let mut infos = Vec::new();
+        let mut ok = true;
+        for (index, document) in imports.iter().enumerate() {
+            self.file = Some((document.file.clone(), document.written.clone()));
+            match self.import_document(document, index) {
+                Some((info, list)) => {
+                    infos.push(info);
+                    entries.extend(list);
+                }
+                None => ok = false,
+            }
+            self.file = None;
+        }
+        match top.get("policies") {
+            Some(node) => match self.policy_entries(node, kinds.as_ref(), None) {
+                Some(list) => entries.extend(list),
+                None => ok = false,
+            },
+            None if imports.is_empty() && top.get("imports").is_none() => {
+                self.required(top, "policies", "one or more named policies, here or in imported files");
+                ok = false;
+            }
+            None => {}
+        }
+        if !ok {
+            return None;
+        }
+        if entries.is_empty() {
+            self.error("policies", root.mark, "at least one policy is required (in the scenario or an imported file)");
+            return None;
+        }
+        let files: Vec<(PathBuf, String)> = imports.iter().map(|d| (d.file.clone(), d.written.clone())).collect();
+        self.link_policies(entries, &files).map(|policies| (policies, infos))
+    }
+
+    /// An imported policy file: `name`, `as_of`, `description`, `source`, `policies`.
+    fn import_document(&mut self, document: &ImportDocument, index: usize) -> Option<(ImportInfo, Vec<PolicyEntry>)> {
+        if document.root.value == Value::Null {
+            self.error("", document.root.mark, "the imported policy file is empty; it needs name, as_of and policies");
+            return None;
+        }
+        if let Value::Map(entries) = &document.root.value {
+            if let Some((key, _)) = entries.iter().find(|(k, _)| scalar_text(k) == "imports") {
+                self.error(
+                    "imports",
+                    key.mark,
+                    "an imported policy file cannot import others (imports do not nest); list every file in the scenario's `imports:`",
+                );
+                return None;
+            }
+        }
+        let f = self.fields(&document.root, "", &["name", "as_of", "description", "source", "policies"])?;
+        let name =
+            self.required(&f, "name", "free text naming the law the file states").and_then(|n| self.text(n, "name"));
+        let as_of =
+            self.required(&f, "as_of", "the ISO date whose law the file states, e.g. \"2026-12-01\"").and_then(|n| {
+                let text = self.text(n, "as_of")?;
+                let date = Date::parse_iso(&text);
+                if date.is_none() {
+                    self.error("as_of", n.mark, format!("`{}` is not an ISO date (YYYY-MM-DD)", truncate(&text)));
+                }
+                date
+            });
+        let description = f.get("description").and_then(|n| self.text(n, "description"));
+        self.source(f.get("source"), "source");
+        let policies = self.required(&f, "policies", "one or more named policies")?;
+        let entries = self.policy_entries(policies, None, Some(index))?;
+        let info = ImportInfo {
+            file: document.written.clone(),
+            name: name?,
+            as_of: as_of?,
+            description,
+            sha256: document.sha256.clone(),
+        };
+        Some((info, entries))
+    }
+
+    /// The policies of one `policies:` mapping, unlinked. `kinds` (when the
+    /// practices are known here) checks `for_kinds`; imported files pass
+    /// `None`, since a law may name kinds a scenario does not have.
+    fn policy_entries(
+        &mut self,
+        node: &Node,
+        kinds: Option<&HashSet<String>>,
+        import: Option<usize>,
+    ) -> Option<Vec<PolicyEntry>> {
         let Value::Map(entries) = &node.value else {
             self.error(
                 "policies",
@@ -1136,15 +1326,12 @@ impl Ctx {
             );
             return None;
         };
-        if entries.is_empty() {
+        if entries.is_empty() && import.is_some() {
             self.error("policies", node.mark, "at least one policy is required");
             return None;
         }
-        let names: Vec<String> = entries.iter().map(|(k, _)| scalar_text(k)).collect();
-        let kinds: Option<HashSet<&str>> = practices.map(|ps| ps.iter().map(|p| p.kind.as_str()).collect());
         let mut out = Vec::new();
         let mut ok = true;
-        let mut bases: Vec<Option<(String, Mark)>> = Vec::new();
         for (key, value) in entries {
             let name = scalar_text(key);
             let path = join_key("policies", &name);
@@ -1170,9 +1357,18 @@ impl Ctx {
                     for (kind_key, levers) in kind_entries {
                         let kind = scalar_text(kind_key);
                         let kind_path = join_key(&fk_path, &kind);
-                        if let Some(kinds) = &kinds {
+                        if !is_identifier(&kind) {
+                            self.error(
+                                &kind_path,
+                                kind_key.mark,
+                                format!("`{}` is not a valid kind: use {ID_RULE}", truncate(&kind)),
+                            );
+                            ok = false;
+                            continue;
+                        }
+                        if let Some(kinds) = kinds {
                             if !kinds.contains(kind.as_str()) {
-                                let mut known: Vec<&str> = kinds.iter().copied().collect();
+                                let mut known: Vec<&str> = kinds.iter().map(String::as_str).collect();
                                 known.sort_unstable();
                                 self.error(
                                     &kind_path,
@@ -1209,18 +1405,62 @@ impl Ctx {
                 ok = false;
                 continue;
             };
-            bases.push(base);
-            out.push(PolicyDef { name, label, base: None, general, for_kinds });
+            out.push(PolicyEntry {
+                def: PolicyDef { name, label, base: None, general, for_kinds, import },
+                base,
+                mark: key.mark,
+            });
         }
+        ok.then_some(out)
+    }
+
+    /// Links policies from every file into one list: names unique across
+    /// files, bases resolved by name, no cycles. `files[i]` is import `i`.
+    fn link_policies(&mut self, entries: Vec<PolicyEntry>, files: &[(PathBuf, String)]) -> Option<Vec<PolicyDef>> {
+        let where_defined = |import: Option<usize>| match import {
+            Some(i) => {
+                files.get(i).map_or_else(|| "an imported file".to_string(), |(_, written)| format!("`{written}`"))
+            }
+            None => "the scenario".to_string(),
+        };
+        let attribute = |ctx: &mut Ctx, import: Option<usize>| ctx.file = import.and_then(|i| files.get(i).cloned());
+        let mut ok = true;
+        let mut seen: HashMap<&str, Option<usize>> = HashMap::new();
+        for entry in &entries {
+            if let Some(first) = seen.get(entry.def.name.as_str()) {
+                attribute(self, entry.def.import);
+                self.error(
+                    &join_key("policies", &entry.def.name),
+                    entry.mark,
+                    format!(
+                        "policy `{}` is defined twice: in {} and in {}; rename one of them",
+                        entry.def.name,
+                        where_defined(*first),
+                        where_defined(entry.def.import)
+                    ),
+                );
+                ok = false;
+            } else {
+                seen.insert(&entry.def.name, entry.def.import);
+            }
+        }
+        self.file = None;
         if !ok {
             return None;
         }
-        // Resolve bases and look for cycles.
+        let names: Vec<String> = entries.iter().map(|e| e.def.name.clone()).collect();
+        let mut out: Vec<PolicyDef> = Vec::with_capacity(entries.len());
+        let mut bases: Vec<Option<(String, Mark)>> = Vec::with_capacity(entries.len());
+        for entry in entries {
+            bases.push(entry.base);
+            out.push(entry.def);
+        }
         for (index, base) in bases.iter().enumerate() {
             if let Some((base_name, mark)) = base {
-                match out.iter().position(|p| &p.name == base_name) {
+                match names.iter().position(|n| n == base_name) {
                     Some(b) => out[index].base = Some(b),
                     None => {
+                        attribute(self, out[index].import);
                         let path = join_key(&join_key("policies", &out[index].name), "base");
                         self.error(
                             &path,
@@ -1232,6 +1472,7 @@ impl Ctx {
                 }
             }
         }
+        self.file = None;
         if !ok {
             return None;
         }
@@ -1245,6 +1486,7 @@ impl Ctx {
                             chain.iter().chain(std::iter::once(&next)).map(|&i| out[i].name.as_str()).collect();
                         let path = join_key(&join_key("policies", &out[start].name), "base");
                         let mark = bases[start].as_ref().map(|(_, m)| *m).unwrap_or_default();
+                        attribute(self, out[start].import);
                         self.error(
                             &path,
                             mark,
@@ -1261,6 +1503,7 @@ impl Ctx {
                 cursor = out[next].base;
             }
         }
+        self.file = None;
         ok.then_some(out)
     }
 

@@ -76,3 +76,11 @@ pub fn seqsim_ok(args: &[&str]) -> Output {
     assert!(result.status.success(), "{}", stderr(&result));
     result
 }
+
+/// A bundled scenario's text with its imports made absolute, so that the
+/// text still works when written into another directory.
+pub fn bundled_text(name: &str) -> String {
+    let text = std::fs::read_to_string(scenario(name)).expect("the bundled scenario exists");
+    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    text.replace("../policies/", &format!("{}/", policies.display()))
+}

@@ -1,0 +1,214 @@
+//! Policy imports (MODEL.md v1.2 §1 "Imports"): imported policies behave as
+//! if written in the scenario, problems name the imported file, and the
+//! bundled current-law file states the statute's sequester year by year.
+
+mod common;
+
+use std::path::Path;
+
+use common::{data, read_csv, scenario, seqsim, seqsim_ok, stderr, stdout};
+use rust_decimal::Decimal;
+use seqsim::policy;
+
+/// A CSV file's text with the `scenario_sha256` column removed: the only
+/// column that must differ between two different scenario files.
+fn without_file_hash(path: &Path) -> String {
+    let (header, rows) = read_csv(path);
+    let keep: Vec<usize> = (0..header.len()).filter(|&i| header[i] != "scenario_sha256").collect();
+    assert!(keep.len() < header.len(), "{} has a scenario_sha256 column", path.display());
+    let line = |cells: &[String]| keep.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>().join(",");
+    let mut out = vec![line(&header)];
+    out.extend(rows.iter().map(|r| line(r)));
+    out.join("\n")
+}
+
+#[test]
+fn imported_policies_give_the_same_ledger_and_run_as_inline_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let imports = data("imports/with_imports.yaml");
+    let inline = data("imports/inline.yaml");
+    let reform = data("imports/reform.yaml");
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    seqsim_ok(&[
+        "ledger",
+        imports.to_str().unwrap(),
+        "--import",
+        reform.to_str().unwrap(),
+        "--csv",
+        a.to_str().unwrap(),
+    ]);
+    seqsim_ok(&["ledger", inline.to_str().unwrap(), "--csv", b.to_str().unwrap()]);
+    let ledger = without_file_hash(&a);
+    // Three policies x two practices x three years, all present.
+    assert_eq!(ledger.lines().count(), 1 + 3 * 2 * 3);
+    assert_eq!(ledger, without_file_hash(&b));
+
+    let (run_a, run_b) = (dir.path().join("run_a"), dir.path().join("run_b"));
+    let args = |scenario: &Path, out: &Path| {
+        vec![
+            "run".to_string(),
+            scenario.display().to_string(),
+            "--paths".into(),
+            "3000".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ]
+    };
+    let mut first = args(&imports, &run_a);
+    first.extend(["--import".to_string(), reform.display().to_string()]);
+    seqsim_ok(&first.iter().map(String::as_str).collect::<Vec<_>>());
+    seqsim_ok(&args(&inline, &run_b).iter().map(String::as_str).collect::<Vec<_>>());
+    for table in ["summary.csv", "compare.csv", "national.csv"] {
+        assert_eq!(without_file_hash(&run_a.join(table)), without_file_hash(&run_b.join(table)), "{table}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_a.join("manifest.json")).unwrap()).unwrap();
+    let listed = manifest["imports"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["name"], "Test law");
+    assert_eq!(listed[0]["as_of"], "2026-12-01");
+    assert_eq!(listed[0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(listed[1]["name"], "Test reforms");
+    assert_eq!(manifest["baseline_law"], "Test law as of 2026-12-01");
+    let brief = std::fs::read_to_string(run_a.join("brief.md")).unwrap();
+    assert!(brief.contains("Baseline: **Current law** (Test law as of 2026-12-01)."), "{brief}");
+    // The law's per-date sources are carried, named by the file.
+    assert!(brief.contains("law.yaml: policies.current_law.sequestration"), "{brief}");
+}
+
+#[test]
+fn a_policy_defined_twice_names_both_files() {
+    let law = data("imports/law.yaml");
+    let result =
+        seqsim(&["validate", data("imports/inline.yaml").to_str().unwrap(), "--import", law.to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(err.contains("policy `current_law` is defined twice"), "{err}");
+    assert!(err.contains(&format!("in `{}`", law.display())), "{err}");
+    assert!(err.contains("and in the scenario"), "{err}");
+}
+
+#[test]
+fn imports_do_not_nest() {
+    let nested = data("imports/nested.yaml");
+    let result =
+        seqsim(&["validate", data("imports/inline.yaml").to_str().unwrap(), "--import", nested.to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    // nested.yaml line 3 column 1 holds `imports:`.
+    assert!(
+        err.contains(&format!(
+            "{}:3:1: error: imports: an imported policy file cannot import others",
+            nested.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_error_in_an_imported_file_carries_its_path_line_and_column() {
+    let bad = data("imports/bad_law.yaml");
+    let result =
+        seqsim(&["validate", data("imports/with_imports.yaml").to_str().unwrap(), "--import", bad.to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    // bad_law.yaml line 5: `    sequestration: {2027: 0.7}`, the value 0.7 at column 27.
+    assert!(
+        err.contains(&format!(
+            "{}:5:27: error: policies.current_law.sequestration.\"2027\": sequestration must be between 0 and 0.5, found 0.7",
+            bad.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_import_is_an_error_naming_it() {
+    let result = seqsim(&["validate", data("imports/inline.yaml").to_str().unwrap(), "--import", "no/such/law.yaml"]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(err.contains("no/such/law.yaml: error: cannot read the imported policy file `no/such/law.yaml`"), "{err}");
+}
+
+#[test]
+fn imported_for_kinds_may_name_kinds_the_scenario_lacks() {
+    // law.yaml names `home_health_agency`, which no practice has: allowed in an import.
+    let reform = data("imports/reform.yaml");
+    let result = seqsim_ok(&[
+        "validate",
+        data("imports/with_imports.yaml").to_str().unwrap(),
+        "--import",
+        reform.to_str().unwrap(),
+    ]);
+    assert!(stdout(&result).contains("imports Test law as of 2026-12-01"), "{}", stdout(&result));
+}
+
+/// The calendar-year Medicare sequestration rate that current law gives each
+/// year 2013-2034, as the statute's dates imply (day-weighted, MODEL.md §1):
+/// - 2% for services from 2013-04-01 (BCA 2011; order of 2013-03-01):
+///   2013 = 275 days x 2% / 365 = 11/730;
+/// - 0% from 2020-05-01 (CARES Act §3709, extended to 2022-03-31):
+///   2020 = 121 days x 2% / 366 = 121/18300; 2021 = 0;
+/// - 1% from 2022-04-01, 2% from 2022-07-01 (P.L. 117-71 §2):
+///   2022 = (91 x 1% + 184 x 2%) / 365 = 459/36500;
+/// - 2% through the FY2032 order and the first 5 months of the FY2033 order,
+///   0% from 2033-09-01 (2 U.S.C. 901a(6)(D),(F) as amended by P.L. 119-75
+///   §6227): 2033 = 243 days x 2% / 365 = 243/18250; 2034 = 0.
+const SEQUESTER_BY_YEAR: [(i32, i64, i64); 22] = [
+    (2013, 11, 730),
+    (2014, 1, 50),
+    (2015, 1, 50),
+    (2016, 1, 50),
+    (2017, 1, 50),
+    (2018, 1, 50),
+    (2019, 1, 50),
+    (2020, 121, 18300),
+    (2021, 0, 1),
+    (2022, 459, 36500),
+    (2023, 1, 50),
+    (2024, 1, 50),
+    (2025, 1, 50),
+    (2026, 1, 50),
+    (2027, 1, 50),
+    (2028, 1, 50),
+    (2029, 1, 50),
+    (2030, 1, 50),
+    (2031, 1, 50),
+    (2032, 1, 50),
+    (2033, 243, 18250),
+    (2034, 0, 1),
+];
+
+#[test]
+fn current_law_sequester_matches_the_statute_every_year_2013_to_2034() {
+    let loaded = seqsim::scenario::load(&scenario("national.yaml")).unwrap();
+    let s = &loaded.scenario;
+    let law = s.policies.iter().position(|p| p.name == "current_law").unwrap();
+    assert!(s.policies[law].import.is_some(), "current_law comes from policies/us/current_law.yaml");
+    for kind in s.kinds() {
+        let [sequestration, ..] = policy::schedules(s, law, &kind);
+        for (year, numerator, denominator) in SEQUESTER_BY_YEAR {
+            let expected = Decimal::from(numerator) / Decimal::from(denominator);
+            let got = sequestration.year(year).weighted(Decimal::ZERO).unwrap();
+            assert!((got - expected).abs() < Decimal::new(1, 24), "{kind} {year}: {got} != {expected}");
+        }
+    }
+}
+
+#[test]
+fn every_bundled_scenario_imports_current_law() {
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let loaded = seqsim::scenario::load(&path).unwrap();
+            let files: Vec<&str> = loaded.scenario.imports.iter().map(|i| i.file.as_str()).collect();
+            assert!(files.contains(&"../policies/us/current_law.yaml"), "{}: {files:?}", path.display());
+            assert_eq!(
+                loaded.scenario.baseline_law().map(|l| l.name.as_str()),
+                Some("US Medicare current law"),
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
