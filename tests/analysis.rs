@@ -33,8 +33,8 @@ fn exhaustion_never_falls_as_sequestration_rises() {
         &h[..8],
         ["value", "practice", "kind", "year", "margin_mean", "margin_p50", "p_negative", "p_exhausted"]
     );
-    // 7 values x 6 practices x 10 years.
-    assert_eq!(rows.len(), 7 * 6 * 10);
+    // 7 values x 8 practices x 10 years.
+    assert_eq!(rows.len(), 7 * 8 * 10);
     // (practice, year) -> [(value, p_exhausted, margin_mean)]
     type Series = Vec<(f64, f64, f64)>;
     let mut by_key: std::collections::BTreeMap<(String, String), Series> = Default::default();
@@ -56,14 +56,16 @@ fn exhaustion_never_falls_as_sequestration_rises() {
     }
     assert!(out.join("sweep.png").is_file());
     let svg = std::fs::read_to_string(out.join("sweep.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("rural_pps_hospital") && svg.contains("seed 20261127"));
+    assert!(svg.starts_with("<svg") && svg.contains("rural_pps_in_the_red") && svg.contains("seed 20261127"));
 }
 
 #[test]
 fn break_even_by_bisection_matches_the_swept_table() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("be");
-    let target = "p_exhausted<=0.5@2033";
+    // The rural health clinic crosses 20% near a 4% sequester (sweep of the
+    // national scenario at 3,000 paths: 16.0% at 2%, 20.2% at 4%).
+    let target = "p_exhausted<=0.2@2033";
     seqsim_ok(&[
         "sweep",
         scenario("national.yaml").to_str().unwrap(),
@@ -93,7 +95,7 @@ fn break_even_by_bisection_matches_the_swept_table() {
             .iter()
             .filter(|r| cell(&sh, r, "practice") == practice && cell(&sh, r, "year") == "2033")
             .map(|r| {
-                (cell(&sh, r, "value").parse().unwrap(), cell(&sh, r, "p_exhausted").parse::<f64>().unwrap() <= 0.5)
+                (cell(&sh, r, "value").parse().unwrap(), cell(&sh, r, "p_exhausted").parse::<f64>().unwrap() <= 0.2)
             })
             .collect();
         match status {
@@ -134,8 +136,8 @@ fn break_even_by_bisection_matches_the_swept_table() {
                     .filter(|r| cell(&ch, r, "practice") == practice && cell(&ch, r, "year") == "2033")
                     .map(|r| cell(&ch, r, "p_exhausted").parse().unwrap())
                     .collect();
-                assert!(at[0] <= 0.5, "{practice}: {} at the break-even", at[0]);
-                assert!(at[1] > 0.5, "{practice}: {} just above the break-even", at[1]);
+                assert!(at[0] <= 0.2, "{practice}: {} at the break-even", at[0]);
+                assert!(at[1] > 0.2, "{practice}: {} just above the break-even", at[1]);
             }
             other => panic!("unexpected status {other}"),
         }

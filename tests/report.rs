@@ -30,8 +30,10 @@ fn run_draws_charts_and_report_builds_a_self_contained_page() {
         "rural_health_clinic",
         "primary_care_practice",
         "specialty_practice",
-        "rural_pps_hospital",
-        "critical_access_hospital",
+        "cah_in_the_red",
+        "cah_in_the_black",
+        "rural_pps_in_the_red",
+        "rural_pps_in_the_black",
         "urban_pps_hospital",
     ];
     let palette = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#56B4E9"];
@@ -62,9 +64,9 @@ fn run_draws_charts_and_report_builds_a_self_contained_page() {
     std::fs::remove_dir_all(out.join("charts")).unwrap();
     let page = dir.path().join("page.html");
     seqsim_ok(&["report", out.to_str().unwrap(), "-o", page.to_str().unwrap()]);
-    assert!(out.join("charts/fan_rural_pps_hospital.svg").is_file());
+    assert!(out.join("charts/fan_rural_pps_in_the_red.svg").is_file());
     // report writes a PNG of every chart, rasterised from the SVG.
-    for name in ["charts/fan_rural_pps_hospital.png", "charts/risk_urban_pps_hospital.png", "charts/national.png"] {
+    for name in ["charts/fan_rural_pps_in_the_red.png", "charts/risk_urban_pps_hospital.png", "charts/national.png"] {
         let png = std::fs::read(out.join(name)).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name} is not a PNG");
         // 900 px wide, as drawn.
@@ -87,7 +89,7 @@ fn run_draws_charts_and_report_builds_a_self_contained_page() {
         "summary.parquet",
         "@media print",
         "name=\"viewport\"",
-        "Critical access hospital",
+        "Critical access hospital in the red",
     ] {
         assert!(html.contains(expected), "the page lacks {expected:?}");
     }

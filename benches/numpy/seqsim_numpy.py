@@ -445,6 +445,20 @@ def write_tables(out, paths, practices, policy_names, baseline, years, sums, mar
                                 h.quantile(0.95), s["dcut_cum"] / paths, s["dcash"] / paths, dp])
 
 
+def load_with_imports(path):
+    """The scenario with the policies of its `imports:` (MODEL.md v1.2 §1)
+    placed before its own, in import order, as seqsim orders them."""
+    with open(path) as f:
+        scenario = yaml.safe_load(f)
+    policies = {}
+    for written in scenario.get("imports") or []:
+        with open(os.path.join(os.path.dirname(path), written)) as f:
+            policies.update(yaml.safe_load(f)["policies"])
+    policies.update(scenario.get("policies") or {})
+    scenario["policies"] = policies
+    return scenario
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario")
@@ -455,8 +469,7 @@ def main():
     parser.add_argument("--out", default="numpy-out")
     args = parser.parse_args()
     started = time.perf_counter()
-    with open(args.scenario) as f:
-        scenario = yaml.safe_load(f)
+    scenario = load_with_imports(args.scenario)
     batch = args.paths if args.textbook else args.batch
     result = run(scenario, args.paths, args.seed, batch, args.textbook)
     write_tables(args.out, args.paths, *result)
