@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{data, read_csv, scenario, seqsim, seqsim_ok, stderr, stdout};
+use common::{cell, data, read_csv, scenario, seqsim, seqsim_ok, stderr, stdout};
 use rust_decimal::Decimal;
 use seqsim::policy;
 
@@ -70,6 +70,35 @@ fn imported_policies_give_the_same_ledger_and_run_as_inline_ones() {
     assert_eq!(listed[0]["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(listed[1]["name"], "Test reforms");
     assert_eq!(manifest["baseline_law"], "Test law as of 2026-12-01");
+    // attribution.csv: each policy against its own base. rural_relief stacks
+    // relief for hospitals on repeal_2027, so for the clinic it changes
+    // nothing against its base (exactly zero, same draws) while its
+    // difference against current law is the repeal's; repeal_2027's rows
+    // are its compare rows.
+    let (ah, attribution) = read_csv(&run_a.join("attribution.csv"));
+    let (ch, compare) = read_csv(&run_a.join("compare.csv"));
+    assert_eq!(&ah[..10], &ch[..10]);
+    let find = |h: &[String], rows: &[Vec<String>], practice: &str, policy: &str, year: &str| {
+        rows.iter()
+            .find(|r| {
+                cell(h, r, "practice") == practice && cell(h, r, "policy") == policy && cell(h, r, "year") == year
+            })
+            .unwrap_or_else(|| panic!("no row {practice} {policy} {year}"))
+            .clone()
+    };
+    let relief_clinic = find(&ah, &attribution, "clinic", "rural_relief", "2028");
+    assert_eq!(cell(&ah, &relief_clinic, "base"), "repeal_2027");
+    for column in ["dmargin_mean", "dmargin_p5", "dmargin_p95", "dcut_cum_mean", "dcash_mean", "dp_exhausted"] {
+        assert_eq!(cell(&ah, &relief_clinic, column).parse::<f64>().unwrap(), 0.0, "{column}");
+    }
+    let relief_vs_law = find(&ch, &compare, "clinic", "rural_relief", "2028");
+    assert!(cell(&ch, &relief_vs_law, "dmargin_mean").parse::<f64>().unwrap() > 0.0);
+    // The hospital gets $250,000 a year on top of the repeal: its margin rises against repeal_2027.
+    let relief_hospital = find(&ah, &attribution, "hospital", "rural_relief", "2027");
+    assert!(cell(&ah, &relief_hospital, "dmargin_mean").parse::<f64>().unwrap() > 0.0);
+    let repeal = find(&ah, &attribution, "hospital", "repeal_2027", "2029");
+    assert_eq!(cell(&ah, &repeal, "base"), "current_law");
+    assert_eq!(repeal[..10], find(&ch, &compare, "hospital", "repeal_2027", "2029")[..10]);
     let brief = std::fs::read_to_string(run_a.join("brief.md")).unwrap();
     assert!(brief.contains("Baseline: **Current law** (Test law as of 2026-12-01)."), "{brief}");
     // The law's per-date sources are carried, named by the file.

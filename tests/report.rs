@@ -82,6 +82,7 @@ fn run_draws_charts_and_report_builds_a_self_contained_page() {
         "Median margin 2031 (90% interval)",
         "P(cash exhausted by 2036)",
         "Against Current law in 2036",
+        "baseline: <strong>Current law</strong> (US Medicare current law as of 2026-12-01)",
         "National totals",
         "Practices with cash exhausted",
         "<h2>Sources</h2>",

@@ -97,8 +97,12 @@ pub fn render(page: &Page<'_>) -> String {
     }
     let _ = writeln!(
         out,
-        "<p class=\"meta\">Projection {first}–{last} · {} Monte Carlo paths · seed {} · baseline: <strong>{}</strong> · seqsim {}</p>",
-        m["paths"], m["seed"], escape(&label_of(baseline)), escape(text(m, "version"))
+        "<p class=\"meta\">Projection {first}–{last} · {} Monte Carlo paths · seed {} · baseline: <strong>{}</strong>{} · seqsim {}</p>",
+        m["paths"],
+        m["seed"],
+        escape(&label_of(baseline)),
+        m["baseline_law"].as_str().map_or_else(String::new, |law| format!(" ({})", escape(law))),
+        escape(text(m, "version"))
     );
     let _ = writeln!(
         out,
