@@ -150,6 +150,46 @@ pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, descripti
     out
 }
 
+/// CO-253 dollars a group's facilities lose under `policy` over the whole projection.
+fn cumulative_cut(groups: &[crate::engine::summary::GroupRow], key: &[String], policy: &str) -> f64 {
+    groups.iter().filter(|g| g.key == key && g.policy == policy).map(|g| g.cut_total).sum()
+}
+
+/// One sentence for a group (a state, say): its facilities, how many run
+/// negative margins and out of cash by the final year under the baseline,
+/// the CO-253 dollars taken over the projection, and what each other policy
+/// changes.
+fn group_line(plan: &Plan, groups: &[crate::engine::summary::GroupRow], key: &[String], last: i32) -> String {
+    let baseline = &plan.policies[plan.baseline];
+    let at = |policy: &str| groups.iter().find(|g| g.key == key && g.policy == policy && g.year == last);
+    let Some(base) = at(&baseline.name) else { return format!("- **{}**: no rows", key.join(", ")) };
+    let base_cut = cumulative_cut(groups, key, &baseline.name);
+    let mut line = format!(
+        "- **{}**: {} facilities; under {} in {last}, {} with negative margins and {} with cash exhausted; CO-253 takes {} over {}–{last}.",
+        key.join(", "),
+        practices(base.facilities),
+        baseline.label,
+        practices(base.n_negative),
+        practices(base.n_exhausted),
+        dollars_short(base_cut),
+        plan.start_year
+    );
+    for policy in plan.policies.iter().filter(|p| p.name != baseline.name) {
+        if let Some(g) = at(&policy.name) {
+            let kept = base_cut - cumulative_cut(groups, key, &policy.name);
+            let dollars = if kept < 0.0 {
+                format!("takes {} more", dollars_short(-kept))
+            } else {
+                format!("keeps {}", dollars_short(kept))
+            };
+            // Rounded first, so that a change below 0.05 reads "+0.0", never "-0.0".
+            let exhausted = ((g.n_exhausted - base.n_exhausted) * 10.0).round() / 10.0 + 0.0;
+            let _ = write!(line, " {}: {dollars}, cash exhausted {exhausted:+.1}.", policy.label);
+        }
+    }
+    line
+}
+
 /// The brief of a cohort run: national totals and, with `--by`, each group's
 /// facilities with negative margins and exhausted cash in the final year.
 pub fn cohort(
@@ -170,23 +210,39 @@ pub fn cohort(
         provenance.seed.unwrap_or_default()
     );
     if !by.is_empty() {
-        let _ = writeln!(out, "## By {} in {last}\n", by.join(", "));
+        let mut keys: Vec<&Vec<String>> = Vec::new();
+        for g in groups {
+            if !keys.contains(&&g.key) {
+                keys.push(&g.key);
+            }
+        }
+        keys.sort();
+        let _ = writeln!(out, "## By {}, one line each\n", by.join(", "));
+        for key in &keys {
+            let _ = writeln!(out, "{}", group_line(plan, groups, key, last));
+        }
+        let _ = writeln!(out, "\n## By {} in {last}\n", by.join(", "));
         let _ = writeln!(
             out,
-            "| {} | Policy | Facilities | Negative margin | Cash exhausted | CO-253 | Margin P5 / P50 / P95 |",
-            by.join(" | ")
+            "| {} | Policy | Facilities | Negative margin | Cash exhausted | CO-253 {} | CO-253 {}–{last} | Margin P5 / P50 / P95 |",
+            by.join(" | "),
+            last,
+            plan.start_year
         );
-        let _ = writeln!(out, "|{}---|---|---|---|---|---|", "---|".repeat(by.len() + 1));
-        for g in groups.iter().filter(|g| g.year == last) {
+        let _ = writeln!(out, "|{}---|---|---|---|---|---|---|", "---|".repeat(by.len()));
+        let mut rows: Vec<&crate::engine::summary::GroupRow> = groups.iter().filter(|g| g.year == last).collect();
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        for g in rows {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} / {} / {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} / {} / {} |",
                 g.key.join(" | "),
                 label(plan, &g.policy),
                 practices(g.facilities),
                 practices(g.n_negative),
                 practices(g.n_exhausted),
                 dollars_short(g.cut_total),
+                dollars_short(cumulative_cut(groups, &g.key, &g.policy)),
                 percent(g.margin_percentiles[0]),
                 percent(g.margin_percentiles[1]),
                 percent(g.margin_percentiles[2])
