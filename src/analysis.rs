@@ -122,6 +122,62 @@ fn variant_rows(
     Ok(summarize(plan, &acc).summary)
 }
 
+/// A run grown until precise enough: its accumulator, its paths, and whether
+/// the target was reached.
+#[derive(Debug)]
+pub struct Precise {
+    /// The merged state of paths `0..paths`.
+    pub accumulator: Accumulator,
+    /// Paths simulated.
+    pub paths: u64,
+    /// Whether every standard error is at most the target.
+    pub reached: bool,
+    /// The largest standard error of any margin mean or probability.
+    pub largest_standard_error: f64,
+}
+
+/// The largest standard error of any margin mean or probability in `rows`
+/// (a margin mean without one, N = 1, counts as infinitely imprecise).
+pub fn largest_standard_error(rows: &[SummaryRow]) -> f64 {
+    rows.iter()
+        .flat_map(|r| [r.margin_se.unwrap_or(f64::INFINITY), r.p_negative_se, r.p_distress_se, r.p_exhausted_se])
+        .fold(0.0, f64::max)
+}
+
+/// Adds paths in doubling, chunk-aligned batches (4 chunks first) until
+/// every standard error is at most `target` or `max_paths` is reached;
+/// `step` hears each batch's paths and largest error. The accumulator equals
+/// a fixed run's with the final path count, bit for bit (results depend only
+/// on the path range).
+pub fn until_precise(
+    plan: &Plan,
+    seed: u64,
+    threads: usize,
+    target: f64,
+    max_paths: u64,
+    progress: &(dyn Fn(u64) -> bool + Sync),
+    step: &dyn Fn(u64, f64),
+) -> Result<Precise, EngineError> {
+    let mut accumulator = Accumulator::new(plan.layout());
+    let mut done = 0u64;
+    let mut next = (4 * crate::engine::CHUNK_PATHS).min(max_paths);
+    loop {
+        accumulator.merge(&simulate(plan, seed, done..next, threads, progress)?);
+        done = next;
+        let largest = largest_standard_error(&summarize(plan, &accumulator).summary);
+        step(done, largest);
+        if largest <= target || done >= max_paths {
+            return Ok(Precise {
+                accumulator,
+                paths: done,
+                reached: largest <= target,
+                largest_standard_error: largest,
+            });
+        }
+        next = (done * 2).min(max_paths);
+    }
+}
+
 /// One policy's effect against its own `base:` (MODEL.md §5's paired
 /// differences, with the base in the baseline's place).
 #[derive(Clone, Debug, PartialEq)]

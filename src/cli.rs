@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
+use sha2::Digest;
 
 use crate::analysis;
 use crate::calendar::utc_timestamp;
@@ -318,19 +319,30 @@ fn load(path: &Path, imports: &[PathBuf]) -> Result<Loaded, Failure> {
 /// every row and adds the facilities as practices.
 fn attach_cohort(loaded: &mut Loaded) -> Result<(), Failure> {
     let Some(spec) = loaded.scenario.cohort.clone() else { return Ok(()) };
-    let base = loaded.path.parent().unwrap_or(Path::new("."));
-    let file = base.join(&spec.file);
-    let table = report::read::cohort_table(&file).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let file = cohort_file(&loaded.path, &spec);
+    add_facilities(&mut loaded.scenario, &loaded.path, &file)
+}
+
+/// Where a scenario's cohort table is: relative to the scenario file.
+fn cohort_file(scenario_path: &Path, spec: &scenario::CohortSpec) -> PathBuf {
+    scenario_path.parent().unwrap_or(Path::new(".")).join(&spec.file)
+}
+
+/// Reads the cohort table `file`, checks every row and adds the facilities
+/// to the scenario's practices.
+fn add_facilities(scenario: &mut scenario::Scenario, scenario_path: &Path, file: &Path) -> Result<(), Failure> {
+    let Some(spec) = scenario.cohort.clone() else { return Ok(()) };
+    let table = report::read::cohort_table(file).map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let label = file.display().to_string();
-    let facilities = scenario::cohort::practices(&spec, &table, &label, &loaded.scenario.practices)
+    let facilities = scenario::cohort::practices(&spec, &table, &label, &scenario.practices)
         .map_err(|errors| Failure::invalid(format!("{}\n{}: the cohort was not used", errors.join("\n"), label)))?;
-    loaded.scenario.practices.extend(facilities);
-    if loaded.scenario.practices.is_empty() {
+    scenario.practices.extend(facilities);
+    if scenario.practices.is_empty() {
         return Err(Failure::invalid(format!("error: {label}: the cohort has no rows and the scenario no practices")));
     }
-    let unknown = scenario::cohort::unknown_kinds(&loaded.scenario);
+    let unknown = scenario::cohort::unknown_kinds(scenario);
     if !unknown.is_empty() {
-        let lines: Vec<String> = unknown.iter().map(|u| format!("{}: error: {u}", loaded.path.display())).collect();
+        let lines: Vec<String> = unknown.iter().map(|u| format!("{}: error: {u}", scenario_path.display())).collect();
         return Err(Failure::invalid(lines.join("\n")));
     }
     Ok(())
@@ -511,64 +523,50 @@ fn interrupted_or(e: engine::EngineError) -> Failure {
 /// Exit code when `--precision` was not reached within `--max-paths`.
 const EXIT_IMPRECISE: u8 = 3;
 
-/// The largest standard error of any margin mean or probability in `summary`.
-fn largest_standard_error(summary: &summary::Summary) -> f64 {
-    summary
-        .summary
-        .iter()
-        .flat_map(|r| [r.margin_se.unwrap_or(f64::INFINITY), r.p_negative_se, r.p_distress_se, r.p_exhausted_se])
-        .fold(0.0, f64::max)
+/// `--precision SE --max-paths N`.
+struct Precision {
+    target: f64,
+    max_paths: u64,
 }
 
-/// `run --precision`: adds paths in doubling, chunk-aligned batches until
-/// every standard error is at most `target` or `max_paths` is reached. The
-/// result equals a fixed run with the final path count, bit for bit.
+/// `run --precision`: the engine adds paths until every standard error is at
+/// most the target (`analysis::until_precise`); then the run's outputs are
+/// written as for a fixed run with that many paths (they are equal, bit for bit).
 #[allow(clippy::too_many_arguments)]
 fn precision_run(
     loaded: &Loaded,
     plan: &Plan,
     seed: u64,
     threads: usize,
-    target: f64,
-    max_paths: u64,
+    precision: Precision,
     out: &Path,
     force: bool,
     started: String,
     png: bool,
+    by: &[String],
 ) -> Result<(), Failure> {
+    let Precision { target, max_paths } = precision;
     let staging = Staging::begin(out, force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let proceed = |_: u64| !INTERRUPTED.load(Ordering::Relaxed);
-    let mut acc = engine::Accumulator::new(plan.layout());
-    let mut done = 0u64;
-    let mut next = (4 * engine::CHUNK_PATHS).min(max_paths);
-    let (reached, largest) = loop {
-        acc.merge(&engine::simulate(plan, seed, done..next, threads, &proceed).map_err(interrupted_or)?);
-        done = next;
-        let largest = largest_standard_error(&summary::summarize(plan, &acc));
-        eprintln!("precision: {done} paths, largest standard error {largest:.5} (target {target})");
-        if largest <= target || done >= max_paths {
-            break (largest <= target, largest);
-        }
-        next = (done * 2).min(max_paths);
+    let step = |paths: u64, largest: f64| {
+        eprintln!("precision: {paths} paths, largest standard error {largest:.5} (target {target})");
     };
-    let attribution = analysis::attribution_runs(plan, seed, 0..done, threads, &proceed).map_err(interrupted_or)?;
+    let precise =
+        analysis::until_precise(plan, seed, threads, target, max_paths, &proceed, &step).map_err(interrupted_or)?;
+    let (done, reached, largest) = (precise.paths, precise.reached, precise.largest_standard_error);
     let provenance = provenance(loaded, Some(seed), Some(done));
     let extra = serde_json::json!({
         "threads": threads,
         "evaluations": plan.evaluations_per_path() * done,
         "precision": {"target": target, "reached": reached, "largest_standard_error": largest, "paths": done, "max_paths": max_paths},
     });
-    finish(
-        staging,
-        plan,
-        &acc,
-        &attribution,
-        &provenance,
-        loaded.scenario.description.as_deref(),
-        started,
-        extra,
-        png,
-    )?;
+    if loaded.scenario.cohort.is_some() {
+        finish_cohort(staging, plan, &precise.accumulator, by, &provenance, started, extra)?;
+    } else {
+        let attribution = analysis::attribution_runs(plan, seed, 0..done, threads, &proceed).map_err(interrupted_or)?;
+        let description = loaded.scenario.description.as_deref();
+        finish(staging, plan, &precise.accumulator, &attribution, &provenance, description, started, extra, png)?;
+    }
     if reached {
         println!("Precision reached: every standard error <= {target} with {done} paths");
         Ok(())
@@ -769,9 +767,6 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
     if !args.by.is_empty() && !cohort {
         return Err(Failure::usage("error: --by groups the facilities of a scenario with a `cohort:` table"));
     }
-    if cohort && (args.shard.is_some() || args.precision.is_some()) {
-        return Err(Failure::usage("error: --shard and --precision are not available for cohort scenarios yet"));
-    }
     if cohort {
         plan.cell_histograms = false;
         let missing = plan.group_by(&args.by);
@@ -786,17 +781,18 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         check_resources(&plan, threads)?;
     }
     if let Some(target) = args.precision {
+        let precision = Precision { target, max_paths: args.max_paths };
         return precision_run(
             &loaded,
             &plan,
             seed,
             threads,
-            target,
-            args.max_paths,
+            precision,
             &out,
             args.run.force,
             started,
             args.png,
+            &args.by,
         );
     }
     let mut staging = Staging::begin(&out, args.run.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
@@ -838,7 +834,22 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
     let simulated_at = started_clock.elapsed();
     let provenance = provenance(&loaded, Some(seed), Some(paths));
     if let Some((index, count)) = args.shard {
+        let cohort = match &s.cohort {
+            Some(spec) => {
+                let file = cohort_file(&loaded.path, spec);
+                let bytes = std::fs::read(&file).map_err(|e| {
+                    Failure::invalid(format!("error: {}: cannot read the cohort file: {e}", file.display()))
+                })?;
+                Some(shard::CohortShard {
+                    file: file.display().to_string(),
+                    sha256: scenario::hex(&sha2::Sha256::digest(&bytes)),
+                    by: args.by.clone(),
+                })
+            }
+            None => None,
+        };
         let header = shard::ShardHeader {
+            cohort,
             tool_version: provenance.version.clone(),
             scenario_path: provenance.scenario_path.clone(),
             scenario_sha256: provenance.scenario_sha256.clone(),
@@ -860,15 +871,8 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
             out.join(shard::SHARD_FILE).display()
         );
     } else if cohort {
-        let summary = summary::summarize(&plan, &acc);
-        let groups = summary::groups(&plan, &acc, &summary.summary);
-        let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths, "cohort": {"facilities": plan.practices.len(), "by": args.by}});
-        let times = RunTimes { started, finished: utc_timestamp(now()) };
-        report::write_cohort_run(&mut staging, &plan, &summary, &groups, &args.by, &provenance, &times, extra)
-            .map_err(|e| Failure::invalid(format!("error: {e}")))?;
-        let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
-        print!("{}", terminal::cohort_headline(&plan, &summary));
-        println!("Results written to {}", out.display());
+        let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths});
+        finish_cohort(staging, &plan, &acc, &args.by, &provenance, started, extra)?;
     } else {
         let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths});
         finish(staging, &plan, &acc, &attribution, &provenance, s.description.as_deref(), started, extra, args.png)?;
@@ -888,6 +892,34 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
             evaluations as f64 / wall / 1e6,
         );
     }
+    Ok(())
+}
+
+/// Summarises a cohort run's accumulator, writes its outputs (facilities,
+/// groups by `by`, national, brief, manifest) and moves the directory into place.
+fn finish_cohort(
+    mut staging: Staging,
+    plan: &Plan,
+    acc: &engine::Accumulator,
+    by: &[String],
+    provenance: &Provenance,
+    started: String,
+    mut extra: serde_json::Value,
+) -> Result<(), Failure> {
+    let summary = summary::summarize(plan, acc);
+    let groups = summary::groups(plan, acc, &summary.summary);
+    if let Some(object) = extra.as_object_mut() {
+        object.insert("cohort".into(), serde_json::json!({"facilities": plan.practices.len(), "by": by}));
+    }
+    let times = RunTimes { started, finished: utc_timestamp(now()) };
+    report::write_cohort_run(&mut staging, plan, &summary, &groups, by, provenance, &times, extra)
+        .map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(Failure { code: EXIT_INTERRUPTED, message: "interrupted: no results were written".into() });
+    }
+    let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    print!("{}", terminal::cohort_headline(plan, &summary));
+    println!("Results written to {}", out.display());
     Ok(())
 }
 
@@ -971,6 +1003,31 @@ fn merge_command(paths: &[PathBuf], out: &Path, force: bool) -> Result<(), Failu
         .and_then(shard::check_set)
         .map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let first = &shards[0];
+    let loaded = embedded_scenario(first)?;
+    let mut plan = compile(&loaded)?;
+    let by = first.header.cohort.as_ref().map(|c| c.by.clone()).unwrap_or_default();
+    if loaded.scenario.cohort.is_some() {
+        plan.cell_histograms = false;
+        plan.group_by(&by);
+    }
+    let (acc, attribution) = merged_accumulators(&plan, &shards, loaded.scenario.cohort.is_some())?;
+    let staging = Staging::begin(out, force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let provenance = provenance(&loaded, Some(first.header.seed), Some(first.header.paths));
+    let extra = serde_json::json!({
+        "merged_shards": shards.iter().map(|s| s.file.display().to_string()).collect::<Vec<_>>(),
+        "evaluations": plan.evaluations_per_path() * first.header.paths,
+    });
+    if loaded.scenario.cohort.is_some() {
+        return finish_cohort(staging, &plan, &acc, &by, &provenance, started, extra);
+    }
+    let description = loaded.scenario.description.as_deref();
+    finish(staging, &plan, &acc, &attribution, &provenance, description, started, extra, false)
+}
+
+/// The scenario a shard embeds, with its embedded imports and, for a cohort
+/// run, its cohort table read again from where `run` read it (checked
+/// against the SHA-256 the shard recorded).
+fn embedded_scenario(first: &shard::Shard) -> Result<Loaded, Failure> {
     let origin = PathBuf::from(&first.header.scenario_path);
     let text = std::str::from_utf8(&first.scenario).map_err(|_| {
         Failure::invalid(format!("error: {}: the embedded scenario is not UTF-8", first.file.display()))
@@ -989,17 +1046,55 @@ fn merge_command(paths: &[PathBuf], out: &Path, force: bool) -> Result<(), Failu
         .map(|i| i.written.clone())
         .collect();
     let parsed = scenario::parse_with_imports(text, &extra, &mut read);
-    let Some(scenario) = parsed.scenario else {
+    let Some(mut scenario) = parsed.scenario else {
         return Err(Failure::invalid(LoadError::Invalid { path: origin, diagnostics: parsed.diagnostics }));
     };
-    let plan = Plan::compile(&scenario, &policy::resolve(&scenario))
-        .map_err(|e| Failure::invalid(format!("{}: error: {e}", origin.display())))?;
+    if scenario.cohort.is_some() {
+        let Some(cohort) = &first.header.cohort else {
+            return Err(Failure::invalid(format!(
+                "error: {}: the scenario has a cohort but the shard does not record its table; rerun the shards with this seqsim",
+                first.file.display()
+            )));
+        };
+        let file = PathBuf::from(&cohort.file);
+        let bytes = std::fs::read(&file).map_err(|e| {
+            Failure::invalid(format!(
+                "error: {}: cannot read the cohort table the shards were run on: {e}; merge where that file is",
+                file.display()
+            ))
+        })?;
+        if scenario::hex(&sha2::Sha256::digest(&bytes)) != cohort.sha256 {
+            return Err(Failure::invalid(format!(
+                "error: {}: the cohort table changed since the shards were run (SHA-256 differs); rerun the shards",
+                file.display()
+            )));
+        }
+        add_facilities(&mut scenario, &origin, &file)?;
+    }
+    Ok(Loaded {
+        scenario,
+        warnings: Vec::new(),
+        path: origin,
+        sha256: first.header.scenario_sha256.clone(),
+        bytes: first.scenario.clone(),
+        imports: parsed.imports,
+    })
+}
+
+/// The shards' accumulators merged: the run's and, for an archetype run,
+/// each attribution run's. Every shard must fit `plan`.
+fn merged_accumulators(
+    plan: &Plan,
+    shards: &[shard::Shard],
+    cohort: bool,
+) -> Result<(engine::Accumulator, Vec<engine::Accumulator>), Failure> {
     let mut acc = engine::Accumulator::new(plan.layout());
-    let mut attribution: Vec<engine::Accumulator> = analysis::attribution_bases(&plan)
+    let bases = if cohort { Vec::new() } else { analysis::attribution_bases(plan) };
+    let mut attribution: Vec<engine::Accumulator> = bases
         .into_iter()
-        .map(|base| engine::Accumulator::new(analysis::attribution_plan(&plan, base).layout()))
+        .map(|base| engine::Accumulator::new(analysis::attribution_plan(plan, base).layout()))
         .collect();
-    for shard in &shards {
+    for shard in shards {
         let attribution_fits = shard.attribution.len() == attribution.len()
             && shard.attribution.iter().zip(&attribution).all(|(a, b)| a.layout == b.layout);
         if shard.accumulator.layout != plan.layout() || !attribution_fits {
@@ -1013,37 +1108,14 @@ fn merge_command(paths: &[PathBuf], out: &Path, force: bool) -> Result<(), Failu
             total.merge(part);
         }
     }
-    if acc.paths != first.header.paths {
+    let expected = shards.first().map_or(0, |s| s.header.paths);
+    if acc.paths != expected {
         return Err(Failure::invalid(format!(
-            "error: the shards hold {} paths but the run had {}; rerun the shards",
-            acc.paths, first.header.paths
+            "error: the shards hold {} paths but the run had {expected}; rerun the shards",
+            acc.paths
         )));
     }
-    let staging = Staging::begin(out, force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
-    let loaded = Loaded {
-        scenario,
-        warnings: Vec::new(),
-        path: origin,
-        sha256: first.header.scenario_sha256.clone(),
-        bytes: first.scenario.clone(),
-        imports: parsed.imports,
-    };
-    let provenance = provenance(&loaded, Some(first.header.seed), Some(first.header.paths));
-    let extra = serde_json::json!({
-        "merged_shards": shards.iter().map(|s| s.file.display().to_string()).collect::<Vec<_>>(),
-        "evaluations": plan.evaluations_per_path() * first.header.paths,
-    });
-    finish(
-        staging,
-        &plan,
-        &acc,
-        &attribution,
-        &provenance,
-        loaded.scenario.description.as_deref(),
-        started,
-        extra,
-        false,
-    )
+    Ok((acc, attribution))
 }
 
 #[cfg(test)]

@@ -179,3 +179,75 @@ fn malformed_cohort_files_get_row_and_column_errors() {
     assert_eq!(result.status.code(), Some(1));
     assert!(stderr(&result).contains("missing required column(s) medicare_advantage, medicaid"), "{}", stderr(&result));
 }
+
+#[test]
+fn cohort_shards_merge_to_the_single_run_byte_for_byte_and_precision_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = common::scenario("rural_cohort.yaml");
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec!["run", scenario.to_str().unwrap(), "--paths", "2500", "--by", "state", "--out"];
+        args.push(out.to_str().unwrap());
+        args.extend_from_slice(extra);
+        common::seqsim_ok(&args);
+        out
+    };
+    let single = run("single", &[]);
+    let shards = [
+        run("s2", &["--shard", "2/3", "--threads", "1"]),
+        run("s0", &["--shard", "0/3"]),
+        run("s1", &["--shard", "1/3"]),
+    ];
+    let merged = dir.path().join("merged");
+    let mut args = vec!["merge".to_string()];
+    args.extend(shards.iter().map(|s| s.display().to_string()));
+    args.extend(["--out".to_string(), merged.display().to_string()]);
+    common::seqsim_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    for table in ["facilities.csv", "facilities.parquet", "groups.csv", "groups.parquet", "national.csv", "brief.md"] {
+        let a = std::fs::read(single.join(table)).unwrap();
+        let b = std::fs::read(merged.join(table)).unwrap();
+        assert!(a == b, "{table} differs from the single run");
+    }
+    // A merge whose shards disagree on --by is refused, naming the difference.
+    let other = run("other", &["--shard", "0/3", "--by", "kind"]);
+    let result = common::seqsim(&[
+        "merge",
+        other.to_str().unwrap(),
+        shards[1].to_str().unwrap(),
+        shards[2].to_str().unwrap(),
+        "--out",
+        dir.path().join("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(common::stderr(&result).contains("the cohort table or its --by columns"), "{}", common::stderr(&result));
+    // --precision on a cohort: doubling batches from 4 chunks, then the
+    // cohort outputs of a fixed run with the final path count.
+    let precise = dir.path().join("precise");
+    let result = common::seqsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--precision",
+        "0.5",
+        "--by",
+        "state",
+        "--out",
+        precise.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", common::stderr(&result));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(precise.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["paths"], 4096);
+    assert_eq!(manifest["precision"]["reached"], true);
+    let fixed = dir.path().join("fixed");
+    common::seqsim_ok(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--paths",
+        "4096",
+        "--by",
+        "state",
+        "--out",
+        fixed.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(precise.join("groups.csv")).unwrap(), std::fs::read(fixed.join("groups.csv")).unwrap());
+}

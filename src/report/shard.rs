@@ -25,9 +25,23 @@ const FORMAT_VERSION: u32 = 2;
 /// Largest shard file read (accumulators for huge cohorts stay far below).
 const MAX_SHARD_BYTES: u64 = 4 << 30;
 
+/// A cohort run's table and grouping, recorded in its shards: `merge` reads
+/// the table again (it must still be there, unchanged).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CohortShard {
+    /// The cohort file as read by `run`.
+    pub file: String,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// The `--by` columns.
+    pub by: Vec<String>,
+}
+
 /// Which run a shard belongs to and which part of it it holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShardHeader {
+    /// The cohort table, for a cohort run.
+    pub cohort: Option<CohortShard>,
     /// seqsim version that wrote it.
     pub tool_version: String,
     /// Scenario path as given to `run`.
@@ -161,6 +175,7 @@ pub fn encode(
             "sha256": i.sha256,
         })).collect::<Vec<_>>(),
         "attribution_runs": attribution.len(),
+        "cohort": header.cohort.as_ref().map(|c| serde_json::json!({"file": c.file, "sha256": c.sha256, "by": c.by})),
     })
     .to_string();
     let state = accumulator.encode();
@@ -224,7 +239,21 @@ fn decode(file: &Path, bytes: &[u8]) -> Result<Shard, ShardError> {
     }
     let text = |key: &str| json[key].as_str().map(str::to_string).ok_or_else(corrupt);
     let number = |key: &str| json[key].as_u64().ok_or_else(corrupt);
+    let cohort = match &json["cohort"] {
+        serde_json::Value::Null => None,
+        c => Some(CohortShard {
+            file: c["file"].as_str().ok_or_else(corrupt)?.to_string(),
+            sha256: c["sha256"].as_str().ok_or_else(corrupt)?.to_string(),
+            by: c["by"]
+                .as_array()
+                .ok_or_else(corrupt)?
+                .iter()
+                .map(|b| b.as_str().map(str::to_string).ok_or_else(corrupt))
+                .collect::<Result<_, _>>()?,
+        }),
+    };
     let header = ShardHeader {
+        cohort,
         tool_version: text("tool_version")?,
         scenario_path: text("scenario_path")?,
         scenario_sha256: text("scenario_sha256")?,
@@ -282,6 +311,11 @@ pub fn check_set(mut shards: Vec<Shard>) -> Result<Vec<Shard>, ShardError> {
             Some(("the scenario file (SHA-256)", a.scenario_sha256.clone(), b.scenario_sha256.clone()))
         } else if import_hashes(&first) != import_hashes(shard) {
             Some(("the imported policy files (SHA-256)", import_hashes(&first), import_hashes(shard)))
+        } else if a.cohort != b.cohort {
+            let describe = |c: &Option<CohortShard>| {
+                c.as_ref().map_or_else(|| "none".to_string(), |c| format!("{} by [{}]", c.sha256, c.by.join(", ")))
+            };
+            Some(("the cohort table or its --by columns", describe(&a.cohort), describe(&b.cohort)))
         } else if a.seed != b.seed {
             Some(("the seed", a.seed.to_string(), b.seed.to_string()))
         } else if a.paths != b.paths {
