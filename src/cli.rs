@@ -878,16 +878,19 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         finish(staging, &plan, &acc, &attribution, &provenance, s.description.as_deref(), started, extra, args.png)?;
     }
     if args.stats {
+        let paths = range.end - range.start;
+        let evaluations = plan.evaluations_per_path() * paths;
+        let computed = plan.computed_evaluations_per_path() * paths;
         let wall = started_clock.elapsed().as_secs_f64();
-        let evaluations = plan.evaluations_per_path() * (range.end - range.start);
         let peak = peak_rss_bytes().map_or_else(|| "unknown".to_string(), |b| format!("{:.1} MB", b as f64 / 1e6));
         eprintln!(
-            "stats: {evaluations} evaluations ({} practices x {} policies x {} years x {} paths) on {threads} threads; \
-             simulation {:.3} s, total {wall:.3} s; {:.1} M evaluations/s; peak RSS {peak}",
+            "stats: {evaluations} evaluations ({} practices x {} policies x {} years x {paths} paths), {computed} computed \
+             and the rest copied from identical policies ({:.1}% saved), on {threads} threads; simulation {:.3} s, \
+             total {wall:.3} s; {:.1} M evaluations/s; peak RSS {peak}",
             plan.practices.len(),
             plan.policies.len(),
             plan.years,
-            range.end - range.start,
+            100.0 * (1.0 - computed as f64 / evaluations.max(1) as f64),
             simulated_at.as_secs_f64(),
             evaluations as f64 / wall / 1e6,
         );

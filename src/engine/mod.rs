@@ -84,6 +84,12 @@ struct ChunkScratch {
     dmargins: Vec<f64>,
     /// Buffers for counting them.
     counting: BatchScratch,
+    /// Margins and differences of policies that a later policy duplicates,
+    /// `[policy][year][path]`, kept for the copies' histograms.
+    saved_margins: Vec<f64>,
+    saved_dmargins: Vec<f64>,
+    /// `paths` zeros: the differences of a policy that duplicates the baseline.
+    zeros: Vec<f64>,
 }
 
 impl ChunkScratch {
@@ -101,6 +107,9 @@ impl ChunkScratch {
             margins: Vec::with_capacity(paths),
             dmargins: Vec::with_capacity(paths),
             counting: BatchScratch::default(),
+            saved_margins: Vec::new(),
+            saved_dmargins: Vec::new(),
+            zeros: vec![0.0; paths],
         }
     }
 }
@@ -115,6 +124,8 @@ struct Chunk<'a> {
     n: usize,
     /// Reference values per cell and field ([`reference`]).
     reference: &'a [f64],
+    /// [`Plan::duplicates`].
+    duplicates: &'a [Option<usize>],
 }
 
 /// Where a chunk's per-cell results go.
@@ -162,7 +173,7 @@ fn evaluate_chunk_avx(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut C
 /// but the chunk.
 #[inline(always)]
 fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut ChunkScratch) {
-    let Chunk { plan, draws, first, n, reference } = *chunk;
+    let Chunk { plan, draws, first, n, reference, duplicates } = *chunk;
     let years = plan.years;
     let policies = plan.policies.len();
     let groups = n.div_ceil(LANES);
@@ -217,7 +228,20 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
                 scratch.basis[t * groups + g] = model::basis(&terms, idx);
             }
         }
+        let duplicated = |k: usize| (0..policies).any(|q| duplicates[p * policies + q] == Some(k));
+        let saved_len = policies * years * n;
+        if scratch.saved_margins.len() < saved_len {
+            scratch.saved_margins.resize(saved_len, 0.0);
+            scratch.saved_dmargins.resize(saved_len, 0.0);
+        }
         for &k in &plan.order {
+            if let Some(j) = duplicates[p * policies + k] {
+                let saved =
+                    Saved { margins: &scratch.saved_margins, dmargins: &scratch.saved_dmargins, zeros: &scratch.zeros };
+                copy_policy(plan, (p, k, j), n, out, &saved, &mut scratch.counting);
+                continue;
+            }
+            let save = duplicated(k);
             let is_baseline = k == plan.baseline;
             scratch.states.clear();
             scratch.states.resize(groups, PolicyState::opening(&terms));
@@ -285,6 +309,13 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
                 let dmargins = if is_baseline { 0 } else { n };
                 scratch.margins.truncate(n);
                 scratch.dmargins.truncate(dmargins);
+                if save {
+                    let at = (k * years + t) * n;
+                    scratch.saved_margins[at..at + n].copy_from_slice(&scratch.margins);
+                    if !is_baseline {
+                        scratch.saved_dmargins[at..at + n].copy_from_slice(&scratch.dmargins);
+                    }
+                }
                 for (total, sum) in out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].iter_mut().zip(s) {
                     *total = sum.total();
                 }
@@ -302,6 +333,46 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
     }
 }
 
+/// Policy `k` of practice `p` duplicates policy `j` (already evaluated in this
+/// chunk): its cells get `j`'s sums and histogram values. Differences against
+/// the baseline are `j`'s, or exactly zero when `j` is the baseline (whose
+/// own difference fields are zero sums).
+#[inline(always)]
+fn copy_policy(
+    plan: &Plan,
+    (p, k, j): (usize, usize, usize),
+    n: usize,
+    out: &mut ChunkOut<'_>,
+    saved: &Saved<'_>,
+    counting: &mut BatchScratch,
+) {
+    let (policies, years) = (plan.policies.len(), plan.years);
+    let group = plan.practices[p].group;
+    for t in 0..years {
+        let (cell, source) = ((p * policies + k) * years + t, (p * policies + j) * years + t);
+        out.partial.copy_within(source * field::COUNT..(source + 1) * field::COUNT, cell * field::COUNT);
+        let at = (j * years + t) * n;
+        let margins = &saved.margins[at..at + n];
+        let dmargins = if j == plan.baseline { &saved.zeros[..n] } else { &saved.dmargins[at..at + n] };
+        if let Some((margin, dmargin)) = &mut out.histograms {
+            margin[cell].add_batch_with(margins, counting);
+            dmargin[cell].add_batch_with(dmargins, counting);
+        }
+        if let (Some(groups), Some(g)) = (&mut out.groups, group) {
+            if let Some(histogram) = groups.get_mut((g * policies + k) * years + t) {
+                histogram.add_batch_with(margins, counting);
+            }
+        }
+    }
+}
+
+/// The saved margins and differences [`copy_policy`] reads.
+struct Saved<'a> {
+    margins: &'a [f64],
+    dmargins: &'a [f64],
+    zeros: &'a [f64],
+}
+
 /// Reference values per cell and field: the mean-driver path. Sums in the
 /// accumulator are deviations from these.
 pub(crate) fn reference(plan: &Plan) -> Vec<f64> {
@@ -313,7 +384,8 @@ fn one_path(plan: &Plan, draws: Draws, path: u64) -> Vec<f64> {
     let zeros = vec![0.0; plan.layout().cells() * field::COUNT];
     let mut values = zeros.clone();
     let mut out = ChunkOut { partial: &mut values, histograms: None, groups: None };
-    let chunk = Chunk { plan, draws, first: path, n: 1, reference: &zeros };
+    let duplicates = plan.duplicates();
+    let chunk = Chunk { plan, draws, first: path, n: 1, reference: &zeros, duplicates: &duplicates };
     evaluate_chunk(&chunk, &mut out, &mut ChunkScratch::new(plan, 1));
     values
 }
@@ -338,6 +410,7 @@ pub fn simulate(
     let stop = std::sync::atomic::AtomicBool::new(false);
     let layout = plan.layout();
     let reference = reference(plan);
+    let duplicates = plan.duplicates();
     let first_chunk = paths.start / CHUNK_PATHS;
     let end_chunk = paths.end.div_ceil(CHUNK_PATHS);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -382,6 +455,7 @@ pub fn simulate(
                     first: start,
                     n: (end - start) as usize,
                     reference: &reference,
+                    duplicates: &duplicates,
                 };
                 evaluate_chunk(&chunk, &mut out, scratch);
                 worker.acc.absorb_chunk(&worker.partial, end - start);
@@ -447,6 +521,28 @@ mod tests {
 
     /// The AVX build of the kernel and the baseline build give the same bits:
     /// partial sums and histograms of a chunk that ends in a partial group.
+    #[test]
+    fn copying_duplicate_policies_changes_no_bit() {
+        // national.yaml: for the hospitals mei_update equals current_law and
+        // rural_exemption equals repeal_2027 (or current_law), so some
+        // evaluations are copies; the accumulator must be the same bytes as
+        // when every evaluation is computed.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.yaml");
+        let loaded = crate::scenario::load(&path).unwrap();
+        let mut plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
+        let copies = plan.duplicates().iter().filter(|d| d.is_some()).count();
+        // 8 practices x 5 policies: mei_update is a copy for the 5 hospital
+        // archetypes, rural_exemption for all 8 (of repeal_2027 for the rural
+        // kinds, of current_law for the others) = 13.
+        assert_eq!(copies, 13);
+        let proceed = |_: u64| true;
+        let copied = simulate(&plan, 11, 1000..3500, 2, &proceed).unwrap();
+        plan.skip_duplicates = false;
+        assert!(plan.duplicates().iter().all(Option::is_none));
+        let computed = simulate(&plan, 11, 1000..3500, 2, &proceed).unwrap();
+        assert!(copied.encode() == computed.encode());
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx_and_baseline_kernels_agree_bit_for_bit() {
@@ -470,8 +566,14 @@ mod tests {
                 groups: None,
             };
             // 1,023 paths: the last group of four has three.
-            let chunk =
-                Chunk { plan: &plan, draws: Draws::Random { seed: 7 }, first: 2048, n: 1023, reference: &reference };
+            let chunk = Chunk {
+                plan: &plan,
+                draws: Draws::Random { seed: 7 },
+                first: 2048,
+                n: 1023,
+                reference: &reference,
+                duplicates: &plan.duplicates(),
+            };
             if avx {
                 // SAFETY: AVX was detected above.
                 #[allow(unsafe_code)]

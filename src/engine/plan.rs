@@ -75,6 +75,10 @@ pub struct Plan {
     pub groups: Vec<Vec<String>>,
     /// Whether each cell keeps its own margin histograms.
     pub cell_histograms: bool,
+    /// Whether evaluations identical to an earlier policy's are copied
+    /// rather than computed ([`Plan::duplicates`]); off only to test that
+    /// copying changes no bit.
+    pub skip_duplicates: bool,
 }
 
 /// Why a scenario could not be compiled.
@@ -158,6 +162,7 @@ impl Plan {
             order,
             groups: Vec::new(),
             cell_histograms: true,
+            skip_duplicates: true,
         })
     }
 
@@ -206,6 +211,39 @@ impl Plan {
             practice.group = Some(index);
         }
         Vec::new()
+    }
+
+    /// For each practice x policy (`[practice * policies + policy]`), an
+    /// earlier policy in evaluation order whose levers for that practice are
+    /// identical in every year: its results are copies, so the engine copies
+    /// them instead of evaluating again (bit-identical either way).
+    pub fn duplicates(&self) -> Vec<Option<usize>> {
+        let (policies, years) = (self.policies.len(), self.years);
+        let same = |a: &YearLevers, b: &YearLevers| {
+            a.sequestration.to_bits() == b.sequestration.to_bits()
+                && a.update_constant.to_bits() == b.update_constant.to_bits()
+                && a.update_mei_weight.to_bits() == b.update_mei_weight.to_bits()
+                && a.add_on.to_bits() == b.add_on.to_bits()
+                && a.relief.to_bits() == b.relief.to_bits()
+        };
+        let mut out = vec![None; self.practices.len() * policies];
+        if !self.skip_duplicates {
+            return out;
+        }
+        for (p, practice) in self.practices.iter().enumerate() {
+            let levers = |k: usize| &practice.levers[k * years..(k + 1) * years];
+            for (position, &k) in self.order.iter().enumerate() {
+                out[p * policies + k] = self.order[..position].iter().copied().find(|&j| {
+                    out[p * policies + j].is_none() && levers(j).iter().zip(levers(k)).all(|(a, b)| same(a, b))
+                });
+            }
+        }
+        out
+    }
+
+    /// Evaluations per path the engine computes rather than copies (see [`Plan::duplicates`]).
+    pub fn computed_evaluations_per_path(&self) -> u64 {
+        (self.duplicates().iter().filter(|d| d.is_none()).count() * self.years) as u64
     }
 
     /// Evaluations per path: practices x policies x years (the unit of throughput).
