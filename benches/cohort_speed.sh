@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The US-hospital cohort at scale: scenarios/us_hospitals.yaml (4,386 real
+# hospitals x 5 policies x 10 years) at PATHS paths (default 10,000) with
+# --by state on two threads; prints the median of REPS runs (default 3):
+# wall time, logical evaluations per second, the share of evaluations copied
+# from identical policies, and peak RSS, as `--stats` reports them.
+#
+# Usage (from the repository root): benches/cohort_speed.sh [PATHS] [REPS]
+set -euo pipefail
+
+paths=${1:-10000}
+reps=${2:-3}
+cargo build --release --quiet
+seqsim=${CARGO_TARGET_DIR:-target}/release/seqsim
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "| scenario | paths | threads | wall time | logical evaluations/s | copied | peak RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for _ in $(seq "$reps"); do
+  "$seqsim" run scenarios/us_hospitals.yaml --by state --paths "$paths" --threads 2 --out "$out/run" --force --stats 2>&1 |
+    sed -nE 's/^stats: ([0-9]+) evaluations.*\(([0-9.]+)% saved\).* total ([0-9.]+) s; .* peak RSS ([0-9.]+) MB$/\3 \1 \2 \4/p'
+done | sort -n | sed -n "$(((reps + 1) / 2))p" |
+  awk -v paths="$paths" '{ printf "| us_hospitals (4,386 hospitals, --by state) | %d | 2 | %.1f s | %.1f M | %.1f%% | %.0f MB |\n", paths, $1, $2 / $1 / 1e6, $3, $4 }'
