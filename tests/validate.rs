@@ -84,7 +84,7 @@ fn warnings_keep_exit_code_zero() {
     let message = stderr(&out);
     assert!(
         message.contains(
-            "warning: policies.repeal_2027.sequestration.\"2027\": sequestration 0.05 is above the 4% statutory cap"
+            "warning: policies.repeal_2027.sequestration.\"2027\": sequestration 0.07 is above 6%, the most the 2% BCA sequester and a 4% PAYGO sequester take together"
         ),
         "{message}"
     );

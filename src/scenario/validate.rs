@@ -1671,8 +1671,10 @@ impl Ctx {
                         String::new()
                     };
                     self.error(path, mark, format!("sequestration must be between 0 and 0.5, found {value}{hint}"));
-                } else if value > Decimal::new(4, 2) {
-                    self.warning(path, mark, format!("sequestration {value} is above the 4% statutory cap on any Medicare sequester (2 U.S.C. 906(d)(2)); check this is meant"));
+                } else if value > Decimal::new(6, 2) {
+                    // One BCA sequester (2%, 2 U.S.C. 901a(6)(A)) and one PAYGO
+                    // sequester (4%, 906(d)(2)) together take at most 6%.
+                    self.warning(path, mark, format!("sequestration {value} is above 6%, the most the 2% BCA sequester and a 4% PAYGO sequester take together (2 U.S.C. 901a(6)(A), 906(d)(2)); check this is meant"));
                 }
                 ok
             }
