@@ -116,7 +116,11 @@ fn normal() -> impl Strategy<Value = Dist> {
                 let clamped = lo.map_or(clamped, |l| clamped.max(l));
                 let show = |b: Option<Decimal>, inf: &str| b.map_or(inf.to_string(), |d| d.to_string());
                 Dist {
-                    body: format!("dist: normal, mean: {m}, sd: {s}, bounds: [{}, {}]", show(lo, "-.inf"), show(hi, ".inf")),
+                    body: format!(
+                        "dist: normal, mean: {m}, sd: {s}, bounds: [{}, {}]",
+                        show(lo, "-.inf"),
+                        show(hi, ".inf")
+                    ),
                     bare: None,
                     mean: clamped,
                     extreme: false,
@@ -153,7 +157,12 @@ fn moderate() -> impl Strategy<Value = Dist> {
             } else {
                 ("triangular", (min + mode + max) / Decimal::from(3))
             };
-            Dist { body: format!("dist: {kind}, min: {min}, mode: {mode}, max: {max}"), bare: None, mean, extreme: false }
+            Dist {
+                body: format!("dist: {kind}, min: {min}, mode: {mode}, max: {max}"),
+                bare: None,
+                mean,
+                extreme: false,
+            }
         }),
     ]
 }
@@ -408,7 +417,10 @@ fn check_percentiles(sample: &mut [f64], qs: &[f64], estimates: &[f64], what: &s
             continue;
         }
         let slack = 1e-12 * estimate.abs().max(1.0);
-        prop_assert!(*estimate >= min - slack && *estimate <= max + slack, "{what} q{q}: {estimate} outside [{min}, {max}]");
+        prop_assert!(
+            *estimate >= min - slack && *estimate <= max + slack,
+            "{what} q{q}: {estimate} outside [{min}, {max}]"
+        );
         if min > -REACH && max < REACH {
             prop_assert!((estimate - exact).abs() <= 0.0005 + slack, "{what} q{q}: {estimate} vs exact {exact}");
         }
@@ -471,7 +483,14 @@ fn library_checks(g: &Generated) -> Result<(), TestCaseError> {
         check_percentiles(&mut differences, &[0.05, 0.95], &[row.dmargin_p5, row.dmargin_p95], &what)?;
         // 4. Common random numbers: a policy identical to the baseline differs by exactly nothing.
         if row.policy == "same" || row.policy == "restated" {
-            let zeros = [row.dmargin_mean, row.dmargin_p5, row.dmargin_p95, row.dcut_cum_mean, row.dcash_mean, row.dp_exhausted];
+            let zeros = [
+                row.dmargin_mean,
+                row.dmargin_p5,
+                row.dmargin_p95,
+                row.dcut_cum_mean,
+                row.dcash_mean,
+                row.dp_exhausted,
+            ];
             prop_assert!(zeros.iter().all(|z| *z == 0.0), "{row:?}");
             prop_assert_eq!(row.dmargin_se, Some(0.0), "{:?}", row);
         }
