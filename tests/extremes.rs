@@ -143,7 +143,7 @@ fn margins_from_minus_99_to_minus_9_have_exact_percentiles() {
     // difference -9/V in [-900, -90].
     let (margins, differences) = percentiles_match_exact("-0.99", "-0.90");
     let (lo, hi) = (margins[0], margins[margins.len() - 1]);
-    assert!(lo >= -99.0 - 1e-9 && lo < -80.0, "smallest margin {lo}");
+    assert!((-99.0 - 1e-9..-80.0).contains(&lo), "smallest margin {lo}");
     assert!(hi <= -9.0 + 1e-9 && hi > -9.5, "largest margin {hi}");
     assert!(differences[0] >= -900.0 - 1e-9 && differences[differences.len() - 1] <= -90.0 + 1e-9);
 }
@@ -346,4 +346,29 @@ fn medicare_update_must_exceed_minus_one() {
     assert_eq!(ffs(&rows, "own_default", 2027), 10_000.0);
     assert_eq!(ffs(&rows, "own_default", 2028), 100.0);
     assert_eq!(ffs(&rows, "repeats_scope", 2028), 1_000_000.0 * 1.21 * 0.0001);
+}
+
+// ---------------------------------------------------------------------------
+// Found by tests/properties.rs: percentiles out of order just below a bin edge
+// ---------------------------------------------------------------------------
+
+/// Margins just below 1.0 (costs that have all but vanished): `bin_of`
+/// computes `floor(v * 4096 + 65536)` in f64, and for `v = 0.9999999999999999`
+/// the sum `v * 4096 + 65536` rounds to 69632.0, so these values land in bin 4096, whose lower
+/// edge 1.0 lies ABOVE the histogram's maximum. `order_statistic` then
+/// interpolates from `low = 1.0` down to `high = max`, so the percentiles
+/// decrease with q and exceed the maximum (MODEL.md §5: p5 <= ... <= p95).
+#[test]
+#[ignore = "src bug: src/engine/accum.rs Histogram::order_statistic, values within ~1e-11 below a bin edge"]
+fn percentiles_just_below_a_bin_edge_stay_ordered_and_within_the_sample() {
+    let mut histogram = engine::Histogram::default();
+    let values = [0.9999999999999996, 0.9999999999999997, 0.9999999999999998, 0.9999999999999999];
+    for v in values {
+        histogram.add(v);
+    }
+    let q: Vec<f64> = [0.05, 0.25, 0.5, 0.75, 0.95].iter().map(|q| histogram.quantile(*q).unwrap()).collect();
+    for pair in q.windows(2) {
+        assert!(pair[0] <= pair[1], "percentiles out of order: {q:?}");
+    }
+    assert!(q.iter().all(|p| *p >= values[0] && *p <= values[3]), "percentiles outside the sample: {q:?}");
 }
