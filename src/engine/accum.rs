@@ -537,8 +537,12 @@ impl Histogram {
                         _ => f64::NAN,
                     },
                     _ => {
-                        let low = (bin as f64 / BINS_PER_UNIT).max(self.min);
-                        let high = ((bin + 1) as f64 / BINS_PER_UNIT).min(self.max);
+                        // Both edges are kept inside [min, max]: the f64 bin
+                        // of a value a hair below an edge can be the bin above
+                        // (v * 4096 + offset rounds up), whose lower edge is
+                        // then beyond the maximum.
+                        let low = (bin as f64 / BINS_PER_UNIT).max(self.min).min(self.max);
+                        let high = ((bin + 1) as f64 / BINS_PER_UNIT).min(self.max).max(self.min);
                         let within = (rank - before) as f64 + 0.5;
                         low + (high - low) * within / count as f64
                     }
