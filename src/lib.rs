@@ -3,11 +3,14 @@
 //! margins over many years, with uncertainty.
 //!
 //! Layers, lowest first (see ARCHITECTURE.md): [`scenario`] reads and checks
-//! scenario files; [`policy`] resolves dated levers into annual values;
-//! [`model`] holds the accounting of MODEL.md §2 once, generic over the number
-//! type; [`ledger`] evaluates it exactly in `Decimal`; `engine` runs it on
-//! Monte Carlo paths in `f64`; `report` writes tables and files; [`cli`] is
-//! the command line. A lower layer never imports a higher one.
+//! scenario files and the policy files they import; [`import`] turns public
+//! data (CMS cost reports) into cohort tables; [`policy`] resolves dated
+//! levers into annual values; [`model`] holds the accounting of MODEL.md §2
+//! once, generic over the number type; [`ledger`] evaluates it exactly in a
+//! 28-digit floating decimal; [`engine`] runs it on Monte Carlo paths in
+//! `f64`; [`analysis`] asks comparative questions of engine runs; `report`
+//! writes tables and files; `cli` is the command line. A lower layer never
+//! imports a higher one.
 
 #![deny(missing_docs)]
 
