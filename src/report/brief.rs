@@ -18,7 +18,7 @@ fn label<'a>(plan: &'a Plan, policy: &'a str) -> &'a str {
     plan.policies.iter().find(|p| p.name == policy).map_or(policy, |p| p.label.as_str())
 }
 
-/// " (<name> as of <as_of>)" when the baseline stands on an imported law.
+/// "` (<name> as of <as_of>)`" when the baseline stands on an imported law.
 fn law(provenance: &Provenance) -> String {
     provenance.baseline_law.as_ref().map_or_else(String::new, |law| format!(" ({law})"))
 }

@@ -59,7 +59,7 @@ pub struct Provenance {
     pub sources: Vec<Citation>,
     /// The policy files the scenario imports.
     pub imports: Vec<ImportInfo>,
-    /// "<name> as of <as_of>" of the imported law the baseline stands on.
+    /// "`<name> as of <as_of>`" of the imported law the baseline stands on.
     pub baseline_law: Option<String>,
 }
 

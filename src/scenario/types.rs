@@ -56,7 +56,7 @@ pub struct ImportInfo {
 }
 
 impl ImportInfo {
-    /// How briefs and reports cite it: "<name> as of <as_of>".
+    /// How briefs and reports cite it: "`<name> as of <as_of>`".
     pub fn citation(&self) -> String {
         format!("{} as of {}", self.name, self.as_of)
     }
