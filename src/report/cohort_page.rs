@@ -76,30 +76,40 @@ pub fn year_span(totals: &[CohortYear]) -> (i32, i32) {
     (first, last)
 }
 
-/// Per state: `(state, facilities, n_negative, n_exhausted, CO-253 over the
-/// projection)` under `policy`, counts in `year`, adding up any other `--by`
+/// One state's facilities under a policy.
+pub struct StateTotals {
+    /// The state's code as written in the cohort.
+    pub state: String,
+    /// Facilities.
+    pub facilities: f64,
+    /// Expected facilities in the red in the year asked for.
+    pub n_negative: f64,
+    /// Expected facilities with cash exhausted by the year asked for.
+    pub n_exhausted: f64,
+}
+
+/// Per state under `policy`, counts in `year`, adding up any other `--by`
 /// columns; `None` when `state` is not a `--by` column.
-pub fn by_state(results: &CohortResults, policy: &str, year: i32) -> Option<Vec<(String, f64, f64, f64, f64)>> {
+pub fn by_state(results: &CohortResults, policy: &str, year: i32) -> Option<Vec<StateTotals>> {
     let column = results.by.iter().position(|b| b == STATE_COLUMN)?;
-    let mut states: Vec<(String, f64, f64, f64, f64)> = Vec::new();
+    let mut states: Vec<StateTotals> = Vec::new();
     for g in results.groups.iter().filter(|g| g.policy == policy) {
         let Some(state) = g.key.get(column) else { continue };
-        let index = match states.iter().position(|s| s.0 == *state) {
+        let index = match states.iter().position(|s| s.state == *state) {
             Some(i) => i,
             None => {
-                states.push((state.clone(), 0.0, 0.0, 0.0, 0.0));
+                states.push(StateTotals { state: state.clone(), facilities: 0.0, n_negative: 0.0, n_exhausted: 0.0 });
                 states.len() - 1
             }
         };
         let s = &mut states[index];
         if g.year == year {
-            s.1 += g.facilities;
-            s.2 += g.n_negative;
-            s.3 += g.n_exhausted;
+            s.facilities += g.facilities;
+            s.n_negative += g.n_negative;
+            s.n_exhausted += g.n_exhausted;
         }
-        s.4 += g.cut_total;
     }
-    states.sort_by(|a, b| a.0.cmp(&b.0));
+    states.sort_by(|a, b| a.state.cmp(&b.state));
     Some(states)
 }
 
@@ -232,14 +242,14 @@ pub fn render(page: &Page<'_>) -> String {
         if let Some(states) = by_state(r, page.baseline, last) {
             let off: Vec<String> = states
                 .iter()
-                .filter(|s| !tilemap::on_map(&s.0))
+                .filter(|s| !tilemap::on_map(&s.state))
                 .map(|s| {
                     format!(
                         "{} ({} facilities, {} in the red, {} with cash exhausted)",
-                        escape(&s.0),
-                        count(s.1),
-                        tile_share(share(s.2, s.1)),
-                        tile_share(share(s.3, s.1))
+                        escape(&s.state),
+                        count(s.facilities),
+                        tile_share(share(s.n_negative, s.facilities)),
+                        tile_share(share(s.n_exhausted, s.facilities))
                     )
                 })
                 .collect();

@@ -318,12 +318,14 @@ fn write_cohort_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
     if let Some(states) = cohort_page::by_state(&results, &baseline, last) {
         let caption = chart::caption(&provenance);
         let share = |n: f64, of: f64| if of > 0.0 { n / of } else { f64::NAN };
-        for (name, what, pick) in [
-            ("charts/map_exhausted.svg", "with cash exhausted", 3usize),
-            ("charts/map_negative.svg", "in the red (margin below zero)", 2),
+        for (name, what, exhausted) in [
+            ("charts/map_exhausted.svg", "with cash exhausted", true),
+            ("charts/map_negative.svg", "in the red (margin below zero)", false),
         ] {
-            let values: Vec<(String, f64)> =
-                states.iter().map(|s| (s.0.clone(), share(if pick == 3 { s.3 } else { s.2 }, s.1))).collect();
+            let values: Vec<(String, f64)> = states
+                .iter()
+                .map(|s| (s.state.clone(), share(if exhausted { s.n_exhausted } else { s.n_negative }, s.facilities)))
+                .collect();
             let top = values
                 .iter()
                 .filter(|(c, _)| tilemap::on_map(c))

@@ -113,19 +113,21 @@ pub struct Map<'a> {
     pub caption: &'a str,
 }
 
-const TILE: u32 = 64;
-const GAP: u32 = 5;
+// Big tiles and type on a tight canvas, so labels stay legible when the
+// page shrinks the map to a phone's width.
+const TILE: u32 = 72;
+const GAP: u32 = 4;
 const COLUMNS: u32 = 11;
 const ROWS: u32 = 8;
-const WIDTH: u32 = 900;
-const TOP: u32 = 56;
+const WIDTH: u32 = COLUMNS * (TILE + GAP) - GAP + 16;
+const TOP: u32 = 50;
 
-/// The map as a standalone SVG document (900 pixels wide).
+/// The map as a standalone SVG document (848 pixels wide).
 pub fn render(map: &Map<'_>) -> String {
     let step = TILE + GAP;
     let left = (WIDTH - (COLUMNS * step - GAP)) / 2;
     let legend_top = TOP + ROWS * step + 14;
-    let height = legend_top + 86;
+    let height = legend_top + 90;
     let mut svg = String::new();
     let _ = writeln!(
         svg,
@@ -134,7 +136,7 @@ pub fn render(map: &Map<'_>) -> String {
     let _ = writeln!(svg, "<rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{height}\" fill=\"#ffffff\"/>");
     let _ = writeln!(
         svg,
-        "<text x=\"{}\" y=\"30\" text-anchor=\"middle\" font-size=\"22\" fill=\"#000000\">{}</text>",
+        "<text x=\"{}\" y=\"32\" text-anchor=\"middle\" font-size=\"22\" fill=\"#000000\">{}</text>",
         WIDTH / 2,
         escape(map.title)
     );
@@ -155,23 +157,23 @@ pub fn render(map: &Map<'_>) -> String {
         let _ = writeln!(
             svg,
             "<g><title>{}</title><rect class=\"tile\" data-state=\"{code}\" x=\"{x}\" y=\"{y}\" width=\"{TILE}\" height=\"{TILE}\" rx=\"4\" fill=\"{fill}\"/>\
-             <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\" fill=\"{ink}\">{code}</text>\
+             <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"24\" font-weight=\"bold\" fill=\"{ink}\">{code}</text>\
              <text class=\"value\" data-state=\"{code}\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"{}\" fill=\"{ink}\">{}</text></g>",
             escape(&tooltip),
             x + TILE / 2,
-            y + 28,
+            y + 32,
             x + TILE / 2,
-            y + 50,
-            if value.is_some() { 14 } else { 12 },
+            y + 59,
+            if value.is_some() { 17 } else { 15 },
             escape(&label)
         );
     }
     // Legend: the colour ramp with labelled stops, then the "no data" swatch.
-    let ramp_width = 420u32;
-    let ramp_left = (WIDTH - ramp_width) / 2 - 60;
+    let ramp_width = 440u32;
+    let ramp_left = (WIDTH - ramp_width) / 2 - 50;
     let _ = writeln!(
         svg,
-        "<text x=\"{ramp_left}\" y=\"{}\" font-size=\"14\" fill=\"#1b1b1b\">{}</text>",
+        "<text x=\"{ramp_left}\" y=\"{}\" font-size=\"16\" fill=\"#1b1b1b\">{}</text>",
         legend_top + 4,
         escape(map.legend)
     );
@@ -193,20 +195,20 @@ pub fn render(map: &Map<'_>) -> String {
         let label = (map.format)(value);
         let _ = writeln!(
             svg,
-            "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"#1b1b1b\"/><text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-size=\"13\" fill=\"#1b1b1b\">{}</text>",
+            "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"#1b1b1b\"/><text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-size=\"16\" fill=\"#1b1b1b\">{}</text>",
             legend_top + 14,
             legend_top + 35,
-            legend_top + 50,
+            legend_top + 53,
             escape(&label)
         );
     }
-    let swatch = ramp_left + ramp_width + 60;
+    let swatch = ramp_left + ramp_width + 40;
     let _ = writeln!(
         svg,
-        "<rect class=\"legend\" x=\"{swatch}\" y=\"{}\" width=\"22\" height=\"16\" rx=\"3\" fill=\"{NO_DATA}\"/><text x=\"{}\" y=\"{}\" font-size=\"13\" fill=\"#1b1b1b\">no data</text>",
+        "<rect class=\"legend\" x=\"{swatch}\" y=\"{}\" width=\"22\" height=\"16\" rx=\"3\" fill=\"{NO_DATA}\"/><text x=\"{}\" y=\"{}\" font-size=\"16\" fill=\"#1b1b1b\">no data</text>",
         legend_top + 14,
         swatch + 28,
-        legend_top + 27
+        legend_top + 28
     );
     let _ = writeln!(
         svg,
