@@ -27,7 +27,8 @@ fn chart_error(name: &str) -> impl Fn(String) -> OutputError + '_ {
     move |message| OutputError::Encode { name: name.to_string(), message }
 }
 
-fn caption(provenance: &Provenance) -> String {
+/// The provenance line under every chart.
+pub fn caption(provenance: &Provenance) -> String {
     format!(
         "{} · seed {} · {} paths · seqsim {}",
         provenance.scenario_name,
@@ -457,6 +458,102 @@ pub fn national(
                 Rectangle::new([(0.0, i as f64 - 0.3), (*v, i as f64 + 0.3)], colour.filled())
             }))
             .map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(svg)
+}
+
+/// Which share of a cohort's facilities a chart follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Share {
+    /// Facilities with a negative operating margin ("in the red").
+    Negative,
+    /// Facilities whose cash is exhausted (that year or earlier).
+    Exhausted,
+}
+
+impl Share {
+    /// The share in a whole-cohort total row.
+    pub fn of(self, row: &super::read::CohortYear) -> f64 {
+        let n = match self {
+            Share::Negative => row.n_negative,
+            Share::Exhausted => row.n_exhausted,
+        };
+        if row.facilities > 0.0 {
+            n / row.facilities
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// A cohort's share of facilities in the red (or with cash exhausted) by
+/// year, one line per policy.
+pub fn cohort_share(
+    totals: &[super::read::CohortYear],
+    share: Share,
+    policies: &[(String, String)],
+    provenance: &Provenance,
+) -> Result<String, OutputError> {
+    let (name, title, axis) = match share {
+        Share::Negative => (
+            "share_negative.svg",
+            "Share of facilities in the red (operating margin below zero)",
+            "facilities in the red, %",
+        ),
+        Share::Exhausted => (
+            "share_exhausted.svg",
+            "Share of facilities with cash exhausted (that year or earlier)",
+            "facilities with cash exhausted, %",
+        ),
+    };
+    let err = chart_error(name);
+    let first = totals.iter().map(|r| r.year).min().unwrap_or(2027);
+    let last = totals.iter().map(|r| r.year).max().unwrap_or(first).max(first + 1);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+        let body = framed(&root, title, 450, provenance).map_err(&err)?;
+        // The axis spans the data (policies differ by a few points), with
+        // headroom above for the legend.
+        let values: Vec<f64> = totals.iter().map(|r| share.of(r)).filter(|v| v.is_finite()).collect();
+        let (y_low, y_high) = padded(
+            values.iter().copied().fold(f64::INFINITY, f64::min),
+            values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
+        let y_low = y_low.max(0.0);
+        let y_high = (y_high + (y_high - y_low).max(0.01) * 0.12 * policies.len().min(8) as f64).max(y_low + 0.01);
+        let mut chart = ChartBuilder::on(&body)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(first as f64 - 0.3..last as f64 + 0.3, y_low..y_high)
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .configure_mesh()
+            .x_desc("calendar year")
+            .y_desc(axis)
+            .x_labels((last - first + 1) as usize)
+            .x_label_formatter(&|x| format!("{}", x.round() as i64))
+            .y_label_formatter(&|y| format!("{:.1}%", y * 100.0))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        for (i, (policy, label)) in policies.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let mut line: Vec<(f64, f64)> = totals
+                .iter()
+                .filter(|r| r.policy == *policy)
+                .map(|r| (r.year as f64, share.of(r)))
+                .filter(|(_, v)| v.is_finite())
+                .collect();
+            line.sort_by(|a, b| a.0.total_cmp(&b.0));
+            chart
+                .draw_series(LineSeries::new(line, colour.stroke_width(3)))
+                .map_err(|e| err(e.to_string()))?
+                .label(label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(&err)?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)

@@ -27,7 +27,7 @@ pub struct Page<'a> {
 
 /// An SVG prepared for inlining in HTML5, where the SVG namespace is implied
 /// (dropping it keeps the page free of any `http:` text).
-fn inline_svg(svg: &str) -> String {
+pub(super) fn inline_svg(svg: &str) -> String {
     svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
 }
 
@@ -36,7 +36,8 @@ pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-const STYLE: &str = r#"
+/// The page style, shared with the cohort page.
+pub(super) const STYLE: &str = r#"
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0; color: #1b1b1b; background: #fff; line-height: 1.45; }
 main { max-width: 1000px; margin: 0 auto; padding: 1rem; }

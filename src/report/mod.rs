@@ -6,6 +6,7 @@
 
 mod brief;
 mod chart;
+mod cohort_page;
 pub mod format;
 mod frame;
 mod html;
@@ -14,6 +15,7 @@ mod raster;
 pub mod read;
 pub mod shard;
 pub mod terminal;
+mod tilemap;
 
 use std::path::Path;
 
@@ -226,11 +228,19 @@ pub enum ReportError {
 }
 
 /// Redraws a results directory's charts (into `dir/charts/`) and writes the
-/// self-contained report page to `page`.
+/// self-contained report page to `page`: the archetype page or, when the
+/// manifest has a `cohort` field, the cohort page.
 pub fn write_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
-    let results = read::results(dir)?;
-    let m = &results.manifest;
-    let provenance = Provenance {
+    let manifest = read::manifest(dir)?;
+    match read::run_kind(dir, &manifest)? {
+        read::RunKind::Archetypes => write_archetype_report(dir, page),
+        read::RunKind::Cohort => write_cohort_report(dir, page),
+    }
+}
+
+/// The provenance a results directory's manifest records.
+fn recorded_provenance(m: &serde_json::Value) -> Provenance {
+    Provenance {
         scenario_name: m["scenario"]["name"].as_str().unwrap_or_default().to_string(),
         scenario_path: m["scenario"]["path"].as_str().unwrap_or_default().to_string(),
         scenario_sha256: m["scenario"]["sha256"].as_str().unwrap_or_default().to_string(),
@@ -240,19 +250,32 @@ pub fn write_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
         sources: Vec::new(),
         imports: Vec::new(),
         baseline_law: m["baseline_law"].as_str().map(str::to_string),
-    };
-    let charts = charts(m, &results.summary, &results.national, &provenance)?;
+    }
+}
+
+/// Writes `(name, svg)` charts under `dir` (`name` starts with `charts/`),
+/// each as SVG and PNG.
+fn write_report_charts(dir: &Path, charts: &[(String, String)]) -> Result<(), OutputError> {
     let chart_dir = dir.join("charts");
     std::fs::create_dir_all(&chart_dir).map_err(|source| OutputError::Io {
         path: chart_dir.clone(),
         action: "cannot create directory",
         source,
     })?;
-    for (name, svg) in &charts {
+    for (name, svg) in charts {
         output::write_atomic(&dir.join(name), svg.as_bytes())?;
         let png = raster::png(svg).map_err(|message| OutputError::Encode { name: name.clone(), message })?;
         output::write_atomic(&dir.join(name.replace(".svg", ".png")), &png)?;
     }
+    Ok(())
+}
+
+fn write_archetype_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
+    let results = read::results(dir)?;
+    let m = &results.manifest;
+    let provenance = recorded_provenance(m);
+    let charts = charts(m, &results.summary, &results.national, &provenance)?;
+    write_report_charts(dir, &charts)?;
     let find = |name: String| charts.iter().find(|(n, _)| *n == name).map(|(_, svg)| svg.clone()).unwrap_or_default();
     let practice_charts: Vec<(String, Vec<String>)> = meta_list(m, "practices", "id")
         .into_iter()
@@ -272,6 +295,82 @@ pub fn write_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
     });
     output::write_atomic(page, html.as_bytes())?;
     Ok(())
+}
+
+/// The cohort page: share charts (`charts/share_negative.svg`,
+/// `charts/share_exhausted.svg`) and, with `--by state`, the state maps
+/// (`charts/map_exhausted.svg`, `charts/map_negative.svg`).
+fn write_cohort_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
+    let results = read::cohort_results(dir)?;
+    let provenance = recorded_provenance(&results.manifest);
+    let policies = cohort_page::policies(&results);
+    let baseline = cohort_page::baseline(&results, &policies);
+    let baseline_label =
+        policies.iter().find(|(n, _)| *n == baseline).map_or_else(|| baseline.clone(), |(_, l)| l.clone());
+    let mut charts = Vec::new();
+    for (name, share) in
+        [("charts/share_negative.svg", chart::Share::Negative), ("charts/share_exhausted.svg", chart::Share::Exhausted)]
+    {
+        charts.push((name.to_string(), chart::cohort_share(&results.totals, share, &policies, &provenance)?));
+    }
+    let (first, last) = cohort_page::year_span(&results.totals);
+    let mut maps = Vec::new();
+    if let Some(states) = cohort_page::by_state(&results, &baseline, last) {
+        let caption = chart::caption(&provenance);
+        let share = |n: f64, of: f64| if of > 0.0 { n / of } else { f64::NAN };
+        for (name, what, exhausted) in [
+            ("charts/map_exhausted.svg", "with cash exhausted", true),
+            ("charts/map_negative.svg", "in the red (margin below zero)", false),
+        ] {
+            let values: Vec<(String, f64)> = states
+                .iter()
+                .map(|s| (s.state.clone(), share(if exhausted { s.n_exhausted } else { s.n_negative }, s.facilities)))
+                .collect();
+            let top = values
+                .iter()
+                .filter(|(c, _)| tilemap::on_map(c))
+                .map(|(_, v)| *v)
+                .filter(|v| v.is_finite())
+                .fold(0.0, f64::max);
+            let title = format!("Share of facilities {what} in {last}, {baseline_label}");
+            let svg = tilemap::render(&tilemap::Map {
+                title: &title,
+                legend: &format!("facilities {what}, % of the state's facilities in the cohort"),
+                values: &values,
+                scale_max: tilemap::nice_ceiling(top),
+                format: cohort_page::tile_share,
+                caption: &caption,
+            });
+            let figure_caption = format!(
+                "{title}: expected facilities {what} over the state's facilities in the cohort, one tile per state (grey: no facility of the cohort). Projection {first}–{last}."
+            );
+            charts.push((name.to_string(), svg.clone()));
+            maps.push((svg, figure_caption));
+        }
+    }
+    write_report_charts(dir, &charts)?;
+    let share_charts: Vec<String> = charts.iter().take(2).map(|(_, svg)| svg.clone()).collect();
+    let html = cohort_page::render(&cohort_page::Page {
+        results: &results,
+        policies: &policies,
+        baseline: &baseline,
+        share_charts: &share_charts,
+        maps: &maps,
+    });
+    output::write_atomic(page, html.as_bytes())?;
+    Ok(())
+}
+
+/// What `seqsim report` needs to know about a cohort run beyond its tables:
+/// the baseline, the policies with their labels, the years and kinds.
+fn cohort_meta(plan: &Plan) -> serde_json::Value {
+    serde_json::json!({
+        "start_year": plan.start_year,
+        "years": plan.years,
+        "baseline": plan.policies.get(plan.baseline).map(|p| p.name.clone()),
+        "kinds": plan.kinds,
+        "policies": plan.policies.iter().map(|p| serde_json::json!({"name": p.name, "label": p.label})).collect::<Vec<_>>(),
+    })
 }
 
 /// Writes `manifest.json` listing every file written so far with its SHA-256.
@@ -421,5 +520,11 @@ pub fn write_cohort_run(
     }
     write_table(staging, "national", frame::national(&summary.national, provenance), provenance)?;
     staging.write("brief.md", brief::cohort(plan, summary, groups, by, provenance).as_bytes())?;
+    let mut extra = extra;
+    if let (Some(object), serde_json::Value::Object(more)) = (extra.as_object_mut(), cohort_meta(plan)) {
+        for (key, value) in more {
+            object.entry(key).or_insert(value);
+        }
+    }
     write_manifest(staging, provenance, times, extra)
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::engine::summary::{CompareRow, NationalRow, SummaryRow};
+use crate::engine::summary::{CompareRow, GroupRow, NationalRow, SummaryRow};
 
 /// Why a results directory could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +19,51 @@ pub enum ReadError {
         /// What went wrong.
         message: String,
     },
+    /// The manifest does not say which kind of run wrote the directory.
+    #[error("{path}: {message}")]
+    Kind {
+        /// The manifest.
+        path: PathBuf,
+        /// Which field was missing or odd.
+        message: String,
+    },
+}
+
+/// The kind of run that wrote a results directory, from its manifest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunKind {
+    /// `seqsim run` on archetype practices (`practices` in the manifest).
+    Archetypes,
+    /// `seqsim run` on a cohort of facilities (`cohort` in the manifest).
+    Cohort,
+}
+
+/// Reads `dir/manifest.json`.
+pub fn manifest(dir: &Path) -> Result<serde_json::Value, ReadError> {
+    let path = dir.join("manifest.json");
+    std::fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+        .map_err(|message| ReadError::File { path: path.clone(), message })
+}
+
+/// Which kind of run wrote `dir`, from its manifest: a `cohort` object
+/// marks a cohort run, a `practices` list an archetype run.
+pub fn run_kind(dir: &Path, manifest: &serde_json::Value) -> Result<RunKind, ReadError> {
+    let error = |message: &str| ReadError::Kind { path: dir.join("manifest.json"), message: message.to_string() };
+    if !manifest.is_object() {
+        return Err(error("the manifest is not a JSON object; is this a directory written by `seqsim run`?"));
+    }
+    match (manifest.get("cohort"), manifest.get("practices")) {
+        (Some(cohort), _) if cohort.is_object() => Ok(RunKind::Cohort),
+        (Some(_), _) => Err(error("field `cohort` is not an object ({\"facilities\": ..., \"by\": [...]})")),
+        (None, Some(practices)) if practices.is_array() => Ok(RunKind::Archetypes),
+        (None, Some(_)) => Err(error("field `practices` is not a list")),
+        (None, None) => Err(error(
+            "unknown kind of results: the manifest has neither a `cohort` field (cohort run) nor a `practices` field \
+             (archetype run); `seqsim report` reads directories written by `seqsim run` or `seqsim merge`",
+        )),
+    }
 }
 
 /// A run's tables and manifest.
@@ -55,6 +100,20 @@ impl Columns {
         let values = column.str().map_err(|e| self.error(name, e.to_string()))?;
         Ok(values.iter().map(|v| v.unwrap_or_default().to_string()).collect())
     }
+    /// Any column as text (numbers as their shortest round-trip digits).
+    fn as_text(&self, name: &str) -> Result<Vec<String>, ReadError> {
+        let column = self.frame.column(name).map_err(|e| self.error(name, e.to_string()))?;
+        let text = column.cast(&DataType::String).map_err(|e| self.error(name, e.to_string()))?;
+        let values = text.str().map_err(|e| self.error(name, e.to_string()))?;
+        Ok(values.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+    }
+    /// Any numeric column as floats.
+    fn number(&self, name: &str) -> Result<Vec<f64>, ReadError> {
+        let column = self.frame.column(name).map_err(|e| self.error(name, e.to_string()))?;
+        let numbers = column.cast(&DataType::Float64).map_err(|e| self.error(name, e.to_string()))?;
+        let values = numbers.f64().map_err(|e| self.error(name, e.to_string()))?;
+        Ok(values.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    }
     fn floats(&self, name: &str) -> Result<Vec<Option<f64>>, ReadError> {
         let column = self.frame.column(name).map_err(|e| self.error(name, e.to_string()))?;
         let values = column.f64().map_err(|e| self.error(name, e.to_string()))?;
@@ -76,11 +135,7 @@ impl Columns {
 
 /// Reads `dir`'s manifest and Parquet tables.
 pub fn results(dir: &Path) -> Result<Results, ReadError> {
-    let manifest_path = dir.join("manifest.json");
-    let manifest: serde_json::Value = std::fs::read(&manifest_path)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
-        .map_err(|message| ReadError::File { path: manifest_path.clone(), message })?;
+    let manifest = manifest(dir)?;
 
     let c = Columns::open(dir, "summary.parquet")?;
     let (practice, kind, policy, year) = (c.text("practice")?, c.text("kind")?, c.text("policy")?, c.years()?);
@@ -145,10 +200,16 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
         })
         .collect();
 
+    let national = national(dir)?;
+    Ok(Results { manifest, summary, compare, national })
+}
+
+/// `national.parquet`.
+fn national(dir: &Path) -> Result<Vec<NationalRow>, ReadError> {
     let c = Columns::open(dir, "national.parquet")?;
     let (kind, policy, year) = (c.text("kind")?, c.text("policy")?, c.years()?);
     let f = c.float_columns(&["cut_total", "cut_cum_total", "n_distress", "n_exhausted"])?;
-    let national = (0..kind.len())
+    Ok((0..kind.len())
         .map(|i| NationalRow {
             kind: kind[i].clone(),
             policy: policy[i].clone(),
@@ -158,8 +219,143 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
             n_distress: f[2][i],
             n_exhausted: f[3][i],
         })
-        .collect();
-    Ok(Results { manifest, summary, compare, national })
+        .collect())
+}
+
+/// Expected facilities by policy and year over the whole cohort.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CohortYear {
+    /// Policy name.
+    pub policy: String,
+    /// Calendar year.
+    pub year: i32,
+    /// Facilities.
+    pub facilities: f64,
+    /// Expected facilities with a negative operating margin.
+    pub n_negative: f64,
+    /// Expected facilities in distress.
+    pub n_distress: f64,
+    /// Expected facilities with cash exhausted.
+    pub n_exhausted: f64,
+    /// Expected CO-253 dollars that year.
+    pub cut_total: f64,
+}
+
+/// A cohort run's tables and manifest.
+pub struct CohortResults {
+    /// `manifest.json`.
+    pub manifest: serde_json::Value,
+    /// The `--by` columns (empty without `--by`).
+    pub by: Vec<String>,
+    /// `groups.parquet` (empty without `--by`).
+    pub groups: Vec<GroupRow>,
+    /// Whole-cohort totals by policy and year: from the groups, or from the
+    /// facilities table when there are none.
+    pub totals: Vec<CohortYear>,
+    /// `national.parquet`.
+    pub national: Vec<NationalRow>,
+}
+
+/// Reads a cohort run's manifest, groups, national and (without groups)
+/// facilities tables.
+pub fn cohort_results(dir: &Path) -> Result<CohortResults, ReadError> {
+    let manifest = manifest(dir)?;
+    let by: Vec<String> = manifest["cohort"]["by"]
+        .as_array()
+        .map(|columns| columns.iter().filter_map(|c| c.as_str()).map(str::to_string).collect())
+        .unwrap_or_default();
+    let groups = if by.is_empty() { Vec::new() } else { group_rows(dir, &by)? };
+    let totals = if groups.is_empty() { facility_totals(dir)? } else { group_totals(&groups) };
+    let national = national(dir)?;
+    Ok(CohortResults { manifest, by, groups, totals, national })
+}
+
+/// `groups.parquet`: key columns kept as text (a CCN or ZIP stays as written).
+fn group_rows(dir: &Path, by: &[String]) -> Result<Vec<GroupRow>, ReadError> {
+    let c = Columns::open(dir, "groups.parquet")?;
+    let keys: Vec<Vec<String>> = by.iter().map(|name| c.as_text(name)).collect::<Result<_, _>>()?;
+    let (policy, year) = (c.text("policy")?, c.years()?);
+    let f = c.float_columns(&[
+        "facilities",
+        "n_negative",
+        "n_distress",
+        "n_exhausted",
+        "cut_total",
+        "margin_p5",
+        "margin_p50",
+        "margin_p95",
+    ])?;
+    Ok((0..policy.len())
+        .map(|i| GroupRow {
+            key: keys.iter().map(|k| k[i].clone()).collect(),
+            policy: policy[i].clone(),
+            year: year[i],
+            facilities: f[0][i],
+            n_negative: f[1][i],
+            n_distress: f[2][i],
+            n_exhausted: f[3][i],
+            cut_total: f[4][i],
+            margin_percentiles: [f[5][i], f[6][i], f[7][i]],
+        })
+        .collect())
+}
+
+/// Adds up rows into whole-cohort totals by policy and year, in the order
+/// policies and years first appear.
+fn add_up(rows: impl Iterator<Item = CohortYear>) -> Vec<CohortYear> {
+    let mut totals: Vec<CohortYear> = Vec::new();
+    let mut index: std::collections::HashMap<(String, i32), usize> = std::collections::HashMap::new();
+    for row in rows {
+        match index.get(&(row.policy.clone(), row.year)) {
+            Some(&i) => {
+                let t = &mut totals[i];
+                t.facilities += row.facilities;
+                t.n_negative += row.n_negative;
+                t.n_distress += row.n_distress;
+                t.n_exhausted += row.n_exhausted;
+                t.cut_total += row.cut_total;
+            }
+            None => {
+                index.insert((row.policy.clone(), row.year), totals.len());
+                totals.push(row);
+            }
+        }
+    }
+    totals
+}
+
+/// Whole-cohort totals from the group table.
+pub fn group_totals(groups: &[GroupRow]) -> Vec<CohortYear> {
+    add_up(groups.iter().map(|g| CohortYear {
+        policy: g.policy.clone(),
+        year: g.year,
+        facilities: g.facilities,
+        n_negative: g.n_negative,
+        n_distress: g.n_distress,
+        n_exhausted: g.n_exhausted,
+        cut_total: g.cut_total,
+    }))
+}
+
+/// Whole-cohort totals from `facilities.parquet`: each facility's
+/// probabilities weighted by its `count` (1 when the table has none).
+fn facility_totals(dir: &Path) -> Result<Vec<CohortYear>, ReadError> {
+    let c = Columns::open(dir, "facilities.parquet")?;
+    let (policy, year) = (c.text("policy")?, c.years()?);
+    let f = c.float_columns(&["p_negative", "p_distress", "p_exhausted", "cut_mean"])?;
+    let count = if c.frame.column("count").is_ok() { c.number("count")? } else { vec![1.0; policy.len()] };
+    Ok(add_up((0..policy.len()).map(|i| {
+        let n = if count[i].is_finite() { count[i] } else { 0.0 };
+        CohortYear {
+            policy: policy[i].clone(),
+            year: year[i],
+            facilities: n,
+            n_negative: n * f[0][i],
+            n_distress: n * f[1][i],
+            n_exhausted: n * f[2][i],
+            cut_total: n * f[3][i],
+        }
+    })))
 }
 
 /// Reads a cohort table (CSV or Parquet, by extension) as text cells, so

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Opens a seqsim report page in headless Chromium at desktop and phone width,
 # and fails if the page is blank or the browser logs a console error.
+# Checks the archetype page (quickstart) and a cohort page (cost-report
+# excerpt by state). Set CHECK_REPORT_KEEP=DIR to keep the screenshots.
 # Usage: tests/browser/check_report.sh PATH_TO_SEQSIM_BINARY
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +16,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$seqsim" run scenarios/quickstart.yaml --paths 2000 --out "$work/results" > /dev/null
 "$seqsim" report "$work/results" > /dev/null
+# A cohort page too: the 2021 cost-report excerpt, run by state (tile maps).
+"$seqsim" import cms-cost-report tests/data/cms/CostReport_2021_excerpt.csv --out "$work/excerpt.csv" > /dev/null
+sed -e "s#\.\./policies/#$PWD/policies/#" -e "s#file: cohorts/us_hospitals_2021.csv#file: $work/excerpt.csv#" \
+  scenarios/us_hospitals.yaml > "$work/excerpt.yaml"
+"$seqsim" run "$work/excerpt.yaml" --by state --paths 300 --out "$work/cohort" > /dev/null
+"$seqsim" report "$work/cohort" > /dev/null
 
 shoot() { # shoot NAME WIDTH HEIGHT PAGE
   "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
@@ -39,4 +47,9 @@ fi
 
 shoot desktop 1280 3000 "$work/results/report.html"
 shoot phone 390 3000 "$work/results/report.html"
-echo "check_report: 2 passed, 0 failed"
+shoot cohort-desktop 1280 3000 "$work/cohort/report.html"
+shoot cohort-phone 390 3000 "$work/cohort/report.html"
+if [ -n "${CHECK_REPORT_KEEP:-}" ]; then
+  mkdir -p "$CHECK_REPORT_KEEP" && cp "$work"/*.png "$CHECK_REPORT_KEEP"/
+fi
+echo "check_report: 4 passed, 0 failed"

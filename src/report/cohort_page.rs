@@ -1,0 +1,457 @@
+//! `report.html` for a cohort run: the share of facilities in the red and
+//! with cash exhausted by year and policy, tile-grid maps by state, a table
+//! per policy of the `--by` groups in the final year, national totals,
+//! sources and the manifest. Same style as the archetype page (html.rs): no
+//! scripts, no fonts, no network requests.
+
+use std::fmt::Write;
+
+use crate::engine::summary::GroupRow;
+
+use super::format::{dollars_short, percent, practices as count};
+use super::html::{escape, inline_svg, STYLE};
+use super::read::{CohortResults, CohortYear};
+use super::tilemap;
+
+/// The column of `--by` the maps are drawn from.
+pub const STATE_COLUMN: &str = "state";
+
+/// What the page is built from.
+pub struct Page<'a> {
+    /// The run's tables and manifest.
+    pub results: &'a CohortResults,
+    /// `(name, label)` of every policy, the baseline first if known.
+    pub policies: &'a [(String, String)],
+    /// The baseline policy's name.
+    pub baseline: &'a str,
+    /// Share in the red, then share with cash exhausted (SVG).
+    pub share_charts: &'a [String],
+    /// The state maps (SVG) with their captions; empty without `--by state`.
+    pub maps: &'a [(String, String)],
+}
+
+fn text<'a>(value: &'a serde_json::Value, key: &str) -> &'a str {
+    value[key].as_str().unwrap_or("")
+}
+
+/// `(name, label)` of every policy: from the manifest when it lists them,
+/// otherwise in the order of the tables (label = name).
+pub fn policies(results: &CohortResults) -> Vec<(String, String)> {
+    let listed: Vec<(String, String)> = results.manifest["policies"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| {
+                    let name = p["name"].as_str()?;
+                    Some((name.to_string(), p["label"].as_str().unwrap_or(name).to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !listed.is_empty() {
+        return listed;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for row in &results.totals {
+        if !names.contains(&row.policy) {
+            names.push(row.policy.clone());
+        }
+    }
+    names.into_iter().map(|n| (n.clone(), n)).collect()
+}
+
+/// The baseline: from the manifest, else the first policy.
+pub fn baseline(results: &CohortResults, policies: &[(String, String)]) -> String {
+    results.manifest["baseline"]
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| policies.first().map(|(n, _)| n.clone()))
+        .unwrap_or_default()
+}
+
+/// First and last projected year.
+pub fn year_span(totals: &[CohortYear]) -> (i32, i32) {
+    let first = totals.iter().map(|r| r.year).min().unwrap_or_default();
+    let last = totals.iter().map(|r| r.year).max().unwrap_or(first);
+    (first, last)
+}
+
+/// One state's facilities under a policy.
+pub struct StateTotals {
+    /// The state's code as written in the cohort.
+    pub state: String,
+    /// Facilities.
+    pub facilities: f64,
+    /// Expected facilities in the red in the year asked for.
+    pub n_negative: f64,
+    /// Expected facilities with cash exhausted by the year asked for.
+    pub n_exhausted: f64,
+}
+
+/// Per state under `policy`, counts in `year`, adding up any other `--by`
+/// columns; `None` when `state` is not a `--by` column.
+pub fn by_state(results: &CohortResults, policy: &str, year: i32) -> Option<Vec<StateTotals>> {
+    let column = results.by.iter().position(|b| b == STATE_COLUMN)?;
+    let mut states: Vec<StateTotals> = Vec::new();
+    for g in results.groups.iter().filter(|g| g.policy == policy) {
+        let Some(state) = g.key.get(column) else { continue };
+        let index = match states.iter().position(|s| s.state == *state) {
+            Some(i) => i,
+            None => {
+                states.push(StateTotals { state: state.clone(), facilities: 0.0, n_negative: 0.0, n_exhausted: 0.0 });
+                states.len() - 1
+            }
+        };
+        let s = &mut states[index];
+        if g.year == year {
+            s.facilities += g.facilities;
+            s.n_negative += g.n_negative;
+            s.n_exhausted += g.n_exhausted;
+        }
+    }
+    states.sort_by(|a, b| a.state.cmp(&b.state));
+    Some(states)
+}
+
+/// A share of facilities on a map tile: `12.3%`.
+pub fn tile_share(value: f64) -> String {
+    if value.is_finite() {
+        format!("{:.1}%", value * 100.0)
+    } else {
+        "n/a".to_string()
+    }
+}
+
+fn share(n: f64, of: f64) -> f64 {
+    if of > 0.0 {
+        n / of
+    } else {
+        f64::NAN
+    }
+}
+
+/// A count of facilities and its share: `12.3 (45.60%)`.
+fn count_share(n: f64, of: f64) -> String {
+    format!("{} ({})", count(n), percent(share(n, of)))
+}
+
+/// One group's cells in the final year, with CO-253 over the projection.
+struct GroupLine<'a> {
+    last: &'a GroupRow,
+    cut_projection: f64,
+}
+
+fn group_lines<'a>(groups: &'a [GroupRow], policy: &str, last: i32) -> Vec<GroupLine<'a>> {
+    let mut lines: Vec<GroupLine<'a>> = groups
+        .iter()
+        .filter(|g| g.policy == policy && g.year == last)
+        .map(|g| GroupLine {
+            last: g,
+            cut_projection: groups
+                .iter()
+                .filter(|h| h.policy == policy && h.key == g.key)
+                .map(|h| h.cut_total)
+                .filter(|v| v.is_finite())
+                .sum(),
+        })
+        .collect();
+    lines.sort_by(|a, b| a.last.key.cmp(&b.last.key));
+    lines
+}
+
+/// Renders the page.
+pub fn render(page: &Page<'_>) -> String {
+    let r = page.results;
+    let m = &r.manifest;
+    let name = text(&m["scenario"], "name");
+    let label_of = |policy: &str| -> String {
+        page.policies.iter().find(|(n, _)| n == policy).map_or_else(|| policy.to_string(), |(_, l)| l.clone())
+    };
+    let (first, last) = year_span(&r.totals);
+    let facilities = m["cohort"]["facilities"].as_u64().map_or_else(
+        || r.totals.iter().find(|t| t.year == first).map_or_else(String::new, |t| format!("{:.0}", t.facilities)),
+        |n| n.to_string(),
+    );
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — seqsim cohort report</title>\n<style>{STYLE}{EXTRA_STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(name)
+    );
+    let _ = writeln!(out, "<h1>{}</h1>", escape(name));
+    if let Some(description) = m["description"].as_str() {
+        let _ = writeln!(out, "<p>{}</p>", escape(description.trim()));
+    }
+    let by_text = if r.by.is_empty() {
+        "no grouping".to_string()
+    } else {
+        format!(
+            "grouped by {}",
+            r.by.iter().map(|b| format!("<code>{}</code>", escape(b))).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let _ = writeln!(
+        out,
+        "<p class=\"meta\">Cohort of {facilities} facilities, {by_text} · projection {first}–{last} · {} Monte Carlo paths · seed {} · baseline: <strong>{}</strong>{} · seqsim {}</p>",
+        m["paths"],
+        m["seed"],
+        escape(&label_of(page.baseline)),
+        m["baseline_law"].as_str().map_or_else(String::new, |law| format!(" ({})", escape(law))),
+        escape(text(m, "version"))
+    );
+    let _ = writeln!(
+        out,
+        "<div class=\"note\"><strong>How to read this.</strong> Every facility of the cohort is simulated on its own, from its own reported revenue, costs and cash, \
+         over {} simulated futures of the economy under each policy; all policies share the same futures, so differences between policies are paired. \
+         A facility is <em>in the red</em> in a year when its operating margin (revenue minus costs, over revenue) is below zero; its cash is <em>exhausted</em> when days of cash fell below the closure threshold in that year or earlier. \
+         Counts are expected numbers of facilities (each facility's chance, added up), so they need not be whole numbers, and shares divide them by the facilities counted. \
+         Margin percentiles (P5, P50, P95) pool every facility and every simulated future of a group. \
+         CO-253 is the remittance code of the Medicare sequestration cut; “CO-253 {first}–{last}” adds the expected dollars over the projection. \
+         The projection shows how policy moves facilities from where they stood in their cost reports, not a forecast of each facility. Inputs and their sources are listed at the end.</div>",
+        m["paths"]
+    );
+
+    let _ = writeln!(out, "<h2>Facilities in the red and out of cash</h2>");
+    let _ = writeln!(
+        out,
+        "<p>Whole cohort, each year, one line per policy: expected facilities in the red (or with cash exhausted) over all facilities.</p>"
+    );
+    for (svg, (id, caption)) in page.share_charts.iter().zip([
+        ("share-negative", "Share of the cohort's facilities with a negative operating margin, by year and policy."),
+        ("share-exhausted", "Share of the cohort's facilities with cash exhausted by each year, by policy."),
+    ]) {
+        let _ = writeln!(out, "<figure id=\"{id}\">{}<figcaption>{caption}</figcaption></figure>", inline_svg(svg));
+    }
+    write_whole_cohort(&mut out, page, &label_of, first, last);
+
+    let _ = writeln!(out, "<h2>By state</h2>");
+    if page.maps.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">No state map: this run was not grouped by <code>{STATE_COLUMN}</code>. Run it with <code>--by {STATE_COLUMN}</code> (a column of the cohort table) to map it.</p>"
+        );
+    } else {
+        for (i, (svg, caption)) in page.maps.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "<figure id=\"map-{i}\" class=\"map\">{}<figcaption>{}</figcaption></figure>",
+                inline_svg(svg),
+                escape(caption)
+            );
+        }
+        if let Some(states) = by_state(r, page.baseline, last) {
+            let off: Vec<String> = states
+                .iter()
+                .filter(|s| !tilemap::on_map(&s.state))
+                .map(|s| {
+                    format!(
+                        "{} ({} facilities, {} in the red, {} with cash exhausted)",
+                        escape(&s.state),
+                        count(s.facilities),
+                        tile_share(share(s.n_negative, s.facilities)),
+                        tile_share(share(s.n_exhausted, s.facilities))
+                    )
+                })
+                .collect();
+            if !off.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "<p>Also in the cohort but not on the map (territories or other codes), {last}, {}: {}. They are in the tables below.</p>",
+                    escape(&label_of(page.baseline)),
+                    off.join("; ")
+                );
+            }
+        }
+    }
+
+    if !r.by.is_empty() {
+        let _ = writeln!(out, "<h2>Groups in {last}</h2>");
+        let _ = writeln!(
+            out,
+            "<p>One table per policy, one row per group of {}, sorted by {}. Counts and margins are for {last}; CO-253 adds up {first}–{last}.</p>",
+            r.by.iter().map(|b| format!("<code>{}</code>", escape(b))).collect::<Vec<_>>().join(", "),
+            if r.by.len() > 1 { "the group's values" } else { "its value" }
+        );
+        for (policy, label) in page.policies {
+            let lines = group_lines(&r.groups, policy, last);
+            if lines.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "<h3>{} <span class=\"meta\">(<code>{}</code>)</span></h3>",
+                escape(label),
+                escape(policy)
+            );
+            let key_heads: String = r.by.iter().map(|b| format!("<th>{}</th>", escape(b))).collect();
+            let _ = writeln!(
+                out,
+                "<div class=\"table-wrap\"><table class=\"groups\" data-policy=\"{}\"><thead><tr>{key_heads}<th>Facilities</th><th>In the red</th><th>In distress</th><th>Cash exhausted</th><th>CO-253 {first}–{last}</th><th>Margin P5</th><th>Margin P50</th><th>Margin P95</th></tr></thead><tbody>",
+                escape(policy)
+            );
+            for line in &lines {
+                let g = line.last;
+                let keys: String = g.key.iter().map(|k| format!("<td>{}</td>", escape(k))).collect();
+                let _ = writeln!(
+                    out,
+                    "<tr data-key=\"{}\">{keys}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    escape(&g.key.join(" / ")),
+                    count(g.facilities),
+                    count_share(g.n_negative, g.facilities),
+                    count_share(g.n_distress, g.facilities),
+                    count_share(g.n_exhausted, g.facilities),
+                    dollars_short(line.cut_projection),
+                    percent(g.margin_percentiles[0]),
+                    percent(g.margin_percentiles[1]),
+                    percent(g.margin_percentiles[2])
+                );
+            }
+            let _ = writeln!(out, "</tbody></table></div>");
+        }
+    }
+
+    write_national(&mut out, page, &label_of, first, last);
+    write_sources_and_manifest(&mut out, m);
+    let _ = writeln!(
+        out,
+        "<footer>Scenario “{}” · SHA-256 <code>{}</code> · seed {} · {} paths · seqsim {}</footer>\n</main>\n</body>\n</html>",
+        escape(name),
+        escape(text(&m["scenario"], "sha256")),
+        m["seed"],
+        m["paths"],
+        escape(text(m, "version"))
+    );
+    out
+}
+
+/// Style the archetype page does not need: maps may scale down on a phone.
+const EXTRA_STYLE: &str = "\nfigure.map svg { width: 100%; }\n";
+
+/// The whole cohort in the final year, one row per policy.
+fn write_whole_cohort(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> String, first: i32, last: i32) {
+    let totals = &page.results.totals;
+    let _ = writeln!(
+        out,
+        "<div class=\"table-wrap\"><table class=\"whole\"><thead><tr><th>Policy, whole cohort</th><th>Facilities</th><th>In the red {last}</th><th>In distress {last}</th><th>Cash exhausted by {last}</th><th>CO-253 {first}–{last}</th></tr></thead><tbody>"
+    );
+    for (policy, _) in page.policies {
+        let Some(t) = totals.iter().find(|t| t.policy == *policy && t.year == last) else { continue };
+        let cut: f64 =
+            totals.iter().filter(|t| t.policy == *policy).map(|t| t.cut_total).filter(|v| v.is_finite()).sum();
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&label_of(policy)),
+            count(t.facilities),
+            count_share(t.n_negative, t.facilities),
+            count_share(t.n_distress, t.facilities),
+            count_share(t.n_exhausted, t.facilities),
+            dollars_short(cut)
+        );
+    }
+    let _ = writeln!(out, "</tbody></table></div>");
+}
+
+/// National totals by kind of facility, from `national.parquet`.
+fn write_national(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> String, first: i32, last: i32) {
+    let national = &page.results.national;
+    let _ = writeln!(out, "<h2>National totals</h2>");
+    let _ = writeln!(out, "<p>Every facility of the cohort, by kind of facility and in all (<code>all</code>).</p>");
+    let mut kinds: Vec<&str> = Vec::new();
+    for n in national {
+        if n.kind != "all" && !kinds.contains(&n.kind.as_str()) {
+            kinds.push(&n.kind);
+        }
+    }
+    kinds.sort_unstable();
+    kinds.push("all");
+    let _ = writeln!(
+        out,
+        "<div class=\"table-wrap\"><table class=\"national\"><thead><tr><th>Policy</th><th>Kind</th><th>CO-253 in {last}</th><th>Cumulative CO-253 {first}–{last}</th><th>Facilities in distress {last}</th><th>Facilities with cash exhausted by {last}</th></tr></thead><tbody>"
+    );
+    for (policy, _) in page.policies {
+        for kind in &kinds {
+            let Some(n) = national.iter().find(|n| n.kind == *kind && n.policy == *policy && n.year == last) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&label_of(policy)),
+                escape(kind),
+                dollars_short(n.cut_total),
+                dollars_short(n.cut_cum_total),
+                count(n.n_distress),
+                count(n.n_exhausted)
+            );
+        }
+    }
+    let _ = writeln!(out, "</tbody></table></div>");
+}
+
+fn write_sources_and_manifest(out: &mut String, m: &serde_json::Value) {
+    let _ = writeln!(out, "<h2>Sources</h2><ul>");
+    for source in m["sources"].as_array().cloned().unwrap_or_default() {
+        let _ = writeln!(
+            out,
+            "<li><code>{}</code>: {}</li>",
+            escape(text(&source, "path")),
+            escape(text(&source, "source"))
+        );
+    }
+    let _ = writeln!(out, "</ul>");
+    let _ = writeln!(out, "<h2>Manifest</h2><div class=\"table-wrap\"><table><tbody>");
+    for (key, value) in [
+        ("Scenario file", text(&m["scenario"], "path").to_string()),
+        ("Scenario SHA-256", text(&m["scenario"], "sha256").to_string()),
+        ("Seed", m["seed"].to_string()),
+        ("Paths", m["paths"].to_string()),
+        ("Facilities", m["cohort"]["facilities"].to_string()),
+        (
+            "Grouped by",
+            m["cohort"]["by"]
+                .as_array()
+                .map(|b| b.iter().filter_map(|c| c.as_str()).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default(),
+        ),
+        ("Baseline law", text(m, "baseline_law").to_string()),
+        ("seqsim version", text(m, "version").to_string()),
+        ("Started", text(m, "started").to_string()),
+        ("Finished", text(m, "finished").to_string()),
+    ] {
+        let _ = writeln!(out, "<tr><td>{key}</td><td><code>{}</code></td></tr>", escape(&value));
+    }
+    let _ = writeln!(out, "</tbody></table></div>");
+    let imports = m["imports"].as_array().cloned().unwrap_or_default();
+    if !imports.is_empty() {
+        let _ = writeln!(
+            out,
+            "<div class=\"table-wrap\"><table><thead><tr><th>Imported policy file</th><th>Name</th><th>As of</th><th>SHA-256</th></tr></thead><tbody>"
+        );
+        for import in &imports {
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                escape(text(import, "file")),
+                escape(text(import, "name")),
+                escape(text(import, "as_of")),
+                escape(text(import, "sha256"))
+            );
+        }
+        let _ = writeln!(out, "</tbody></table></div>");
+    }
+    let _ = writeln!(
+        out,
+        "<div class=\"table-wrap\"><table><thead><tr><th>File</th><th>Bytes</th><th>SHA-256</th></tr></thead><tbody>"
+    );
+    for file in m["files"].as_array().cloned().unwrap_or_default() {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            escape(text(&file, "name")),
+            file["bytes"],
+            escape(text(&file, "sha256"))
+        );
+    }
+    let _ = writeln!(out, "</tbody></table></div>");
+}

@@ -1,0 +1,161 @@
+//! `seqsim report` on cohort results: a small cohort imported from the CMS
+//! cost-report excerpt, run by state, then the page checked against the
+//! tables it was made from.
+
+// Tests may panic on a failed expectation: that is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{cell, data, read_csv, seqsim, seqsim_ok, stderr};
+
+const POLICIES: usize = 5;
+
+/// The flagship scenario on the 18 hospitals of the 2021 excerpt, over 4 years.
+fn small_cohort(dir: &Path) -> PathBuf {
+    let cohort = dir.join("excerpt.csv");
+    seqsim_ok(&[
+        "import",
+        "cms-cost-report",
+        data("cms/CostReport_2021_excerpt.csv").to_str().unwrap(),
+        "--out",
+        cohort.to_str().unwrap(),
+    ]);
+    let text = common::bundled_text("us_hospitals.yaml")
+        .replace("file: cohorts/us_hospitals_2021.csv", &format!("file: {}", cohort.display()))
+        .replace("years: 10", "years: 4");
+    let scenario = dir.join("excerpt.yaml");
+    std::fs::write(&scenario, text).unwrap();
+    scenario
+}
+
+fn run_and_report(scenario: &Path, out: &Path, by: &[&str]) -> String {
+    let mut args = vec!["run", scenario.to_str().unwrap(), "--paths", "200", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(by);
+    seqsim_ok(&args);
+    seqsim_ok(&["report", out.to_str().unwrap()]);
+    std::fs::read_to_string(out.join("report.html")).unwrap()
+}
+
+/// The text between `start` and the next `end` after it.
+fn section<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
+    let from = page.find(start).unwrap_or_else(|| panic!("no {start}"));
+    let rest = &page[from..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+/// The value written on a state's tile.
+fn tile_value<'a>(map: &'a str, state: &str) -> &'a str {
+    let tile = section(map, &format!("<text class=\"value\" data-state=\"{state}\""), "</text>");
+    &tile[tile.rfind('>').unwrap() + 1..]
+}
+
+fn assert_self_contained(page: &str) {
+    for banned in ["http:", "https:", "<script", "<link", "url("] {
+        assert!(!page.contains(banned), "the page holds {banned}");
+    }
+}
+
+#[test]
+fn a_cohort_report_by_state_maps_and_tabulates_what_groups_csv_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_cohort(dir.path());
+    let out = dir.path().join("results");
+    let page = run_and_report(&scenario, &out, &["--by", "state"]);
+    assert_self_contained(&page);
+    assert!(page.contains("US Medicare current law as of 2026-12-01"), "the baseline's law is named");
+    for chart in ["share_negative", "share_exhausted", "map_exhausted", "map_negative"] {
+        for extension in ["svg", "png"] {
+            assert!(out.join(format!("charts/{chart}.{extension}")).is_file(), "charts/{chart}.{extension}");
+        }
+    }
+
+    let (header, rows) = read_csv(&out.join("groups.csv"));
+    let last = rows.iter().map(|r| cell(&header, r, "year").parse::<i32>().unwrap()).max().unwrap();
+    let share = |state: &str, column: &str| {
+        let row = rows
+            .iter()
+            .find(|r| {
+                cell(&header, r, "state") == state
+                    && cell(&header, r, "policy") == "current_law"
+                    && cell(&header, r, "year") == last.to_string()
+            })
+            .unwrap();
+        let n: f64 = cell(&header, row, column).parse().unwrap();
+        let of: f64 = cell(&header, row, "facilities").parse().unwrap();
+        format!("{:.1}%", n / of * 100.0)
+    };
+    let exhausted_map = section(&page, "<figure id=\"map-0\"", "</figure>");
+    let negative_map = section(&page, "<figure id=\"map-1\"", "</figure>");
+    for map in [exhausted_map, negative_map] {
+        assert_eq!(map.matches("<rect class=\"tile\"").count(), 51, "one tile per state and DC");
+        assert_eq!(tile_value(map, "CA"), "no data", "California is not in the excerpt");
+        assert_eq!(tile_value(map, "NY"), "no data");
+    }
+    assert!(exhausted_map.contains("cash exhausted"));
+    for state in ["AL", "KS"] {
+        assert_eq!(tile_value(exhausted_map, state), share(state, "n_exhausted"), "{state}, cash exhausted");
+        assert_eq!(tile_value(negative_map, state), share(state, "n_negative"), "{state}, in the red");
+    }
+    assert!(page.contains("not on the map") && page.contains("VI ("), "the Virgin Islands are listed under the map");
+
+    // The share-in-the-red chart: one line (more than two points) per policy.
+    let chart = section(&page, "<figure id=\"share-negative\"", "</figure>");
+    let lines = chart
+        .split("<polyline")
+        .skip(1)
+        .filter(|p| p.contains("stroke-width=\"3\""))
+        .filter(|p| section(p, "points=\"", "/>").split_whitespace().filter(|xy| xy.contains(',')).count() > 2)
+        .count();
+    assert_eq!(lines, POLICIES, "one line per policy");
+
+    // The group tables: one per policy, one row per state.
+    let mut states: Vec<&str> = rows.iter().map(|r| cell(&header, r, "state")).collect();
+    states.sort_unstable();
+    states.dedup();
+    assert_eq!(page.matches("<table class=\"groups\"").count(), POLICIES);
+    let table = section(&page, "<table class=\"groups\" data-policy=\"current_law\"", "</table>");
+    assert_eq!(table.matches("<tr data-key=").count(), states.len());
+    for state in &states {
+        assert!(table.contains(&format!("<tr data-key=\"{state}\">")), "{state} has a row");
+    }
+    let keys: Vec<&str> = table.split("<tr data-key=\"").skip(1).map(|r| &r[..r.find('"').unwrap()]).collect();
+    assert_eq!(keys, states, "rows sorted by state");
+    assert!(page.contains("<table class=\"national\""));
+    assert!(page.contains("<h2>Sources</h2>") && page.contains("<h2>Manifest</h2>"));
+}
+
+#[test]
+fn a_cohort_report_without_by_has_no_map_and_counts_from_the_facilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_cohort(dir.path());
+    let out = dir.path().join("results");
+    let page = run_and_report(&scenario, &out, &[]);
+    assert_self_contained(&page);
+    assert!(!page.contains("<rect class=\"tile\""));
+    assert!(page.contains("No state map"));
+    // The whole-cohort share in the red in the last year, from facilities.csv.
+    let (header, rows) = read_csv(&out.join("facilities.csv"));
+    let last = rows.iter().map(|r| cell(&header, r, "year").parse::<i32>().unwrap()).max().unwrap();
+    let in_last: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| cell(&header, r, "policy") == "current_law" && cell(&header, r, "year") == last.to_string())
+        .collect();
+    let negative: f64 = in_last.iter().map(|r| cell(&header, r, "p_negative").parse::<f64>().unwrap()).sum();
+    let expected = format!("{:.1} ({:.2}%)", negative, negative / in_last.len() as f64 * 100.0);
+    let whole = section(&page, "<table class=\"whole\"", "</table>");
+    assert!(whole.contains(&expected), "{expected} in {whole}");
+}
+
+#[test]
+fn a_manifest_of_an_unknown_kind_is_refused_naming_the_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("manifest.json"), r#"{"tool": "seqsim", "version": "0.1.0"}"#).unwrap();
+    let result = seqsim(&["report", dir.path().to_str().unwrap()]);
+    assert!(!result.status.success());
+    let message = stderr(&result);
+    assert!(message.contains("`cohort`") && message.contains("`practices`"), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+}
