@@ -561,6 +561,10 @@ fn precision_run(
         "precision": {"target": target, "reached": reached, "largest_standard_error": largest, "paths": done, "max_paths": max_paths},
     });
     if loaded.scenario.cohort.is_some() {
+        let mut extra = extra;
+        if let Some(object) = extra.as_object_mut() {
+            object.insert("description".into(), serde_json::json!(loaded.scenario.description));
+        }
         finish_cohort(staging, plan, &precise.accumulator, by, &provenance, started, extra)?;
     } else {
         let attribution = analysis::attribution_runs(plan, seed, 0..done, threads, &proceed).map_err(interrupted_or)?;
@@ -871,7 +875,7 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
             out.join(shard::SHARD_FILE).display()
         );
     } else if cohort {
-        let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths});
+        let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths, "description": s.description});
         finish_cohort(staging, &plan, &acc, &args.by, &provenance, started, extra)?;
     } else {
         let extra = serde_json::json!({"threads": threads, "evaluations": plan.evaluations_per_path() * paths});
@@ -1016,11 +1020,14 @@ fn merge_command(paths: &[PathBuf], out: &Path, force: bool) -> Result<(), Failu
     let (acc, attribution) = merged_accumulators(&plan, &shards, loaded.scenario.cohort.is_some())?;
     let staging = Staging::begin(out, force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let provenance = provenance(&loaded, Some(first.header.seed), Some(first.header.paths));
-    let extra = serde_json::json!({
+    let mut extra = serde_json::json!({
         "merged_shards": shards.iter().map(|s| s.file.display().to_string()).collect::<Vec<_>>(),
         "evaluations": plan.evaluations_per_path() * first.header.paths,
     });
     if loaded.scenario.cohort.is_some() {
+        if let Some(object) = extra.as_object_mut() {
+            object.insert("description".into(), serde_json::json!(loaded.scenario.description));
+        }
         return finish_cohort(staging, &plan, &acc, &by, &provenance, started, extra);
     }
     let description = loaded.scenario.description.as_deref();
