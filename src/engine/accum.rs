@@ -423,6 +423,21 @@ impl Histogram {
         self.tally(value, value, 1);
     }
 
+    /// Counts `count` zeros at once (the paired differences of a policy
+    /// that copies the baseline).
+    pub(crate) fn add_zeros(&mut self, count: u64) {
+        if count == 0 {
+            return;
+        }
+        let mut left = count;
+        while left > 0 {
+            let now = left.min(u64::from(u32::MAX));
+            self.count_in_bin(Self::bin_of(0.0), now as u32);
+            left -= now;
+        }
+        self.tally(0.0, 0.0, count);
+    }
+
     /// Records `count` more values whose smallest is `min` and largest `max`.
     #[inline(always)]
     fn tally(&mut self, min: f64, max: f64, count: u64) {
@@ -717,6 +732,33 @@ impl Accumulator {
             margin: vec![Histogram::default(); histograms],
             dmargin: vec![Histogram::default(); histograms],
             groups: vec![Histogram::default(); layout.groups * layout.policies * layout.years],
+        }
+    }
+
+    /// Gives the cells of each practice x policy that `duplicates` (see
+    /// `Plan::duplicates`) marks as a copy of an earlier policy that policy's
+    /// histograms: the kernel copies their sums chunk by chunk but leaves
+    /// their cell histograms to this one step. Differences of a copy of the
+    /// baseline are `paths` zeros.
+    pub(crate) fn copy_duplicate_histograms(&mut self, baseline: usize, duplicates: &[Option<usize>]) {
+        if !self.layout.cell_histograms {
+            return;
+        }
+        let Layout { policies, years, .. } = self.layout;
+        for (index, duplicate) in duplicates.iter().enumerate() {
+            let Some(j) = *duplicate else { continue };
+            let (p, k) = (index / policies, index % policies);
+            for t in 0..years {
+                let (cell, source) = (self.layout.cell(p, k, t), self.layout.cell(p, j, t));
+                self.margin[cell] = self.margin[source].clone();
+                self.dmargin[cell] = if j == baseline {
+                    let mut zeros = Histogram::default();
+                    zeros.add_zeros(self.paths);
+                    zeros
+                } else {
+                    self.dmargin[source].clone()
+                };
+            }
         }
     }
 

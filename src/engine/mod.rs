@@ -84,12 +84,9 @@ struct ChunkScratch {
     dmargins: Vec<f64>,
     /// Buffers for counting them.
     counting: BatchScratch,
-    /// Margins and differences of policies that a later policy duplicates,
-    /// `[policy][year][path]`, kept for the copies' histograms.
+    /// Margins of policies that a later policy duplicates, `[policy][year][path]`,
+    /// kept for the copies' group histograms.
     saved_margins: Vec<f64>,
-    saved_dmargins: Vec<f64>,
-    /// `paths` zeros: the differences of a policy that duplicates the baseline.
-    zeros: Vec<f64>,
 }
 
 impl ChunkScratch {
@@ -108,8 +105,6 @@ impl ChunkScratch {
             dmargins: Vec::with_capacity(paths),
             counting: BatchScratch::default(),
             saved_margins: Vec::new(),
-            saved_dmargins: Vec::new(),
-            zeros: vec![0.0; paths],
         }
     }
 }
@@ -228,17 +223,17 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
                 scratch.basis[t * groups + g] = model::basis(&terms, idx);
             }
         }
-        let duplicated = |k: usize| (0..policies).any(|q| duplicates[p * policies + q] == Some(k));
+        // Margins of policies that a later one copies are kept for the
+        // copies' group histograms (cell histograms are copied at the end).
+        let duplicated =
+            |k: usize| practice.group.is_some() && (0..policies).any(|q| duplicates[p * policies + q] == Some(k));
         let saved_len = policies * years * n;
-        if scratch.saved_margins.len() < saved_len {
+        if practice.group.is_some() && scratch.saved_margins.len() < saved_len {
             scratch.saved_margins.resize(saved_len, 0.0);
-            scratch.saved_dmargins.resize(saved_len, 0.0);
         }
         for &k in &plan.order {
             if let Some(j) = duplicates[p * policies + k] {
-                let saved =
-                    Saved { margins: &scratch.saved_margins, dmargins: &scratch.saved_dmargins, zeros: &scratch.zeros };
-                copy_policy(plan, (p, k, j), n, out, &saved, &mut scratch.counting);
+                copy_policy(plan, (p, k, j), n, out, &scratch.saved_margins, &mut scratch.counting);
                 continue;
             }
             let save = duplicated(k);
@@ -312,9 +307,6 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
                 if save {
                     let at = (k * years + t) * n;
                     scratch.saved_margins[at..at + n].copy_from_slice(&scratch.margins);
-                    if !is_baseline {
-                        scratch.saved_dmargins[at..at + n].copy_from_slice(&scratch.dmargins);
-                    }
                 }
                 for (total, sum) in out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].iter_mut().zip(s) {
                     *total = sum.total();
@@ -334,43 +326,29 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
 }
 
 /// Policy `k` of practice `p` duplicates policy `j` (already evaluated in this
-/// chunk): its cells get `j`'s sums and histogram values. Differences against
-/// the baseline are `j`'s, or exactly zero when `j` is the baseline (whose
-/// own difference fields are zero sums).
+/// chunk): its cells get `j`'s sums, and its group histograms `j`'s margins.
+/// Its cell histograms are copied once at the end of the run
+/// (`Accumulator::copy_duplicate_histograms`): the same for every chunk.
 #[inline(always)]
 fn copy_policy(
     plan: &Plan,
     (p, k, j): (usize, usize, usize),
     n: usize,
     out: &mut ChunkOut<'_>,
-    saved: &Saved<'_>,
+    saved_margins: &[f64],
     counting: &mut BatchScratch,
 ) {
     let (policies, years) = (plan.policies.len(), plan.years);
-    let group = plan.practices[p].group;
     for t in 0..years {
         let (cell, source) = ((p * policies + k) * years + t, (p * policies + j) * years + t);
         out.partial.copy_within(source * field::COUNT..(source + 1) * field::COUNT, cell * field::COUNT);
-        let at = (j * years + t) * n;
-        let margins = &saved.margins[at..at + n];
-        let dmargins = if j == plan.baseline { &saved.zeros[..n] } else { &saved.dmargins[at..at + n] };
-        if let Some((margin, dmargin)) = &mut out.histograms {
-            margin[cell].add_batch_with(margins, counting);
-            dmargin[cell].add_batch_with(dmargins, counting);
-        }
-        if let (Some(groups), Some(g)) = (&mut out.groups, group) {
+        if let (Some(groups), Some(g)) = (&mut out.groups, plan.practices[p].group) {
             if let Some(histogram) = groups.get_mut((g * policies + k) * years + t) {
-                histogram.add_batch_with(margins, counting);
+                let at = (j * years + t) * n;
+                histogram.add_batch_with(&saved_margins[at..at + n], counting);
             }
         }
     }
-}
-
-/// The saved margins and differences [`copy_policy`] reads.
-struct Saved<'a> {
-    margins: &'a [f64],
-    dmargins: &'a [f64],
-    zeros: &'a [f64],
 }
 
 /// Reference values per cell and field: the mean-driver path. Sums in the
@@ -476,6 +454,8 @@ pub fn simulate(
     if stop.into_inner() {
         return Err(EngineError::Interrupted);
     }
+    let mut result = result;
+    result.copy_duplicate_histograms(plan.baseline, &duplicates);
     Ok(result)
 }
 
