@@ -10,7 +10,7 @@ set -euo pipefail
 scenario=${1:-scenarios/national.yaml}
 reps=${2:-3}
 cargo build --release --quiet
-seqsim=target/release/seqsim
+seqsim=${CARGO_TARGET_DIR:-target}/release/seqsim
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
