@@ -127,6 +127,22 @@ pub fn name(col: Col) -> &'static str {
     COLUMNS[col as usize].1
 }
 
+/// A header name as matched: letters and digits in lower case, every run of
+/// anything else (spaces, punctuation, a byte-order mark) as one space, so
+/// `Net Patient Revenue`, `NET PATIENT REVENUE` and `Net_Patient_Revenue`
+/// are one column (other releases may spell headers so).
+fn header_key(name: &str) -> String {
+    let mut key = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            key.extend(c.to_lowercase());
+        } else if !key.is_empty() && !key.ends_with(' ') {
+            key.push(' ');
+        }
+    }
+    key.trim_end().to_string()
+}
+
 /// Where each column sits in one file.
 #[derive(Clone, Debug)]
 pub struct Layout {
@@ -136,8 +152,8 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Matches `header` (raw cells) against [`COLUMNS`]; every missing
-    /// required column is listed in one error.
+    /// Matches `header` (raw cells) against [`COLUMNS`] by [`header_key`];
+    /// every missing required column is listed in one error.
     pub fn new(file: &Path, header: &[Vec<u8>]) -> Result<Layout, ImportError> {
         let mut names = Vec::with_capacity(header.len());
         for (i, cell) in header.iter().enumerate() {
@@ -152,7 +168,8 @@ impl Layout {
         let mut index = Vec::with_capacity(COLUMNS.len());
         let mut missing = Vec::new();
         for &(_, wanted, required) in COLUMNS {
-            let mut found = names.iter().enumerate().filter(|(_, n)| n.as_str() == wanted).map(|(i, _)| i);
+            let wanted_key = header_key(wanted);
+            let mut found = names.iter().enumerate().filter(|(_, n)| header_key(n) == wanted_key).map(|(i, _)| i);
             let first = found.next();
             if found.next().is_some() {
                 return Err(ImportError::Cell {
@@ -300,6 +317,21 @@ pub fn parse_date(text: &str) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_match_whatever_their_case_spacing_or_punctuation() {
+        assert_eq!(header_key("Net Patient Revenue"), "net patient revenue");
+        assert_eq!(header_key("  NET_PATIENT  REVENUE "), "net patient revenue");
+        assert_eq!(header_key("\u{feff}Provider CCN"), "provider ccn");
+        assert_eq!(header_key("Total Days (V + XVIII + XIX + Unknown)"), "total days v xviii xix unknown");
+        // Distinct columns stay distinct.
+        let keys: std::collections::HashSet<String> = COLUMNS.iter().map(|(_, name, _)| header_key(name)).collect();
+        assert_eq!(keys.len(), COLUMNS.len());
+        let header: Vec<Vec<u8>> =
+            COLUMNS.iter().map(|(_, name, _)| name.to_uppercase().replace(' ', "_").into_bytes()).collect();
+        let layout = Layout::new(Path::new("upper.csv"), &header).unwrap();
+        assert!(layout.has(Col::Npr) && layout.has(Col::ManagedCare));
+    }
 
     #[test]
     fn columns_are_in_enum_order() {
