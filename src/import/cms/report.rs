@@ -128,7 +128,7 @@ pub fn rules() -> Vec<Rule> {
     let pct = |d: Decimal| format!("{}%", (d * Decimal::from(100)).normalize());
     let ma: Vec<String> = payer::MA_PENETRATION.iter().map(|(y, s)| format!("{y} {}", pct(*s))).collect();
     let list: Vec<(&str, String)> = vec![
-        ("columns_by_name", "Columns are matched by trimmed header name, quoted or not; a missing required column is an error listing all of them.".into()),
+        ("columns_by_name", "Columns are matched by header name, quoted or not, whatever its case, spacing or punctuation; a missing required column is an error listing all of them.".into()),
         ("ccn_six_characters", "Provider CCN is text: all-digit CCNs of 1-6 digits are left-padded with zeros to six (a spreadsheet re-save strips them); other CCNs must be six alphanumerics, else dropped (invalid_ccn).".into()),
         ("dates_both_forms", "Dates are read as MM/DD/YYYY or M/D/YYYY; days = end - begin + 1.".into()),
         ("release_year", "Release year = most common value of the Year column, else (2021 file) the most common calendar year of Fiscal Year End Date, ties to the later year.".into()),
