@@ -546,7 +546,7 @@ fn precision_run(
     by: &[String],
 ) -> Result<(), Failure> {
     let Precision { target, max_paths } = precision;
-    let staging = Staging::begin(out, force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let staging = begin_staging(out, force)?;
     let proceed = |_: u64| !INTERRUPTED.load(Ordering::Relaxed);
     let step = |paths: u64, largest: f64| {
         eprintln!("precision: {paths} paths, largest standard error {largest:.5} (target {target})");
@@ -640,7 +640,7 @@ fn sweep_command(args: &SweepArgs) -> Result<(), Failure> {
     let selected: Vec<bool> =
         plan.practices.iter().map(|p| args.kinds.is_empty() || args.kinds.contains(&p.kind)).collect();
     let out = args.run.out.clone().unwrap_or_else(|| default_out(&args.scenario, "-sweep"));
-    let mut staging = Staging::begin(&out, args.run.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let mut staging = begin_staging(&out, args.run.force)?;
     let spec = analysis::RunSpec { seed, paths, threads };
     let grid: Vec<f64> = values.iter().map(|v| rust_decimal::prelude::ToPrimitive::to_f64(v).unwrap_or(0.0)).collect();
     let proceed = |_: u64| !INTERRUPTED.load(Ordering::Relaxed);
@@ -713,7 +713,7 @@ fn sensitivity_command(args: &SensitivityArgs) -> Result<(), Failure> {
         check_resources(&plan, threads)?;
     }
     let out = args.run.out.clone().unwrap_or_else(|| default_out(&args.scenario, "-sensitivity"));
-    let mut staging = Staging::begin(&out, args.run.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let mut staging = begin_staging(&out, args.run.force)?;
     let spec = analysis::RunSpec { seed, paths, threads };
     let rows = analysis::tornado(&plan, policy, metric, year, &spec).map_err(interrupted_or)?;
     if INTERRUPTED.load(Ordering::SeqCst) {
@@ -799,7 +799,7 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
             &args.by,
         );
     }
-    let mut staging = Staging::begin(&out, args.run.force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let mut staging = begin_staging(&out, args.run.force)?;
     let range = match args.shard {
         Some((index, count)) => engine::shard_paths(paths, index, count),
         None => 0..paths,
@@ -900,6 +900,16 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// Starts a results directory (see `Staging`), saying which leftovers of
+/// killed runs it removed on the way.
+fn begin_staging(out: &Path, force: bool) -> Result<Staging, Failure> {
+    let staging = Staging::begin(out, force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    for leftover in staging.leftovers_removed() {
+        eprintln!("note: removed {}, left by a seqsim run that no longer exists", leftover.display());
+    }
+    Ok(staging)
 }
 
 /// Summarises a cohort run's accumulator, writes its outputs (facilities,
@@ -1018,7 +1028,7 @@ fn merge_command(paths: &[PathBuf], out: &Path, force: bool) -> Result<(), Failu
         plan.group_by(&by);
     }
     let (acc, attribution) = merged_accumulators(&plan, &shards, loaded.scenario.cohort.is_some())?;
-    let staging = Staging::begin(out, force).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let staging = begin_staging(out, force)?;
     let provenance = provenance(&loaded, Some(first.header.seed), Some(first.header.paths));
     let mut extra = serde_json::json!({
         "merged_shards": shards.iter().map(|s| s.file.display().to_string()).collect::<Vec<_>>(),
