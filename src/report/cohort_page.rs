@@ -9,7 +9,7 @@ use std::fmt::Write;
 use crate::engine::summary::GroupRow;
 
 use super::format::{dollars_short, percent, practices as count};
-use super::html::{escape, inline_svg, STYLE};
+use super::html::{escape, inline_svg, sources_and_manifest, text, STYLE};
 use super::read::{CohortResults, CohortYear};
 use super::tilemap;
 
@@ -28,10 +28,6 @@ pub struct Page<'a> {
     pub share_charts: &'a [String],
     /// The state maps (SVG) with their captions; empty without `--by state`.
     pub maps: &'a [(String, String)],
-}
-
-fn text<'a>(value: &'a serde_json::Value, key: &str) -> &'a str {
-    value[key].as_str().unwrap_or("")
 }
 
 /// `(name, label)` of every policy: from the manifest when it lists them,
@@ -311,7 +307,12 @@ pub fn render(page: &Page<'_>) -> String {
     }
 
     write_national(&mut out, page, &label_of, first, last);
-    write_sources_and_manifest(&mut out, m);
+    let by = m["cohort"]["by"]
+        .as_array()
+        .map(|b| b.iter().filter_map(|c| c.as_str()).collect::<Vec<_>>().join(", "))
+        .unwrap_or_default();
+    let cohort_rows = [("Facilities", m["cohort"]["facilities"].to_string()), ("Grouped by", by)];
+    sources_and_manifest(&mut out, m, &cohort_rows);
     let _ = writeln!(
         out,
         "<footer>Scenario “{}” · SHA-256 <code>{}</code> · seed {} · {} paths · seqsim {}</footer>\n</main>\n</body>\n</html>",
@@ -385,73 +386,6 @@ fn write_national(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> 
                 count(n.n_exhausted)
             );
         }
-    }
-    let _ = writeln!(out, "</tbody></table></div>");
-}
-
-fn write_sources_and_manifest(out: &mut String, m: &serde_json::Value) {
-    let _ = writeln!(out, "<h2>Sources</h2><ul>");
-    for source in m["sources"].as_array().cloned().unwrap_or_default() {
-        let _ = writeln!(
-            out,
-            "<li><code>{}</code>: {}</li>",
-            escape(text(&source, "path")),
-            escape(text(&source, "source"))
-        );
-    }
-    let _ = writeln!(out, "</ul>");
-    let _ = writeln!(out, "<h2>Manifest</h2><div class=\"table-wrap\"><table><tbody>");
-    for (key, value) in [
-        ("Scenario file", text(&m["scenario"], "path").to_string()),
-        ("Scenario SHA-256", text(&m["scenario"], "sha256").to_string()),
-        ("Seed", m["seed"].to_string()),
-        ("Paths", m["paths"].to_string()),
-        ("Facilities", m["cohort"]["facilities"].to_string()),
-        (
-            "Grouped by",
-            m["cohort"]["by"]
-                .as_array()
-                .map(|b| b.iter().filter_map(|c| c.as_str()).collect::<Vec<_>>().join(", "))
-                .unwrap_or_default(),
-        ),
-        ("Baseline law", text(m, "baseline_law").to_string()),
-        ("seqsim version", text(m, "version").to_string()),
-        ("Started", text(m, "started").to_string()),
-        ("Finished", text(m, "finished").to_string()),
-    ] {
-        let _ = writeln!(out, "<tr><td>{key}</td><td><code>{}</code></td></tr>", escape(&value));
-    }
-    let _ = writeln!(out, "</tbody></table></div>");
-    let imports = m["imports"].as_array().cloned().unwrap_or_default();
-    if !imports.is_empty() {
-        let _ = writeln!(
-            out,
-            "<div class=\"table-wrap\"><table><thead><tr><th>Imported policy file</th><th>Name</th><th>As of</th><th>SHA-256</th></tr></thead><tbody>"
-        );
-        for import in &imports {
-            let _ = writeln!(
-                out,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                escape(text(import, "file")),
-                escape(text(import, "name")),
-                escape(text(import, "as_of")),
-                escape(text(import, "sha256"))
-            );
-        }
-        let _ = writeln!(out, "</tbody></table></div>");
-    }
-    let _ = writeln!(
-        out,
-        "<div class=\"table-wrap\"><table><thead><tr><th>File</th><th>Bytes</th><th>SHA-256</th></tr></thead><tbody>"
-    );
-    for file in m["files"].as_array().cloned().unwrap_or_default() {
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            escape(text(&file, "name")),
-            file["bytes"],
-            escape(text(&file, "sha256"))
-        );
     }
     let _ = writeln!(out, "</tbody></table></div>");
 }

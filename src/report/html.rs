@@ -63,7 +63,8 @@ footer { margin-top: 2rem; font-size: .8rem; color: #555; border-top: 1px solid 
 }
 "#;
 
-fn text<'a>(value: &'a serde_json::Value, key: &str) -> &'a str {
+/// A manifest text field, empty when absent (issue 16 replaces this with a typed record).
+pub(super) fn text<'a>(value: &'a serde_json::Value, key: &str) -> &'a str {
     value[key].as_str().unwrap_or("")
 }
 
@@ -211,6 +212,23 @@ pub fn render(page: &Page<'_>) -> String {
     }
     let _ = writeln!(out, "</tbody></table></div>");
 
+    sources_and_manifest(&mut out, m, &[]);
+    let _ = writeln!(
+        out,
+        "<footer>Scenario “{}” · SHA-256 <code>{}</code> · seed {} · {} paths · seqsim {}</footer>\n</main>\n</body>\n</html>",
+        escape(name),
+        escape(text(&m["scenario"], "sha256")),
+        m["seed"],
+        m["paths"],
+        escape(text(m, "version"))
+    );
+    out
+}
+
+/// The Sources list and the Manifest tables of a report page: the run's
+/// provenance (with `extra` rows after the path count), the imported policy
+/// files, and every file with its SHA-256.
+pub(super) fn sources_and_manifest(out: &mut String, m: &serde_json::Value, extra: &[(&str, String)]) {
     let _ = writeln!(out, "<h2>Sources</h2><ul>");
     for source in m["sources"].as_array().cloned().unwrap_or_default() {
         let _ = writeln!(
@@ -227,13 +245,40 @@ pub fn render(page: &Page<'_>) -> String {
         ("Scenario SHA-256", text(&m["scenario"], "sha256").to_string()),
         ("Seed", m["seed"].to_string()),
         ("Paths", m["paths"].to_string()),
+    ]
+    .into_iter()
+    .chain(extra.iter().map(|(key, value)| (*key, value.clone())))
+    .chain([
+        ("Baseline law", text(m, "baseline_law").to_string()),
         ("seqsim version", text(m, "version").to_string()),
         ("Started", text(m, "started").to_string()),
         ("Finished", text(m, "finished").to_string()),
-    ] {
+    ]) {
         let _ = writeln!(out, "<tr><td>{key}</td><td><code>{}</code></td></tr>", escape(&value));
     }
-    let _ = writeln!(out, "</tbody></table></div><div class=\"table-wrap\"><table><thead><tr><th>File</th><th>Bytes</th><th>SHA-256</th></tr></thead><tbody>");
+    let _ = writeln!(out, "</tbody></table></div>");
+    let imports = m["imports"].as_array().cloned().unwrap_or_default();
+    if !imports.is_empty() {
+        let _ = writeln!(
+            out,
+            "<div class=\"table-wrap\"><table><thead><tr><th>Imported policy file</th><th>Name</th><th>As of</th><th>SHA-256</th></tr></thead><tbody>"
+        );
+        for import in &imports {
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                escape(text(import, "file")),
+                escape(text(import, "name")),
+                escape(text(import, "as_of")),
+                escape(text(import, "sha256"))
+            );
+        }
+        let _ = writeln!(out, "</tbody></table></div>");
+    }
+    let _ = writeln!(
+        out,
+        "<div class=\"table-wrap\"><table><thead><tr><th>File</th><th>Bytes</th><th>SHA-256</th></tr></thead><tbody>"
+    );
     for file in m["files"].as_array().cloned().unwrap_or_default() {
         let _ = writeln!(
             out,
@@ -244,14 +289,4 @@ pub fn render(page: &Page<'_>) -> String {
         );
     }
     let _ = writeln!(out, "</tbody></table></div>");
-    let _ = writeln!(
-        out,
-        "<footer>Scenario “{}” · SHA-256 <code>{}</code> · seed {} · {} paths · seqsim {}</footer>\n</main>\n</body>\n</html>",
-        escape(name),
-        escape(text(&m["scenario"], "sha256")),
-        m["seed"],
-        m["paths"],
-        escape(text(m, "version"))
-    );
-    out
 }
