@@ -157,15 +157,19 @@ fn fixed_drivers_have_zero_sensitivity_and_levers_are_labelled() {
     seqsim_ok(&["sensitivity", file.to_str().unwrap(), "--paths", "2000", "--out", out.to_str().unwrap()]);
     let (h, rows) = read_csv(&out.join("tornado.csv"));
     assert_eq!(&h[..6], ["practice", "factor", "factor_type", "low", "high", "swing"]);
-    for r in &rows {
-        if cell(&h, r, "factor") == "other_inflation" {
-            assert_eq!(cell(&h, r, "swing").parse::<f64>().unwrap(), 0.0, "{r:?}");
-            assert_eq!(cell(&h, r, "low"), cell(&h, r, "high"));
-        }
-        if cell(&h, r, "factor") == "labor_inflation" {
-            // Higher labor inflation lowers margins: P90 below P10.
-            assert!(cell(&h, r, "high").parse::<f64>().unwrap() < cell(&h, r, "low").parse::<f64>().unwrap());
-        }
+    // Every practice has a row for each driver; the rows are asserted to
+    // exist before their values are.
+    let of = |factor: &str| -> Vec<&Vec<String>> { rows.iter().filter(|r| cell(&h, r, "factor") == factor).collect() };
+    let (fixed, labor) = (of("other_inflation"), of("labor_inflation"));
+    assert_eq!(fixed.len(), 2, "one other_inflation row per practice");
+    assert_eq!(labor.len(), 2, "one labor_inflation row per practice");
+    for r in fixed {
+        assert_eq!(cell(&h, r, "swing").parse::<f64>().unwrap(), 0.0, "{r:?}");
+        assert_eq!(cell(&h, r, "low"), cell(&h, r, "high"));
+    }
+    for r in labor {
+        // Higher labor inflation lowers margins: P90 below P10.
+        assert!(cell(&h, r, "high").parse::<f64>().unwrap() < cell(&h, r, "low").parse::<f64>().unwrap());
     }
     let levers: Vec<&str> =
         rows.iter().filter(|r| cell(&h, r, "factor_type") == "lever").map(|r| cell(&h, r, "factor")).collect();
