@@ -112,7 +112,8 @@ fn expansion_bombs_and_deep_nesting() {
     check(d, "deep_block", &write(d, "deep_block", block), "nesting deeper than 64 levels");
     let seq =
         format!("name: x\nhorizon:\n{}", (0..10_000).map(|i| format!("{}- \n", "  ".repeat(i))).collect::<String>());
-    check(d, "deep_sequence", &write(d, "deep_sequence", seq), "error");
+    // 10,000 levels of indentation make a 100 MB file: refused by its size.
+    check(d, "deep_sequence", &write(d, "deep_sequence", seq), "scenario files are limited to");
 }
 
 #[test]
@@ -120,32 +121,54 @@ fn non_finite_and_huge_numbers_in_every_kind_of_field() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let base = valid();
-    // (what the field is, the text to replace, a template with X for the bad value)
+    // (what the field is, the text to replace, a template with X for the bad
+    // value, the key path the error must name)
     let fields = [
-        ("amount", "      medicare_ffs: 500000\n", "      medicare_ffs: X\n"),
-        ("share", "    variable_cost_share: 0.3\n", "    variable_cost_share: X\n"),
-        ("count", "    count: 100\n", "    count: X\n"),
-        ("cash", "    cash: 250000\n", "    cash: X\n"),
-        ("driver_parameter", "mean: 0.035, sd: 0.01}", "mean: X, sd: 0.01}"),
-        ("driver_sd", "mean: 0.035, sd: 0.01}", "mean: 0.035, sd: X}"),
-        ("fixed_driver", "  mei: {dist: normal, mean: 0.028, sd: 0.007}", "  mei: X"),
-        ("correlation", "  - [labor_inflation, mei, 0.7]", "  - [labor_inflation, mei, X]"),
-        ("lever", "sequestration: {2027: 0.0}", "sequestration: {2027: X}"),
-        ("scalar_lever", "    medicare_update: {2026: 0.0025}", "    medicare_update: X"),
-        ("relief", "relief: {2027: 250000}", "relief: {2027: X}"),
-        ("start_year", "start_year: 2027", "start_year: X"),
-        ("years", "years: 3}", "years: X}"),
-        ("paths", "paths: 2000", "paths: X"),
-        ("seed", "seed: 1}", "seed: X}"),
+        ("amount", "      medicare_ffs: 500000\n", "      medicare_ffs: X\n", "practices[0].revenue.medicare_ffs:"),
+        (
+            "share",
+            "    variable_cost_share: 0.3\n",
+            "    variable_cost_share: X\n",
+            "practices[0].variable_cost_share:",
+        ),
+        ("count", "    count: 100\n", "    count: X\n", "practices[0].count:"),
+        ("cash", "    cash: 250000\n", "    cash: X\n", "practices[0].cash:"),
+        ("driver_parameter", "mean: 0.035, sd: 0.01}", "mean: X, sd: 0.01}", "drivers.labor_inflation.mean:"),
+        ("driver_sd", "mean: 0.035, sd: 0.01}", "mean: 0.035, sd: X}", "drivers.labor_inflation.sd:"),
+        ("fixed_driver", "  mei: {dist: normal, mean: 0.028, sd: 0.007}", "  mei: X", "drivers.mei:"),
+        ("correlation", "  - [labor_inflation, mei, 0.7]", "  - [labor_inflation, mei, X]", "correlations[0][2]:"),
+        (
+            "lever",
+            "sequestration: {2027: 0.0}",
+            "sequestration: {2027: X}",
+            "policies.repeal_2027.sequestration.\"2027\":",
+        ),
+        (
+            "scalar_lever",
+            "    medicare_update: {2026: 0.0025}",
+            "    medicare_update: X",
+            "policies.current_law.medicare_update:",
+        ),
+        (
+            "relief",
+            "relief: {2027: 250000}",
+            "relief: {2027: X}",
+            "policies.rural_relief.for_kinds.rural_hospital.relief.\"2027\":",
+        ),
+        ("start_year", "start_year: 2027", "start_year: X", "horizon.start_year:"),
+        ("years", "years: 3}", "years: X}", "horizon.years:"),
+        ("paths", "paths: 2000", "paths: X", "simulation.paths:"),
+        ("seed", "seed: 1}", "seed: X}", "simulation.seed:"),
     ];
-    for (what, old, template) in fields {
+    for (what, old, template, key_path) in fields {
         assert!(base.contains(old), "{what}: template text not found");
         for (label, value) in
             [("nan", ".nan"), ("inf", ".inf"), ("neg_inf", "-.inf"), ("huge", "1e308"), ("big", "1e30")]
         {
             let text = base.replace(old, &template.replace('X', value));
             let name = format!("{what}_{label}");
-            check(d, &name, &write(d, &name, text), "error:");
+            // FILE:LINE:COL: error: KEY.PATH: ... — the error names the field.
+            check(d, &name, &write(d, &name, text), &format!(": error: {key_path}"));
         }
     }
 }
