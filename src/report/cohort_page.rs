@@ -9,7 +9,7 @@ use std::fmt::Write;
 use crate::engine::summary::GroupRow;
 
 use super::format::{dollars_short, percent, practices as count};
-use super::html::{escape, inline_svg, sources_and_manifest, text, STYLE};
+use super::html::{escape, inline_svg, page_end, sources_and_manifest, text, STYLE};
 use super::read::{CohortResults, CohortYear};
 use super::tilemap;
 
@@ -313,15 +313,7 @@ pub fn render(page: &Page<'_>) -> String {
         .unwrap_or_default();
     let cohort_rows = [("Facilities", m["cohort"]["facilities"].to_string()), ("Grouped by", by)];
     sources_and_manifest(&mut out, m, &cohort_rows);
-    let _ = writeln!(
-        out,
-        "<footer>Scenario “{}” · SHA-256 <code>{}</code> · seed {} · {} paths · seqsim {}</footer>\n</main>\n</body>\n</html>",
-        escape(name),
-        escape(text(&m["scenario"], "sha256")),
-        m["seed"],
-        m["paths"],
-        escape(text(m, "version"))
-    );
+    page_end(&mut out, m, name);
     out
 }
 

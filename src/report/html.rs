@@ -213,6 +213,12 @@ pub fn render(page: &Page<'_>) -> String {
     let _ = writeln!(out, "</tbody></table></div>");
 
     sources_and_manifest(&mut out, m, &[]);
+    page_end(&mut out, m, name);
+    out
+}
+
+/// The footer naming the run, and the end of the page.
+pub(super) fn page_end(out: &mut String, m: &serde_json::Value, name: &str) {
     let _ = writeln!(
         out,
         "<footer>Scenario “{}” · SHA-256 <code>{}</code> · seed {} · {} paths · seqsim {}</footer>\n</main>\n</body>\n</html>",
@@ -222,7 +228,6 @@ pub fn render(page: &Page<'_>) -> String {
         m["paths"],
         escape(text(m, "version"))
     );
-    out
 }
 
 /// The Sources list and the Manifest tables of a report page: the run's
