@@ -15,7 +15,9 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod backtest;
 pub mod calendar;
+pub mod calibrate;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod engine;

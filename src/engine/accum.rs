@@ -361,6 +361,24 @@ impl PartialEq for Histogram {
     }
 }
 
+/// The integral over `[a, b]` of `(F(x) - [x >= y])^2` where `F` runs
+/// linearly from `fa` at `a` to `fb` at `b`: split at `y`, each part is
+/// `width * (u^2 + u v + v^2) / 3` for the linear integrand from `u` to `v`.
+fn squared_gap(a: f64, b: f64, fa: f64, fb: f64, y: f64) -> f64 {
+    if b <= a {
+        return 0.0;
+    }
+    let part = |width: f64, u: f64, v: f64| width * (u * u + u * v + v * v) / 3.0;
+    if y <= a {
+        part(b - a, fa - 1.0, fb - 1.0)
+    } else if y >= b {
+        part(b - a, fa, fb)
+    } else {
+        let fy = fa + (fb - fa) * (y - a) / (b - a);
+        part(y - a, fa, fy) + part(b - y, fy - 1.0, fb - 1.0)
+    }
+}
+
 /// Combines two optional running extremes with `pick` (`f64::max` or
 /// `f64::min`, which skip a NaN, so the result does not depend on order).
 fn combine(a: Option<f64>, b: Option<f64>, pick: fn(f64, f64) -> f64) -> Option<f64> {
@@ -568,6 +586,66 @@ impl Histogram {
         self.max
     }
 
+    /// The occupied bins as `(low, high, count)` in increasing order, each
+    /// bin's values spread evenly over `[low, high]` (its edges kept inside
+    /// the exact minimum and maximum, as [`Histogram::quantile`] reads them);
+    /// `None` when empty or when an end bin holds values (beyond about
+    /// `+/-2.7e11`, or NaN), whose spread is unknown.
+    fn spread_bins(&self) -> Option<Vec<(f64, f64, u64)>> {
+        if self.total == 0 || self.lowest_bin_max.is_some() || self.highest_bin_min.is_some() {
+            return None;
+        }
+        Some(
+            self.occupied()
+                .map(|(bin, count)| {
+                    let low = (bin as f64 / BINS_PER_UNIT).max(self.min).min(self.max);
+                    let high = ((bin + 1) as f64 / BINS_PER_UNIT).min(self.max).max(self.min);
+                    (low, high, u64::from(count))
+                })
+                .collect(),
+        )
+    }
+
+    /// The share of counted values at or below `y` (a forecast's probability
+    /// integral transform at the outcome `y`), with each bin's values spread
+    /// evenly inside it; `None` when [`Histogram::spread_bins`] is.
+    pub fn share_at_or_below(&self, y: f64) -> Option<f64> {
+        let bins = self.spread_bins()?;
+        let below: f64 = bins
+            .iter()
+            .map(|&(low, high, count)| {
+                let count = count as f64;
+                if high <= y {
+                    count
+                } else if low > y {
+                    0.0
+                } else {
+                    count * (y - low) / (high - low)
+                }
+            })
+            .sum();
+        Some(below / self.total as f64)
+    }
+
+    /// The continuous ranked probability score of the counted values as a
+    /// forecast of the outcome `y`: the integral over `x` of
+    /// `(F(x) - [x >= y])^2`, with `F` the distribution of the values, each
+    /// bin's spread evenly inside it (exact for that piecewise-uniform `F`).
+    /// It is `|v - y|` when every value is `v`, and in the units of the values.
+    pub fn crps(&self, y: f64) -> Option<f64> {
+        let bins = self.spread_bins()?;
+        let n = self.total as f64;
+        let (mut total, mut f, mut x) = (0.0, 0.0, y.min(self.min));
+        for (low, high, count) in bins {
+            total += squared_gap(x, low, f, f, y);
+            let next = f + count as f64 / n;
+            total += squared_gap(low, high, f, next, y);
+            f = next;
+            x = high;
+        }
+        Some(total + squared_gap(x, y.max(x), 1.0, 1.0, y))
+    }
+
     /// The type-7 sample quantile (position `(N-1)q`, linear between order
     /// statistics), read from the histogram; `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
@@ -762,6 +840,11 @@ impl Accumulator {
         }
     }
 
+    /// The margin histogram of `cell`, when the layout keeps cell histograms.
+    pub fn margin_histogram(&self, cell: usize) -> Option<&Histogram> {
+        self.margin.get(cell)
+    }
+
     /// Adds another accumulator of the same layout (exact, order-free).
     pub fn merge(&mut self, other: &Accumulator) {
         self.paths += other.paths;
@@ -881,6 +964,52 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A degenerate forecast (every path at 0.05): PIT is 0 below the value
+    /// and 1 at or above it; CRPS is the absolute error |0.05 - y|.
+    #[test]
+    fn degenerate_forecast_scores_as_absolute_error() {
+        let mut h = Histogram::default();
+        for _ in 0..1000 {
+            h.add(0.05);
+        }
+        assert_eq!(h.share_at_or_below(0.0499), Some(0.0));
+        assert_eq!(h.share_at_or_below(0.05), Some(1.0));
+        // |0.05 - (-0.10)| = 0.15 and |0.05 - 0.30| = 0.25.
+        assert!((h.crps(-0.10).unwrap_or(f64::NAN) - 0.15).abs() < 1e-15);
+        assert!((h.crps(0.30).unwrap_or(f64::NAN) - 0.25).abs() < 1e-15);
+        assert_eq!(h.crps(0.05), Some(0.0));
+    }
+
+    /// A uniform forecast on [0, 1] (16,384 evenly spaced values, four per
+    /// bin): F(y) = y, and CRPS(y) = y^3/3 + (1-y)^3/3 for y inside, so
+    /// 1/12 = 0.083333 at the centre and 1/3 at an end; outside, 1/3 plus
+    /// the distance (CRPS(1.5) = 1/3 + 0.5). PIT(0.25) = 0.25.
+    #[test]
+    fn uniform_forecast_scores_match_closed_form() {
+        let mut h = Histogram::default();
+        for k in 0..16_384 {
+            h.add((f64::from(k) + 0.5) / 16_384.0);
+        }
+        let close = |a: Option<f64>, b: f64| (a.unwrap_or(f64::NAN) - b).abs() < 1e-4;
+        assert!(close(h.share_at_or_below(0.25), 0.25));
+        assert!(close(h.share_at_or_below(-1.0), 0.0));
+        assert!(close(h.crps(0.5), 1.0 / 12.0));
+        assert!(close(h.crps(0.0), 1.0 / 3.0));
+        assert!(close(h.crps(1.5), 1.0 / 3.0 + 0.5));
+        assert!(close(h.crps(0.2), (0.008 + 0.512) / 3.0));
+    }
+
+    /// Values beyond the histogram's reach have no known spread: no score.
+    #[test]
+    fn scores_are_unknown_with_values_in_an_end_bin() {
+        let mut h = Histogram::default();
+        h.add(0.1);
+        h.add(-1e300);
+        assert_eq!(h.crps(0.0), None);
+        assert_eq!(h.share_at_or_below(0.0), None);
+        assert_eq!(Histogram::default().crps(0.0), None);
+    }
     use rand::RngExt;
 
     fn exact_type7(values: &mut [f64], q: f64) -> f64 {

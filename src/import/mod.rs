@@ -4,3 +4,4 @@
 //! machine-readable account of what it kept, dropped and estimated.
 
 pub mod cms;
+pub mod panel;

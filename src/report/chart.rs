@@ -558,3 +558,132 @@ pub fn cohort_share(
     }
     Ok(svg)
 }
+
+/// The PIT histogram of a backtest: the share of hospitals whose reported
+/// margin fell in each decile of their projected distribution. A calibrated
+/// projection puts 10% in each (the dashed line); a U shape means intervals
+/// too narrow, a hump too wide, a slope a biased median.
+pub fn pit_histogram(
+    line: &crate::backtest::SummaryLine,
+    year: i32,
+    provenance: &Provenance,
+) -> Result<String, OutputError> {
+    let mut svg = String::new();
+    let name = "backtest_pit.svg";
+    let err = chart_error(name);
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+        let title = format!("Where {year}'s reported margins fell in the projection ({} hospitals)", line.matched);
+        let body = framed(&root, &title, 450, provenance).map_err(&err)?;
+        let total = line.pit_counts.iter().sum::<usize>().max(1) as f64;
+        let shares: Vec<f64> = line.pit_counts.iter().map(|c| *c as f64 / total).collect();
+        let top = shares.iter().copied().fold(0.12f64, f64::max) * 1.15;
+        let mut chart = ChartBuilder::on(&body)
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0f64..1.0, 0.0f64..top)
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .configure_mesh()
+            .x_labels(11)
+            .x_desc("PIT: share of simulated paths at or below the reported margin")
+            .y_desc("share of hospitals")
+            .x_label_formatter(&|v| format!("{:.1}", v))
+            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        let bars = shares.iter().enumerate().map(|(i, share)| {
+            let low = i as f64 / shares.len() as f64;
+            let high = (i + 1) as f64 / shares.len() as f64;
+            Rectangle::new([(low + 0.005, 0.0), (high - 0.005, *share)], PALETTE[0].filled())
+        });
+        chart
+            .draw_series(bars)
+            .map_err(|e| err(e.to_string()))?
+            .label("hospitals in each decile")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], PALETTE[0].filled()));
+        chart
+            .draw_series(DashedLineSeries::new([(0.0, 0.1), (1.0, 0.1)], 8, 5, PALETTE[1].stroke_width(2)))
+            .map_err(|e| err(e.to_string()))?
+            .label("calibrated: 10% in each")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], PALETTE[1].stroke_width(2)));
+        legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(svg)
+}
+
+/// Predicted against reported share of hospitals with a negative margin, by
+/// kind and over all: the prediction's bar carries its predictive P5-P95
+/// over paths.
+pub fn backtest_share_negative(
+    lines: &[crate::backtest::SummaryLine],
+    year: i32,
+    provenance: &Provenance,
+) -> Result<String, OutputError> {
+    let mut svg = String::new();
+    let name = "backtest_share_negative.svg";
+    let err = chart_error(name);
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+        let title = format!("Share of hospitals in the red in {year}: projected and reported");
+        let body = framed(&root, &title, 450, provenance).map_err(&err)?;
+        let top = lines
+            .iter()
+            .flat_map(|l| [l.actual_share_negative, l.predicted_share_negative_interval[1], l.predicted_share_negative])
+            .filter(|v| v.is_finite())
+            .fold(0.1f64, f64::max)
+            * 1.2;
+        let n = lines.len().max(1);
+        let labels: Vec<String> = lines.iter().map(|l| l.group.replace('_', " ")).collect();
+        let mut chart = ChartBuilder::on(&body)
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0.0f64..top.min(1.0))
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() > 0.01 || i < 0.0 {
+                    return String::new();
+                }
+                labels.get(i as usize).cloned().unwrap_or_default()
+            })
+            .y_desc("share with a negative margin")
+            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        let predicted = lines.iter().enumerate().map(|(i, l)| {
+            Rectangle::new([(i as f64 - 0.36, 0.0), (i as f64 - 0.02, l.predicted_share_negative)], PALETTE[0].filled())
+        });
+        chart
+            .draw_series(predicted)
+            .map_err(|e| err(e.to_string()))?
+            .label("projected (expected share; whisker: P5-P95 over paths)")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], PALETTE[0].filled()));
+        let whiskers = lines.iter().enumerate().map(|(i, l)| {
+            let x = i as f64 - 0.19;
+            PathElement::new(
+                [(x, l.predicted_share_negative_interval[0]), (x, l.predicted_share_negative_interval[1])],
+                BLACK.stroke_width(2),
+            )
+        });
+        chart.draw_series(whiskers).map_err(|e| err(e.to_string()))?;
+        let actual = lines.iter().enumerate().map(|(i, l)| {
+            Rectangle::new([(i as f64 + 0.02, 0.0), (i as f64 + 0.36, l.actual_share_negative)], PALETTE[1].filled())
+        });
+        chart
+            .draw_series(actual)
+            .map_err(|e| err(e.to_string()))?
+            .label("reported")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], PALETTE[1].filled()));
+        legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(&err)?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(svg)
+}

@@ -314,3 +314,93 @@ pub fn groups(
     ]);
     with_provenance(columns, rows.len(), provenance)
 }
+
+/// Backtest per hospital: `ccn, name, kind, state, actual_kind,
+/// predicted_p5, predicted_p25, predicted_p50, predicted_p75, predicted_p95,
+/// actual, pit, crps, persistence, persistence_abs_error, in_50, in_90,
+/// p_negative, p_exhausted`, then provenance.
+pub fn backtest_hospitals(rows: &[crate::backtest::HospitalRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    use crate::backtest::HospitalRow;
+    let f = |name: &str, get: fn(&HospitalRow) -> f64| floats(name, rows.iter().map(get));
+    let flag = |name: &str, get: fn(&HospitalRow) -> bool| {
+        Column::new(name.into(), rows.iter().map(get).collect::<Vec<bool>>())
+    };
+    let columns = vec![
+        text("ccn", rows.iter().map(|r| r.ccn.as_str())),
+        text("name", rows.iter().map(|r| r.name.as_str())),
+        text("kind", rows.iter().map(|r| r.kind.as_str())),
+        text("state", rows.iter().map(|r| r.state.as_str())),
+        text("actual_kind", rows.iter().map(|r| r.actual_kind.as_str())),
+        f("predicted_p5", |r| r.predicted[0]),
+        f("predicted_p25", |r| r.predicted[1]),
+        f("predicted_p50", |r| r.predicted[2]),
+        f("predicted_p75", |r| r.predicted[3]),
+        f("predicted_p95", |r| r.predicted[4]),
+        f("actual", |r| r.actual),
+        f("pit", |r| r.pit),
+        f("crps", |r| r.crps),
+        f("persistence", |r| r.persistence),
+        f("persistence_abs_error", HospitalRow::persistence_crps),
+        flag("in_50", HospitalRow::in_50),
+        flag("in_90", HospitalRow::in_90),
+        f("p_negative", |r| r.p_negative),
+        f("p_exhausted", |r| r.p_exhausted),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}
+
+/// Backtest summary by kind, then `all`: counts, shares in the red
+/// (predicted with its Monte Carlo standard error and predictive P5/P95 over
+/// paths, and actual), medians, interval coverage, CRPS and skill, the
+/// closure proxy and the PIT decile counts.
+pub fn backtest_summary(rows: &[crate::backtest::SummaryLine], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    use crate::backtest::{SummaryLine, PIT_BINS};
+    let f = |name: &str, get: fn(&SummaryLine) -> f64| floats(name, rows.iter().map(get));
+    let n = |name: &str, get: fn(&SummaryLine) -> usize| {
+        Column::new(name.into(), rows.iter().map(|r| get(r) as u64).collect::<Vec<u64>>())
+    };
+    let mut columns = vec![
+        text("group", rows.iter().map(|r| r.group.as_str())),
+        n("matched", |r| r.matched),
+        n("unmatched", |r| r.unmatched),
+        n("no_report", |r| r.no_report),
+        n("kind_changed", |r| r.kind_changed),
+        f("predicted_share_negative", |r| r.predicted_share_negative),
+        f("predicted_share_negative_se", |r| r.predicted_share_negative_se),
+        f("predicted_share_negative_p5", |r| r.predicted_share_negative_interval[0]),
+        f("predicted_share_negative_p95", |r| r.predicted_share_negative_interval[1]),
+        f("actual_share_negative", |r| r.actual_share_negative),
+        f("predicted_median_margin", |r| r.predicted_median_margin),
+        f("actual_median_margin", |r| r.actual_median_margin),
+        f("coverage_50", |r| r.coverage_50),
+        f("coverage_90", |r| r.coverage_90),
+        f("crps_seqsim", |r| r.crps),
+        f("crps_persistence", |r| r.crps_persistence),
+        f("skill", |r| r.skill),
+        f("p_exhausted_matched", |r| r.p_exhausted_matched),
+        f("p_exhausted_no_report", |r| r.p_exhausted_no_report),
+    ];
+    for bin in 0..PIT_BINS {
+        let name = format!("pit_{}_{}", bin * 10, (bin + 1) * 10);
+        columns.push(Column::new(
+            name.as_str().into(),
+            rows.iter().map(|r| r.pit_counts[bin] as u64).collect::<Vec<u64>>(),
+        ));
+    }
+    with_provenance(columns, rows.len(), provenance)
+}
+
+/// Hospitals of the projected cohort without an outcome: `ccn, name, kind,
+/// state, reason, p_exhausted`, then provenance.
+pub fn backtest_unmatched(rows: &[crate::backtest::UnmatchedRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    let reasons: Vec<String> = rows.iter().map(|r| r.reason.describe()).collect();
+    let columns = vec![
+        text("ccn", rows.iter().map(|r| r.ccn.as_str())),
+        text("name", rows.iter().map(|r| r.name.as_str())),
+        text("kind", rows.iter().map(|r| r.kind.as_str())),
+        text("state", rows.iter().map(|r| r.state.as_str())),
+        text("reason", reasons.iter().map(String::as_str)),
+        floats("p_exhausted", rows.iter().map(|r| r.p_exhausted)),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}

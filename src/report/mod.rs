@@ -4,7 +4,9 @@
 //! Exporters sit side by side: `frame` (CSV, Parquet, JSON through polars),
 //! `brief` (Markdown), `terminal` (tables on stdout), and the manifest here.
 
+mod backtest_page;
 mod brief;
+pub mod calibration;
 mod chart;
 mod cohort_page;
 pub mod format;
@@ -24,6 +26,7 @@ use crate::engine::Plan;
 use crate::ledger::LedgerRow;
 use crate::scenario::{Citation, ImportInfo};
 
+pub use backtest_page::Inputs as BacktestInputs;
 pub use output::{OutputError, Staging, WrittenFile};
 
 /// Writes a chart as `NAME.svg` and, rasterised from it, `NAME.png`.
@@ -380,6 +383,19 @@ pub fn write_manifest(
     times: &RunTimes,
     extra: serde_json::Value,
 ) -> Result<(), OutputError> {
+    let manifest = manifest_value(staging, provenance, times, extra);
+    let bytes = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| OutputError::Encode { name: "manifest.json".into(), message: e.to_string() })?;
+    staging.write("manifest.json", &bytes)
+}
+
+/// The manifest of the files written so far (see [`write_manifest`]).
+fn manifest_value(
+    staging: &Staging,
+    provenance: &Provenance,
+    times: &RunTimes,
+    extra: serde_json::Value,
+) -> serde_json::Value {
     let files: Vec<serde_json::Value> = staging
         .written()
         .iter()
@@ -405,9 +421,61 @@ pub fn write_manifest(
     if let (Some(object), serde_json::Value::Object(more)) = (manifest.as_object_mut(), extra) {
         object.extend(more);
     }
+    manifest
+}
+
+/// Writes a backtest: `backtest.csv` (per hospital), `backtest_summary.csv`
+/// (by kind and over all), `backtest_unmatched.csv`, the PIT and
+/// share-in-the-red charts (SVG and PNG), `brief.md`, `manifest.json`, and
+/// `report.html` (after the manifest, like `seqsim report`).
+pub fn write_backtest(
+    staging: &mut Staging,
+    backtest: &crate::backtest::Backtest,
+    inputs: &BacktestInputs,
+    provenance: &Provenance,
+    times: &RunTimes,
+) -> Result<(), OutputError> {
+    let tables = [
+        ("backtest.csv", frame::backtest_hospitals(&backtest.hospitals, provenance)),
+        ("backtest_summary.csv", frame::backtest_summary(&backtest.summary, provenance)),
+        ("backtest_unmatched.csv", frame::backtest_unmatched(&backtest.unmatched, provenance)),
+    ];
+    for (name, frame) in tables {
+        let mut frame = encode(name, frame)?;
+        staging.write(name, &encode(name, frame::csv_bytes(&mut frame))?)?;
+    }
+    let all = backtest.summary.iter().find(|l| l.group == crate::backtest::ALL);
+    let mut charts = Vec::new();
+    if let Some(all) = all {
+        charts.push(("backtest_pit.svg", chart::pit_histogram(all, backtest.year, provenance)?));
+    }
+    charts.push((
+        "backtest_share_negative.svg",
+        chart::backtest_share_negative(&backtest.summary, backtest.year, provenance)?,
+    ));
+    for (name, svg) in &charts {
+        write_chart(staging, name, svg)?;
+    }
+    staging.write("brief.md", backtest_page::brief(backtest, inputs, provenance).as_bytes())?;
+    let extra = serde_json::json!({
+        "run": "backtest",
+        "backtest": {
+            "year": backtest.year,
+            "base_year": inputs.base_year,
+            "cohort": inputs.cohort_file,
+            "later": {"file": inputs.later_file, "sha256": inputs.later_sha256},
+            "matched": backtest.hospitals.len(),
+            "unmatched": backtest.unmatched.len(),
+            "share_paths": backtest.share_paths,
+        },
+    });
+    let manifest = manifest_value(staging, provenance, times, extra);
     let bytes = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| OutputError::Encode { name: "manifest.json".into(), message: e.to_string() })?;
-    staging.write("manifest.json", &bytes)
+    staging.write("manifest.json", &bytes)?;
+    let svgs: Vec<String> = charts.into_iter().map(|(_, svg)| svg).collect();
+    let page = backtest_page::page(backtest, inputs, &manifest, &svgs, &provenance.scenario_name);
+    staging.write("report.html", page.as_bytes())
 }
 
 /// Writes the ledger CSV to `path` atomically.

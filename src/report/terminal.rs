@@ -175,3 +175,30 @@ pub fn cohort_headline(plan: &Plan, summary: &Summary) -> String {
         table(&header, &body)
     )
 }
+
+/// The backtest's headline: per kind and over all, projected and reported
+/// share in the red, 90% interval coverage and CRPS skill against persistence.
+pub fn backtest(backtest: &crate::backtest::Backtest) -> String {
+    let mut out = format!(
+        "Backtest {}: {} hospitals scored, {} not scored (listed in backtest_unmatched.csv)\n",
+        backtest.year,
+        backtest.hospitals.len(),
+        backtest.unmatched.len()
+    );
+    out.push_str(&format!(
+        "{:<28} {:>8} {:>18} {:>10} {:>10} {:>8}\n",
+        "group", "matched", "in red: projected", "reported", "in 90%", "skill"
+    ));
+    for line in &backtest.summary {
+        out.push_str(&format!(
+            "{:<28} {:>8} {:>18} {:>10} {:>10} {:>+8.3}\n",
+            line.group,
+            line.matched,
+            format!("{} ±{:.2}", percent(line.predicted_share_negative), line.predicted_share_negative_se * 100.0),
+            percent(line.actual_share_negative),
+            percent(line.coverage_90),
+            line.skill
+        ));
+    }
+    out
+}

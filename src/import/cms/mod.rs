@@ -151,6 +151,9 @@ pub struct CohortRow {
     pub days: i64,
     /// Annualised amounts.
     pub amounts: Amounts,
+    /// Inpatient days of all payers (`Total Days (V + XVIII + XIX +
+    /// Unknown)`), annualised: the volume measure `seqsim calibrate` uses.
+    pub patient_days: Decimal,
     /// The file's `Net Patient Revenue` (not annualised).
     pub file_npr: Decimal,
     /// The file's `Net Income from Service to Patients` (not annualised).
@@ -187,6 +190,9 @@ pub struct Import {
     pub rows: Vec<CohortRow>,
     /// What was read, kept, dropped and estimated.
     pub report: ImportReport,
+    /// Each dropped report with a valid CCN, and why (a CCN can appear
+    /// twice: once for a duplicate report, once for its kept or dropped twin).
+    pub dropped: Vec<(String, DropReason)>,
 }
 
 struct FileData {
@@ -277,6 +283,7 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
     }
     let data: Vec<FileData> = files.iter().enumerate().map(|(i, f)| read_one(i, f)).collect::<Result<_, _>>()?;
     let mut drops = report::Drops::default();
+    let mut dropped = Vec::new();
     let mut padded = 0;
 
     // Valid CCN and period.
@@ -296,7 +303,10 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
         }
         match raw.days() {
             Some(days) => candidates.push((raw, ccn, days)),
-            None => drops.add(DropReason::InvalidPeriod, ccn),
+            None => {
+                dropped.push((ccn.clone(), DropReason::InvalidPeriod));
+                drops.add(DropReason::InvalidPeriod, ccn)
+            }
         }
     }
 
@@ -321,18 +331,22 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
     adjustments.insert("ccn_left_padded".to_string(), padded);
     for (i, (raw, ccn, days)) in candidates.iter().enumerate() {
         if best.get(ccn.as_str()) != Some(&i) {
+            dropped.push((ccn.clone(), DropReason::DuplicateReport));
             drops.add(DropReason::DuplicateReport, ccn.clone());
             continue;
         }
         let Some(facility_type) = FacilityType::parse(&raw.facility_type) else {
+            dropped.push((ccn.clone(), DropReason::UnknownFacilityType));
             drops.add(DropReason::UnknownFacilityType, ccn.clone());
             continue;
         };
         if !facility_type.kept_by_default() && !options.include_types.contains(&facility_type) {
+            dropped.push((ccn.clone(), DropReason::FacilityTypeExcluded));
             drops.add(DropReason::FacilityTypeExcluded, ccn.clone());
             continue;
         }
         let Some(kind) = Kind::of(facility_type, &raw.rural_urban) else {
+            dropped.push((ccn.clone(), DropReason::RuralUrbanUnknown));
             drops.add(DropReason::RuralUrbanUnknown, ccn.clone());
             continue;
         };
@@ -340,6 +354,7 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
         let amounts = match payer::evaluate(raw, *days, kind, ma_share) {
             Ok(amounts) => amounts,
             Err(reason) => {
+                dropped.push((ccn.clone(), reason));
                 drops.add(reason, ccn.clone());
                 continue;
             }
@@ -353,6 +368,7 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
         let (Some(begin), Some(end), Some(file_npr), Some(file_net_income)) =
             (raw.begin, raw.end, raw.npr, raw.net_income)
         else {
+            dropped.push((ccn.clone(), DropReason::InvalidPeriod));
             drops.add(DropReason::InvalidPeriod, ccn.clone());
             continue;
         };
@@ -370,6 +386,7 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
             begin,
             end,
             days: *days,
+            patient_days: raw.days_total * Decimal::from(365) / Decimal::from(*days),
             amounts,
             file_npr,
             file_net_income,
@@ -379,5 +396,5 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
     }
     let files_info: Vec<InputFile> = data.into_iter().map(|d| d.info).collect();
     let report = report::build(files_info, options, &rows_out, drops, adjustments);
-    Ok(Import { rows: rows_out, report })
+    Ok(Import { rows: rows_out, report, dropped })
 }

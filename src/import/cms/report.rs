@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use super::payer::{self, Estimator};
@@ -256,6 +256,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "fiscal_year_begin",
     "fiscal_year_end",
     "period_days",
+    "patient_days",
     "est_medicare_ffs",
     "est_medicare_advantage",
     "est_medicaid",
@@ -321,6 +322,7 @@ pub fn write_cohort_csv(import: &Import, out: &mut impl Write) -> io::Result<()>
         cells.push(row.begin.to_string());
         cells.push(row.end.to_string());
         cells.push(row.days.to_string());
+        cells.push(row.patient_days.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero).to_string());
         cells.extend(a.estimators.iter().map(|e: &Estimator| e.id().to_string()));
         writeln!(out, "{}", cells.join(","))?;
     }

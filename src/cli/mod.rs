@@ -12,6 +12,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use clap::{Parser, Subcommand};
 use sha2::Digest;
 
+mod backtest;
+mod calibrate;
+
 use crate::analysis;
 use crate::calendar::utc_timestamp;
 use crate::engine::{self, summary, Plan};
@@ -71,6 +74,10 @@ enum Command {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Score a projection from an earlier release against what hospitals reported later.
+    Backtest(backtest::BacktestArgs),
+    /// Fit the drivers to how the same hospitals grew between two releases of cost reports.
+    Calibrate(calibrate::CalibrateArgs),
     /// Turn public data into cohort tables that `cohort:` reads.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -292,6 +299,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Sensitivity(args) => sensitivity_command(&args),
+        Command::Backtest(args) => backtest::command(&args),
+        Command::Calibrate(args) => calibrate::command(&args),
         Command::Merge { shards, out, force } => merge_command(&shards, &out, force),
         Command::Import(ImportCommand::CmsCostReport { files, out, include_types, force }) => {
             import_cms_command(&files, &out, include_types, force)

@@ -1,0 +1,351 @@
+//! One record per hospital (by CCN) from either form a release takes here: a
+//! CMS cost-report extract (imported on the fly with the rules of
+//! [`crate::import::cms`]) or a cohort table that `seqsim import
+//! cms-cost-report` wrote. `seqsim calibrate` and `seqsim backtest` read
+//! their releases through this one reader, so both forms give the same
+//! numbers (the table holds the importer's amounts to the cent).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use super::cms::{self, csv, layout};
+use crate::calendar::Date;
+
+/// The largest cohort table read, in bytes.
+pub const MAX_TABLE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// One hospital's report, as the importer keeps it (annualised dollars).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hospital {
+    /// Six-character CCN.
+    pub ccn: String,
+    /// Name.
+    pub name: String,
+    /// Cohort kind id (`critical_access_hospital`, ...).
+    pub kind: String,
+    /// State code.
+    pub state: String,
+    /// Reporting period.
+    pub begin: Date,
+    /// Reporting period end.
+    pub end: Date,
+    /// Revenue lines: medicare_ffs, medicare_advantage, medicaid, commercial, other.
+    pub revenue: [Decimal; 5],
+    /// Cost lines: labor, supplies, other.
+    pub costs: [Decimal; 3],
+    /// Annualised inpatient days of all payers, when known.
+    pub patient_days: Option<Decimal>,
+    /// Whether the Medicaid line is the reported `Net Revenue from Medicaid`.
+    pub medicaid_reported: bool,
+}
+
+impl Hospital {
+    /// Total revenue.
+    pub fn revenue_total(&self) -> Decimal {
+        self.revenue.iter().sum()
+    }
+    /// Total costs.
+    pub fn costs_total(&self) -> Decimal {
+        self.costs.iter().sum()
+    }
+    /// The patient-care margin, (revenue - costs) / revenue; `None` when revenue is not positive.
+    pub fn margin(&self) -> Option<Decimal> {
+        let revenue = self.revenue_total();
+        (revenue > Decimal::ZERO).then(|| (revenue - self.costs_total()) / revenue)
+    }
+    /// The middle of the reporting period, as a day number.
+    pub fn midpoint_day(&self) -> i64 {
+        (self.begin.day_number() + self.end.day_number()) / 2
+    }
+}
+
+/// Which form the file had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// A CMS cost-report extract, with its release year when known.
+    Release(Option<i32>),
+    /// A cohort table written by the importer.
+    CohortTable,
+}
+
+/// A release read by [`read`].
+#[derive(Clone, Debug)]
+pub struct Panel {
+    /// The file.
+    pub file: PathBuf,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Its form.
+    pub form: Form,
+    /// Hospitals, one per CCN, in file order.
+    pub hospitals: Vec<Hospital>,
+    /// CCNs with a report the importer dropped, and the reason (releases only).
+    pub dropped: HashMap<String, String>,
+}
+
+impl Panel {
+    /// The file's name, for sources and messages.
+    pub fn file_name(&self) -> String {
+        self.file.file_name().map_or_else(|| self.file.display().to_string(), |n| n.to_string_lossy().into_owned())
+    }
+}
+
+/// Why a release could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PanelError {
+    /// The file cannot be read.
+    #[error("{}: cannot read it ({source})", file.display())]
+    Io {
+        /// The file.
+        file: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The cost-report import failed.
+    #[error(transparent)]
+    Import(#[from] cms::ImportError),
+    /// A cohort table lacks a column.
+    #[error("{}: no `{column}` column; give a CMS cost-report extract or a cohort table written by `seqsim import cms-cost-report`", file.display())]
+    MissingColumn {
+        /// The file.
+        file: PathBuf,
+        /// The column.
+        column: String,
+    },
+    /// A cell of a cohort table is not what its column holds.
+    #[error("{}: row {row}, column {column}: {message}", file.display())]
+    Cell {
+        /// The file.
+        file: PathBuf,
+        /// Row (the header is row 1, comment lines not counted).
+        row: usize,
+        /// Column name.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file holds no hospital.
+    #[error("{}: no hospital rows", file.display())]
+    Empty {
+        /// The file.
+        file: PathBuf,
+    },
+}
+
+/// Reads `path`: a cost-report extract when its header has `Provider CCN`,
+/// else a cohort table (`#` comment lines first, then a header).
+pub fn read(path: &Path) -> Result<Panel, PanelError> {
+    let io = |source| PanelError::Io { file: path.to_path_buf(), source };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    if metadata.len() > MAX_TABLE_BYTES.max(cms::MAX_FILE_BYTES) {
+        return Err(io(std::io::Error::other(format!("larger than {} bytes", cms::MAX_FILE_BYTES))));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let body = skip_comments(&bytes);
+    let header_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
+    let is_release = String::from_utf8_lossy(header_line).to_ascii_lowercase().contains("provider ccn");
+    let panel = if is_release { from_release(path, sha256)? } else { from_table(path, sha256, body)? };
+    if panel.hospitals.is_empty() {
+        return Err(PanelError::Empty { file: path.to_path_buf() });
+    }
+    Ok(panel)
+}
+
+/// The bytes after the leading `#` comment lines.
+fn skip_comments(bytes: &[u8]) -> &[u8] {
+    let mut rest = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    while rest.first() == Some(&b'#') {
+        rest = match rest.iter().position(|b| *b == b'\n') {
+            Some(end) => &rest[end + 1..],
+            None => &[],
+        };
+    }
+    rest
+}
+
+fn from_release(path: &Path, sha256: String) -> Result<Panel, PanelError> {
+    let import = cms::import(&[path.to_path_buf()], &cms::ImportOptions::default())?;
+    let kept: std::collections::HashSet<&str> = import.rows.iter().map(|r| r.ccn.as_str()).collect();
+    let dropped: HashMap<String, String> = import
+        .dropped
+        .iter()
+        .filter(|(ccn, _)| !kept.contains(ccn.as_str()))
+        .map(|(ccn, reason)| (ccn.clone(), reason.id().to_string()))
+        .collect();
+    let hospitals = import
+        .rows
+        .iter()
+        .map(|row| Hospital {
+            ccn: row.ccn.clone(),
+            name: row.name.clone(),
+            kind: row.kind.id().to_string(),
+            state: row.state.clone(),
+            begin: row.begin,
+            end: row.end,
+            revenue: row.amounts.revenue,
+            costs: row.amounts.costs,
+            patient_days: Some(row.patient_days),
+            medicaid_reported: row.amounts.estimators[2] == cms::Estimator::Reported,
+        })
+        .collect();
+    let year = import.report.release_year;
+    Ok(Panel { file: path.to_path_buf(), sha256, form: Form::Release(year), hospitals, dropped })
+}
+
+/// The columns a cohort table must have.
+const REQUIRED: [&str; 11] = [
+    "ccn",
+    "kind",
+    "medicare_ffs",
+    "medicare_advantage",
+    "medicaid",
+    "commercial",
+    "other",
+    "labor",
+    "supplies",
+    "other_costs",
+    "fiscal_year_end",
+];
+
+fn from_table(path: &Path, sha256: String, body: &[u8]) -> Result<Panel, PanelError> {
+    let mut reader = csv::Reader::new(body);
+    let cell_error = |row: usize, column: &str, message: String| PanelError::Cell {
+        file: path.to_path_buf(),
+        row,
+        column: column.to_string(),
+        message,
+    };
+    let header: Vec<String> = match reader.next_record() {
+        None => return Err(PanelError::Empty { file: path.to_path_buf() }),
+        Some(Err(p)) => return Err(cell_error(p.row, "header", p.message)),
+        Some(Ok((_, cells))) => cells.iter().map(|c| String::from_utf8_lossy(c).trim().to_string()).collect(),
+    };
+    let position = |name: &str| header.iter().position(|h| h == name);
+    let mut index = HashMap::new();
+    for name in REQUIRED {
+        let i = position(name)
+            .ok_or_else(|| PanelError::MissingColumn { file: path.to_path_buf(), column: name.into() })?;
+        index.insert(name, i);
+    }
+    for name in ["name", "state", "fiscal_year_begin", "patient_days", "est_medicaid"] {
+        if let Some(i) = position(name) {
+            index.insert(name, i);
+        }
+    }
+    let mut hospitals = Vec::new();
+    while let Some(record) = reader.next_record() {
+        let (row, cells) = record.map_err(|p| {
+            let column = header.get(p.field).cloned().unwrap_or_else(|| format!("#{}", p.field + 1));
+            cell_error(p.row, &column, p.message)
+        })?;
+        let text = |name: &str| -> Result<String, PanelError> {
+            let Some(&i) = index.get(name) else { return Ok(String::new()) };
+            let cell = cells.get(i).map(Vec::as_slice).unwrap_or_default();
+            std::str::from_utf8(cell)
+                .map(|s| s.trim().to_string())
+                .map_err(|_| cell_error(row, name, "not UTF-8 text".into()))
+        };
+        let number = |name: &str| -> Result<Decimal, PanelError> {
+            layout::parse_number(&text(name)?).map_err(|message| cell_error(row, name, message))
+        };
+        let date = |name: &str| -> Result<Date, PanelError> {
+            let value = text(name)?;
+            Date::parse_iso(&value).ok_or_else(|| {
+                cell_error(row, name, format!("expected a date YYYY-MM-DD, found {:?}", layout::clip(&value)))
+            })
+        };
+        let ccn = text("ccn")?;
+        if ccn.is_empty() {
+            return Err(cell_error(row, "ccn", "missing value (a CCN)".into()));
+        }
+        let end = date("fiscal_year_end")?;
+        let begin = if index.contains_key("fiscal_year_begin") { date("fiscal_year_begin")? } else { end };
+        let patient_days = match text("patient_days")?.as_str() {
+            "" => None,
+            value => Some(layout::parse_number(value).map_err(|message| cell_error(row, "patient_days", message))?),
+        };
+        hospitals.push(Hospital {
+            name: text("name")?,
+            kind: text("kind")?,
+            state: text("state")?,
+            begin,
+            end,
+            revenue: [
+                number("medicare_ffs")?,
+                number("medicare_advantage")?,
+                number("medicaid")?,
+                number("commercial")?,
+                number("other")?,
+            ],
+            costs: [number("labor")?, number("supplies")?, number("other_costs")?],
+            patient_days,
+            medicaid_reported: text("est_medicaid")? == cms::Estimator::Reported.id(),
+            ccn,
+        });
+    }
+    Ok(Panel { file: path.to_path_buf(), sha256, form: Form::CohortTable, hospitals, dropped: HashMap::new() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comment_lines_are_skipped() {
+        assert_eq!(skip_comments(b"# a\n# b\nid,ccn\n1,2\n"), b"id,ccn\n1,2\n");
+        assert_eq!(skip_comments(b"# only"), b"");
+        assert_eq!(skip_comments(b"id\n"), b"id\n");
+    }
+
+    #[test]
+    fn margin_is_revenue_less_costs_over_revenue() {
+        let day = Date::first_of_year(2019);
+        let d = |v: i64| Decimal::from(v);
+        let h = Hospital {
+            ccn: "010001".into(),
+            name: String::new(),
+            kind: "rural_pps_hospital".into(),
+            state: "AL".into(),
+            begin: day,
+            end: day,
+            revenue: [d(40), d(10), d(20), d(30), d(0)],
+            costs: [d(60), d(10), d(35)],
+            patient_days: None,
+            medicaid_reported: true,
+        };
+        // (100 - 105) / 100 = -0.05.
+        assert_eq!(h.margin(), Some(Decimal::new(-5, 2)));
+    }
+
+    #[test]
+    fn a_table_and_its_release_give_the_same_hospitals() {
+        let release = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cms/CostReport_2019_excerpt.csv");
+        let from_release = read(&release).expect("the committed excerpt reads");
+        let mut table = Vec::new();
+        let import = cms::import(std::slice::from_ref(&release), &cms::ImportOptions::default()).expect("imports");
+        cms::write_cohort_csv(&import, &mut table).expect("writes");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("cohort.csv");
+        std::fs::write(&file, &table).expect("writes");
+        let from_table = read(&file).expect("the table reads");
+        assert_eq!(from_table.form, Form::CohortTable);
+        assert!(matches!(from_release.form, Form::Release(Some(2019))));
+        assert_eq!(from_release.hospitals.len(), from_table.hospitals.len());
+        for (a, b) in from_release.hospitals.iter().zip(&from_table.hospitals) {
+            assert_eq!(
+                (&a.ccn, &a.kind, a.margin(), a.medicaid_reported),
+                (&b.ccn, &b.kind, b.margin(), b.medicaid_reported)
+            );
+            // The table rounds annualised days to one decimal.
+            let days = a
+                .patient_days
+                .map(|d| d.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero));
+            assert_eq!(days, b.patient_days);
+        }
+    }
+}
