@@ -256,6 +256,18 @@ const EXIT_INTERRUPTED: u8 = 130;
 /// Replaces Rust's panic message (and backtrace) with a short bug report.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // `println!` panics when the reader of standard output has gone
+        // (`seqsim run ... | head`): results are already in place by then,
+        // so end quietly as a Unix tool does on SIGPIPE (128 + 13).
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
         let location = info.location().map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
         eprintln!(
             "seqsim {} hit an internal error{location}. This is a bug in seqsim, not in your scenario: \
