@@ -161,8 +161,8 @@ impl Resolution {
 
 /// The lever schedules of `policy` for practices of `kind`, built from the root
 /// ancestor down, each level applying its general value then its `for_kinds`
-/// value (MODEL.md §1).
-pub fn schedules(scenario: &Scenario, policy: usize, kind: &str) -> [Schedule; 4] {
+/// value (MODEL.md §1); indexed by [`Lever::index`].
+pub fn schedules(scenario: &Scenario, policy: usize, kind: &str) -> [Schedule; Lever::COUNT] {
     let mut chain = vec![policy];
     while let Some(base) = scenario.policies[chain[chain.len() - 1]].base {
         if chain.contains(&base) {
@@ -176,8 +176,7 @@ pub fn schedules(scenario: &Scenario, policy: usize, kind: &str) -> [Schedule; 4
         let for_kind = def.for_kinds.iter().filter(|(k, _)| k == kind).map(|(_, set)| set);
         for set in std::iter::once(&def.general).chain(for_kind) {
             for (lever, input) in &set.levers {
-                let slot = Lever::ALL.iter().position(|l| l == lever).unwrap_or(0);
-                schedules[slot].apply(input);
+                schedules[lever.index()].apply(input);
             }
         }
     }
@@ -320,6 +319,21 @@ policies:
     base: middle
     sequestration: {2029: 0.0}
 "#;
+
+    #[test]
+    fn each_lever_fills_its_own_schedule() {
+        let leaf = "  leaf:\n    base: middle\n    sequestration: {2029: 0.0}\n";
+        let text = CHAIN.replace(leaf, "  leaf:\n    base: middle\n    medicare_add_on: 0.05\n");
+        let (scenario, diagnostics) = crate::scenario::parse_str(&text);
+        let scenario = scenario.unwrap_or_else(|| panic!("{diagnostics:?}"));
+        let [sequestration, update, add_on, relief] = schedules(&scenario, 2, "hospital");
+        let day = date("2031-06-01");
+        // root's 0.02, middle's general 0.03 from 2031, leaf's 0.05, nobody's relief.
+        assert_eq!(sequestration.value_on(day), rate("0.02"));
+        assert_eq!(update.value_on(day), rate("0.03"));
+        assert_eq!(add_on.value_on(day), rate("0.05"));
+        assert_eq!(relief.value_on(day), rate("0"));
+    }
 
     #[test]
     fn for_kinds_apply_after_each_level_general_value() {

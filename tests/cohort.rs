@@ -166,8 +166,8 @@ fn malformed_cohort_files_get_row_and_column_errors() {
         "one.csv: row 2, column `medicare_ffs`: must be >= 0 dollars, found -5",
         "one.csv: row 3, column `id`: `Bad Three` is not a valid id",
         "one.csv: row 4, column `medicare_advantage`: expected a number, found \"lots\"",
-        "one.csv: row 5, column `id`: id `ok_one` is used twice",
-        "one.csv: row 5, column `kind`: `all` is not a valid kind",
+        "one.csv: row 5, column `id`: id `ok_one` is already used by row 1",
+        "one.csv: row 5, column `kind`: `all` is reserved",
         "one.csv: row 5, column `cash`: missing value",
         "the cohort was not used",
     ] {

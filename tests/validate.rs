@@ -15,7 +15,7 @@ const CASES: &[(&str, &str)] = &[
     ("wrong_type", "wrong_type.yaml:2:36: error: horizon.years: expected a number, found the text \"three\""),
     ("out_of_range", "out_of_range.yaml:20:21: error: practices[0].revenue.medicare_ffs: must be >= 0 dollars, found -5"),
     ("missing_driver", "error: drivers.mei: missing driver `mei`: all eight drivers are required"),
-    ("duplicate_id", "duplicate_id.yaml:31:7: error: practices[1].id: id `clinic` is already used by practices[0]"),
+    ("duplicate_id", "duplicate_id.yaml:31:9: error: practices[1].id: id `clinic` is already used by practices[0]"),
     ("unknown_base", "unknown_base.yaml:50:11: error: policies.repeal_2027.base: unknown base policy `curent_law` (policies: current_law, repeal_2027, rural_relief)"),
     ("cyclic_base", "policies.current_law.base: policies inherit in a cycle (current_law -> rural_relief -> current_law)"),
     ("missing_baseline", "missing_baseline.yaml:44:11: error: baseline: `status_quo` is not one of the policies"),
@@ -70,7 +70,7 @@ fn all_errors_of_a_file_are_reported() {
         "horizon.years: must be between 1 and 50, found 99",
         "practices[0].cash: expected a number, found the text \"-oops\"",
         "practices[0].revenu: unknown key",
-        "practices[1].kind: `Rural Hospital` is not a valid name",
+        "practices[1].kind: `Rural Hospital` is not a valid kind",
         "4 errors found",
     ] {
         assert!(message.contains(expected), "expected {expected:?} in\n{message}");

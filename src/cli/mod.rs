@@ -355,8 +355,8 @@ fn add_facilities(scenario: &mut scenario::Scenario, scenario_path: &Path, file:
     let Some(spec) = scenario.cohort.clone() else { return Ok(()) };
     let table = report::read::cohort_table(file).map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let label = file.display().to_string();
-    let facilities = scenario::cohort::practices(&spec, &table, &label, &scenario.practices)
-        .map_err(|errors| Failure::invalid(format!("{}\n{}: the cohort was not used", errors.join("\n"), label)))?;
+    let facilities =
+        scenario::cohort::practices(&spec, &table, &label, &scenario.practices).map_err(Failure::invalid)?;
     scenario.practices.extend(facilities);
     if scenario.practices.is_empty() {
         return Err(Failure::invalid(format!("error: {label}: the cohort has no rows and the scenario no practices")));

@@ -1,43 +1,24 @@
-//! Cohort tables: one facility per row of a CSV or Parquet file, checked
-//! row by row and turned into practices (the file is read by the report
-//! layer, which owns polars; this module only sees text cells).
+//! Cohort tables: one facility per row of a CSV or Parquet file, each row
+//! checked by the practice rules of `practice` (the same rules, defaults and
+//! messages as a practice in a scenario file) and turned into a practice.
+//! The report layer reads the file, since it owns polars; this module only
+//! sees text cells. Problems are positioned `FILE: row N, column NAME`, with
+//! the column named as the file names it.
 
 use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use super::types::*;
-use super::validate::parse_decimal;
-use super::yaml::NumberText;
+use super::diagnostic::{Diagnostic, Position};
+use super::practice::{self, Defaults, Ids, Read, Source};
+use super::text::no_such_kind;
+use super::types::{Block, CohortSpec, Field, Practice, Scenario};
 
-/// The standard column names a cohort file may hold.
-pub const COLUMNS: &[&str] = &[
-    "id",
-    "kind",
-    "medicare_ffs",
-    "medicare_advantage",
-    "medicaid",
-    "commercial",
-    "other",
-    "labor",
-    "supplies",
-    "other_costs",
-    "cash",
-    "name",
-    "count",
-    "variable_cost_share",
-    "basis",
-    "program_share",
-    "ma_passthrough",
-    "ma_rate_ratio",
-    "distress_margin",
-    "distress_days_cash",
-    "closure_days_cash",
-];
-const REQUIRED: usize = 11;
 /// Rows a cohort may hold.
 pub const MAX_ROWS: usize = 1_000_000;
-/// Errors listed before the rest are only counted.
+/// Problems listed before the rest are only counted.
 const MAX_ERRORS: usize = 20;
 
 /// A table as text: a header and rows of cells (`None` for empty or null).
@@ -49,227 +30,191 @@ pub struct Table {
     pub rows: Vec<Vec<Option<String>>>,
 }
 
-struct Row<'a> {
-    cells: &'a [Option<String>],
-    index: &'a [Option<usize>],
-    number: usize,
-    errors: &'a mut Vec<String>,
-    file: &'a str,
+/// Why a cohort table could not be used: its first 20 problems
+/// and how many there were.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CohortError {
+    /// The table, as messages name it.
+    pub file: PathBuf,
+    /// The problems listed, in row order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many problems there were in all.
+    pub total: usize,
 }
 
-impl Row<'_> {
-    fn cell(&self, column: usize) -> Option<&str> {
-        self.index[column]
-            .and_then(|i| self.cells.get(i))
+impl fmt::Display for CohortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for diagnostic in &self.diagnostics {
+            writeln!(f, "{}", diagnostic.render(&self.file))?;
+        }
+        if self.total > self.diagnostics.len() {
+            let more = self.total - self.diagnostics.len();
+            writeln!(f, "{}: … and {more} more problems not listed", self.file.display())?;
+        }
+        write!(f, "{}: the cohort was not used", self.file.display())
+    }
+}
+
+impl std::error::Error for CohortError {}
+
+impl CohortError {
+    /// One problem with the table as a whole.
+    fn table(file: &Path, message: String) -> CohortError {
+        let diagnostic = Diagnostic::error(Position::Table, message, Some(file.to_path_buf()));
+        CohortError { file: file.to_path_buf(), diagnostics: vec![diagnostic], total: 1 }
+    }
+}
+
+/// Where each field's column is, resolved once from the table's header.
+struct Columns {
+    /// By [`Field::index`]: the column's position, if the table has it.
+    index: [Option<usize>; Field::COUNT],
+    /// By [`Field::index`]: the column's name in the file (a rename, or the standard name).
+    names: Vec<String>,
+    /// The columns no field reads: grouping attributes, in file order.
+    attributes: Vec<usize>,
+}
+
+impl Columns {
+    /// The columns of `table` under the renames of `spec`, or the message
+    /// naming the required columns it lacks.
+    fn resolve(spec: &CohortSpec, table: &Table) -> Result<Columns, String> {
+        let names: Vec<String> = Field::ALL
+            .iter()
+            .map(|field| {
+                let renamed = spec.columns.iter().find(|(f, _)| f == field);
+                renamed.map_or_else(|| field.column().to_string(), |(_, name)| name.clone())
+            })
+            .collect();
+        let index = Field::ALL.map(|field| table.columns.iter().position(|h| *h == names[field.index()]));
+        let missing: Vec<&str> = Field::ALL
+            .iter()
+            .filter(|f| f.required_column() && index[f.index()].is_none())
+            .map(|f| names[f.index()].as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "missing required column(s) {}; the file has {}",
+                missing.join(", "),
+                table.columns.join(", ")
+            ));
+        }
+        let used: HashSet<usize> = index.iter().flatten().copied().collect();
+        let attributes = (0..table.columns.len()).filter(|i| !used.contains(i)).collect();
+        Ok(Columns { index, names, attributes })
+    }
+
+    /// The field's cell in `cells`, trimmed; `None` when empty or absent.
+    fn cell<'t>(&self, cells: &'t [Option<String>], field: Field) -> Option<&'t str> {
+        self.index[field.index()]
+            .and_then(|i| cells.get(i))
             .and_then(|c| c.as_deref())
             .map(str::trim)
             .filter(|c| !c.is_empty())
     }
 
-    fn fail(&mut self, column: usize, message: String) {
-        self.errors.push(format!("{}: row {}, column `{}`: {message}", self.file, self.number, COLUMNS[column]));
+    /// A row's grouping attributes: (column, cell), an empty cell as "".
+    fn attributes(&self, header: &[String], cells: &[Option<String>]) -> Vec<(String, String)> {
+        self.attributes
+            .iter()
+            .map(|&i| (header[i].clone(), cells.get(i).cloned().flatten().unwrap_or_default()))
+            .collect()
     }
+}
 
-    fn number(
-        &mut self,
-        column: usize,
-        default: Option<Decimal>,
-        rule: fn(Decimal) -> bool,
-        expected: &str,
-    ) -> Option<Decimal> {
-        let Some(text) = self.cell(column).map(str::to_string) else {
-            if default.is_none() {
-                self.fail(column, format!("missing value ({expected})"));
-            }
-            return default;
-        };
-        match parse_decimal(&NumberText { text: text.clone(), integer_syntax: false }) {
-            Ok(value) if value.abs() > Decimal::from(1_000_000_000_000_000i64) => {
-                self.fail(column, format!("{value} is implausibly large"));
-                None
-            }
-            Ok(value) if rule(value) => Some(value),
-            Ok(value) => {
-                self.fail(column, format!("must be {expected}, found {value}"));
-                None
-            }
-            Err(_) if text.parse::<f64>().is_err() || text.contains(['_', ',']) => {
-                self.fail(column, format!("expected a number, found {text:?}"));
-                None
-            }
-            Err(message) => {
-                self.fail(column, message);
-                None
-            }
+/// The problems found so far: the first [`MAX_ERRORS`] kept, all counted.
+#[derive(Default)]
+struct Problems {
+    listed: Vec<Diagnostic>,
+    total: usize,
+}
+
+/// One row, read for the practice rules.
+struct Row<'t> {
+    cells: &'t [Option<String>],
+    columns: &'t Columns,
+    /// Counting data rows from 1.
+    number: usize,
+    file: &'t Path,
+    problems: &'t mut Problems,
+}
+
+impl Row<'_> {
+    fn push(&mut self, column: Option<String>, message: String) {
+        self.problems.total += 1;
+        if self.problems.listed.len() < MAX_ERRORS {
+            let at = Position::Row { row: self.number, column };
+            self.problems.listed.push(Diagnostic::error(at, message, Some(self.file.to_path_buf())));
         }
     }
 }
 
-fn identifier(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+impl Source for Row<'_> {
+    fn text(&mut self, field: Field) -> Read<String> {
+        self.columns.cell(self.cells, field).map_or(Read::Absent, |text| Read::Given(text.to_string()))
+    }
+
+    fn number(&mut self, field: Field) -> Read<Decimal> {
+        let text = self.columns.cell(self.cells, field);
+        practice::cell_number(self, field, text)
+    }
+
+    fn error(&mut self, field: Field, message: String) {
+        let column = self.columns.names[field.index()].clone();
+        self.push(Some(column), message);
+    }
+
+    fn missing(&mut self, field: Field) {
+        let hint = if field.required_column() {
+            String::new()
+        } else {
+            format!("; give one or set cohort.defaults.{}", field.path())
+        };
+        self.error(field, format!("missing value ({}){hint}", field.expected()));
+    }
+
+    fn block_error(&mut self, _: Block, message: &str) {
+        self.push(None, message.to_string());
+    }
+
+    fn label(&self) -> String {
+        format!("row {}", self.number)
+    }
 }
 
 /// Checks every row of `table` and builds one practice per row; `file` names
-/// the table in messages. All problems are returned, not just the first.
+/// the table in messages, `existing` are the scenario's own practices (whose
+/// ids a row may not take). All problems are counted, not just the first.
 pub fn practices(
     spec: &CohortSpec,
     table: &Table,
     file: &str,
     existing: &[Practice],
-) -> Result<Vec<Practice>, Vec<String>> {
-    let mut errors = Vec::new();
+) -> Result<Vec<Practice>, CohortError> {
+    let path = Path::new(file);
     if table.rows.len() > MAX_ROWS {
-        return Err(vec![format!("{file}: {} rows; a cohort may hold at most {MAX_ROWS}", table.rows.len())]);
+        let message = format!("{} rows; a cohort may hold at most {MAX_ROWS}", table.rows.len());
+        return Err(CohortError::table(path, message));
     }
-    let actual = |standard: &str| -> String {
-        spec.columns.iter().find(|(s, _)| s == standard).map_or_else(|| standard.to_string(), |(_, a)| a.clone())
-    };
-    let index: Vec<Option<usize>> =
-        COLUMNS.iter().map(|c| table.columns.iter().position(|h| *h == actual(c))).collect();
-    let missing: Vec<String> =
-        COLUMNS[..REQUIRED].iter().zip(&index).filter(|(_, i)| i.is_none()).map(|(c, _)| actual(c)).collect();
-    if !missing.is_empty() {
-        return Err(vec![format!(
-            "{file}: missing required column(s) {}; the file has {}",
-            missing.join(", "),
-            table.columns.join(", ")
-        )]);
-    }
-    let used: HashSet<usize> = index.iter().flatten().copied().collect();
-    let attribute_columns: Vec<usize> = (0..table.columns.len()).filter(|i| !used.contains(i)).collect();
-    let mut seen: HashSet<String> = existing.iter().map(|p| p.id.clone()).collect();
-    let d = &spec.defaults;
-    let non_negative: fn(Decimal) -> bool = |v| v >= Decimal::ZERO;
-    let share: fn(Decimal) -> bool = |v| v >= Decimal::ZERO && v <= Decimal::ONE;
-    let any: fn(Decimal) -> bool = |_| true;
+    let columns = Columns::resolve(spec, table).map_err(|message| CohortError::table(path, message))?;
+    let defaults = Defaults::cohort(&spec.defaults);
+    let mut ids = Ids::taken_by(existing);
+    let mut problems = Problems::default();
     let mut out = Vec::with_capacity(table.rows.len());
     for (r, cells) in table.rows.iter().enumerate() {
-        let mut row = Row { cells, index: &index, number: r + 1, errors: &mut errors, file };
-        let id = row.cell(0).map(str::to_string);
-        let id = match id {
-            Some(id) if identifier(&id) => {
-                if !seen.insert(id.clone()) {
-                    row.fail(0, format!("id `{id}` is used twice; ids must be unique"));
-                }
-                Some(id)
-            }
-            Some(id) => {
-                row.fail(0, format!("`{id}` is not a valid id: use lowercase letters, digits and `_` only"));
-                None
-            }
-            None => {
-                row.fail(0, "missing value (an id)".to_string());
-                None
-            }
-        };
-        let kind = match row.cell(1).map(str::to_string) {
-            Some(kind) if identifier(&kind) && kind != "all" => Some(kind),
-            Some(kind) => {
-                row.fail(1, format!("`{kind}` is not a valid kind: lowercase letters, digits and `_`, not `all`"));
-                None
-            }
-            None => {
-                row.fail(1, "missing value (a kind)".to_string());
-                None
-            }
-        };
-        let amounts: Vec<Option<Decimal>> = (2..REQUIRED)
-            .map(|c| {
-                if c == 10 {
-                    row.number(c, None, any, "a number of dollars")
-                } else {
-                    row.number(c, None, non_negative, ">= 0 dollars")
-                }
-            })
-            .collect();
-        let count = row.number(12, Some(d.count.unwrap_or(Decimal::ONE)), non_negative, ">= 0");
-        let vcs = row.number(
-            13,
-            d.variable_cost_share,
-            share,
-            "between 0 and 1 (or give cohort.defaults.variable_cost_share)",
-        );
-        let basis = match row.cell(14) {
-            Some("fee_schedule") => Some(Basis::FeeSchedule),
-            Some("cost_based") => Some(Basis::CostBased),
-            Some(other) => {
-                let other = other.to_string();
-                row.fail(14, format!("`{other}` is not a basis: use fee_schedule or cost_based"));
-                None
-            }
-            None => Some(d.basis.unwrap_or(Basis::FeeSchedule)),
-        };
-        let program_share = row.number(15, Some(d.program_share.unwrap_or(Decimal::ONE)), share, "between 0 and 1");
-        let ma_passthrough = row.number(16, Some(d.ma_passthrough.unwrap_or(Decimal::ZERO)), share, "between 0 and 1");
-        let ma_rate_ratio = row.number(17, Some(d.ma_rate_ratio.unwrap_or(Decimal::ONE)), |v| v > Decimal::ZERO, "> 0");
-        let distress_margin =
-            row.number(18, Some(d.distress_margin.unwrap_or(Decimal::ZERO)), |v| v < Decimal::ONE, "below 1");
-        let distress_days =
-            row.number(19, Some(d.distress_days_cash.unwrap_or(Decimal::from(30))), any, "a number of days");
-        let closure_days = row.number(20, Some(d.closure_days_cash.unwrap_or(Decimal::ZERO)), any, "a number of days");
-        let name = row.cell(11).map(str::to_string);
-        let attributes: Vec<(String, String)> = attribute_columns
-            .iter()
-            .map(|&i| (table.columns[i].clone(), cells.get(i).cloned().flatten().unwrap_or_default()))
-            .collect();
-        let (Some(id), Some(kind), Some(count), Some(vcs), Some(basis)) = (id, kind, count, vcs, basis) else {
-            continue;
-        };
-        let [Some(ffs), Some(ma), Some(medicaid), Some(commercial), Some(other), Some(labor), Some(supplies), Some(other_costs), Some(cash)] =
-            <[Option<Decimal>; 9]>::try_from(amounts).unwrap_or([None; 9])
-        else {
-            continue;
-        };
-        let (
-            Some(program_share),
-            Some(ma_passthrough),
-            Some(ma_rate_ratio),
-            Some(distress_margin),
-            Some(distress_days),
-            Some(closure_days),
-        ) = (program_share, ma_passthrough, ma_rate_ratio, distress_margin, distress_days, closure_days)
-        else {
-            continue;
-        };
-        let revenue = Revenue { medicare_ffs: ffs, medicare_advantage: ma, medicaid, commercial, other };
-        let costs = Costs { labor, supplies, other: other_costs };
-        if revenue.total() <= Decimal::ZERO {
-            errors.push(format!("{file}: row {}: base revenue must total more than 0", r + 1));
-            continue;
+        let mut row = Row { cells, columns: &columns, number: r + 1, file: path, problems: &mut problems };
+        if let Some(practice) = practice::practice(&mut row, &defaults, &mut ids) {
+            out.push(Practice {
+                driver_overrides: spec.defaults.driver_overrides.clone(),
+                attributes: columns.attributes(&table.columns, cells),
+                ..practice
+            });
         }
-        if costs.total() <= Decimal::ZERO {
-            errors.push(format!("{file}: row {}: base costs must total more than 0", r + 1));
-            continue;
-        }
-        out.push(Practice {
-            name: name.unwrap_or_else(|| id.clone()),
-            id,
-            kind,
-            count,
-            revenue,
-            costs,
-            variable_cost_share: vcs,
-            cash,
-            medicare: MedicareTerms { basis, program_share, ma_passthrough, ma_rate_ratio },
-            thresholds: Thresholds {
-                distress_margin,
-                distress_days_cash: distress_days,
-                closure_days_cash: closure_days,
-            },
-            driver_overrides: d.driver_overrides.clone(),
-            attributes,
-        });
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        let total = errors.len();
-        errors.truncate(MAX_ERRORS);
-        if total > MAX_ERRORS {
-            errors.push(format!("{file}: … and {} more problems not listed", total - MAX_ERRORS));
-        }
-        Err(errors)
+    if problems.total > 0 {
+        return Err(CohortError { file: path.to_path_buf(), diagnostics: problems.listed, total: problems.total });
     }
+    Ok(out)
 }
 
 /// `for_kinds` entries naming a kind no practice has, once a cohort's kinds are known.
@@ -280,13 +225,148 @@ pub fn unknown_kinds(scenario: &Scenario) -> Vec<String> {
     for policy in scenario.policies.iter().filter(|p| p.import.is_none()) {
         for (kind, _) in &policy.for_kinds {
             if !kinds.contains(kind) {
-                problems.push(format!(
-                    "policies.{}.for_kinds.{kind}: no practice has kind `{kind}` (kinds here: {})",
-                    policy.name,
-                    kinds.join(", ")
-                ));
+                let message = no_such_kind(kind, kinds.iter().map(String::as_str));
+                problems.push(format!("policies.{}.for_kinds.{kind}: {message}", policy.name));
             }
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::types::{Basis, CohortDefaults};
+
+    const HEADER: &str =
+        "id,kind,medicare_ffs,medicare_advantage,medicaid,commercial,other,labor,supplies,other_costs,cash";
+
+    fn table(header: &str, rows: &[&str]) -> Table {
+        let cells = |line: &str| -> Vec<Option<String>> {
+            line.split(',').map(|c| if c.is_empty() { None } else { Some(c.to_string()) }).collect()
+        };
+        Table {
+            columns: header.split(',').map(str::to_string).collect(),
+            rows: rows.iter().map(|r| cells(r)).collect(),
+        }
+    }
+
+    fn spec() -> CohortSpec {
+        let defaults = CohortDefaults { variable_cost_share: Some(Decimal::new(3, 1)), ..CohortDefaults::default() };
+        CohortSpec { file: "c.csv".to_string(), defaults, columns: Vec::new() }
+    }
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str_exact(text).unwrap()
+    }
+
+    fn errors(spec: &CohortSpec, table: &Table, existing: &[Practice]) -> String {
+        practices(spec, table, "c.csv", existing).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_row_becomes_a_practice_with_its_attributes() {
+        let t = table(
+            &format!("{HEADER},state,basis,name"),
+            &["ccn_1,critical_access_hospital,3067410.19,0,777020,1e6,0,8921270,0,0,-5,GA,cost_based,JEFF DAVIS"],
+        );
+        let practices = practices(&spec(), &t, "c.csv", &[]).unwrap();
+        let p = &practices[0];
+        assert_eq!((p.id.as_str(), p.name.as_str()), ("ccn_1", "JEFF DAVIS"));
+        // 3067410.19 + 777020 + 1000000 = 4844430.19.
+        assert_eq!(p.revenue.total(), dec("4844430.19"));
+        assert_eq!(p.cash, dec("-5"));
+        assert_eq!(p.medicare.basis, Basis::CostBased);
+        assert_eq!(p.count, Decimal::ONE);
+        assert_eq!(p.variable_cost_share, dec("0.3"));
+        assert_eq!(p.thresholds.distress_days_cash, dec("30"));
+        assert_eq!(p.attributes, [("state".to_string(), "GA".to_string())]);
+    }
+
+    #[test]
+    fn every_bad_cell_is_named_by_row_and_column() {
+        let t = table(
+            &format!("{HEADER},variable_cost_share"),
+            &[
+                "ok_one,clinic,1,0,0,0,0,1,0,0,0,",
+                "bad_two,clinic,-5,0,0,0,0,1,0,0,0,",
+                "Bad Three,clinic,1,0,0,0,0,1,0,0,0,",
+                "four,clinic,1,lots,0,0,0,1,0,0,0,",
+                "ok_one,all,1,0,0,0,0,1,0,0,,",
+                "six,clinic,1,0,0,0,0,1,0,0,0,40",
+                "seven,clinic,1_000,0,0,0,0,1,0,0,.nan,",
+            ],
+        );
+        let mut no_default = spec();
+        no_default.defaults.variable_cost_share = None;
+        assert_eq!(
+            errors(&no_default, &t, &[]),
+            "c.csv: row 1, column `variable_cost_share`: missing value (between 0 and 1); give one or set cohort.defaults.variable_cost_share\n\
+             c.csv: row 2, column `medicare_ffs`: must be >= 0 dollars, found -5\n\
+             c.csv: row 2, column `variable_cost_share`: missing value (between 0 and 1); give one or set cohort.defaults.variable_cost_share\n\
+             c.csv: row 3, column `id`: `Bad Three` is not a valid id: use lowercase letters, digits and `_` only\n\
+             c.csv: row 3, column `variable_cost_share`: missing value (between 0 and 1); give one or set cohort.defaults.variable_cost_share\n\
+             c.csv: row 4, column `medicare_advantage`: expected a number, found \"lots\"\n\
+             c.csv: row 4, column `variable_cost_share`: missing value (between 0 and 1); give one or set cohort.defaults.variable_cost_share\n\
+             c.csv: row 5, column `id`: id `ok_one` is already used by row 1; ids must be unique\n\
+             c.csv: row 5, column `kind`: `all` is reserved for the national total over kinds; choose another kind name\n\
+             c.csv: row 5, column `variable_cost_share`: missing value (between 0 and 1); give one or set cohort.defaults.variable_cost_share\n\
+             c.csv: row 5, column `cash`: missing value (a number of dollars)\n\
+             c.csv: row 6, column `variable_cost_share`: must be between 0 and 1, found 40; shares are fractions, so 40% is 0.40\n\
+             c.csv: row 7, column `medicare_ffs`: expected a number, found \"1_000\"\n\
+             c.csv: row 7, column `variable_cost_share`: missing value (between 0 and 1); give one or set cohort.defaults.variable_cost_share\n\
+             c.csv: row 7, column `cash`: must be a number, not `.nan`\n\
+             c.csv: the cohort was not used"
+        );
+    }
+
+    #[test]
+    fn renamed_columns_are_named_as_the_file_names_them() {
+        let mut renamed = spec();
+        renamed.columns = vec![(Field::Id, "ccn".to_string())];
+        let header = HEADER.replacen("id", "ccn", 1);
+        let t = table(&header, &["X1,clinic,1,0,0,0,0,1,0,0,0", "x2,clinic,0,0,0,0,0,1,0,0,0"]);
+        assert_eq!(
+            errors(&renamed, &t, &[]),
+            "c.csv: row 1, column `ccn`: `X1` is not a valid id: use lowercase letters, digits and `_` only\n\
+             c.csv: row 2: base revenue must total more than 0 (margins divide by revenue)\n\
+             c.csv: the cohort was not used"
+        );
+        let t = table("ccn,kind,medicare_ffs", &["x,clinic,1"]);
+        assert_eq!(
+            errors(&spec(), &t, &[]),
+            "c.csv: missing required column(s) id, medicare_advantage, medicaid, commercial, other, labor, supplies, other_costs, cash; the file has ccn, kind, medicare_ffs\n\
+             c.csv: the cohort was not used"
+        );
+    }
+
+    #[test]
+    fn ids_of_the_scenario_are_taken_and_long_lists_are_cut() {
+        let row = "clinic,clinic,1,0,0,0,0,1,0,0,0";
+        let existing = practices(&spec(), &table(HEADER, &[row]), "c.csv", &[]).unwrap();
+        let rows: Vec<String> = (0..25).map(|i| format!("X{i},clinic,1,0,0,0,0,1,0,0,0")).collect();
+        let mut all: Vec<&str> = vec![row];
+        all.extend(rows.iter().map(String::as_str));
+        let message = errors(&spec(), &table(HEADER, &all), &existing);
+        let lines: Vec<&str> = message.lines().collect();
+        assert_eq!(
+            lines[0],
+            "c.csv: row 1, column `id`: id `clinic` is already used by practices[0]; ids must be unique"
+        );
+        // 1 + 25 problems, 20 listed, 26 - 20 = 6 counted.
+        assert_eq!(lines.len(), 22);
+        assert_eq!(lines[20], "c.csv: … and 6 more problems not listed");
+    }
+
+    #[test]
+    fn for_kinds_of_the_scenario_must_name_a_cohort_kind() {
+        let text = include_str!("../../tests/data/valid_minimal.yaml");
+        let (scenario, _) = crate::scenario::parse_str(text);
+        let mut scenario = scenario.unwrap();
+        scenario.practices.retain(|p| p.kind == "rural_clinic");
+        assert_eq!(
+            unknown_kinds(&scenario),
+            ["policies.rural_relief.for_kinds.rural_hospital: no practice has kind `rural_hospital` (kinds here: rural_clinic)"]
+        );
+    }
 }

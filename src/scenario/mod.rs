@@ -3,9 +3,15 @@
 //!
 //! `yaml` is the only module that knows the YAML library; `validate` turns its
 //! tree into the domain types of `types`, reporting every problem with the key
-//! path and line:column. Nothing in here prints or exits.
+//! path and line:column. `cohort` turns the rows of a cohort table into
+//! practices. Both check a practice with the one set of rules in `practice`,
+//! and read numbers exactly with `number`. Nothing in here prints or exits.
 
 pub mod cohort;
+mod diagnostic;
+mod number;
+mod practice;
+mod text;
 mod types;
 mod validate;
 pub mod yaml;
@@ -15,58 +21,14 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use diagnostic::{Diagnostic, Position, Severity};
+pub use number::parse_decimal;
 pub use types::*;
-pub use validate::parse_decimal;
 pub use yaml::Mark;
 
 /// Largest scenario file seqsim reads. Real scenarios are a few kilobytes;
 /// the cap keeps a stray or hostile file from exhausting memory.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Whether a diagnostic stops the file from being used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// The file is invalid.
-    Error,
-    /// Legal but suspicious.
-    Warning,
-}
-
-/// One problem in a scenario file.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Diagnostic {
-    /// Error or warning.
-    pub severity: Severity,
-    /// Key path such as `practices[2].revenue.medicare_ffs` (empty for the whole file).
-    pub path: String,
-    /// Position in the file, when known.
-    pub mark: Option<Mark>,
-    /// What is wrong and what would be valid.
-    pub message: String,
-    /// The imported policy file it is in (`None`: the scenario file itself).
-    pub file: Option<PathBuf>,
-}
-
-impl Diagnostic {
-    /// Renders as `FILE:LINE:COL: error: PATH: MESSAGE`, where `FILE` is the
-    /// imported file the problem is in, else `file` (the scenario).
-    pub fn render(&self, file: &Path) -> String {
-        let file = self.file.as_deref().unwrap_or(file);
-        let position = match self.mark {
-            Some(mark) => format!("{}:{}", file.display(), mark),
-            None => file.display().to_string(),
-        };
-        let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        if self.path.is_empty() {
-            format!("{position}: {severity}: {}", self.message)
-        } else {
-            format!("{position}: {severity}: {}: {}", self.path, self.message)
-        }
-    }
-}
 
 /// A validated scenario with what is needed to cite it.
 #[derive(Clone, Debug)]
@@ -179,15 +141,6 @@ fn render_all(path: &Path, diagnostics: &[Diagnostic]) -> String {
         if errors == 1 { "" } else { "s" }
     ));
     lines.join("\n")
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        })
-    }
 }
 
 /// Reads, parses and validates a scenario file and the policy files it imports.
@@ -327,68 +280,66 @@ pub fn parse_with_imports(text: &str, extra: &[String], read: &mut ImportReader<
         let (file, bytes) = match read(origin, &written) {
             Ok(found) => found,
             Err(reason) => {
-                diagnostics.push(Diagnostic {
-                    severity: Severity::Error,
-                    path: match origin {
-                        ImportOrigin::Scenario => format!("imports[{index}]"),
-                        ImportOrigin::CommandLine => String::new(),
-                    },
-                    mark,
-                    message: format!("cannot read the imported policy file `{written}`: {reason}"),
-                    file: match origin {
-                        ImportOrigin::Scenario => None,
-                        ImportOrigin::CommandLine => Some(PathBuf::from(&written)),
-                    },
-                });
+                let (path, file) = match origin {
+                    ImportOrigin::Scenario => (format!("imports[{index}]"), None),
+                    ImportOrigin::CommandLine => (String::new(), Some(PathBuf::from(&written))),
+                };
+                diagnostics.push(Diagnostic::error(
+                    Position::Key { path, mark },
+                    format!("cannot read the imported policy file `{written}`: {reason}"),
+                    file,
+                ));
                 continue;
             }
         };
         let sha256 = hex(&Sha256::digest(&bytes));
-        let parsed = match std::str::from_utf8(&bytes) {
-            Ok(text) => parse_yaml(text, Some(&file)),
-            Err(err) => Err(Diagnostic {
-                severity: Severity::Error,
-                path: String::new(),
-                mark: None,
-                message: format!(
-                    "the file is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
-                    err.valid_up_to()
-                ),
-                file: Some(file.clone()),
-            }),
-        };
-        match parsed {
-            Ok((node, problems)) => {
-                diagnostics.extend(problems);
-                documents.push(validate::ImportDocument {
-                    written: written.clone(),
-                    file: file.clone(),
-                    sha256: sha256.clone(),
-                    root: node,
-                });
-            }
-            Err(diagnostic) => diagnostics.push(diagnostic),
+        if let Some(root) = parse_import(&bytes, &file, &mut diagnostics) {
+            documents.push(validate::ImportDocument {
+                written: written.clone(),
+                file: file.clone(),
+                sha256: sha256.clone(),
+                root,
+            });
         }
         imports.push(ImportedFile { written, origin, path: file, sha256, bytes });
     }
     let (scenario, more) = validate::validate(&root, &documents);
     diagnostics.extend(more);
     diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| (d.file.is_some(), d.file.clone(), d.mark.map(|m| (m.line, m.column)));
+        let key = |d: &Diagnostic| (d.file.is_some(), d.file.clone(), d.mark().map(|m| (m.line, m.column)));
         key(a).cmp(&key(b))
     });
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
     Parsed { scenario: if failed { None } else { scenario }, diagnostics, imports }
 }
 
+/// The tree of an imported file's bytes; its problems go to `diagnostics`.
+fn parse_import(bytes: &[u8], file: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<yaml::Node> {
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => parse_yaml(text, Some(file)),
+        Err(err) => Err(Diagnostic::error(
+            Position::Key { path: String::new(), mark: None },
+            format!("the file is not UTF-8 text (invalid byte at offset {}); save it as UTF-8", err.valid_up_to()),
+            Some(file.to_path_buf()),
+        )),
+    };
+    match parsed {
+        Ok((root, problems)) => {
+            diagnostics.extend(problems);
+            Some(root)
+        }
+        Err(diagnostic) => {
+            diagnostics.push(diagnostic);
+            None
+        }
+    }
+}
+
 /// Parses YAML text into a tree, turning the parser's problems into diagnostics of `file`.
 fn parse_yaml(text: &str, file: Option<&Path>) -> Result<(yaml::Node, Vec<Diagnostic>), Diagnostic> {
-    let diagnostic = |problem: yaml::YamlProblem| Diagnostic {
-        severity: Severity::Error,
-        path: problem.path,
-        mark: Some(problem.mark),
-        message: problem.message,
-        file: file.map(Path::to_path_buf),
+    let diagnostic = |problem: yaml::YamlProblem| {
+        let at = Position::Key { path: problem.path, mark: Some(problem.mark) };
+        Diagnostic::error(at, problem.message, file.map(Path::to_path_buf))
     };
     let (root, problems) = yaml::parse(text.trim_start_matches('\u{feff}')).map_err(diagnostic)?;
     Ok((root, problems.into_iter().map(diagnostic).collect()))

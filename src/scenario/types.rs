@@ -1,7 +1,9 @@
 //! Validated scenario types (MODEL.md §1): what the rest of seqsim sees.
 //!
-//! Nothing here can be built from unchecked input: [`super::validate`] is the
-//! only producer. Amounts are `Decimal`, read exactly from the file's text.
+//! Nothing here is built from unchecked input: `validate` (scenario files)
+//! and `cohort` (cohort tables, through the practice rules of `practice`)
+//! are the only producers. Amounts are `Decimal`, read exactly from the
+//! file's text.
 
 use rust_decimal::Decimal;
 
@@ -69,8 +71,8 @@ pub struct CohortSpec {
     pub file: String,
     /// Values for optional columns a row leaves empty or the file lacks.
     pub defaults: CohortDefaults,
-    /// Renames: (standard column name, the file's column name).
-    pub columns: Vec<(String, String)>,
+    /// Renames: (the field a standard column holds, the file's column name).
+    pub columns: Vec<(Field, String)>,
 }
 
 /// Practice fields a cohort row may leave to the scenario.
@@ -436,8 +438,10 @@ pub struct Thresholds {
     pub closure_days_cash: Decimal,
 }
 
-/// The four policy levers of MODEL.md §1.
+/// The four policy levers of MODEL.md §1, in the order of [`Lever::ALL`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "cli", value(rename_all = "snake_case"))]
 pub enum Lever {
     /// Sequestration rate (CO-253).
     Sequestration,
@@ -450,11 +454,14 @@ pub enum Lever {
 }
 
 impl Lever {
-    /// All levers.
-    pub const ALL: [Lever; 4] = [Lever::Sequestration, Lever::MedicareUpdate, Lever::MedicareAddOn, Lever::Relief];
+    /// How many levers there are.
+    pub const COUNT: usize = 4;
+    /// All levers; a lever's position here is its [`Lever::index`].
+    pub const ALL: [Lever; Lever::COUNT] =
+        [Lever::Sequestration, Lever::MedicareUpdate, Lever::MedicareAddOn, Lever::Relief];
 
     /// The scenario-file name.
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Lever::Sequestration => "sequestration",
             Lever::MedicareUpdate => "medicare_update",
@@ -463,9 +470,36 @@ impl Lever {
         }
     }
 
-    /// The lever with this scenario-file name.
-    pub fn from_name(name: &str) -> Option<Lever> {
-        Lever::ALL.into_iter().find(|l| l.name() == name)
+    /// Position in [`Lever::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl std::fmt::Display for Lever {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not one of the levers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownLever(pub String);
+
+impl std::fmt::Display for UnknownLever {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = Lever::ALL.iter().map(|l| l.as_str()).collect();
+        write!(f, "unknown lever `{}` (levers: {})", self.0, names.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownLever {}
+
+impl std::str::FromStr for Lever {
+    type Err = UnknownLever;
+
+    fn from_str(name: &str) -> Result<Lever, UnknownLever> {
+        Lever::ALL.into_iter().find(|l| l.as_str() == name).ok_or_else(|| UnknownLever(name.to_string()))
     }
 }
 
@@ -513,4 +547,223 @@ pub struct PolicyDef {
     pub for_kinds: Vec<(String, LeverSet)>,
     /// Index into [`Scenario::imports`] of the file that defined it (`None`: the scenario itself).
     pub import: Option<usize>,
+}
+
+/// One field of a practice: a key of a practice in a scenario file and a
+/// column of a cohort table. Its rules (what is valid, its default) are in
+/// `practice`, the one place both readers check a practice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `id`, unique.
+    Id,
+    /// `kind`, used by policy targeting.
+    Kind,
+    /// `revenue.medicare_ffs`.
+    MedicareFfs,
+    /// `revenue.medicare_advantage`.
+    MedicareAdvantage,
+    /// `revenue.medicaid`.
+    Medicaid,
+    /// `revenue.commercial`.
+    Commercial,
+    /// `revenue.other` (column `other`).
+    OtherRevenue,
+    /// `costs.labor`.
+    Labor,
+    /// `costs.supplies`.
+    Supplies,
+    /// `costs.other` (column `other_costs`).
+    OtherCosts,
+    /// `cash`.
+    Cash,
+    /// `name`, a label (default: the id).
+    Name,
+    /// `count`.
+    Count,
+    /// `variable_cost_share`.
+    VariableCostShare,
+    /// `medicare.basis`.
+    Basis,
+    /// `medicare.program_share`.
+    ProgramShare,
+    /// `medicare.ma_passthrough`.
+    MaPassthrough,
+    /// `medicare.ma_rate_ratio`.
+    MaRateRatio,
+    /// `thresholds.distress_margin`.
+    DistressMargin,
+    /// `thresholds.distress_days_cash`.
+    DistressDaysCash,
+    /// `thresholds.closure_days_cash`.
+    ClosureDaysCash,
+}
+
+impl Field {
+    /// How many fields there are.
+    pub const COUNT: usize = 21;
+    /// Every field in the order of a cohort table's standard columns: the
+    /// required columns first.
+    pub const ALL: [Field; Field::COUNT] = [
+        Field::Id,
+        Field::Kind,
+        Field::MedicareFfs,
+        Field::MedicareAdvantage,
+        Field::Medicaid,
+        Field::Commercial,
+        Field::OtherRevenue,
+        Field::Labor,
+        Field::Supplies,
+        Field::OtherCosts,
+        Field::Cash,
+        Field::Name,
+        Field::Count,
+        Field::VariableCostShare,
+        Field::Basis,
+        Field::ProgramShare,
+        Field::MaPassthrough,
+        Field::MaRateRatio,
+        Field::DistressMargin,
+        Field::DistressDaysCash,
+        Field::ClosureDaysCash,
+    ];
+
+    /// The standard column name in a cohort table.
+    pub fn column(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Kind => "kind",
+            Field::MedicareFfs => "medicare_ffs",
+            Field::MedicareAdvantage => "medicare_advantage",
+            Field::Medicaid => "medicaid",
+            Field::Commercial => "commercial",
+            Field::OtherRevenue => "other",
+            Field::Labor => "labor",
+            Field::Supplies => "supplies",
+            Field::OtherCosts => "other_costs",
+            Field::Cash => "cash",
+            Field::Name => "name",
+            Field::Count => "count",
+            Field::VariableCostShare => "variable_cost_share",
+            Field::Basis => "basis",
+            Field::ProgramShare => "program_share",
+            Field::MaPassthrough => "ma_passthrough",
+            Field::MaRateRatio => "ma_rate_ratio",
+            Field::DistressMargin => "distress_margin",
+            Field::DistressDaysCash => "distress_days_cash",
+            Field::ClosureDaysCash => "closure_days_cash",
+        }
+    }
+
+    /// The field whose standard column name is `name`.
+    pub fn from_column(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.column() == name)
+    }
+
+    /// Whether every cohort table must have the column; the others fall
+    /// back to `cohort.defaults`, then to the cohort defaults of `practice::Defaults`.
+    pub fn required_column(self) -> bool {
+        self.index() <= Field::Cash.index()
+    }
+
+    /// The block of a YAML practice the field sits in (`None`: the practice itself).
+    pub fn block(self) -> Option<Block> {
+        match self {
+            Field::MedicareFfs
+            | Field::MedicareAdvantage
+            | Field::Medicaid
+            | Field::Commercial
+            | Field::OtherRevenue => Some(Block::Revenue),
+            Field::Labor | Field::Supplies | Field::OtherCosts => Some(Block::Costs),
+            Field::Basis | Field::ProgramShare | Field::MaPassthrough | Field::MaRateRatio => Some(Block::Medicare),
+            Field::DistressMargin | Field::DistressDaysCash | Field::ClosureDaysCash => Some(Block::Thresholds),
+            Field::Id | Field::Kind | Field::Cash | Field::Name | Field::Count | Field::VariableCostShare => None,
+        }
+    }
+
+    /// The YAML key within its block (`other` for both revenue and costs).
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::OtherRevenue | Field::OtherCosts => "other",
+            field => field.column(),
+        }
+    }
+
+    /// The key path within a YAML practice, e.g. `revenue.medicare_ffs`.
+    pub fn path(self) -> String {
+        match self.block() {
+            Some(block) => format!("{}.{}", block.key(), self.key()),
+            None => self.key().to_string(),
+        }
+    }
+
+    /// Position in [`Field::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A block of a YAML practice that groups fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// `revenue:`, the five payer lines.
+    Revenue,
+    /// `costs:`, three lines.
+    Costs,
+    /// `medicare:`, the payment terms.
+    Medicare,
+    /// `thresholds:`, distress and closure.
+    Thresholds,
+}
+
+impl Block {
+    /// The YAML key of the block.
+    pub fn key(self) -> &'static str {
+        match self {
+            Block::Revenue => "revenue",
+            Block::Costs => "costs",
+            Block::Medicare => "medicare",
+            Block::Thresholds => "thresholds",
+        }
+    }
+
+    /// The YAML keys the block allows, in MODEL.md's order.
+    pub fn keys(self) -> Vec<&'static str> {
+        Field::ALL.into_iter().filter(|f| f.block() == Some(self)).map(Field::key).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levers_parse_from_their_names_and_index_their_slot() {
+        for (slot, lever) in Lever::ALL.into_iter().enumerate() {
+            assert_eq!(lever.index(), slot);
+            assert_eq!(lever.as_str().parse::<Lever>(), Ok(lever));
+            assert_eq!(lever.to_string(), lever.as_str());
+        }
+        let err = "sequester".parse::<Lever>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown lever `sequester` (levers: sequestration, medicare_update, medicare_add_on, relief)"
+        );
+    }
+
+    #[test]
+    fn fields_name_their_columns_and_yaml_paths() {
+        assert_eq!(Field::OtherCosts.column(), "other_costs");
+        assert_eq!(Field::OtherCosts.path(), "costs.other");
+        assert_eq!(Field::Cash.path(), "cash");
+        assert_eq!(Field::from_column("ma_rate_ratio"), Some(Field::MaRateRatio));
+        assert_eq!(Field::from_column("revenue"), None);
+        let required: Vec<&str> = Field::ALL.into_iter().filter(|f| f.required_column()).map(Field::column).collect();
+        let expected =
+            "id kind medicare_ffs medicare_advantage medicaid commercial other labor supplies other_costs cash";
+        assert_eq!(required.join(" "), expected);
+        assert_eq!(Block::Medicare.keys(), ["basis", "program_share", "ma_passthrough", "ma_rate_ratio"]);
+        for (index, field) in Field::ALL.into_iter().enumerate() {
+            assert_eq!(field.index(), index, "{field:?}");
+        }
+    }
 }

@@ -345,13 +345,23 @@ fn resolve_plain(text: String) -> Value {
         "false" | "False" | "FALSE" => return Value::Bool(false),
         _ => {}
     }
-    if is_core_int(&text) {
-        return Value::Number(NumberText { text, integer_syntax: true });
+    match number_text(&text) {
+        Some(number) => Value::Number(number),
+        None => Value::Str(text),
     }
-    if is_core_float(&text) {
-        return Value::Number(NumberText { text, integer_syntax: false });
+}
+
+/// The number `text` is under the core schema (`-12`, `0x1F`, `1e6`, `.5`,
+/// `.inf`), if it is one. A cohort table's cells are read with it too, so a
+/// cell and a YAML value accept the same numbers (`100_000` is neither).
+pub fn number_text(text: &str) -> Option<NumberText> {
+    if is_core_int(text) {
+        Some(NumberText { text: text.to_string(), integer_syntax: true })
+    } else if is_core_float(text) {
+        Some(NumberText { text: text.to_string(), integer_syntax: false })
+    } else {
+        None
     }
-    Value::Str(text)
 }
 
 fn is_core_int(text: &str) -> bool {
