@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::context::{describe, Ctx};
 use crate::numeric::cholesky;
-use crate::scenario::types::{Correlation, Dist, Driver, DriverSpec, Scope};
+use crate::scenario::types::{Correlation, Driver, DriverSpec, Scope};
 use crate::scenario::yaml::{join_index, Node, Value};
 
 /// A checked entry and its coefficient as the engine will use it.
@@ -17,24 +17,18 @@ type Entry = (Correlation, f64);
 
 impl Ctx {
     /// The scenario's `correlations:` (none when absent). Without valid
-    /// `drivers` the entries are still checked, each driver at its default scope.
+    /// `drivers` each entry's shape is still checked, but not the scopes or
+    /// the matrix, which depend on the drivers (no follow-on errors).
     pub(super) fn scenario_correlations(
         &mut self,
         node: Option<&Node>,
         drivers: Option<&[DriverSpec; Driver::COUNT]>,
     ) -> Option<Vec<Correlation>> {
         let Some(node) = node else { return Some(Vec::new()) };
-        match drivers {
-            Some(drivers) => self.correlations(node, drivers),
-            None => {
-                let defaults = Driver::ALL
-                    .map(|d| DriverSpec { dist: Dist::Fixed { value: Decimal::ZERO }, scope: d.default_scope() });
-                self.correlations(node, &defaults)
-            }
-        }
+        self.correlations(node, drivers)
     }
 
-    fn correlations(&mut self, node: &Node, drivers: &[DriverSpec; Driver::COUNT]) -> Option<Vec<Correlation>> {
+    fn correlations(&mut self, node: &Node, drivers: Option<&[DriverSpec; Driver::COUNT]>) -> Option<Vec<Correlation>> {
         let items = self.items(node, "correlations", "a list of [driver, driver, rho]")?;
         let mut entries = Vec::new();
         let mut ok = true;
@@ -45,6 +39,7 @@ impl Ctx {
                 None => ok = false,
             }
         }
+        let drivers = drivers?;
         if !ok || !self.positive_definite(node, drivers, &entries) {
             return None;
         }
@@ -57,7 +52,7 @@ impl Ctx {
         &mut self,
         item: &Node,
         index: usize,
-        drivers: &[DriverSpec; Driver::COUNT],
+        drivers: Option<&[DriverSpec; Driver::COUNT]>,
         seen: &mut HashMap<(Driver, Driver), usize>,
     ) -> Option<Entry> {
         let path = join_index("correlations", index);
@@ -83,7 +78,7 @@ impl Ctx {
             self.error(&rho_path, item.mark, format!("rho must be strictly between -1 and 1, found {rho}"));
             return None;
         }
-        if drivers[first.index()].scope != drivers[second.index()].scope {
+        if drivers.is_some_and(|d| d[first.index()].scope != d[second.index()].scope) {
             self.error(&path, item.mark, format!("`{}` and `{}` have different scopes; only drivers of the same scope (macro or practice) can be correlated", first.name(), second.name()));
             return None;
         }
@@ -148,11 +143,32 @@ mod tests {
     use super::*;
     use crate::scenario::validate::context::testing::{node, rendered, value};
 
+    /// Every driver at its default scope (MODEL.md §3).
+    fn default_drivers() -> [DriverSpec; Driver::COUNT] {
+        use crate::scenario::types::Dist;
+        Driver::ALL.map(|d| DriverSpec { dist: Dist::Fixed { value: Decimal::ZERO }, scope: d.default_scope() })
+    }
+
     fn read(text: &str) -> (Option<Vec<Correlation>>, Vec<String>) {
         let root = node(text);
         let mut ctx = Ctx::default();
-        let correlations = ctx.scenario_correlations(Some(value(&root, "correlations")), None);
+        let correlations = ctx.scenario_correlations(Some(value(&root, "correlations")), Some(&default_drivers()));
         (correlations, rendered(&ctx))
+    }
+
+    /// When the drivers block failed, scopes are unknown: a correlation of
+    /// `labor_inflation` (macro by default) with `volume_growth` (practice)
+    /// is not reported again as a scope error; a malformed entry still is.
+    #[test]
+    fn without_drivers_only_the_entries_shape_is_checked() {
+        let root = node("correlations:\n  - [labor_inflation, volume_growth, 0.1]\n  - [mei, mei, 0.5]\n");
+        let mut ctx = Ctx::default();
+        let correlations = ctx.scenario_correlations(Some(value(&root, "correlations")), None);
+        assert_eq!(correlations, None);
+        assert_eq!(
+            rendered(&ctx),
+            ["t.yaml:3:5: error: correlations[1]: `mei` is correlated with itself; list two different drivers"]
+        );
     }
 
     #[test]
