@@ -35,6 +35,8 @@ pub struct Outcome {
     pub kind: String,
     /// Reported patient-care margin (net income from service to patients / net patient revenue).
     pub margin: f64,
+    /// Calendar year the reporting period ends in.
+    pub end_year: i32,
 }
 
 /// Why a hospital of the projected cohort has no outcome to compare with.
@@ -235,6 +237,9 @@ pub struct Backtest {
     pub without_ccn: usize,
     /// By kind (plan order), then [`ALL`].
     pub summary: Vec<SummaryLine>,
+    /// The most common year the matched later reports end in (to check
+    /// that `--year` is the year the later release describes).
+    pub outcome_year: Option<i32>,
 }
 
 fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> &'a str {
@@ -290,7 +295,10 @@ pub fn run(
             summary_line(group, &hospitals, &unmatched, &pooled, &shares[g.min(shares.len() - 1)], spec.paths)
         })
         .collect();
+    let end_years: HashMap<&str, i32> = later.outcomes.iter().map(|o| (o.ccn.as_str(), o.end_year)).collect();
+    let outcome_year = most_common(matched.hospitals.iter().filter_map(|h| end_years.get(h.ccn.as_str()).copied()));
     Ok(Backtest {
+        outcome_year,
         year: spec.year,
         paths: spec.paths,
         share_paths,
@@ -299,6 +307,15 @@ pub fn run(
         without_ccn: matched.without_ccn,
         summary,
     })
+}
+
+/// The most common value (the latest among ties).
+fn most_common(values: impl Iterator<Item = i32>) -> Option<i32> {
+    let mut counts: std::collections::BTreeMap<i32, usize> = std::collections::BTreeMap::new();
+    for v in values {
+        *counts.entry(v).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(v, n)| (*n, *v)).map(|(v, _)| v)
 }
 
 struct Matched {
@@ -576,6 +593,13 @@ mod tests {
         assert!((line.predicted_share_negative_se - 0.408_248_290_463_863 / 2.0).abs() < 1e-12);
         assert_eq!(line.p_exhausted_no_report, 0.3);
         assert_eq!(line.pit_counts[5], 2);
+    }
+
+    #[test]
+    fn most_common_prefers_the_later_year_on_ties() {
+        assert_eq!(most_common([2019, 2019, 2020].into_iter()), Some(2019));
+        assert_eq!(most_common([2019, 2020].into_iter()), Some(2020));
+        assert_eq!(most_common(std::iter::empty()), None);
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub const MIN_SAMPLE: usize = 30;
 /// pooled one by more than this factor (either way).
 pub const KIND_SPREAD_FACTOR: f64 = 1.25;
 
+/// Fewest years between two reports' midpoints for a hospital to be measured.
+pub const MIN_YEARS: f64 = 0.5;
+
 /// The drivers measured from cost reports, in output order.
 pub const MEASURED: [Driver; 6] = [
     Driver::VolumeGrowth,
@@ -159,6 +162,8 @@ pub struct Calibration {
     pub matched: usize,
     /// CCNs in both releases whose kind changed (left out).
     pub kind_changed: usize,
+    /// CCNs in both whose reports are less than [`MIN_YEARS`] apart (left out).
+    pub too_close: usize,
     /// Mean years between the two reports' midpoints.
     pub mean_years: f64,
     /// Pooled fits, in [`MEASURED`] order (drivers with too few measurements left out).
@@ -227,6 +232,7 @@ pub fn calibrate(early: &[Hospital], late: &[Hospital], options: &Options) -> Ca
     let later: HashMap<&str, &Hospital> = late.iter().map(|h| (h.ccn.as_str(), h)).collect();
     let mut panel = Vec::new();
     let mut kind_changed = 0;
+    let mut too_close = 0;
     let mut years_total = 0.0;
     for e in early {
         let Some(l) = later.get(e.ccn.as_str()) else { continue };
@@ -235,7 +241,8 @@ pub fn calibrate(early: &[Hospital], late: &[Hospital], options: &Options) -> Ca
             continue;
         }
         let years = (l.midpoint_day() - e.midpoint_day()) as f64 / 365.25;
-        if years < 0.5 {
+        if years < MIN_YEARS {
+            too_close += 1;
             continue;
         }
         years_total += years;
@@ -266,7 +273,7 @@ pub fn calibrate(early: &[Hospital], late: &[Hospital], options: &Options) -> Ca
             }
         }
     }
-    Calibration { matched, kind_changed, mean_years, pooled, correlations, correlation_sample, by_kind }
+    Calibration { matched, kind_changed, too_close, mean_years, pooled, correlations, correlation_sample, by_kind }
 }
 
 /// Kept yearly-equivalent values per hospital (NaN where not measured or trimmed).

@@ -43,6 +43,7 @@ fn later(path: &Path) -> Result<(Later, panel::Panel), Failure> {
                 name: h.name.clone(),
                 kind: h.kind.clone(),
                 margin: h.margin()?.to_f64()?,
+                end_year: h.end.year(),
             })
         })
         .collect();
@@ -93,6 +94,13 @@ pub(super) fn command(args: &BacktestArgs) -> Result<(), Failure> {
     report::write_backtest(&mut staging, &result, &inputs, &provenance, &times)
         .map_err(|e| Failure::invalid(format!("error: {e}")))?;
     let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    if let Some(year) = result.outcome_year.filter(|y| *y != args.year) {
+        eprintln!(
+            "note: most matched reports in {} end in {year}, not {}: check that --year is the year that release describes",
+            args.actual.display(),
+            args.year
+        );
+    }
     print!("{}", report::terminal::backtest(&result));
     println!("Backtest written to {}", out.display());
     Ok(())

@@ -48,10 +48,14 @@ pub(super) fn command(args: &CalibrateArgs) -> Result<(), Failure> {
     let result = calibrate::calibrate(&early.hospitals, &late.hospitals, &options);
     if result.pooled.is_empty() {
         return Err(Failure::invalid(format!(
-            "error: {} and {}: only {} hospitals are in both releases with the same kind; at least {} are needed to fit a driver",
+            "error: {} and {}: only {} hospitals are in both releases with the same kind and reports at least {} years apart \
+             ({} changed kind, {} are closer in time: is LATE a later release than EARLY?); at least {} are needed to fit a driver",
             args.early.display(),
             args.late.display(),
             result.matched,
+            calibrate::MIN_YEARS,
+            result.kind_changed,
+            result.too_close,
             calibrate::MIN_SAMPLE
         )));
     }
