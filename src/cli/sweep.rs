@@ -134,12 +134,17 @@ pub(super) fn command(args: &SweepArgs) -> Result<(), CliError> {
     report::write_sweep(&mut staging, &tables, record, &provenance, &context::times_since(started))?;
     let out = context::commit(staging)?;
     if let (Some(results), Some(target)) = (&breakeven, &target) {
-        println!("Break-even {} for {}:", args.lever, target.text);
-        for r in results {
-            let value = r.value.map_or_else(|| "-".to_string(), |v| format!("{:.4}%", v * 100.0));
-            println!("  {:<28} {:>10}  {}", r.practice, value, r.status);
-        }
+        print_breakeven(args.lever, target, results);
     }
     println!("Sweep of {} over {} values written to {}", args.lever, values.len(), out.display());
     Ok(())
+}
+
+/// The break-even value per practice, on standard output.
+fn print_breakeven(lever: Lever, target: &analysis::Target, results: &[analysis::BreakEven]) {
+    println!("Break-even {lever} for {}:", target.text);
+    for r in results {
+        let value = r.value.map_or_else(|| "-".to_string(), |v| format!("{:.4}%", v * 100.0));
+        println!("  {:<28} {:>10}  {}", r.practice, value, r.status);
+    }
 }
