@@ -1,8 +1,13 @@
 //! Reports: turns ledger rows and Monte Carlo summaries into files and
 //! terminal tables. The only layer that imports polars or writes files.
 //!
-//! Exporters sit side by side: `frame` (CSV, Parquet, JSON through polars),
-//! `brief` (Markdown), `terminal` (tables on stdout), and the manifest here.
+//! `record` is the run record (`manifest.json`); every human-readable output
+//! is a renderer of it and typed rows, one file per format: `frame` (CSV,
+//! Parquet, JSON through polars), `table` (the table model, as Markdown or
+//! HTML), `brief` and `tornado` (Markdown), `html`, `cohort_page` and
+//! `backtest_page` (report pages), `chart` and `tilemap` (SVG), `terminal`
+//! (tables on stdout). This file writes each command's outputs in order,
+//! the manifest last.
 
 mod backtest_page;
 mod brief;
@@ -128,12 +133,7 @@ fn write_table(
     frame: polars::prelude::PolarsResult<polars::prelude::DataFrame>,
     provenance: &Provenance,
 ) -> Result<(), OutputError> {
-    let mut frame = encode(stem, frame)?;
-    staging.write(&format!("{stem}.csv"), &encode(stem, frame::csv_bytes(&mut frame))?)?;
-    staging.write(
-        &format!("{stem}.parquet"),
-        &encode(stem, frame::parquet_bytes(&mut frame, provenance.parquet_metadata()))?,
-    )?;
+    let mut frame = write_csv_parquet(staging, stem, frame, provenance)?;
     staging.write(&format!("{stem}.json"), &encode(stem, frame::json_bytes(&mut frame))?)
 }
 
@@ -455,17 +455,18 @@ fn write_csv(
     staging.write(name, &encode(name, frame::csv_bytes(&mut frame))?)
 }
 
-/// Writes one table as CSV and Parquet.
+/// Writes one table as CSV and Parquet; returns the frame.
 fn write_csv_parquet(
     staging: &mut Staging,
     stem: &str,
     frame: polars::prelude::PolarsResult<polars::prelude::DataFrame>,
     provenance: &Provenance,
-) -> Result<(), OutputError> {
+) -> Result<polars::prelude::DataFrame, OutputError> {
     let mut frame = encode(stem, frame)?;
     staging.write(&format!("{stem}.csv"), &encode(stem, frame::csv_bytes(&mut frame))?)?;
     let parquet = format!("{stem}.parquet");
-    staging.write(&parquet, &encode(&parquet, frame::parquet_bytes(&mut frame, provenance.parquet_metadata()))?)
+    staging.write(&parquet, &encode(&parquet, frame::parquet_bytes(&mut frame, provenance.parquet_metadata()))?)?;
+    Ok(frame)
 }
 
 /// Writes the ledger CSV to `path` atomically.
