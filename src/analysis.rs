@@ -6,8 +6,8 @@
 use std::ops::Range;
 
 use crate::engine::summary::{summarize, CompareRow, SummaryRow};
-use crate::engine::{simulate, Accumulator, EngineError, Plan, SweptLever};
-use crate::scenario::Driver;
+use crate::engine::{simulate, Accumulator, EngineError, Plan};
+use crate::scenario::{Driver, Lever};
 
 /// How each run of an analysis is carried out.
 #[derive(Clone, Debug)]
@@ -26,10 +26,15 @@ impl RunSpec {
     }
 }
 
-/// A summary metric an analysis reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A summary metric an analysis reads. Serialised (and written in tables)
+/// by its column name; on the command line `margin` is the mean margin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "cli", value(rename_all = "snake_case"))]
 pub enum Metric {
     /// Mean margin.
+    #[cfg_attr(feature = "cli", value(name = "margin", alias = "margin_mean"))]
     MarginMean,
     /// Median margin.
     MarginP50,
@@ -261,17 +266,28 @@ pub fn attribution(plan: &Plan, compare: &[CompareRow], runs: &[Accumulator]) ->
     out
 }
 
-/// Evaluates policy `base` with `lever` set to each of `values` from the start
-/// year on, for the practices with `selected`, on the same draws.
+/// What a sweep varies: policy `base` with `lever` set to each of `values`
+/// from the start year on, for the practices with `selected`.
+#[derive(Clone, Copy, Debug)]
+pub struct Swept<'a> {
+    /// The policy re-evaluated.
+    pub base: usize,
+    /// The lever set.
+    pub lever: Lever,
+    /// The values it is set to.
+    pub values: &'a [f64],
+    /// Per practice of the plan: whether it gets the values.
+    pub selected: &'a [bool],
+}
+
+/// Evaluates a sweep on the same draws.
 pub fn sweep(
     plan: &Plan,
-    base: usize,
-    lever: SweptLever,
-    values: &[f64],
-    selected: &[bool],
+    swept: &Swept<'_>,
     spec: &RunSpec,
     progress: &(dyn Fn(u64) -> bool + Sync),
 ) -> Result<Vec<SweepRow>, EngineError> {
+    let Swept { base, lever, values, selected } = *swept;
     let per_practice: Vec<Vec<f64>> = values.iter().map(|v| vec![*v; plan.practices.len()]).collect();
     let names: Vec<String> = (0..values.len()).map(|i| format!("value_{i}")).collect();
     let variants = plan.lever_variants(base, lever, &per_practice, selected, &names);
@@ -376,8 +392,39 @@ pub struct BreakEven {
     pub practice: String,
     /// The lever value at the edge of the target, if it is reached in the range.
     pub value: Option<f64>,
-    /// `boundary`, `met_across_range`, `unreachable` or `not_swept`.
-    pub status: &'static str,
+    /// Where the target switches, if anywhere.
+    pub status: BreakEvenStatus,
+}
+
+/// Where a practice's break-even lies in the swept range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BreakEvenStatus {
+    /// The target switches between met and not met inside the range.
+    Boundary,
+    /// The target is met at every value.
+    MetAcrossRange,
+    /// The target is met at no value.
+    Unreachable,
+    /// The practice did not get the swept values (`--kinds`).
+    NotSwept,
+}
+
+impl BreakEvenStatus {
+    /// As written in `breakeven.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakEvenStatus::Boundary => "boundary",
+            BreakEvenStatus::MetAcrossRange => "met_across_range",
+            BreakEvenStatus::Unreachable => "unreachable",
+            BreakEvenStatus::NotSwept => "not_swept",
+        }
+    }
+}
+
+impl std::fmt::Display for BreakEvenStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Bisection steps: the sweep's step divided by 2^30.
@@ -388,17 +435,14 @@ const BISECTION_STEPS: usize = 30;
 /// draws (so the metric is monotone in the lever path by path). Where the
 /// target is met at the start of the range the result is the largest value
 /// that still meets it, otherwise the smallest that does.
-#[allow(clippy::too_many_arguments)]
 pub fn break_even(
     plan: &Plan,
-    base: usize,
-    lever: SweptLever,
-    grid: &[f64],
-    selected: &[bool],
+    swept: &Swept<'_>,
     rows: &[SweepRow],
     target: &Target,
     spec: &RunSpec,
 ) -> Result<Vec<BreakEven>, EngineError> {
+    let Swept { base, lever, values: grid, selected } = *swept;
     let practices = plan.practices.len();
     let metric_at = |value_index: usize, practice: &str| -> Option<f64> {
         rows.iter()
@@ -409,18 +453,18 @@ pub fn break_even(
     // (low, high, met at low) per practice being bisected.
     let mut brackets: Vec<Option<(f64, f64, bool)>> = vec![None; practices];
     for (p, practice) in plan.practices.iter().enumerate() {
-        let mut result = BreakEven { practice: practice.id.clone(), value: None, status: "unreachable" };
+        let mut result = BreakEven { practice: practice.id.clone(), value: None, status: BreakEvenStatus::Unreachable };
         if !selected.get(p).copied().unwrap_or(false) {
-            result.status = "not_swept";
+            result.status = BreakEvenStatus::NotSwept;
         } else {
             let met: Vec<bool> =
                 (0..grid.len()).map(|i| metric_at(i, &practice.id).is_some_and(|v| target.met(v))).collect();
             if met.iter().all(|m| *m) {
-                result.status = "met_across_range";
+                result.status = BreakEvenStatus::MetAcrossRange;
                 result.value = grid.last().copied();
             } else if let Some(i) = (1..grid.len()).find(|i| met[*i] != met[0]) {
                 brackets[p] = Some((grid[i - 1], grid[i], met[0]));
-                result.status = "boundary";
+                result.status = BreakEvenStatus::Boundary;
             }
         }
         results.push(result);
@@ -460,14 +504,39 @@ pub struct TornadoRow {
     pub practice: String,
     /// Driver or policy name.
     pub factor: String,
-    /// `driver` or `lever`.
-    pub factor_type: &'static str,
+    /// A driver held at its percentiles, or a policy's levers.
+    pub factor_type: FactorType,
     /// Metric with the driver at its P10, or under the baseline.
     pub low: f64,
     /// Metric with the driver at its P90, or under the alternative policy.
     pub high: f64,
     /// `|high - low|`.
     pub swing: f64,
+}
+
+/// What a tornado bar varies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FactorType {
+    /// An economic driver, held at its P10 and P90.
+    Driver,
+    /// A policy's levers, against the baseline.
+    Lever,
+}
+
+impl FactorType {
+    /// As written in `tornado.csv`: `driver` or `lever`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorType::Driver => "driver",
+            FactorType::Lever => "lever",
+        }
+    }
+}
+
+impl std::fmt::Display for FactorType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How much each driver and each policy moves `metric` in `year`, per
@@ -507,7 +576,7 @@ pub fn tornado(
             rows.push(TornadoRow {
                 practice: practice.id.clone(),
                 factor: driver.name().to_string(),
-                factor_type: "driver",
+                factor_type: FactorType::Driver,
                 low: lo,
                 high: hi,
                 swing: (hi - lo).abs(),
@@ -521,7 +590,7 @@ pub fn tornado(
             rows.push(TornadoRow {
                 practice: practice.id.clone(),
                 factor: info.name.clone(),
-                factor_type: "lever",
+                factor_type: FactorType::Lever,
                 low,
                 high,
                 swing: (high - low).abs(),

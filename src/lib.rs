@@ -9,7 +9,8 @@
 //! once, generic over the number type; [`ledger`] evaluates it exactly in a
 //! 28-digit floating decimal; [`engine`] runs it on Monte Carlo paths in
 //! `f64`; [`analysis`] asks comparative questions of engine runs; `report`
-//! writes tables and files; `cli` is the command line. A lower layer never
+//! writes tables and files; [`system`] asks the OS about memory; `cli` is
+//! the command line. A lower layer never
 //! imports a higher one.
 
 #![deny(missing_docs)]
@@ -29,3 +30,4 @@ pub mod policy;
 #[cfg(feature = "cli")]
 pub mod report;
 pub mod scenario;
+pub mod system;

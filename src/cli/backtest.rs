@@ -3,15 +3,15 @@
 //! against the margins the same hospitals (by CCN) reported later.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 
 use rust_decimal::prelude::ToPrimitive;
 
-use super::{begin_staging, compile, interrupted_or, load, now, provenance, Failure, RunOptions, INTERRUPTED};
+use super::context::{self, begin_staging, compile, load, provenance};
+use super::options::RunOptions;
+use super::CliError;
 use crate::backtest::{self, Later, Outcome};
-use crate::calendar::utc_timestamp;
 use crate::import::panel::{self, Form};
-use crate::report::{self, RunTimes};
+use crate::report;
 
 /// Paths whose per-path shares in the red are computed for the predictive
 /// interval of the share (each such path re-evaluates every hospital once).
@@ -32,8 +32,8 @@ pub(super) struct BacktestArgs {
 }
 
 /// Reads the later release into outcomes by CCN.
-fn later(path: &Path) -> Result<(Later, panel::Panel), Failure> {
-    let panel = panel::read(path).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+fn later(path: &Path) -> Result<(Later, panel::Panel), CliError> {
+    let panel = panel::read(path)?;
     let outcomes = panel
         .hospitals
         .iter()
@@ -52,18 +52,19 @@ fn later(path: &Path) -> Result<(Later, panel::Panel), Failure> {
     Ok((later, panel))
 }
 
-pub(super) fn command(args: &BacktestArgs) -> Result<(), Failure> {
-    super::catch_interrupts();
-    let started = utc_timestamp(now());
+pub(super) fn command(args: &BacktestArgs) -> Result<(), CliError> {
+    context::catch_interrupts();
+    let started = context::timestamp();
     let loaded = load(&args.scenario, &args.run.imports)?;
     let s = &loaded.scenario;
     let Some(spec) = &s.cohort else {
-        return Err(Failure::usage(format!(
-            "error: {}: a backtest projects a cohort; give a scenario with a `cohort:` table imported from an earlier release",
+        return Err(CliError::usage(format!(
+            "{}: a backtest projects a cohort; give a scenario with a `cohort:` table imported from an earlier release",
             args.scenario.display()
         )));
     };
-    let (paths, seed, threads) = args.run.resolve(s);
+    let settings = args.run.resolve(s, &args.scenario, "-backtest");
+    let (paths, seed, threads) = (settings.paths, settings.seed, settings.threads);
     let (later, panel) = later(&args.actual)?;
     let plan = compile(&loaded)?;
     let base_margins: Vec<f64> = s
@@ -74,26 +75,23 @@ pub(super) fn command(args: &BacktestArgs) -> Result<(), Failure> {
             ((revenue - p.costs.total()) / revenue).to_f64().unwrap_or(f64::NAN)
         })
         .collect();
-    let out = args.run.out.clone().unwrap_or_else(|| super::default_out(&args.scenario, "-backtest"));
-    let mut staging = begin_staging(&out, args.run.force)?;
+    let mut staging = begin_staging(&settings.out, args.run.force)?;
     let spec_run = backtest::Spec { seed, paths, threads, year: args.year, share_paths: SHARE_PATHS };
-    let progress = |_: u64| !INTERRUPTED.load(Ordering::Relaxed);
-    let result = backtest::run(&plan, &base_margins, &later, &spec_run, &progress).map_err(|e| match e {
-        backtest::BacktestError::Engine(e) => interrupted_or(e),
-        backtest::BacktestError::YearOutside { .. } => Failure::usage(format!("error: {e}")),
-        other => Failure::invalid(format!("error: {other}")),
+    let result = backtest::run(&plan, &base_margins, &later, &spec_run, &context::proceed).map_err(|e| match e {
+        backtest::BacktestError::Engine(e) => CliError::from(e),
+        backtest::BacktestError::YearOutside { .. } => CliError::usage(e.to_string()),
+        other => CliError::Invalid(format!("error: {other}")),
     })?;
     let inputs = report::BacktestInputs {
-        cohort_file: super::cohort_file(&loaded.path, spec).display().to_string(),
+        cohort_file: context::cohort_file(&loaded.path, spec).display().to_string(),
         later_file: args.actual.display().to_string(),
         later_sha256: panel.sha256.clone(),
         base_year: s.start_year - 1,
     };
     let provenance = provenance(&loaded, Some(seed), Some(paths));
-    let times = RunTimes { started, finished: utc_timestamp(now()) };
-    report::write_backtest(&mut staging, &result, &inputs, &provenance, &times)
-        .map_err(|e| Failure::invalid(format!("error: {e}")))?;
-    let out = staging.commit().map_err(|e| Failure::invalid(format!("error: {e}")))?;
+    let times = context::times_since(started);
+    report::write_backtest(&mut staging, &result, &inputs, &provenance, &times)?;
+    let out = staging.commit()?;
     if let Some(year) = result.outcome_year.filter(|y| *y != args.year) {
         eprintln!(
             "note: most matched reports in {} end in {year}, not {}: check that --year is the year that release describes",

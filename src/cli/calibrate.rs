@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::Failure;
+use super::CliError;
 use crate::calibrate::{self, Options};
 use crate::import::panel;
 use crate::report::{self, calibration};
@@ -41,13 +41,13 @@ fn parse_share(text: &str) -> Result<rust_decimal::Decimal, String> {
     Ok(value)
 }
 
-pub(super) fn command(args: &CalibrateArgs) -> Result<(), Failure> {
-    let read = |path: &PathBuf| panel::read(path).map_err(|e| Failure::invalid(format!("error: {e}")));
+pub(super) fn command(args: &CalibrateArgs) -> Result<(), CliError> {
+    let read = |path: &PathBuf| panel::read(path);
     let (early, late) = (read(&args.early)?, read(&args.late)?);
     let options = Options { variable_cost_share: args.variable_cost_share, by_kind: args.by.is_some() };
     let result = calibrate::calibrate(&early.hospitals, &late.hospitals, &options);
     if result.pooled.is_empty() {
-        return Err(Failure::invalid(format!(
+        return Err(CliError::Invalid(format!(
             "error: {} and {}: only {} hospitals are in both releases with the same kind and reports at least {} years apart \
              ({} changed kind, {} are closer in time: is LATE a later release than EARLY?); at least {} are needed to fit a driver",
             args.early.display(),
@@ -67,7 +67,7 @@ pub(super) fn command(args: &CalibrateArgs) -> Result<(), Failure> {
     eprint!("{}", calibration::table(&result));
     match &args.out {
         Some(out) => {
-            report::output::write_atomic(out, yaml.as_bytes()).map_err(|e| Failure::invalid(format!("error: {e}")))?;
+            report::output::write_atomic(out, yaml.as_bytes())?;
             eprintln!("Drivers written to {}", out.display());
         }
         None => print!("{yaml}"),

@@ -28,7 +28,6 @@ pub use accum::{Accumulator, Histogram, Layout, CHUNK_PATHS};
 pub use draws::DistError;
 use lanes::{Lanes, LANES};
 pub use plan::{Plan, PlanError, PolicyInfo, PracticePlan};
-pub use variants::SweptLever;
 
 /// Above this many fixed-point sums per accumulator (about 16 MB), chunks are
 /// split at most about once per thread to bound memory.

@@ -3,49 +3,23 @@
 //! random stream as it was, so results are paired path by path with the
 //! original (common random numbers).
 
-use crate::scenario::{Driver, Scope};
+use crate::scenario::{Driver, Lever, Scope};
 
 use super::draws::DistError;
 use super::plan::{PolicyInfo, YearLevers};
 use super::Plan;
 
-/// The levers a sweep can set (MODEL.md §1's rate levers).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SweptLever {
-    /// Sequestration rate `q_t`.
-    Sequestration,
-    /// Medicare update `u_t`.
-    MedicareUpdate,
-    /// FFS add-on `a_t`.
-    MedicareAddOn,
-}
-
-impl SweptLever {
-    /// The scenario-file name.
-    pub fn name(self) -> &'static str {
-        match self {
-            SweptLever::Sequestration => "sequestration",
-            SweptLever::MedicareUpdate => "medicare_update",
-            SweptLever::MedicareAddOn => "medicare_add_on",
+/// Sets `lever` to `value` in a year's levers (a Medicare update set this
+/// way no longer follows the MEI).
+fn set(lever: Lever, levers: &mut YearLevers, value: f64) {
+    match lever {
+        Lever::Sequestration => levers.sequestration = value,
+        Lever::MedicareUpdate => {
+            levers.update_constant = value;
+            levers.update_mei_weight = 0.0;
         }
-    }
-
-    /// The lever with this name.
-    pub fn from_name(name: &str) -> Option<SweptLever> {
-        [SweptLever::Sequestration, SweptLever::MedicareUpdate, SweptLever::MedicareAddOn]
-            .into_iter()
-            .find(|l| l.name() == name)
-    }
-
-    fn set(self, levers: &mut YearLevers, value: f64) {
-        match self {
-            SweptLever::Sequestration => levers.sequestration = value,
-            SweptLever::MedicareUpdate => {
-                levers.update_constant = value;
-                levers.update_mei_weight = 0.0;
-            }
-            SweptLever::MedicareAddOn => levers.add_on = value,
-        }
+        Lever::MedicareAddOn => levers.add_on = value,
+        Lever::Relief => levers.relief = value,
     }
 }
 
@@ -57,7 +31,7 @@ impl Plan {
     pub fn lever_variants(
         &self,
         base: usize,
-        lever: SweptLever,
+        lever: Lever,
         values: &[Vec<f64>],
         selected: &[bool],
         names: &[String],
@@ -71,7 +45,7 @@ impl Plan {
                 for year in original {
                     let mut year = *year;
                     if selected.get(p).copied().unwrap_or(false) {
-                        lever.set(&mut year, variant.get(p).copied().unwrap_or(0.0));
+                        set(lever, &mut year, variant.get(p).copied().unwrap_or(0.0));
                     }
                     levers.push(year);
                 }
@@ -113,7 +87,7 @@ impl Plan {
 
     /// A plan with only policy `policy` (as its baseline).
     pub fn only_policy(&self, policy: usize) -> Plan {
-        self.lever_variants(policy, SweptLever::Sequestration, &[], &[], &[])
+        self.lever_variants(policy, Lever::Sequestration, &[], &[], &[])
     }
 
     /// The same plan with `driver` held at its `q` quantile (per practice for

@@ -1,13 +1,16 @@
 //! What people read of a backtest: `brief.md` and `report.html`. Both lay
-//! out the same table model ([`summary_table`]), so the brief and the page
+//! out the same table model ([`Table`], from [`summary_table`]), so the brief and the page
 //! cannot disagree; the page adds the charts, the sources and the manifest.
 
 use std::fmt::Write;
 
 use crate::backtest::{Backtest, SummaryLine, ALL};
 
+use super::brief::sources_and_footer;
 use super::format::percent;
-use super::html::{escape, inline_svg, page_end, sources_and_manifest, STYLE};
+use super::html::{escape, inline_svg, page_end, page_start, sources_and_manifest, STYLE};
+use super::record::RunRecord;
+use super::table::Table;
 use super::Provenance;
 
 /// Where a backtest's inputs came from.
@@ -21,14 +24,6 @@ pub struct Inputs {
     pub later_sha256: String,
     /// The cohort's base year (the year before the first projected year).
     pub base_year: i32,
-}
-
-/// A table for people: header cells, then rows of cells.
-pub struct Table {
-    /// Column headers.
-    pub header: Vec<String>,
-    /// Rows.
-    pub rows: Vec<Vec<String>>,
 }
 
 fn points(value: f64) -> String {
@@ -87,7 +82,7 @@ pub fn summary_table(backtest: &Backtest) -> Table {
             ]
         })
         .collect();
-    Table { header: header.iter().map(|h| h.to_string()).collect(), rows }
+    Table::new(&header, rows)
 }
 
 /// The table of hospitals that could not be scored.
@@ -116,28 +111,7 @@ pub fn unmatched_table(backtest: &Backtest) -> Table {
             ]
         })
         .collect();
-    Table { header: header.iter().map(|h| h.to_string()).collect(), rows }
-}
-
-fn markdown_table(out: &mut String, table: &Table) {
-    let _ = writeln!(out, "| {} |", table.header.join(" | "));
-    let _ = writeln!(out, "|{}", "---|".repeat(table.header.len()));
-    for row in &table.rows {
-        let _ = writeln!(out, "| {} |", row.join(" | "));
-    }
-}
-
-fn html_table(out: &mut String, table: &Table) {
-    let _ = write!(out, "<div class=\"table-wrap\"><table><thead><tr>");
-    for cell in &table.header {
-        let _ = write!(out, "<th>{}</th>", escape(cell));
-    }
-    let _ = writeln!(out, "</tr></thead><tbody>");
-    for row in &table.rows {
-        let cells: String = row.iter().map(|c| format!("<td>{}</td>", escape(c))).collect();
-        let _ = writeln!(out, "<tr>{cells}</tr>");
-    }
-    let _ = writeln!(out, "</tbody></table></div>");
+    Table::new(&header, rows)
 }
 
 /// The paragraph that says what the figures mean, from the `all` row.
@@ -169,7 +143,7 @@ pub fn brief(backtest: &Backtest, inputs: &Inputs, provenance: &Provenance) -> S
     let mut out = format!("# Backtest: {}\n\n", provenance.scenario_name);
     let _ = writeln!(out, "{}\n", reading(backtest, inputs));
     let _ = writeln!(out, "## Projected against reported, {}\n", backtest.year);
-    markdown_table(&mut out, &summary_table(backtest));
+    out.push_str(&summary_table(backtest).markdown());
     let _ = writeln!(
         out,
         "\n±: Monte Carlo standard error of the expected share ({} paths); P5–P95: the spread of the share over {} simulated paths. \
@@ -177,7 +151,7 @@ pub fn brief(backtest: &Backtest, inputs: &Inputs, provenance: &Provenance) -> S
         backtest.paths, backtest.share_paths
     );
     let _ = writeln!(out, "## Hospitals not scored\n");
-    markdown_table(&mut out, &unmatched_table(backtest));
+    out.push_str(&unmatched_table(backtest).markdown());
     let _ = writeln!(
         out,
         "\nEvery hospital not scored is listed in `backtest_unmatched.csv` with its reason. Hospitals without a later report closed, merged, converted or had not filed; compare their projected P(cash exhausted) with the matched hospitals'."
@@ -190,44 +164,31 @@ pub fn brief(backtest: &Backtest, inputs: &Inputs, provenance: &Provenance) -> S
     if let Some(law) = &provenance.baseline_law {
         let _ = writeln!(out, "Law: {law}.");
     }
-    let _ = writeln!(out, "\n## Sources\n");
-    for source in &provenance.sources {
-        let _ = writeln!(out, "- `{}`: {}", source.path, source.text);
-    }
-    let _ = writeln!(out, "\n---\n\n{}", provenance.footer());
+    sources_and_footer(&mut out, provenance, None);
     out
 }
 
-/// `report.html` of a backtest, from the typed results, the manifest (for
-/// the sources and file list) and the two charts.
-pub fn page(
-    backtest: &Backtest,
-    inputs: &Inputs,
-    manifest: &serde_json::Value,
-    charts: &[String],
-    name: &str,
-) -> String {
+/// `report.html` of a backtest, from the typed results, the run record
+/// (for the sources and file list) and the two charts.
+pub fn page(backtest: &Backtest, inputs: &Inputs, record: &RunRecord, charts: &[String]) -> String {
+    let name = &record.scenario.name;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Backtest: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>",
-        escape(name)
-    );
+    page_start(&mut out, &format!("Backtest: {name}"), STYLE);
     let _ = writeln!(out, "<h1>Backtest: {}</h1>", escape(name));
     let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(&reading(backtest, inputs)));
     let _ = writeln!(out, "<h2>Projected against reported, {}</h2>", backtest.year);
-    html_table(&mut out, &summary_table(backtest));
+    out.push_str(&summary_table(backtest).html());
     for svg in charts {
         let _ = writeln!(out, "<figure>{}</figure>", inline_svg(svg));
     }
     let _ = writeln!(out, "<h2>Hospitals not scored</h2>");
-    html_table(&mut out, &unmatched_table(backtest));
+    out.push_str(&unmatched_table(backtest).html());
     let extra = [
         ("Projected cohort", inputs.cohort_file.clone()),
         ("Later release", inputs.later_file.clone()),
         ("Later release SHA-256", inputs.later_sha256.clone()),
     ];
-    sources_and_manifest(&mut out, manifest, &extra);
-    page_end(&mut out, manifest, name);
+    sources_and_manifest(&mut out, record, &extra);
+    page_end(&mut out, record);
     out
 }

@@ -2,34 +2,39 @@
 
 use std::fmt::Write;
 
-use crate::engine::summary::{largest_margin_change, Summary};
-use crate::engine::Plan;
+use crate::engine::summary::{GroupRow, Summary};
 
-use super::format::{compare_cells, dollars_short, margin_interval, percent, practices, probability};
-use super::Provenance;
-
-fn final_and_mid(plan: &Plan) -> (i32, i32) {
-    let last = plan.start_year + plan.years as i32 - 1;
-    let mid = plan.start_year + (plan.years as i32 - 1) / 2;
-    (mid, last)
-}
-
-fn label<'a>(plan: &'a Plan, policy: &'a str) -> &'a str {
-    plan.policies.iter().find(|p| p.name == policy).map_or(policy, |p| p.label.as_str())
-}
+use super::format::{dollars_short, percent, practices};
+use super::record::{Archetypes, CohortRun, Projection, RunRecord};
+use super::{table, Provenance};
 
 /// "` (<name> as of <as_of>)`" when the baseline stands on an imported law.
 fn law(provenance: &Provenance) -> String {
     provenance.baseline_law.as_ref().map_or_else(String::new, |law| format!(" ({law})"))
 }
 
-/// Renders the brief.
-pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, description: Option<&str>) -> String {
-    let (mid, last) = final_and_mid(plan);
-    let baseline = &plan.policies[plan.baseline];
+/// The sources list (or `when_none` if there are none) and the footer that
+/// end every brief.
+pub(super) fn sources_and_footer(out: &mut String, provenance: &Provenance, when_none: Option<&str>) {
+    let _ = writeln!(out, "\n## Sources\n");
+    if let (true, Some(note)) = (provenance.sources.is_empty(), when_none) {
+        let _ = writeln!(out, "{note}");
+    }
+    for source in &provenance.sources {
+        let _ = writeln!(out, "- `{}`: {}", source.path, source.text);
+    }
+    let _ = writeln!(out, "\n---\n\n{}", provenance.footer());
+}
+
+/// Renders the brief of an archetype run.
+pub fn render(record: &RunRecord, run: &Archetypes, summary: &Summary) -> String {
+    let provenance = record.provenance();
+    let projection = &run.projection;
+    let last = projection.last_year();
+    let baseline = projection.label(&projection.baseline);
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", provenance.scenario_name);
-    if let Some(description) = description {
+    if let Some(description) = &projection.description {
         let _ = writeln!(out, "{}\n", description.trim());
     }
     let _ = writeln!(
@@ -38,16 +43,16 @@ pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, descripti
          Intervals are the 5th–95th percentiles of simulated margins (a 90% interval); \
          ± is the Monte Carlo standard error, in percentage points (pp). \
          Differences are each policy minus the baseline on the same simulated paths.\n",
-        plan.start_year,
+        projection.start_year,
         last,
         summary.paths,
         provenance.seed.unwrap_or_default(),
-        baseline.label,
-        law(provenance)
+        baseline,
+        law(&provenance)
     );
 
     let _ = writeln!(out, "## Practices\n");
-    for practice in &plan.practices {
+    for practice in &run.practices {
         let _ = writeln!(
             out,
             "### {} (`{}`, kind `{}`, stands for {} practices)\n",
@@ -56,102 +61,26 @@ pub fn render(plan: &Plan, summary: &Summary, provenance: &Provenance, descripti
             practice.kind,
             practices(practice.count)
         );
-        let _ = writeln!(
-            out,
-            "| Policy | Median margin {mid} (90% interval) | Median margin {last} (90% interval) | P(margin < 0) {last} | P(cash exhausted by {last}) |"
-        );
-        let _ = writeln!(out, "|---|---|---|---|---|");
-        for policy in &plan.policies {
-            let row = |year: i32| {
-                summary.summary.iter().find(|r| r.practice == practice.id && r.policy == policy.name && r.year == year)
-            };
-            let (Some(m), Some(f)) = (row(mid), row(last)) else { continue };
-            let interval = |r: &crate::engine::summary::SummaryRow| margin_interval(&r.margin_percentiles);
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                policy.label,
-                interval(m),
-                interval(f),
-                probability(f.p_negative, f.p_negative_se),
-                probability(f.p_exhausted, f.p_exhausted_se)
-            );
-        }
-        let compares: Vec<_> = summary.compare.iter().filter(|c| c.practice == practice.id && c.year == last).collect();
-        if !compares.is_empty() {
-            let _ = writeln!(out, "\nAgainst {} in {last}:\n", baseline.label);
-            let _ = writeln!(
-                out,
-                "| Policy | Mean margin change (90% interval) | Change in P(cash exhausted) | Cumulative CO-253 change | Cash change | Largest yearly margin change |"
-            );
-            let _ = writeln!(out, "|---|---|---|---|---|---|");
-            for c in compares {
-                let largest = largest_margin_change(&summary.compare, &c.practice, &c.policy);
-                let _ = writeln!(out, "| {} | {} |", label(plan, &c.policy), compare_cells(c, largest).join(" | "));
-            }
+        out.push_str(&table::practice(projection, &summary.summary, &practice.id).markdown());
+        if let Some(versus) = table::versus_baseline(projection, &summary.compare, &practice.id) {
+            let _ = writeln!(out, "\nAgainst {baseline} in {last}:\n");
+            out.push_str(&versus.markdown());
         }
         let _ = writeln!(out);
     }
 
     let _ = writeln!(out, "## National totals (weighted by practice counts)\n");
-    let mut kinds: Vec<&str> = plan.kinds.iter().map(String::as_str).collect();
-    kinds.push("all");
-    let _ = writeln!(out, "CO-253 dollars per year under {}:\n", baseline.label);
-    let _ = writeln!(out, "| Year | {} |", kinds.join(" | "));
-    let _ = writeln!(out, "|---|{}", "---|".repeat(kinds.len()));
-    for t in 0..plan.years {
-        let year = plan.start_year + t as i32;
-        let cells: Vec<String> = kinds
-            .iter()
-            .map(|kind| {
-                summary
-                    .national
-                    .iter()
-                    .find(|n| n.kind == *kind && n.policy == baseline.name && n.year == year)
-                    .map_or_else(|| "n/a".to_string(), |n| dollars_short(n.cut_total))
-            })
-            .collect();
-        let _ = writeln!(out, "| {year} | {} |", cells.join(" | "));
-    }
+    let _ = writeln!(out, "CO-253 dollars per year under {baseline}:\n");
+    out.push_str(&table::baseline_cut_by_year(projection, &summary.national).markdown());
     let _ = writeln!(out, "\nEach policy in {last}:\n");
-    let _ = writeln!(
-        out,
-        "| Policy | Kind | CO-253 in {last} | Cumulative CO-253 {}–{last} | Practices in distress | Practices with cash exhausted |",
-        plan.start_year
-    );
-    let _ = writeln!(out, "|---|---|---|---|---|---|");
-    for policy in &plan.policies {
-        for kind in &kinds {
-            if let Some(n) =
-                summary.national.iter().find(|n| n.kind == *kind && n.policy == policy.name && n.year == last)
-            {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} |",
-                    policy.label,
-                    kind,
-                    dollars_short(n.cut_total),
-                    dollars_short(n.cut_cum_total),
-                    practices(n.n_distress),
-                    practices(n.n_exhausted)
-                );
-            }
-        }
-    }
+    out.push_str(&table::national(projection, &summary.national).markdown());
 
-    let _ = writeln!(out, "\n## Sources\n");
-    if provenance.sources.is_empty() {
-        let _ = writeln!(out, "The scenario cites no sources.");
-    }
-    for source in &provenance.sources {
-        let _ = writeln!(out, "- `{}`: {}", source.path, source.text);
-    }
-    let _ = writeln!(out, "\n---\n\n{}", provenance.footer());
+    sources_and_footer(&mut out, &provenance, Some("The scenario cites no sources."));
     out
 }
 
 /// CO-253 dollars a group's facilities lose under `policy` over the whole projection.
-fn cumulative_cut(groups: &[crate::engine::summary::GroupRow], key: &[String], policy: &str) -> f64 {
+fn cumulative_cut(groups: &[GroupRow], key: &[String], policy: &str) -> f64 {
     groups.iter().filter(|g| g.key == key && g.policy == policy).map(|g| g.cut_total).sum()
 }
 
@@ -159,10 +88,10 @@ fn cumulative_cut(groups: &[crate::engine::summary::GroupRow], key: &[String], p
 /// negative margins and out of cash by the final year under the baseline,
 /// the CO-253 dollars taken over the projection, and what each other policy
 /// changes.
-fn group_line(plan: &Plan, groups: &[crate::engine::summary::GroupRow], key: &[String], last: i32) -> String {
-    let baseline = &plan.policies[plan.baseline];
+fn group_line(projection: &Projection, groups: &[GroupRow], key: &[String], last: i32) -> Option<String> {
+    let baseline = projection.policies.iter().find(|p| p.name == projection.baseline)?;
     let at = |policy: &str| groups.iter().find(|g| g.key == key && g.policy == policy && g.year == last);
-    let Some(base) = at(&baseline.name) else { return format!("- **{}**: no rows", key.join(", ")) };
+    let Some(base) = at(&baseline.name) else { return Some(format!("- **{}**: no rows", key.join(", "))) };
     let base_cut = cumulative_cut(groups, key, &baseline.name);
     let mut line = format!(
         "- **{}**: {} facilities; under {} in {last}, {} with negative margins and {} with cash exhausted; CO-253 takes {} over {}–{last}.",
@@ -172,9 +101,9 @@ fn group_line(plan: &Plan, groups: &[crate::engine::summary::GroupRow], key: &[S
         practices(base.n_negative),
         practices(base.n_exhausted),
         dollars_short(base_cut),
-        plan.start_year
+        projection.start_year
     );
-    for policy in plan.policies.iter().filter(|p| p.name != baseline.name) {
+    for policy in projection.policies.iter().filter(|p| p.name != baseline.name) {
         if let Some(g) = at(&policy.name) {
             let kept = base_cut - cumulative_cut(groups, key, &policy.name);
             let dollars = if kept < 0.0 {
@@ -187,25 +116,22 @@ fn group_line(plan: &Plan, groups: &[crate::engine::summary::GroupRow], key: &[S
             let _ = write!(line, " {}: {dollars}, cash exhausted {exhausted:+.1}.", policy.label);
         }
     }
-    line
+    Some(line)
 }
 
 /// The brief of a cohort run: national totals and, with `--by`, each group's
 /// facilities with negative margins and exhausted cash in the final year.
-pub fn cohort(
-    plan: &Plan,
-    summary: &Summary,
-    groups: &[crate::engine::summary::GroupRow],
-    by: &[String],
-    provenance: &Provenance,
-) -> String {
-    let last = plan.start_year + plan.years as i32 - 1;
+pub fn cohort(record: &RunRecord, run: &CohortRun, summary: &Summary, groups: &[GroupRow]) -> String {
+    let provenance = record.provenance();
+    let projection = &run.projection;
+    let by = &run.cohort.by;
+    let last = projection.last_year();
     let mut out = format!(
         "# {}\n\nA cohort of {} facilities, {}–{last}, {} Monte Carlo paths (seed {}). Expected numbers are \
          count-weighted; margin percentiles pool every facility's simulated margins.\n\n",
         provenance.scenario_name,
-        plan.practices.len(),
-        plan.start_year,
+        run.cohort.facilities,
+        projection.start_year,
         summary.paths,
         provenance.seed.unwrap_or_default()
     );
@@ -219,7 +145,9 @@ pub fn cohort(
         keys.sort();
         let _ = writeln!(out, "## By {}, one line each\n", by.join(", "));
         for key in &keys {
-            let _ = writeln!(out, "{}", group_line(plan, groups, key, last));
+            if let Some(line) = group_line(projection, groups, key, last) {
+                let _ = writeln!(out, "{line}");
+            }
         }
         let _ = writeln!(out, "\n## By {} in {last}\n", by.join(", "));
         let _ = writeln!(
@@ -227,17 +155,17 @@ pub fn cohort(
             "| {} | Policy | Facilities | Negative margin | Cash exhausted | CO-253 {} | CO-253 {}–{last} | Margin P5 / P50 / P95 |",
             by.join(" | "),
             last,
-            plan.start_year
+            projection.start_year
         );
         let _ = writeln!(out, "|{}---|---|---|---|---|---|---|", "---|".repeat(by.len()));
-        let mut rows: Vec<&crate::engine::summary::GroupRow> = groups.iter().filter(|g| g.year == last).collect();
+        let mut rows: Vec<&GroupRow> = groups.iter().filter(|g| g.year == last).collect();
         rows.sort_by(|a, b| a.key.cmp(&b.key));
         for g in rows {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} / {} / {} |",
                 g.key.join(" | "),
-                label(plan, &g.policy),
+                projection.label(&g.policy),
                 practices(g.facilities),
                 practices(g.n_negative),
                 practices(g.n_exhausted),
@@ -255,7 +183,7 @@ pub fn cohort(
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
-            label(plan, &n.policy),
+            projection.label(&n.policy),
             n.kind,
             dollars_short(n.cut_total),
             dollars_short(n.cut_cum_total),
@@ -263,10 +191,6 @@ pub fn cohort(
             practices(n.n_exhausted)
         );
     }
-    let _ = writeln!(out, "\n## Sources\n");
-    for source in &provenance.sources {
-        let _ = writeln!(out, "- `{}`: {}", source.path, source.text);
-    }
-    let _ = writeln!(out, "\n---\n\n{}", provenance.footer());
+    sources_and_footer(&mut out, &provenance, None);
     out
 }

@@ -5,7 +5,7 @@
 
 use plotters::prelude::*;
 
-use crate::analysis::{Metric, SweepRow, TornadoRow};
+use crate::analysis::{FactorType, Metric, SweepRow, TornadoRow};
 
 use super::{OutputError, Provenance};
 
@@ -182,13 +182,16 @@ pub fn tornado(
             .x_label_formatter(&|v| if percent_points { format!("{:.2}%", v * 100.0) } else { format!("{v:.3}") })
             .draw()
             .map_err(|e| err(e.to_string()))?;
-        for (kind, colour) in [("driver", DRIVER_COLOUR), ("lever", LEVER_COLOUR)] {
+        for (kind, colour) in [(FactorType::Driver, DRIVER_COLOUR), (FactorType::Lever, LEVER_COLOUR)] {
             let bars = rows.iter().enumerate().filter(|(_, r)| r.factor_type == kind).map(|(i, r)| {
                 let y = (n - 1 - i) as f64;
                 Rectangle::new([(r.low.min(r.high), y - 0.35), (r.low.max(r.high), y + 0.35)], colour.filled())
             });
-            let label =
-                if kind == "driver" { "economic driver (P10 to P90)" } else { "policy lever (baseline to policy)" };
+            let label = if kind == FactorType::Driver {
+                "economic driver (P10 to P90)"
+            } else {
+                "policy lever (baseline to policy)"
+            };
             chart
                 .draw_series(bars)
                 .map_err(|e| err(e.to_string()))?

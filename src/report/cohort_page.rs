@@ -9,8 +9,9 @@ use std::fmt::Write;
 use crate::engine::summary::GroupRow;
 
 use super::format::{dollars_short, percent, practices as count};
-use super::html::{escape, inline_svg, page_end, sources_and_manifest, text, STYLE};
+use super::html::{escape, inline_svg, law, number, page_end, page_start, sources_and_manifest, STYLE};
 use super::read::{CohortResults, CohortYear};
+use super::record::{CohortRun, RunRecord};
 use super::tilemap;
 
 /// The column of `--by` the maps are drawn from.
@@ -18,51 +19,16 @@ pub const STATE_COLUMN: &str = "state";
 
 /// What the page is built from.
 pub struct Page<'a> {
-    /// The run's tables and manifest.
+    /// The run record (`manifest.json`).
+    pub record: &'a RunRecord,
+    /// The cohort run it describes.
+    pub run: &'a CohortRun,
+    /// The run's tables.
     pub results: &'a CohortResults,
-    /// `(name, label)` of every policy, the baseline first if known.
-    pub policies: &'a [(String, String)],
-    /// The baseline policy's name.
-    pub baseline: &'a str,
     /// Share in the red, then share with cash exhausted (SVG).
     pub share_charts: &'a [String],
     /// The state maps (SVG) with their captions; empty without `--by state`.
     pub maps: &'a [(String, String)],
-}
-
-/// `(name, label)` of every policy: from the manifest when it lists them,
-/// otherwise in the order of the tables (label = name).
-pub fn policies(results: &CohortResults) -> Vec<(String, String)> {
-    let listed: Vec<(String, String)> = results.manifest["policies"]
-        .as_array()
-        .map(|ps| {
-            ps.iter()
-                .filter_map(|p| {
-                    let name = p["name"].as_str()?;
-                    Some((name.to_string(), p["label"].as_str().unwrap_or(name).to_string()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if !listed.is_empty() {
-        return listed;
-    }
-    let mut names: Vec<String> = Vec::new();
-    for row in &results.totals {
-        if !names.contains(&row.policy) {
-            names.push(row.policy.clone());
-        }
-    }
-    names.into_iter().map(|n| (n.clone(), n)).collect()
-}
-
-/// The baseline: from the manifest, else the first policy.
-pub fn baseline(results: &CohortResults, policies: &[(String, String)]) -> String {
-    results.manifest["baseline"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| policies.first().map(|(n, _)| n.clone()))
-        .unwrap_or_default()
 }
 
 /// First and last projected year.
@@ -158,24 +124,16 @@ fn group_lines<'a>(groups: &'a [GroupRow], policy: &str, last: i32) -> Vec<Group
 /// Renders the page.
 pub fn render(page: &Page<'_>) -> String {
     let r = page.results;
-    let m = &r.manifest;
-    let name = text(&m["scenario"], "name");
-    let label_of = |policy: &str| -> String {
-        page.policies.iter().find(|(n, _)| n == policy).map_or_else(|| policy.to_string(), |(_, l)| l.clone())
-    };
+    let record = page.record;
+    let projection = &page.run.projection;
+    let name = &record.scenario.name;
+    let baseline = &projection.baseline;
+    let label_of = |policy: &str| -> String { projection.label(policy).to_string() };
     let (first, last) = year_span(&r.totals);
-    let facilities = m["cohort"]["facilities"].as_u64().map_or_else(
-        || r.totals.iter().find(|t| t.year == first).map_or_else(String::new, |t| format!("{:.0}", t.facilities)),
-        |n| n.to_string(),
-    );
     let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — seqsim cohort report</title>\n<style>{STYLE}{EXTRA_STYLE}</style>\n</head>\n<body>\n<main>\n",
-        escape(name)
-    );
+    page_start(&mut out, &format!("{name} — seqsim cohort report"), &format!("{STYLE}{EXTRA_STYLE}"));
     let _ = writeln!(out, "<h1>{}</h1>", escape(name));
-    if let Some(description) = m["description"].as_str() {
+    if let Some(description) = &projection.description {
         let _ = writeln!(out, "<p>{}</p>", escape(description.trim()));
     }
     let by_text = if r.by.is_empty() {
@@ -188,12 +146,13 @@ pub fn render(page: &Page<'_>) -> String {
     };
     let _ = writeln!(
         out,
-        "<p class=\"meta\">Cohort of {facilities} facilities, {by_text} · projection {first}–{last} · {} Monte Carlo paths · seed {} · baseline: <strong>{}</strong>{} · seqsim {}</p>",
-        m["paths"],
-        m["seed"],
-        escape(&label_of(page.baseline)),
-        m["baseline_law"].as_str().map_or_else(String::new, |law| format!(" ({})", escape(law))),
-        escape(text(m, "version"))
+        "<p class=\"meta\">Cohort of {} facilities, {by_text} · projection {first}–{last} · {} Monte Carlo paths · seed {} · baseline: <strong>{}</strong>{} · seqsim {}</p>",
+        page.run.cohort.facilities,
+        number(record.paths),
+        number(record.seed),
+        escape(&label_of(baseline)),
+        law(record),
+        escape(&record.version)
     );
     let _ = writeln!(
         out,
@@ -204,7 +163,7 @@ pub fn render(page: &Page<'_>) -> String {
          Margin percentiles (P5, P50, P95) pool every facility and every simulated future of a group. \
          CO-253 is the remittance code of the Medicare sequestration cut; “CO-253 {first}–{last}” adds the expected dollars over the projection. \
          The projection shows how policy moves facilities from where they stood in their cost reports, not a forecast of each facility. Inputs and their sources are listed at the end.</div>",
-        m["paths"]
+        number(record.paths)
     );
 
     let _ = writeln!(out, "<h2>Facilities in the red and out of cash</h2>");
@@ -235,7 +194,7 @@ pub fn render(page: &Page<'_>) -> String {
                 escape(caption)
             );
         }
-        if let Some(states) = by_state(r, page.baseline, last) {
+        if let Some(states) = by_state(r, baseline, last) {
             let off: Vec<String> = states
                 .iter()
                 .filter(|s| !tilemap::on_map(&s.state))
@@ -253,7 +212,7 @@ pub fn render(page: &Page<'_>) -> String {
                 let _ = writeln!(
                     out,
                     "<p>Also in the cohort but not on the map (territories or other codes), {last}, {}: {}. They are in the tables below.</p>",
-                    escape(&label_of(page.baseline)),
+                    escape(&label_of(baseline)),
                     off.join("; ")
                 );
             }
@@ -268,7 +227,8 @@ pub fn render(page: &Page<'_>) -> String {
             r.by.iter().map(|b| format!("<code>{}</code>", escape(b))).collect::<Vec<_>>().join(", "),
             if r.by.len() > 1 { "the group's values" } else { "its value" }
         );
-        for (policy, label) in page.policies {
+        for policy in &projection.policies {
+            let (policy, label) = (&policy.name, &policy.label);
             let lines = group_lines(&r.groups, policy, last);
             if lines.is_empty() {
                 continue;
@@ -307,13 +267,10 @@ pub fn render(page: &Page<'_>) -> String {
     }
 
     write_national(&mut out, page, &label_of, first, last);
-    let by = m["cohort"]["by"]
-        .as_array()
-        .map(|b| b.iter().filter_map(|c| c.as_str()).collect::<Vec<_>>().join(", "))
-        .unwrap_or_default();
-    let cohort_rows = [("Facilities", m["cohort"]["facilities"].to_string()), ("Grouped by", by)];
-    sources_and_manifest(&mut out, m, &cohort_rows);
-    page_end(&mut out, m, name);
+    let cohort = &page.run.cohort;
+    let cohort_rows = [("Facilities", cohort.facilities.to_string()), ("Grouped by", cohort.by.join(", "))];
+    sources_and_manifest(&mut out, record, &cohort_rows);
+    page_end(&mut out, record);
     out
 }
 
@@ -327,7 +284,7 @@ fn write_whole_cohort(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str)
         out,
         "<div class=\"table-wrap\"><table class=\"whole\"><thead><tr><th>Policy, whole cohort</th><th>Facilities</th><th>In the red {last}</th><th>In distress {last}</th><th>Cash exhausted by {last}</th><th>CO-253 {first}–{last}</th></tr></thead><tbody>"
     );
-    for (policy, _) in page.policies {
+    for policy in page.run.projection.policies.iter().map(|p| &p.name) {
         let Some(t) = totals.iter().find(|t| t.policy == *policy && t.year == last) else { continue };
         let cut: f64 =
             totals.iter().filter(|t| t.policy == *policy).map(|t| t.cut_total).filter(|v| v.is_finite()).sum();
@@ -362,7 +319,7 @@ fn write_national(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> 
         out,
         "<div class=\"table-wrap\"><table class=\"national\"><thead><tr><th>Policy</th><th>Kind</th><th>CO-253 in {last}</th><th>Cumulative CO-253 {first}–{last}</th><th>Facilities in distress {last}</th><th>Facilities with cash exhausted by {last}</th></tr></thead><tbody>"
     );
-    for (policy, _) in page.policies {
+    for policy in page.run.projection.policies.iter().map(|p| &p.name) {
         for kind in &kinds {
             let Some(n) = national.iter().find(|n| n.kind == *kind && n.policy == *policy && n.year == last) else {
                 continue;

@@ -219,7 +219,7 @@ pub fn breakeven(
         text("lever", rows.iter().map(|_| lever)),
         text("target", rows.iter().map(|_| target)),
         optional_floats("value", rows.iter().map(|r| r.value)),
-        text("status", rows.iter().map(|r| r.status)),
+        text("status", rows.iter().map(|r| r.status.as_str())),
     ];
     with_provenance(columns, rows.len(), provenance)
 }
@@ -229,7 +229,7 @@ pub fn tornado(rows: &[crate::analysis::TornadoRow], provenance: &Provenance) ->
     let columns = vec![
         text("practice", rows.iter().map(|r| r.practice.as_str())),
         text("factor", rows.iter().map(|r| r.factor.as_str())),
-        text("factor_type", rows.iter().map(|r| r.factor_type)),
+        text("factor_type", rows.iter().map(|r| r.factor_type.as_str())),
         floats("low", rows.iter().map(|r| r.low)),
         floats("high", rows.iter().map(|r| r.high)),
         floats("swing", rows.iter().map(|r| r.swing)),

@@ -5,14 +5,18 @@
 
 use std::fmt::Write;
 
-use crate::engine::summary::{largest_margin_change, CompareRow, NationalRow, SummaryRow};
+use crate::engine::summary::{CompareRow, NationalRow, SummaryRow};
 
-use super::format::{compare_cells, dollars_short, margin_interval, practices as count, probability};
+use super::format::practices as count;
+use super::record::{Archetypes, RunRecord};
+use super::table;
 
-/// What the page is built from: the run's tables, its manifest, and the charts.
+/// What the page is built from: the run's record and tables, and the charts.
 pub struct Page<'a> {
-    /// The manifest as written by `run` (or `merge`).
-    pub manifest: &'a serde_json::Value,
+    /// The run record (`manifest.json`).
+    pub record: &'a RunRecord,
+    /// The archetype run it describes.
+    pub run: &'a Archetypes,
     /// Summary rows.
     pub summary: &'a [SummaryRow],
     /// Compare rows.
@@ -63,48 +67,46 @@ footer { margin-top: 2rem; font-size: .8rem; color: #555; border-top: 1px solid 
 }
 "#;
 
-/// A manifest text field, empty when absent (issue 16 replaces this with a typed record).
-pub(super) fn text<'a>(value: &'a serde_json::Value, key: &str) -> &'a str {
-    value[key].as_str().unwrap_or("")
+/// A number of the record as the manifest writes it (`null` when absent).
+pub(super) fn number(value: Option<u64>) -> String {
+    value.map_or_else(|| "null".to_string(), |v| v.to_string())
+}
+
+/// The page's head (title and style) and the opening of its body.
+pub(super) fn page_start(out: &mut String, title: &str, style: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{style}</style>\n</head>\n<body>\n<main>\n",
+        escape(title)
+    );
+}
+
+/// ` (<law>)` after the baseline when it stands on an imported law.
+pub(super) fn law(record: &RunRecord) -> String {
+    record.baseline_law.as_ref().map_or_else(String::new, |law| format!(" ({})", escape(law)))
 }
 
 /// Renders the page.
 pub fn render(page: &Page<'_>) -> String {
-    let m = page.manifest;
-    let name = text(&m["scenario"], "name");
-    let baseline = text(m, "baseline");
-    let label_of = |policy: &str| -> String {
-        m["policies"]
-            .as_array()
-            .and_then(|ps| ps.iter().find(|p| p["name"] == policy))
-            .map_or_else(|| policy.to_string(), |p| text(p, "label").to_string())
-    };
-    let years: Vec<i32> = {
-        let mut ys: Vec<i32> = page.summary.iter().map(|r| r.year).collect();
-        ys.sort_unstable();
-        ys.dedup();
-        ys
-    };
-    let (first, last) = (years.first().copied().unwrap_or_default(), years.last().copied().unwrap_or_default());
-    let mid = first + (last - first) / 2;
+    let record = page.record;
+    let projection = &page.run.projection;
+    let name = &record.scenario.name;
+    let baseline = projection.label(&projection.baseline);
+    let (first, last) = (projection.start_year, projection.last_year());
     let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — seqsim report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        escape(name)
-    );
+    page_start(&mut out, &format!("{name} — seqsim report"), STYLE);
     let _ = writeln!(out, "<h1>{}</h1>", escape(name));
-    if let Some(description) = m["description"].as_str() {
+    if let Some(description) = &projection.description {
         let _ = writeln!(out, "<p>{}</p>", escape(description.trim()));
     }
     let _ = writeln!(
         out,
         "<p class=\"meta\">Projection {first}–{last} · {} Monte Carlo paths · seed {} · baseline: <strong>{}</strong>{} · seqsim {}</p>",
-        m["paths"],
-        m["seed"],
-        escape(&label_of(baseline)),
-        m["baseline_law"].as_str().map_or_else(String::new, |law| format!(" ({})", escape(law))),
-        escape(text(m, "version"))
+        number(record.paths),
+        number(record.seed),
+        escape(baseline),
+        law(record),
+        escape(&record.version)
     );
     let _ = writeln!(
         out,
@@ -113,59 +115,24 @@ pub fn render(page: &Page<'_>) -> String {
          Medians and 90% intervals (5th–95th percentile) describe the spread of outcomes; ± is the Monte Carlo standard error (the precision of the simulation, not the uncertainty of the future). \
          “Cash exhausted” means days of cash fell below the closure threshold in that year or earlier. \
          CO-253 is the remittance code of the Medicare sequestration cut. Inputs and their sources are listed at the end.</div>",
-        m["paths"]
+        number(record.paths)
     );
 
     let _ = writeln!(out, "<h2>Practices</h2>");
-    let practices = m["practices"].as_array().cloned().unwrap_or_default();
-    for practice in &practices {
-        let id = text(practice, "id");
+    for practice in &page.run.practices {
+        let id = &practice.id;
         let _ = writeln!(
             out,
             "<h3>{} <span class=\"meta\">(<code>{}</code>, kind <code>{}</code>, stands for {} practices)</span></h3>",
-            escape(text(practice, "name")),
+            escape(&practice.name),
             escape(id),
-            escape(text(practice, "kind")),
-            count(practice["count"].as_f64().unwrap_or_default())
+            escape(&practice.kind),
+            count(practice.count)
         );
-        let _ = writeln!(
-            out,
-            "<div class=\"table-wrap\"><table><thead><tr><th>Policy</th><th>Median margin {mid} (90% interval)</th><th>Median margin {last} (90% interval)</th><th>P(margin &lt; 0) {last}</th><th>P(cash exhausted by {last})</th></tr></thead><tbody>"
-        );
-        let policies = m["policies"].as_array().cloned().unwrap_or_default();
-        for policy in &policies {
-            let pname = text(policy, "name");
-            let row = |year: i32| page.summary.iter().find(|r| r.practice == id && r.policy == pname && r.year == year);
-            let (Some(mr), Some(fr)) = (row(mid), row(last)) else { continue };
-            let interval = |r: &crate::engine::summary::SummaryRow| margin_interval(&r.margin_percentiles);
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(text(policy, "label")),
-                interval(mr),
-                interval(fr),
-                probability(fr.p_negative, fr.p_negative_se),
-                probability(fr.p_exhausted, fr.p_exhausted_se)
-            );
-        }
-        let _ = writeln!(out, "</tbody></table></div>");
-        let compares: Vec<&CompareRow> = page.compare.iter().filter(|c| c.practice == id && c.year == last).collect();
-        if !compares.is_empty() {
-            let _ = writeln!(
-                out,
-                "<div class=\"table-wrap\"><table><thead><tr><th>Against {} in {last}</th><th>Mean margin change (90% interval)</th><th>Change in P(cash exhausted)</th><th>Cumulative CO-253 change</th><th>Cash change</th><th>Largest yearly margin change</th></tr></thead><tbody>",
-                escape(&label_of(baseline))
-            );
-            for c in compares {
-                let largest = largest_margin_change(page.compare, &c.practice, &c.policy);
-                let _ = writeln!(
-                    out,
-                    "<tr><td>{}</td><td>{}</td></tr>",
-                    escape(&label_of(&c.policy)),
-                    compare_cells(c, largest).join("</td><td>")
-                );
-            }
-            let _ = writeln!(out, "</tbody></table></div>");
+        out.push_str(&table::practice(projection, page.summary, id).html());
+        if let Some(mut versus) = table::versus_baseline(projection, page.compare, id) {
+            versus.header[0] = format!("Against {baseline} in {last}");
+            out.push_str(&versus.html());
         }
         if let Some((_, charts)) = page.practice_charts.iter().find(|(p, _)| p == id) {
             for (svg, caption) in charts.iter().zip([
@@ -183,99 +150,68 @@ pub fn render(page: &Page<'_>) -> String {
         out,
         "<figure>{}<figcaption>CO-253 dollars per year by kind under {}, and the cumulative dollars each policy keeps in practices.</figcaption></figure>",
         inline_svg(page.national_chart),
-        escape(&label_of(baseline))
+        escape(baseline)
     );
-    let mut kinds: Vec<&str> =
-        m["kinds"].as_array().map(|ks| ks.iter().filter_map(|k| k.as_str()).collect()).unwrap_or_default();
-    kinds.push("all");
-    let _ = writeln!(
-        out,
-        "<div class=\"table-wrap\"><table><thead><tr><th>Policy</th><th>Kind</th><th>CO-253 in {last}</th><th>Cumulative CO-253 {first}–{last}</th><th>Practices in distress</th><th>Practices with cash exhausted</th></tr></thead><tbody>"
-    );
-    for policy in m["policies"].as_array().cloned().unwrap_or_default() {
-        for kind in &kinds {
-            if let Some(n) =
-                page.national.iter().find(|n| n.kind == *kind && n.policy == text(&policy, "name") && n.year == last)
-            {
-                let _ = writeln!(
-                    out,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    escape(text(&policy, "label")),
-                    escape(kind),
-                    dollars_short(n.cut_total),
-                    dollars_short(n.cut_cum_total),
-                    count(n.n_distress),
-                    count(n.n_exhausted)
-                );
-            }
-        }
-    }
-    let _ = writeln!(out, "</tbody></table></div>");
+    out.push_str(&table::national(projection, page.national).html());
 
-    sources_and_manifest(&mut out, m, &[]);
-    page_end(&mut out, m, name);
+    sources_and_manifest(&mut out, record, &[]);
+    page_end(&mut out, record);
     out
 }
 
 /// The footer naming the run, and the end of the page.
-pub(super) fn page_end(out: &mut String, m: &serde_json::Value, name: &str) {
+pub(super) fn page_end(out: &mut String, record: &RunRecord) {
     let _ = writeln!(
         out,
         "<footer>Scenario “{}” · SHA-256 <code>{}</code> · seed {} · {} paths · seqsim {}</footer>\n</main>\n</body>\n</html>",
-        escape(name),
-        escape(text(&m["scenario"], "sha256")),
-        m["seed"],
-        m["paths"],
-        escape(text(m, "version"))
+        escape(&record.scenario.name),
+        escape(&record.scenario.sha256),
+        number(record.seed),
+        number(record.paths),
+        escape(&record.version)
     );
 }
 
 /// The Sources list and the Manifest tables of a report page: the run's
 /// provenance (with `extra` rows after the path count), the imported policy
 /// files, and every file with its SHA-256.
-pub(super) fn sources_and_manifest(out: &mut String, m: &serde_json::Value, extra: &[(&str, String)]) {
+pub(super) fn sources_and_manifest(out: &mut String, record: &RunRecord, extra: &[(&str, String)]) {
     let _ = writeln!(out, "<h2>Sources</h2><ul>");
-    for source in m["sources"].as_array().cloned().unwrap_or_default() {
-        let _ = writeln!(
-            out,
-            "<li><code>{}</code>: {}</li>",
-            escape(text(&source, "path")),
-            escape(text(&source, "source"))
-        );
+    for source in &record.sources {
+        let _ = writeln!(out, "<li><code>{}</code>: {}</li>", escape(&source.path), escape(&source.source));
     }
     let _ = writeln!(out, "</ul>");
     let _ = writeln!(out, "<h2>Manifest</h2><div class=\"table-wrap\"><table><tbody>");
     for (key, value) in [
-        ("Scenario file", text(&m["scenario"], "path").to_string()),
-        ("Scenario SHA-256", text(&m["scenario"], "sha256").to_string()),
-        ("Seed", m["seed"].to_string()),
-        ("Paths", m["paths"].to_string()),
+        ("Scenario file", record.scenario.path.clone()),
+        ("Scenario SHA-256", record.scenario.sha256.clone()),
+        ("Seed", number(record.seed)),
+        ("Paths", number(record.paths)),
     ]
     .into_iter()
     .chain(extra.iter().map(|(key, value)| (*key, value.clone())))
     .chain([
-        ("Baseline law", text(m, "baseline_law").to_string()),
-        ("seqsim version", text(m, "version").to_string()),
-        ("Started", text(m, "started").to_string()),
-        ("Finished", text(m, "finished").to_string()),
+        ("Baseline law", record.baseline_law.clone().unwrap_or_default()),
+        ("seqsim version", record.version.clone()),
+        ("Started", record.started.clone()),
+        ("Finished", record.finished.clone()),
     ]) {
         let _ = writeln!(out, "<tr><td>{key}</td><td><code>{}</code></td></tr>", escape(&value));
     }
     let _ = writeln!(out, "</tbody></table></div>");
-    let imports = m["imports"].as_array().cloned().unwrap_or_default();
-    if !imports.is_empty() {
+    if !record.imports.is_empty() {
         let _ = writeln!(
             out,
             "<div class=\"table-wrap\"><table><thead><tr><th>Imported policy file</th><th>Name</th><th>As of</th><th>SHA-256</th></tr></thead><tbody>"
         );
-        for import in &imports {
+        for import in &record.imports {
             let _ = writeln!(
                 out,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                escape(text(import, "file")),
-                escape(text(import, "name")),
-                escape(text(import, "as_of")),
-                escape(text(import, "sha256"))
+                escape(&import.file),
+                escape(&import.name),
+                escape(&import.as_of),
+                escape(&import.sha256)
             );
         }
         let _ = writeln!(out, "</tbody></table></div>");
@@ -284,13 +220,13 @@ pub(super) fn sources_and_manifest(out: &mut String, m: &serde_json::Value, extr
         out,
         "<div class=\"table-wrap\"><table><thead><tr><th>File</th><th>Bytes</th><th>SHA-256</th></tr></thead><tbody>"
     );
-    for file in m["files"].as_array().cloned().unwrap_or_default() {
+    for file in &record.files {
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            escape(text(&file, "name")),
-            file["bytes"],
-            escape(text(&file, "sha256"))
+            escape(&file.name),
+            file.bytes,
+            escape(&file.sha256)
         );
     }
     let _ = writeln!(out, "</tbody></table></div>");

@@ -1,8 +1,13 @@
 //! Reports: turns ledger rows and Monte Carlo summaries into files and
 //! terminal tables. The only layer that imports polars or writes files.
 //!
-//! Exporters sit side by side: `frame` (CSV, Parquet, JSON through polars),
-//! `brief` (Markdown), `terminal` (tables on stdout), and the manifest here.
+//! `record` is the run record (`manifest.json`); every human-readable output
+//! is a renderer of it and typed rows, one file per format: `frame` (CSV,
+//! Parquet, JSON through polars), `table` (the table model, as Markdown or
+//! HTML), `brief` and `tornado` (Markdown), `html`, `cohort_page` and
+//! `backtest_page` (report pages), `chart` and `tilemap` (SVG), `terminal`
+//! (tables on stdout). This file writes each command's outputs in order,
+//! the manifest last.
 
 mod backtest_page;
 mod brief;
@@ -15,19 +20,26 @@ mod html;
 pub mod output;
 mod raster;
 pub mod read;
+mod record;
 pub mod shard;
+mod table;
 pub mod terminal;
 mod tilemap;
+mod tornado;
 
 use std::path::Path;
 
-use crate::engine::summary::Summary;
+use crate::engine::summary::{NationalRow, Summary, SummaryRow};
 use crate::engine::Plan;
 use crate::ledger::LedgerRow;
 use crate::scenario::{Citation, ImportInfo};
 
 pub use backtest_page::Inputs as BacktestInputs;
 pub use output::{OutputError, Staging, WrittenFile};
+pub use record::{
+    Archetypes, BacktestRecord, CohortRecord, CohortRun, LaterRelease, Merged, PrecisionRecord, Projection,
+    RecordError, RunKind, RunRecord, RunTimes, SensitivityRecord, SweepRecord,
+};
 
 /// Writes a chart as `NAME.svg` and, rasterised from it, `NAME.png`.
 fn write_chart(staging: &mut Staging, svg_name: &str, svg: &str) -> Result<(), OutputError> {
@@ -121,100 +133,95 @@ fn write_table(
     frame: polars::prelude::PolarsResult<polars::prelude::DataFrame>,
     provenance: &Provenance,
 ) -> Result<(), OutputError> {
-    let mut frame = encode(stem, frame)?;
-    staging.write(&format!("{stem}.csv"), &encode(stem, frame::csv_bytes(&mut frame))?)?;
-    staging.write(
-        &format!("{stem}.parquet"),
-        &encode(stem, frame::parquet_bytes(&mut frame, provenance.parquet_metadata()))?,
-    )?;
+    let mut frame = write_csv_parquet(staging, stem, frame, provenance)?;
     staging.write(&format!("{stem}.json"), &encode(stem, frame::json_bytes(&mut frame))?)
 }
 
-/// Run timing recorded in the manifest.
+/// What the command line knows about a projection beyond its plan.
 #[derive(Clone, Debug)]
-pub struct RunTimes {
-    /// Start, UTC.
-    pub started: String,
-    /// End, UTC.
-    pub finished: String,
+pub struct RunFacts {
+    /// The scenario's `description:`.
+    pub description: Option<String>,
+    /// Model evaluations.
+    pub evaluations: u64,
+    /// Worker threads (`None` for a merge).
+    pub threads: Option<usize>,
+    /// `run --precision` and its outcome.
+    pub precision: Option<PrecisionRecord>,
+    /// The shard files, when the run was merged from shards.
+    pub merged_shards: Option<Vec<String>>,
+}
+
+impl RunFacts {
+    fn projection(&self, plan: &Plan) -> Projection {
+        Projection {
+            precision: self.precision.clone(),
+            ..Projection::of(plan, self.description.as_deref(), self.evaluations, self.threads)
+        }
+    }
+}
+
+/// The tables of an archetype run.
+pub struct RunTables<'a> {
+    /// The plan that was run.
+    pub plan: &'a Plan,
+    /// Its summary.
+    pub summary: &'a Summary,
+    /// Each policy against its own base (empty without stacked reforms).
+    pub attribution: &'a [crate::analysis::AttributionRow],
+    /// Also write the charts as PNG.
+    pub png: bool,
 }
 
 /// Writes every output of `seqsim run` into `staging`: the three tables in
-/// three formats (and `attribution` when some policy has a `base:`), `brief.md`, the charts (SVG, and PNG if `png`), and
-/// `manifest.json` (last, listing the others).
-#[allow(clippy::too_many_arguments)]
+/// three formats (and `attribution` when some policy has a `base:`),
+/// `brief.md`, the charts (SVG, and PNG if `png`), and `manifest.json`
+/// (last, listing the others); returns the run record.
 pub fn write_run(
     staging: &mut Staging,
-    plan: &Plan,
-    summary: &Summary,
-    attribution: &[crate::analysis::AttributionRow],
+    tables: &RunTables<'_>,
+    facts: RunFacts,
     provenance: &Provenance,
-    description: Option<&str>,
     times: &RunTimes,
-    extra_manifest: serde_json::Value,
-    png: bool,
-) -> Result<(), OutputError> {
+) -> Result<RunRecord, OutputError> {
+    let RunTables { plan, summary, attribution, png } = *tables;
     write_table(staging, "summary", frame::summary(&summary.summary, provenance), provenance)?;
     write_table(staging, "compare", frame::compare(&summary.compare, provenance), provenance)?;
     write_table(staging, "national", frame::national(&summary.national, provenance), provenance)?;
     if !attribution.is_empty() {
         write_table(staging, "attribution", frame::attribution(attribution, provenance), provenance)?;
     }
-    staging.write("brief.md", brief::render(plan, summary, provenance, description).as_bytes())?;
-    let meta = run_meta(plan, description);
-    for (name, svg) in charts(&meta, &summary.summary, &summary.national, provenance)? {
+    let run = Archetypes::of(facts.projection(plan), plan);
+    let record = RunRecord::new(provenance, times, RunKind::Run(run.clone()));
+    staging.write("brief.md", brief::render(&record, &run, summary).as_bytes())?;
+    for (name, svg) in charts(&run, &summary.summary, &summary.national, provenance)? {
         write_chart_as(staging, &name, &svg, png)?;
     }
-    let mut extra = extra_manifest;
-    if let (Some(object), serde_json::Value::Object(more)) = (extra.as_object_mut(), meta) {
-        object.extend(more);
-    }
-    write_manifest(staging, provenance, times, extra)
-}
-
-/// What the report page and charts need to know about the run beyond its
-/// tables: practices, policies with labels, the baseline, kinds.
-fn run_meta(plan: &Plan, description: Option<&str>) -> serde_json::Value {
-    serde_json::json!({
-        "description": description,
-        "start_year": plan.start_year,
-        "years": plan.years,
-        "baseline": plan.policies[plan.baseline].name,
-        "kinds": plan.kinds,
-        "policies": plan.policies.iter().map(|p| serde_json::json!({"name": p.name, "label": p.label})).collect::<Vec<_>>(),
-        "practices": plan.practices.iter().map(|p| serde_json::json!({"id": p.id, "name": p.name, "kind": p.kind, "count": p.count})).collect::<Vec<_>>(),
-    })
-}
-
-fn meta_list(meta: &serde_json::Value, key: &str, field: &str) -> Vec<String> {
-    meta[key].as_array().map_or_else(Vec::new, |items| {
-        items
-            .iter()
-            .filter_map(|i| if field.is_empty() { i.as_str() } else { i[field].as_str() })
-            .map(str::to_string)
-            .collect()
-    })
+    let kind = match facts.merged_shards {
+        Some(merged_shards) => RunKind::Merge(Merged { merged_shards, run }),
+        None => RunKind::Run(run),
+    };
+    write_manifest(staging, RunRecord { run: kind, ..record })
 }
 
 /// Every chart of a run: `charts/fan_<id>.svg`, `charts/risk_<id>.svg` per
 /// practice and `charts/national.svg`.
 fn charts(
-    meta: &serde_json::Value,
-    summary: &[crate::engine::summary::SummaryRow],
-    national: &[crate::engine::summary::NationalRow],
+    run: &Archetypes,
+    summary: &[SummaryRow],
+    national: &[NationalRow],
     provenance: &Provenance,
 ) -> Result<Vec<(String, String)>, OutputError> {
-    let policies: Vec<(String, String)> =
-        meta_list(meta, "policies", "name").into_iter().zip(meta_list(meta, "policies", "label")).collect();
+    let projection = &run.projection;
+    let policies = projection.policy_labels();
     let mut out = Vec::new();
-    for id in meta_list(meta, "practices", "id") {
-        out.push((format!("charts/fan_{id}.svg"), chart::fan(summary, &id, &policies, provenance)?));
-        out.push((format!("charts/risk_{id}.svg"), chart::risk(summary, &id, &policies, provenance)?));
+    for id in run.practices.iter().map(|p| &p.id) {
+        out.push((format!("charts/fan_{id}.svg"), chart::fan(summary, id, &policies, provenance)?));
+        out.push((format!("charts/risk_{id}.svg"), chart::risk(summary, id, &policies, provenance)?));
     }
-    let baseline = meta["baseline"].as_str().unwrap_or_default();
     out.push((
         "charts/national.svg".to_string(),
-        chart::national(national, baseline, &policies, &meta_list(meta, "kinds", ""), provenance)?,
+        chart::national(national, &projection.baseline, &policies, &projection.kinds, provenance)?,
     ));
     Ok(out)
 }
@@ -222,6 +229,20 @@ fn charts(
 /// Why `seqsim report` failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// The manifest could not be read as a run record.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// The directory was written by a command whose results have no page.
+    #[error(
+        "{}: written by `{command}`, which has no report page; `seqsim report` reads directories written by \
+         `seqsim run` or `seqsim merge`", .dir.display()
+    )]
+    NoPage {
+        /// The results directory.
+        dir: std::path::PathBuf,
+        /// The command that wrote it.
+        command: &'static str,
+    },
     /// The results could not be read.
     #[error(transparent)]
     Read(#[from] read::ReadError),
@@ -231,28 +252,16 @@ pub enum ReportError {
 }
 
 /// Redraws a results directory's charts (into `dir/charts/`) and writes the
-/// self-contained report page to `page`: the archetype page or, when the
-/// manifest has a `cohort` field, the cohort page.
+/// self-contained report page to `page`: the archetype page or, for a cohort
+/// run, the cohort page.
 pub fn write_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
-    let manifest = read::manifest(dir)?;
-    match read::run_kind(dir, &manifest)? {
-        read::RunKind::Archetypes => write_archetype_report(dir, page),
-        read::RunKind::Cohort => write_cohort_report(dir, page),
-    }
-}
-
-/// The provenance a results directory's manifest records.
-fn recorded_provenance(m: &serde_json::Value) -> Provenance {
-    Provenance {
-        scenario_name: m["scenario"]["name"].as_str().unwrap_or_default().to_string(),
-        scenario_path: m["scenario"]["path"].as_str().unwrap_or_default().to_string(),
-        scenario_sha256: m["scenario"]["sha256"].as_str().unwrap_or_default().to_string(),
-        seed: m["seed"].as_u64(),
-        paths: m["paths"].as_u64(),
-        version: m["version"].as_str().unwrap_or_default().to_string(),
-        sources: Vec::new(),
-        imports: Vec::new(),
-        baseline_law: m["baseline_law"].as_str().map(str::to_string),
+    let record = RunRecord::read(dir)?;
+    if let Some(run) = record.archetypes() {
+        write_archetype_report(dir, page, &record, run)
+    } else if let Some(run) = record.cohort() {
+        write_cohort_report(dir, page, &record, run)
+    } else {
+        Err(ReportError::NoPage { dir: dir.to_path_buf(), command: record.command() })
     }
 }
 
@@ -273,23 +282,24 @@ fn write_report_charts(dir: &Path, charts: &[(String, String)]) -> Result<(), Ou
     Ok(())
 }
 
-fn write_archetype_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
+fn write_archetype_report(dir: &Path, page: &Path, record: &RunRecord, run: &Archetypes) -> Result<(), ReportError> {
     let results = read::results(dir)?;
-    let m = &results.manifest;
-    let provenance = recorded_provenance(m);
-    let charts = charts(m, &results.summary, &results.national, &provenance)?;
+    let provenance = record.provenance();
+    let charts = charts(run, &results.summary, &results.national, &provenance)?;
     write_report_charts(dir, &charts)?;
     let find = |name: String| charts.iter().find(|(n, _)| *n == name).map(|(_, svg)| svg.clone()).unwrap_or_default();
-    let practice_charts: Vec<(String, Vec<String>)> = meta_list(m, "practices", "id")
-        .into_iter()
-        .map(|id| {
-            let svgs = vec![find(format!("charts/fan_{id}.svg")), find(format!("charts/risk_{id}.svg"))];
-            (id, svgs)
+    let practice_charts: Vec<(String, Vec<String>)> = run
+        .practices
+        .iter()
+        .map(|p| {
+            let svgs = vec![find(format!("charts/fan_{}.svg", p.id)), find(format!("charts/risk_{}.svg", p.id))];
+            (p.id.clone(), svgs)
         })
         .collect();
     let national_chart = find("charts/national.svg".to_string());
     let html = html::render(&html::Page {
-        manifest: m,
+        record,
+        run,
         summary: &results.summary,
         compare: &results.compare,
         national: &results.national,
@@ -303,60 +313,25 @@ fn write_archetype_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
 /// The cohort page: share charts (`charts/share_negative.svg`,
 /// `charts/share_exhausted.svg`) and, with `--by state`, the state maps
 /// (`charts/map_exhausted.svg`, `charts/map_negative.svg`).
-fn write_cohort_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
-    let results = read::cohort_results(dir)?;
-    let provenance = recorded_provenance(&results.manifest);
-    let policies = cohort_page::policies(&results);
-    let baseline = cohort_page::baseline(&results, &policies);
-    let baseline_label =
-        policies.iter().find(|(n, _)| *n == baseline).map_or_else(|| baseline.clone(), |(_, l)| l.clone());
+fn write_cohort_report(dir: &Path, page: &Path, record: &RunRecord, run: &CohortRun) -> Result<(), ReportError> {
+    let results = read::cohort_results(dir, &run.cohort.by)?;
+    let provenance = record.provenance();
+    let policies = run.projection.policy_labels();
     let mut charts = Vec::new();
     for (name, share) in
         [("charts/share_negative.svg", chart::Share::Negative), ("charts/share_exhausted.svg", chart::Share::Exhausted)]
     {
         charts.push((name.to_string(), chart::cohort_share(&results.totals, share, &policies, &provenance)?));
     }
-    let (first, last) = cohort_page::year_span(&results.totals);
-    let mut maps = Vec::new();
-    if let Some(states) = cohort_page::by_state(&results, &baseline, last) {
-        let caption = chart::caption(&provenance);
-        let share = |n: f64, of: f64| if of > 0.0 { n / of } else { f64::NAN };
-        for (name, what, exhausted) in [
-            ("charts/map_exhausted.svg", "with cash exhausted", true),
-            ("charts/map_negative.svg", "in the red (margin below zero)", false),
-        ] {
-            let values: Vec<(String, f64)> = states
-                .iter()
-                .map(|s| (s.state.clone(), share(if exhausted { s.n_exhausted } else { s.n_negative }, s.facilities)))
-                .collect();
-            let top = values
-                .iter()
-                .filter(|(c, _)| tilemap::on_map(c))
-                .map(|(_, v)| *v)
-                .filter(|v| v.is_finite())
-                .fold(0.0, f64::max);
-            let title = format!("Share of facilities {what} in {last}, {baseline_label}");
-            let svg = tilemap::render(&tilemap::Map {
-                title: &title,
-                legend: &format!("facilities {what}, % of the state's facilities in the cohort"),
-                values: &values,
-                scale_max: tilemap::nice_ceiling(top),
-                format: cohort_page::tile_share,
-                caption: &caption,
-            });
-            let figure_caption = format!(
-                "{title}: expected facilities {what} over the state's facilities in the cohort, one tile per state (grey: no facility of the cohort). Projection {first}–{last}."
-            );
-            charts.push((name.to_string(), svg.clone()));
-            maps.push((svg, figure_caption));
-        }
-    }
+    let maps = state_maps(&results, &run.projection, &provenance);
+    charts.extend(maps.iter().map(|m| (m.name.to_string(), m.svg.clone())));
     write_report_charts(dir, &charts)?;
     let share_charts: Vec<String> = charts.iter().take(2).map(|(_, svg)| svg.clone()).collect();
+    let maps: Vec<(String, String)> = maps.into_iter().map(|m| (m.svg, m.caption)).collect();
     let html = cohort_page::render(&cohort_page::Page {
+        record,
+        run,
         results: &results,
-        policies: &policies,
-        baseline: &baseline,
         share_charts: &share_charts,
         maps: &maps,
     });
@@ -364,64 +339,62 @@ fn write_cohort_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
     Ok(())
 }
 
-/// What `seqsim report` needs to know about a cohort run beyond its tables:
-/// the baseline, the policies with their labels, the years and kinds.
-fn cohort_meta(plan: &Plan) -> serde_json::Value {
-    serde_json::json!({
-        "start_year": plan.start_year,
-        "years": plan.years,
-        "baseline": plan.policies.get(plan.baseline).map(|p| p.name.clone()),
-        "kinds": plan.kinds,
-        "policies": plan.policies.iter().map(|p| serde_json::json!({"name": p.name, "label": p.label})).collect::<Vec<_>>(),
-    })
+/// A state map of the cohort page.
+struct StateMap {
+    name: &'static str,
+    svg: String,
+    caption: String,
 }
 
-/// Writes `manifest.json` listing every file written so far with its SHA-256.
-pub fn write_manifest(
-    staging: &mut Staging,
-    provenance: &Provenance,
-    times: &RunTimes,
-    extra: serde_json::Value,
-) -> Result<(), OutputError> {
-    let manifest = manifest_value(staging, provenance, times, extra);
-    let bytes = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| OutputError::Encode { name: "manifest.json".into(), message: e.to_string() })?;
-    staging.write("manifest.json", &bytes)
-}
-
-/// The manifest of the files written so far (see [`write_manifest`]).
-fn manifest_value(
-    staging: &Staging,
-    provenance: &Provenance,
-    times: &RunTimes,
-    extra: serde_json::Value,
-) -> serde_json::Value {
-    let files: Vec<serde_json::Value> = staging
-        .written()
-        .iter()
-        .map(|f| serde_json::json!({"name": f.name, "sha256": f.sha256, "bytes": f.bytes}))
-        .collect();
-    let mut manifest = serde_json::json!({
-        "tool": "seqsim",
-        "version": provenance.version,
-        "scenario": {
-            "name": provenance.scenario_name,
-            "path": provenance.scenario_path,
-            "sha256": provenance.scenario_sha256,
-        },
-        "seed": provenance.seed,
-        "paths": provenance.paths,
-        "started": times.started,
-        "finished": times.finished,
-        "files": files,
-        "imports": provenance.imports.iter().map(|i| serde_json::json!({"file": i.file, "name": i.name, "as_of": i.as_of.to_string(), "sha256": i.sha256})).collect::<Vec<_>>(),
-        "baseline_law": provenance.baseline_law,
-        "sources": provenance.sources.iter().map(|s| serde_json::json!({"path": s.path, "source": s.text})).collect::<Vec<_>>(),
-    });
-    if let (Some(object), serde_json::Value::Object(more)) = (manifest.as_object_mut(), extra) {
-        object.extend(more);
+/// With `--by state`, the maps of the shares of facilities with cash
+/// exhausted and in the red in the final year under the baseline.
+fn state_maps(results: &read::CohortResults, projection: &Projection, provenance: &Provenance) -> Vec<StateMap> {
+    let (first, last) = cohort_page::year_span(&results.totals);
+    let baseline = &projection.baseline;
+    let Some(states) = cohort_page::by_state(results, baseline, last) else { return Vec::new() };
+    let baseline_label = projection.label(baseline);
+    let caption = chart::caption(provenance);
+    let share = |n: f64, of: f64| if of > 0.0 { n / of } else { f64::NAN };
+    let mut maps = Vec::new();
+    for (name, what, exhausted) in [
+        ("charts/map_exhausted.svg", "with cash exhausted", true),
+        ("charts/map_negative.svg", "in the red (margin below zero)", false),
+    ] {
+        let values: Vec<(String, f64)> = states
+            .iter()
+            .map(|s| (s.state.clone(), share(if exhausted { s.n_exhausted } else { s.n_negative }, s.facilities)))
+            .collect();
+        let top = values
+            .iter()
+            .filter(|(c, _)| tilemap::on_map(c))
+            .map(|(_, v)| *v)
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        let title = format!("Share of facilities {what} in {last}, {baseline_label}");
+        let svg = tilemap::render(&tilemap::Map {
+            title: &title,
+            legend: &format!("facilities {what}, % of the state's facilities in the cohort"),
+            values: &values,
+            scale_max: tilemap::nice_ceiling(top),
+            format: cohort_page::tile_share,
+            caption: &caption,
+        });
+        let caption = format!(
+            "{title}: expected facilities {what} over the state's facilities in the cohort, one tile per state (grey: no facility of the cohort). Projection {first}–{last}."
+        );
+        maps.push(StateMap { name, svg, caption });
     }
-    manifest
+    maps
+}
+
+/// Writes `manifest.json` (the record with every file written so far and
+/// its SHA-256) and returns the record as written.
+fn write_manifest(staging: &mut Staging, record: RunRecord) -> Result<RunRecord, OutputError> {
+    let record = record.with_files(staging.written());
+    let bytes =
+        record.to_json().map_err(|e| OutputError::Encode { name: "manifest.json".into(), message: e.to_string() })?;
+    staging.write("manifest.json", &bytes)?;
+    Ok(record)
 }
 
 /// Writes a backtest: `backtest.csv` (per hospital), `backtest_summary.csv`
@@ -441,8 +414,7 @@ pub fn write_backtest(
         ("backtest_unmatched.csv", frame::backtest_unmatched(&backtest.unmatched, provenance)),
     ];
     for (name, frame) in tables {
-        let mut frame = encode(name, frame)?;
-        staging.write(name, &encode(name, frame::csv_bytes(&mut frame))?)?;
+        write_csv(staging, name, frame)?;
     }
     let all = backtest.summary.iter().find(|l| l.group == crate::backtest::ALL);
     let mut charts = Vec::new();
@@ -457,25 +429,44 @@ pub fn write_backtest(
         write_chart(staging, name, svg)?;
     }
     staging.write("brief.md", backtest_page::brief(backtest, inputs, provenance).as_bytes())?;
-    let extra = serde_json::json!({
-        "run": "backtest",
-        "backtest": {
-            "year": backtest.year,
-            "base_year": inputs.base_year,
-            "cohort": inputs.cohort_file,
-            "later": {"file": inputs.later_file, "sha256": inputs.later_sha256},
-            "matched": backtest.hospitals.len(),
-            "unmatched": backtest.unmatched.len(),
-            "share_paths": backtest.share_paths,
+    let run = RunKind::Backtest {
+        backtest: BacktestRecord {
+            year: backtest.year,
+            base_year: inputs.base_year,
+            cohort: inputs.cohort_file.clone(),
+            later: LaterRelease { file: inputs.later_file.clone(), sha256: inputs.later_sha256.clone() },
+            matched: backtest.hospitals.len(),
+            unmatched: backtest.unmatched.len(),
+            share_paths: backtest.share_paths,
         },
-    });
-    let manifest = manifest_value(staging, provenance, times, extra);
-    let bytes = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| OutputError::Encode { name: "manifest.json".into(), message: e.to_string() })?;
-    staging.write("manifest.json", &bytes)?;
+    };
+    let record = write_manifest(staging, RunRecord::new(provenance, times, run))?;
     let svgs: Vec<String> = charts.into_iter().map(|(_, svg)| svg).collect();
-    let page = backtest_page::page(backtest, inputs, &manifest, &svgs, &provenance.scenario_name);
-    staging.write("report.html", page.as_bytes())
+    staging.write("report.html", backtest_page::page(backtest, inputs, &record, &svgs).as_bytes())
+}
+
+/// Writes one table as CSV.
+fn write_csv(
+    staging: &mut Staging,
+    name: &str,
+    frame: polars::prelude::PolarsResult<polars::prelude::DataFrame>,
+) -> Result<(), OutputError> {
+    let mut frame = encode(name, frame)?;
+    staging.write(name, &encode(name, frame::csv_bytes(&mut frame))?)
+}
+
+/// Writes one table as CSV and Parquet; returns the frame.
+fn write_csv_parquet(
+    staging: &mut Staging,
+    stem: &str,
+    frame: polars::prelude::PolarsResult<polars::prelude::DataFrame>,
+    provenance: &Provenance,
+) -> Result<polars::prelude::DataFrame, OutputError> {
+    let mut frame = encode(stem, frame)?;
+    staging.write(&format!("{stem}.csv"), &encode(stem, frame::csv_bytes(&mut frame))?)?;
+    let parquet = format!("{stem}.parquet");
+    staging.write(&parquet, &encode(&parquet, frame::parquet_bytes(&mut frame, provenance.parquet_metadata()))?)?;
+    Ok(frame)
 }
 
 /// Writes the ledger CSV to `path` atomically.
@@ -483,29 +474,38 @@ pub fn write_ledger_csv(path: &Path, rows: &[LedgerRow], provenance: &Provenance
     output::write_atomic(path, &ledger_csv(rows, provenance)?)
 }
 
+/// A sweep's results.
+pub struct SweepTables<'a> {
+    /// One row per practice, value and year.
+    pub rows: &'a [crate::analysis::SweepRow],
+    /// The swept values.
+    pub values: &'a [f64],
+    /// The practices that got the swept values.
+    pub practices: &'a [String],
+    /// The year the chart shows.
+    pub chart_year: i32,
+    /// With `--target`: the break-even values.
+    pub breakeven: Option<&'a [crate::analysis::BreakEven]>,
+}
+
 /// Writes a sweep's outputs: `sweep.csv`, the sweep chart, `breakeven.csv`
 /// when a target was given, and the manifest.
-#[allow(clippy::too_many_arguments)]
 pub fn write_sweep(
     staging: &mut Staging,
-    rows: &[crate::analysis::SweepRow],
-    values: &[f64],
-    practices: &[String],
-    chart_year: i32,
-    lever: &str,
-    breakeven: Option<(&[crate::analysis::BreakEven], &str)>,
+    tables: &SweepTables<'_>,
+    sweep: SweepRecord,
     provenance: &Provenance,
     times: &RunTimes,
-    extra: serde_json::Value,
 ) -> Result<(), OutputError> {
-    let mut frame = encode("sweep", frame::sweep(rows, values, provenance))?;
-    staging.write("sweep.csv", &encode("sweep.csv", frame::csv_bytes(&mut frame))?)?;
-    write_chart(staging, "sweep.svg", &chart::sweep(rows, values, practices, chart_year, lever, provenance)?)?;
-    if let Some((results, target)) = breakeven {
-        let mut frame = encode("breakeven", frame::breakeven(results, lever, target, provenance))?;
-        staging.write("breakeven.csv", &encode("breakeven.csv", frame::csv_bytes(&mut frame))?)?;
+    let lever = sweep.lever.as_str();
+    write_csv(staging, "sweep.csv", frame::sweep(tables.rows, tables.values, provenance))?;
+    let svg = chart::sweep(tables.rows, tables.values, tables.practices, tables.chart_year, lever, provenance)?;
+    write_chart(staging, "sweep.svg", &svg)?;
+    if let (Some(results), Some(target)) = (tables.breakeven, &sweep.target) {
+        write_csv(staging, "breakeven.csv", frame::breakeven(results, lever, target, provenance))?;
     }
-    write_manifest(staging, provenance, times, extra)
+    write_manifest(staging, RunRecord::new(provenance, times, RunKind::Sweep { sweep }))?;
+    Ok(())
 }
 
 /// Writes a sensitivity analysis: `tornado.csv`, `tornado.md` and one
@@ -513,86 +513,62 @@ pub fn write_sweep(
 pub fn write_tornado(
     staging: &mut Staging,
     rows: &[crate::analysis::TornadoRow],
-    metric: &str,
-    year: i32,
+    sensitivity: SensitivityRecord,
     provenance: &Provenance,
     times: &RunTimes,
-    extra: serde_json::Value,
 ) -> Result<(), OutputError> {
-    let mut frame = encode("tornado", frame::tornado(rows, provenance))?;
-    staging.write("tornado.csv", &encode("tornado.csv", frame::csv_bytes(&mut frame))?)?;
-    let percent = metric.starts_with("margin") || metric.starts_with("p_");
-    let show = |v: f64| if percent { format::percent(v) } else { format!("{v:.4}") };
-    let mut markdown = format!("# What moves {metric} in {year}\n\nDrivers: the metric with the driver held at its 10th and 90th percentile while every other driver varies (same simulated paths). Levers: the baseline against each policy.\n");
-    let mut practices: Vec<&str> = Vec::new();
-    for row in rows {
-        if !practices.contains(&row.practice.as_str()) {
-            practices.push(&row.practice);
-        }
+    write_csv(staging, "tornado.csv", frame::tornado(rows, provenance))?;
+    let (metric, year) = (sensitivity.metric.name(), sensitivity.year);
+    for practice in tornado::practices(rows) {
+        let bars: Vec<&crate::analysis::TornadoRow> = rows.iter().filter(|r| r.practice == practice).collect();
+        let svg = chart::tornado(&bars, practice, metric, year, provenance)?;
+        write_chart(staging, &format!("tornado_{practice}.svg"), &svg)?;
     }
-    for practice in &practices {
-        let bars: Vec<&crate::analysis::TornadoRow> = rows.iter().filter(|r| r.practice == *practice).collect();
-        markdown
-            .push_str(&format!("\n## {practice}\n\n| Factor | Type | Low | High | Swing |\n|---|---|---|---|---|\n"));
-        for r in &bars {
-            let swing = if percent { format!("{:.2} pp", r.swing * 100.0) } else { format!("{:.4}", r.swing) };
-            markdown.push_str(&format!(
-                "| {} | {} | {} | {} | {swing} |\n",
-                r.factor,
-                r.factor_type,
-                show(r.low),
-                show(r.high)
-            ));
-        }
-        write_chart(
-            staging,
-            &format!("tornado_{practice}.svg"),
-            &chart::tornado(&bars, practice, metric, year, provenance)?,
-        )?;
-    }
-    markdown.push_str(&format!("\n---\n\n{}\n", provenance.footer()));
-    staging.write("tornado.md", markdown.as_bytes())?;
-    write_manifest(staging, provenance, times, extra)
+    staging.write("tornado.md", tornado::markdown(rows, &sensitivity, provenance).as_bytes())?;
+    write_manifest(staging, RunRecord::new(provenance, times, RunKind::Sensitivity { sensitivity }))?;
+    Ok(())
+}
+
+/// The tables of a cohort run.
+pub struct CohortTables<'a> {
+    /// The plan that was run (the facilities' attributes).
+    pub plan: &'a Plan,
+    /// Its summary.
+    pub summary: &'a Summary,
+    /// Rows per `--by` group.
+    pub groups: &'a [crate::engine::summary::GroupRow],
+    /// The `--by` columns.
+    pub by: &'a [String],
 }
 
 /// Writes a cohort run: `facilities.{csv,parquet}`, `groups.{csv,parquet}`
 /// (with `--by`), the national table, a short brief and the manifest.
 /// Per-facility percentiles are not kept (memory stays proportional to
 /// facilities x years x policies); percentiles are reported per group.
-#[allow(clippy::too_many_arguments)]
 pub fn write_cohort_run(
     staging: &mut Staging,
-    plan: &Plan,
-    summary: &Summary,
-    groups: &[crate::engine::summary::GroupRow],
-    by: &[String],
+    tables: &CohortTables<'_>,
+    facts: RunFacts,
     provenance: &Provenance,
     times: &RunTimes,
-    extra: serde_json::Value,
-) -> Result<(), OutputError> {
+) -> Result<RunRecord, OutputError> {
+    let CohortTables { plan, summary, groups, by } = *tables;
     let attributes: Vec<(String, Vec<(String, String)>)> =
         plan.practices.iter().map(|p| (p.id.clone(), p.attributes.clone())).collect();
-    let mut frame = encode("facilities", frame::facilities(&summary.summary, &attributes, provenance))?;
-    staging.write("facilities.csv", &encode("facilities.csv", frame::csv_bytes(&mut frame))?)?;
-    staging.write(
-        "facilities.parquet",
-        &encode("facilities.parquet", frame::parquet_bytes(&mut frame, provenance.parquet_metadata()))?,
-    )?;
+    write_csv_parquet(staging, "facilities", frame::facilities(&summary.summary, &attributes, provenance), provenance)?;
     if !by.is_empty() {
-        let mut frame = encode("groups", frame::groups(groups, by, provenance))?;
-        staging.write("groups.csv", &encode("groups.csv", frame::csv_bytes(&mut frame))?)?;
-        staging.write(
-            "groups.parquet",
-            &encode("groups.parquet", frame::parquet_bytes(&mut frame, provenance.parquet_metadata()))?,
-        )?;
+        write_csv_parquet(staging, "groups", frame::groups(groups, by, provenance), provenance)?;
     }
     write_table(staging, "national", frame::national(&summary.national, provenance), provenance)?;
-    staging.write("brief.md", brief::cohort(plan, summary, groups, by, provenance).as_bytes())?;
-    let mut extra = extra;
-    if let (Some(object), serde_json::Value::Object(more)) = (extra.as_object_mut(), cohort_meta(plan)) {
-        for (key, value) in more {
-            object.entry(key).or_insert(value);
-        }
-    }
-    write_manifest(staging, provenance, times, extra)
+    let run = CohortRun {
+        projection: facts.projection(plan),
+        cohort: CohortRecord { facilities: plan.practices.len(), by: by.to_vec() },
+    };
+    let record = RunRecord::new(provenance, times, RunKind::CohortRun(run.clone()));
+    staging.write("brief.md", brief::cohort(&record, &run, summary, groups).as_bytes())?;
+    let kind = match facts.merged_shards {
+        Some(merged_shards) => RunKind::CohortMerge(Merged { merged_shards, run }),
+        None => RunKind::CohortRun(run),
+    };
+    write_manifest(staging, RunRecord { run: kind, ..record })
 }

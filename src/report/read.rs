@@ -1,5 +1,6 @@
-//! Reads a results directory back (the Parquet tables and the manifest) so
-//! `seqsim report` can redraw charts and the page without re-simulating.
+//! Reads a results directory's Parquet tables back (the manifest is read
+//! as a `RunRecord`) so `seqsim report` can redraw charts and the page
+//! without re-simulating; and reads cohort tables.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -19,57 +20,10 @@ pub enum ReadError {
         /// What went wrong.
         message: String,
     },
-    /// The manifest does not say which kind of run wrote the directory.
-    #[error("{path}: {message}")]
-    Kind {
-        /// The manifest.
-        path: PathBuf,
-        /// Which field was missing or odd.
-        message: String,
-    },
 }
 
-/// The kind of run that wrote a results directory, from its manifest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunKind {
-    /// `seqsim run` on archetype practices (`practices` in the manifest).
-    Archetypes,
-    /// `seqsim run` on a cohort of facilities (`cohort` in the manifest).
-    Cohort,
-}
-
-/// Reads `dir/manifest.json`.
-pub fn manifest(dir: &Path) -> Result<serde_json::Value, ReadError> {
-    let path = dir.join("manifest.json");
-    std::fs::read(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
-        .map_err(|message| ReadError::File { path: path.clone(), message })
-}
-
-/// Which kind of run wrote `dir`, from its manifest: a `cohort` object
-/// marks a cohort run, a `practices` list an archetype run.
-pub fn run_kind(dir: &Path, manifest: &serde_json::Value) -> Result<RunKind, ReadError> {
-    let error = |message: &str| ReadError::Kind { path: dir.join("manifest.json"), message: message.to_string() };
-    if !manifest.is_object() {
-        return Err(error("the manifest is not a JSON object; is this a directory written by `seqsim run`?"));
-    }
-    match (manifest.get("cohort"), manifest.get("practices")) {
-        (Some(cohort), _) if cohort.is_object() => Ok(RunKind::Cohort),
-        (Some(_), _) => Err(error("field `cohort` is not an object ({\"facilities\": ..., \"by\": [...]})")),
-        (None, Some(practices)) if practices.is_array() => Ok(RunKind::Archetypes),
-        (None, Some(_)) => Err(error("field `practices` is not a list")),
-        (None, None) => Err(error(
-            "unknown kind of results: the manifest has neither a `cohort` field (cohort run) nor a `practices` field \
-             (archetype run); `seqsim report` reads directories written by `seqsim run` or `seqsim merge`",
-        )),
-    }
-}
-
-/// A run's tables and manifest.
+/// A run's tables.
 pub struct Results {
-    /// `manifest.json`.
-    pub manifest: serde_json::Value,
     /// `summary.parquet`.
     pub summary: Vec<SummaryRow>,
     /// `compare.parquet`.
@@ -133,10 +87,8 @@ impl Columns {
     }
 }
 
-/// Reads `dir`'s manifest and Parquet tables.
+/// Reads `dir`'s Parquet tables.
 pub fn results(dir: &Path) -> Result<Results, ReadError> {
-    let manifest = manifest(dir)?;
-
     let c = Columns::open(dir, "summary.parquet")?;
     let (practice, kind, policy, year) = (c.text("practice")?, c.text("kind")?, c.text("policy")?, c.years()?);
     let p = c.float_columns(&["margin_p5", "margin_p25", "margin_p50", "margin_p75", "margin_p95"])?;
@@ -201,7 +153,7 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
         .collect();
 
     let national = national(dir)?;
-    Ok(Results { manifest, summary, compare, national })
+    Ok(Results { summary, compare, national })
 }
 
 /// `national.parquet`.
@@ -241,10 +193,8 @@ pub struct CohortYear {
     pub cut_total: f64,
 }
 
-/// A cohort run's tables and manifest.
+/// A cohort run's tables.
 pub struct CohortResults {
-    /// `manifest.json`.
-    pub manifest: serde_json::Value,
     /// The `--by` columns (empty without `--by`).
     pub by: Vec<String>,
     /// `groups.parquet` (empty without `--by`).
@@ -256,18 +206,14 @@ pub struct CohortResults {
     pub national: Vec<NationalRow>,
 }
 
-/// Reads a cohort run's manifest, groups, national and (without groups)
-/// facilities tables.
-pub fn cohort_results(dir: &Path) -> Result<CohortResults, ReadError> {
-    let manifest = manifest(dir)?;
-    let by: Vec<String> = manifest["cohort"]["by"]
-        .as_array()
-        .map(|columns| columns.iter().filter_map(|c| c.as_str()).map(str::to_string).collect())
-        .unwrap_or_default();
+/// Reads a cohort run's groups (by the `by` columns), national and
+/// (without groups) facilities tables.
+pub fn cohort_results(dir: &Path, by: &[String]) -> Result<CohortResults, ReadError> {
+    let by = by.to_vec();
     let groups = if by.is_empty() { Vec::new() } else { group_rows(dir, &by)? };
     let totals = if groups.is_empty() { facility_totals(dir)? } else { group_totals(&groups) };
     let national = national(dir)?;
-    Ok(CohortResults { manifest, by, groups, totals, national })
+    Ok(CohortResults { by, groups, totals, national })
 }
 
 /// `groups.parquet`: key columns kept as text (a CCN or ZIP stays as written).

@@ -1,11 +1,11 @@
 //! Plain-text tables for the terminal: the ledger and the run's headline.
 
 use crate::engine::summary::{largest_margin_change, Summary};
-use crate::engine::Plan;
 use crate::ledger::{round_money, round_ratio, LedgerRow};
 use rust_decimal::Decimal;
 
 use super::format::{co253_kept, dollars_short, largest_change, percent, points, practices, probability};
+use super::record::{Archetypes, CohortRun, RunRecord};
 
 /// Lays out rows as aligned columns (first column left, others right).
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -96,9 +96,10 @@ pub fn ledger(rows: &[LedgerRow]) -> String {
 /// CO-253 dollars it keeps with the practice over the projection, and its
 /// largest yearly margin change (a policy acting only in early years must not
 /// read as no effect).
-pub fn headline(plan: &Plan, summary: &Summary) -> String {
-    let last = plan.start_year + plan.years as i32 - 1;
-    let kept = format!("CO-253 kept {}–{last}", plan.start_year);
+pub fn headline(run: &Archetypes, summary: &Summary) -> String {
+    let projection = &run.projection;
+    let last = projection.last_year();
+    let kept = format!("CO-253 kept {}–{last}", projection.start_year);
     let header = [
         "practice",
         "policy",
@@ -141,14 +142,15 @@ pub fn headline(plan: &Plan, summary: &Summary) -> String {
 /// distress and with cash exhausted in the final year, the cumulative CO-253
 /// dollars, and the CO-253 dollars it keeps with the facilities against the
 /// baseline over the projection.
-pub fn cohort_headline(plan: &Plan, summary: &Summary) -> String {
-    let last = plan.start_year + plan.years as i32 - 1;
+pub fn cohort_headline(run: &CohortRun, summary: &Summary) -> String {
+    let projection = &run.projection;
+    let last = projection.last_year();
     let all = |policy: &str| summary.national.iter().find(|n| n.kind == "all" && n.policy == policy && n.year == last);
-    let baseline = &plan.policies[plan.baseline].name;
+    let baseline = &projection.baseline;
     let baseline_cut = all(baseline).map(|n| n.cut_cum_total);
-    let cumulative = format!("CO-253 {}–{last}", plan.start_year);
+    let cumulative = format!("CO-253 {}–{last}", projection.start_year);
     let header = ["policy", "", "", "in distress", "cash exhausted", &cumulative, "CO-253 kept vs baseline"];
-    let body: Vec<Vec<String>> = plan
+    let body: Vec<Vec<String>> = projection
         .policies
         .iter()
         .filter_map(|policy| {
@@ -170,10 +172,20 @@ pub fn cohort_headline(plan: &Plan, summary: &Summary) -> String {
         .collect();
     format!(
         "{} facilities, {} paths; expected facilities in {last} (all kinds):\n{}",
-        plan.practices.len(),
+        run.cohort.facilities,
         summary.paths,
         table(&header, &body)
     )
+}
+
+/// The headline of a run or merge, archetype or cohort (empty for other
+/// kinds of run, which print their own).
+pub fn run_headline(record: &RunRecord, summary: &Summary) -> String {
+    match (record.archetypes(), record.cohort()) {
+        (Some(run), _) => headline(run, summary),
+        (None, Some(run)) => cohort_headline(run, summary),
+        (None, None) => String::new(),
+    }
 }
 
 /// The backtest's headline: per kind and over all, projected and reported

@@ -1,0 +1,291 @@
+//! `seqsim run SCENARIO`: the Monte Carlo run and its evidence tables; with
+//! `--precision`, grown until the standard errors are small enough; with
+//! `--shard I/K`, one shard's accumulator state for `seqsim merge`.
+//! `finish` writes a finished run's outputs and is shared with `merge`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use sha2::Digest;
+
+use super::context::{self, begin_staging, check_resources, compile, load, provenance, Progress};
+use super::options::{parse_precision, parse_shard, Resolved, RunOptions};
+use super::CliError;
+use crate::analysis;
+use crate::engine::{self, summary, Accumulator, Plan};
+use crate::report::{self, shard, terminal, PrecisionRecord, Provenance, RunFacts, Staging};
+use crate::scenario::{self, Loaded};
+use crate::system;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct RunArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    #[command(flatten)]
+    run: RunOptions,
+    /// Print evaluations, wall time, evaluations per second and peak memory.
+    #[arg(long)]
+    stats: bool,
+    /// Also write each chart as PNG (SVG is always written; `seqsim report` writes both).
+    #[arg(long)]
+    png: bool,
+    /// Add paths until every margin mean and probability has a standard error at most this (e.g. 0.0025).
+    #[arg(long, value_name = "SE", value_parser = parse_precision, conflicts_with = "shard")]
+    precision: Option<f64>,
+    /// The most paths --precision may use.
+    #[arg(long, value_name = "N", default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    max_paths: u64,
+    /// Group a cohort's facilities by these columns (attribute columns or kind) for groups.csv.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    by: Vec<String>,
+    /// Run only shard I of K (0-based) and write its accumulator state for `seqsim merge`.
+    #[arg(long, value_name = "I/K", value_parser = parse_shard)]
+    shard: Option<(u64, u64)>,
+}
+
+/// A run being carried out: its scenario, plan and settings.
+struct RunContext<'a> {
+    clock: Instant,
+    args: &'a RunArgs,
+    loaded: &'a Loaded,
+    plan: &'a Plan,
+    settings: Resolved,
+    started: String,
+}
+
+pub(super) fn command(args: &RunArgs) -> Result<(), CliError> {
+    context::catch_interrupts();
+    let clock = Instant::now();
+    let started = context::timestamp();
+    let loaded = load(&args.scenario, &args.run.imports)?;
+    let settings = args.run.resolve(&loaded.scenario, &args.scenario, "");
+    let plan = grouped_plan(&loaded, &args.by)?;
+    if !args.run.skip_resource_check {
+        check_resources(&plan, settings.threads)?;
+    }
+    let run = RunContext { clock, args, loaded: &loaded, plan: &plan, settings, started };
+    if let Some(target) = args.precision {
+        return precision_run(&run, target);
+    }
+    let simulated_in = fixed_run(&run)?;
+    if args.stats {
+        let range = paths_of(&run);
+        print_stats(&plan, range.end - range.start, run.settings.threads, simulated_in, clock);
+    }
+    Ok(())
+}
+
+/// The compiled plan; for a cohort, grouped by `--by` (which needs a cohort).
+fn grouped_plan(loaded: &Loaded, by: &[String]) -> Result<Plan, CliError> {
+    let mut plan = compile(loaded)?;
+    if loaded.scenario.cohort.is_none() {
+        if !by.is_empty() {
+            return Err(CliError::usage("--by groups the facilities of a scenario with a `cohort:` table"));
+        }
+        return Ok(plan);
+    }
+    plan.cell_histograms = false;
+    let missing = plan.group_by(by);
+    if !missing.is_empty() {
+        return Err(CliError::usage(format!("--by {}: no such column in the cohort file", missing.join(", "))));
+    }
+    Ok(plan)
+}
+
+/// The paths this process runs: all, or its shard's.
+fn paths_of(run: &RunContext<'_>) -> std::ops::Range<u64> {
+    match run.args.shard {
+        Some((index, count)) => engine::shard_paths(run.settings.paths, index, count),
+        None => 0..run.settings.paths,
+    }
+}
+
+/// A run with a fixed number of paths (or one shard of it); returns how
+/// long the command took up to the end of the simulation.
+fn fixed_run(run: &RunContext<'_>) -> Result<std::time::Duration, CliError> {
+    let Resolved { paths, seed, threads, ref out } = run.settings;
+    let staging = begin_staging(out, run.args.run.force)?;
+    let range = paths_of(run);
+    let cohort = run.loaded.scenario.cohort.is_some();
+    // Policies stacked on a base other than the baseline need one more run
+    // per base for attribution.csv (cohort runs write no attribution).
+    let bases = if cohort { 0 } else { analysis::attribution_bases(run.plan).len() as u64 };
+    let progress = Progress::new((range.end - range.start) * (1 + bases));
+    let advance = |n: u64| progress.advance(n);
+    let simulated = engine::simulate(run.plan, seed, range.clone(), threads, &advance).and_then(|acc| {
+        let attribution = if cohort {
+            Vec::new()
+        } else {
+            analysis::attribution_runs(run.plan, seed, range.clone(), threads, &advance)?
+        };
+        Ok((acc, attribution))
+    });
+    progress.finish();
+    let (acc, attribution) = simulated?;
+    let simulated_in = run.clock.elapsed();
+    let provenance = provenance(run.loaded, Some(seed), Some(paths));
+    if let Some((index, count)) = run.args.shard {
+        write_shard(run, staging, (index, count), &acc, &attribution)?;
+        return Ok(simulated_in);
+    }
+    let facts = facts(run, paths, None);
+    let finished =
+        Finished { plan: run.plan, acc: &acc, attribution: &attribution, cohort, by: &run.args.by, png: run.args.png };
+    finish(staging, &finished, facts, &provenance, run.started.clone())?;
+    Ok(simulated_in)
+}
+
+/// What the manifest records of a run of `paths` paths.
+fn facts(run: &RunContext<'_>, paths: u64, precision: Option<PrecisionRecord>) -> RunFacts {
+    RunFacts {
+        description: run.loaded.scenario.description.clone(),
+        evaluations: run.plan.evaluations_per_path() * paths,
+        threads: Some(run.settings.threads),
+        precision,
+        merged_shards: None,
+    }
+}
+
+/// Writes one shard's accumulators (with the scenario, its imports and its
+/// cohort table's SHA-256) for `seqsim merge`.
+fn write_shard(
+    run: &RunContext<'_>,
+    mut staging: Staging,
+    (index, count): (u64, u64),
+    acc: &Accumulator,
+    attribution: &[Accumulator],
+) -> Result<(), CliError> {
+    let Resolved { paths, seed, .. } = run.settings;
+    let loaded = run.loaded;
+    let cohort = match &loaded.scenario.cohort {
+        Some(spec) => {
+            let file = context::cohort_file(&loaded.path, spec);
+            let bytes = std::fs::read(&file).map_err(|source| CliError::Io {
+                path: file.clone(),
+                what: "cannot read the cohort file",
+                source,
+            })?;
+            let sha256 = scenario::hex(&sha2::Sha256::digest(&bytes));
+            Some(shard::CohortShard { file: file.display().to_string(), sha256, by: run.args.by.clone() })
+        }
+        None => None,
+    };
+    let range = engine::shard_paths(paths, index, count);
+    let header = shard::ShardHeader {
+        cohort,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_path: loaded.path.display().to_string(),
+        scenario_sha256: loaded.sha256.clone(),
+        seed,
+        paths,
+        index,
+        count,
+        path_start: range.start,
+        path_end: range.end,
+    };
+    staging.write(shard::SHARD_FILE, &shard::encode(&header, &loaded.bytes, &loaded.imports, acc, attribution))?;
+    let out = staging.commit()?;
+    println!(
+        "Shard {index}/{count}: paths {}..{} of {paths} written to {}; merge all {count} shards with `seqsim merge`",
+        range.start,
+        range.end,
+        out.join(shard::SHARD_FILE).display()
+    );
+    Ok(())
+}
+
+/// `run --precision`: the engine adds paths until every standard error is at
+/// most the target (`analysis::until_precise`); then the run's outputs are
+/// written as for a fixed run with that many paths (they are equal, bit for bit).
+fn precision_run(run: &RunContext<'_>, target: f64) -> Result<(), CliError> {
+    let Resolved { seed, threads, ref out, .. } = run.settings;
+    let max_paths = run.args.max_paths;
+    let staging = begin_staging(out, run.args.run.force)?;
+    let step = |paths: u64, largest: f64| {
+        eprintln!("precision: {paths} paths, largest standard error {largest:.5} (target {target})");
+    };
+    let precise = analysis::until_precise(run.plan, seed, threads, target, max_paths, &context::proceed, &step)?;
+    let (done, reached, largest) = (precise.paths, precise.reached, precise.largest_standard_error);
+    let provenance = provenance(run.loaded, Some(seed), Some(done));
+    let record = PrecisionRecord { target, reached, largest_standard_error: largest, paths: done, max_paths };
+    let attribution = if run.loaded.scenario.cohort.is_some() {
+        Vec::new()
+    } else {
+        analysis::attribution_runs(run.plan, seed, 0..done, threads, &context::proceed)?
+    };
+    let finished = Finished {
+        plan: run.plan,
+        acc: &precise.accumulator,
+        attribution: &attribution,
+        cohort: run.loaded.scenario.cohort.is_some(),
+        by: &run.args.by,
+        png: run.args.png,
+    };
+    finish(staging, &finished, facts(run, done, Some(record)), &provenance, run.started.clone())?;
+    if !reached {
+        return Err(CliError::Imprecise { largest, target, max_paths });
+    }
+    println!("Precision reached: every standard error <= {target} with {done} paths");
+    Ok(())
+}
+
+/// A finished simulation, ready to be written.
+pub(super) struct Finished<'a> {
+    /// The plan that was run.
+    pub plan: &'a Plan,
+    /// Its accumulator.
+    pub acc: &'a Accumulator,
+    /// The attribution runs' accumulators (archetype runs with stacked reforms).
+    pub attribution: &'a [Accumulator],
+    /// Whether the plan is a cohort's.
+    pub cohort: bool,
+    /// A cohort's `--by` columns.
+    pub by: &'a [String],
+    /// Also write the charts as PNG.
+    pub png: bool,
+}
+
+/// Summarises a finished run, writes its outputs (archetype or cohort),
+/// moves the directory into place and prints the headline.
+pub(super) fn finish(
+    mut staging: Staging,
+    finished: &Finished<'_>,
+    facts: RunFacts,
+    provenance: &Provenance,
+    started: String,
+) -> Result<(), CliError> {
+    let plan = finished.plan;
+    let summary = summary::summarize(plan, finished.acc);
+    let record = if !finished.cohort {
+        let attribution = analysis::attribution(plan, &summary.compare, finished.attribution);
+        let tables = report::RunTables { plan, summary: &summary, attribution: &attribution, png: finished.png };
+        report::write_run(&mut staging, &tables, facts, provenance, &context::times_since(started))?
+    } else {
+        let groups = summary::groups(plan, finished.acc, &summary.summary);
+        let tables = report::CohortTables { plan, summary: &summary, groups: &groups, by: finished.by };
+        report::write_cohort_run(&mut staging, &tables, facts, provenance, &context::times_since(started))?
+    };
+    let out = context::commit(staging)?;
+    print!("{}", terminal::run_headline(&record, &summary));
+    println!("Results written to {}", out.display());
+    Ok(())
+}
+
+/// `--stats`: evaluations, time, throughput and peak memory, on stderr.
+fn print_stats(plan: &Plan, paths: u64, threads: usize, simulated_in: std::time::Duration, clock: Instant) {
+    let evaluations = plan.evaluations_per_path() * paths;
+    let computed = plan.computed_evaluations_per_path() * paths;
+    let wall = clock.elapsed().as_secs_f64();
+    let peak = system::peak_rss_bytes().map_or_else(|| "unknown".to_string(), |b| format!("{:.1} MB", b as f64 / 1e6));
+    eprintln!(
+        "stats: {evaluations} evaluations ({} practices x {} policies x {} years x {paths} paths), {computed} computed \
+         and the rest copied from identical policies ({:.1}% saved), on {threads} threads; simulation {:.3} s, \
+         total {wall:.3} s; {:.1} M evaluations/s; peak RSS {peak}",
+        plan.practices.len(),
+        plan.policies.len(),
+        plan.years,
+        100.0 * (1.0 - computed as f64 / evaluations.max(1) as f64),
+        simulated_in.as_secs_f64(),
+        evaluations as f64 / wall / 1e6,
+    );
+}
