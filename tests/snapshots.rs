@@ -1,5 +1,6 @@
-//! Snapshots (insta) of what people read: the terminal headlines of a run
-//! and a cohort run, the briefs of a run, a cohort run and a backtest,
+//! Snapshots (insta) of what people read: the terminal headlines of a run,
+//! a cohort run and a backtest, the calibration's table and YAML fragment,
+//! the printed ledger, the briefs of a run, a cohort run and a backtest,
 //! `tornado.md`, and the visible text of the report pages, on fixed small
 //! runs. Timestamps, temporary directories, the repository's path and the
 //! version are redacted. Review a change with `cargo insta review` (or
@@ -43,9 +44,28 @@ fn a_backtest_brief_and_page() {
     let out = dir.path().join("backtest");
     let (scenario, later) = (data("backtest/scenario.yaml"), data("backtest/later.csv"));
     let args = ["backtest", scenario.to_str().unwrap(), "--actual", later.to_str().unwrap(), "--year", "2019"];
-    seqsim_ok(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
+    let run = seqsim_ok(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
+    insta::assert_snapshot!("backtest_headline", redact(&stdout(&run), &out));
     insta::assert_snapshot!("backtest_brief", redact(&read(&out.join("brief.md")), &out));
     insta::assert_snapshot!("backtest_page", redact(&visible_text(&read(&out.join("report.html"))), &out));
+}
+
+/// `seqsim calibrate` on the committed excerpt: the fit table (standard
+/// error) and the YAML fragment (standard output).
+#[test]
+fn a_calibration_table_and_fragment() {
+    let (early, late) = (data("cms/panel_2017.csv"), data("cms/panel_2019.csv"));
+    let run = seqsim_ok(&["calibrate", early.to_str().unwrap(), late.to_str().unwrap(), "--by", "kind"]);
+    insta::assert_snapshot!("calibrate_table", String::from_utf8_lossy(&run.stderr));
+    insta::assert_snapshot!("calibrate_fragment", stdout(&run));
+}
+
+/// The exact ledger as printed.
+#[test]
+fn a_ledger() {
+    let scenario = common::scenario("quickstart.yaml");
+    let run = seqsim_ok(&["ledger", scenario.to_str().unwrap(), "--policy", "current_law"]);
+    insta::assert_snapshot!("ledger", stdout(&run));
 }
 
 #[test]

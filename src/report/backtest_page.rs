@@ -7,7 +7,7 @@ use std::fmt::Write;
 use crate::backtest::{Backtest, SummaryLine, ALL};
 
 use super::brief::sources_and_footer;
-use super::format::percent;
+use super::format::{self, percent};
 use super::html::{escape, inline_svg, page_end, page_start, sources_and_manifest, STYLE};
 use super::record::RunRecord;
 use super::table::Table;
@@ -65,9 +65,8 @@ pub fn summary_table(backtest: &Backtest) -> Table {
                 group_label(&l.group),
                 l.matched.to_string(),
                 format!(
-                    "{} ±{:.2} ({}–{})",
-                    percent(l.predicted_share_negative),
-                    l.predicted_share_negative_se * 100.0,
+                    "{} ({}–{})",
+                    format::share_with_error(l.predicted_share_negative, l.predicted_share_negative_se),
                     percent(l.predicted_share_negative_interval[0]),
                     percent(l.predicted_share_negative_interval[1])
                 ),
@@ -78,7 +77,7 @@ pub fn summary_table(backtest: &Backtest) -> Table {
                 percent(l.coverage_90),
                 points(l.crps),
                 points(l.crps_persistence),
-                format!("{:+.3}", l.skill),
+                format::skill(l.skill),
             ]
         })
         .collect();

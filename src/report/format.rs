@@ -97,6 +97,25 @@ pub fn practices(value: f64) -> String {
     format!("{value:.1}")
 }
 
+/// A skill score `0.15` → `+0.150`; `n/a` when it cannot be computed (no hospital).
+pub fn skill(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:+.3}")
+    } else {
+        "n/a".to_string()
+    }
+}
+
+/// An expected share with its Monte Carlo standard error in points:
+/// `0.5347, 0.0001` → `53.47% ±0.01`; `n/a` without a share.
+pub fn share_with_error(share: f64, se: f64) -> String {
+    if share.is_finite() {
+        format!("{} ±{:.2}", percent(share), se * 100.0)
+    } else {
+        "n/a".to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@ use crate::engine::summary::{largest_margin_change, Summary};
 use crate::ledger::{round_money, round_ratio, LedgerRow};
 use rust_decimal::Decimal;
 
-use super::format::{co253_kept, dollars_short, largest_change, percent, points, practices, probability};
+use super::format::{self, co253_kept, dollars_short, largest_change, percent, points, practices, probability};
 use super::record::{Archetypes, CohortRun, RunRecord};
 
 /// Lays out rows as aligned columns (first column left, others right).
@@ -203,13 +203,13 @@ pub fn backtest(backtest: &crate::backtest::Backtest) -> String {
     ));
     for line in &backtest.summary {
         out.push_str(&format!(
-            "{:<28} {:>8} {:>18} {:>10} {:>10} {:>+8.3}\n",
+            "{:<28} {:>8} {:>18} {:>10} {:>10} {:>8}\n",
             line.group,
             line.matched,
-            format!("{} ±{:.2}", percent(line.predicted_share_negative), line.predicted_share_negative_se * 100.0),
+            format::share_with_error(line.predicted_share_negative, line.predicted_share_negative_se),
             percent(line.actual_share_negative),
             percent(line.coverage_90),
-            line.skill
+            format::skill(line.skill)
         ));
     }
     out
