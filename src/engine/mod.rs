@@ -12,8 +12,10 @@ mod draws;
 mod lanes;
 mod plan;
 mod rng;
+mod samplers;
 pub mod summary;
 mod variants;
+mod ziggurat_tables;
 
 use std::ops::Range;
 
