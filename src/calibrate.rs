@@ -26,9 +26,10 @@ use std::collections::HashMap;
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
 use crate::import::panel::Hospital;
+use crate::numeric::math::{ln, pow};
+use crate::numeric::special::{normal_cdf, BetaQuantile};
 use crate::scenario::Driver;
 
 /// Tukey's far-out fences: values beyond `Q1 - 3 IQR` or `Q3 + 3 IQR` are trimmed.
@@ -93,14 +94,14 @@ impl Fit {
     /// Its cumulative distribution function.
     pub fn cdf(&self, x: f64) -> f64 {
         match *self {
-            Fit::Normal { mean, sd } => Normal::new(mean, sd.max(1e-12)).map_or(f64::NAN, |n| n.cdf(x)),
+            Fit::Normal { mean, sd } => normal_cdf((x - mean) / sd.max(1e-12)),
             Fit::Lognormal { mean, sd } => {
                 if x <= -1.0 {
                     return 0.0;
                 }
-                let sigma2 = (1.0 + sd * sd / ((1.0 + mean) * (1.0 + mean))).ln();
-                let mu = (1.0 + mean).ln() - sigma2 / 2.0;
-                Normal::new(mu, sigma2.sqrt().max(1e-12)).map_or(f64::NAN, |n| n.cdf((1.0 + x).ln()))
+                let sigma2 = ln(1.0 + sd * sd / ((1.0 + mean) * (1.0 + mean)));
+                let mu = ln(1.0 + mean) - sigma2 / 2.0;
+                normal_cdf((ln(1.0 + x) - mu) / sigma2.sqrt().max(1e-12))
             }
             Fit::Pert { min, mode, max } => {
                 if x <= min {
@@ -111,7 +112,7 @@ impl Fit {
                 }
                 let alpha = 1.0 + 4.0 * (mode - min) / (max - min);
                 let beta = 1.0 + 4.0 * (max - mode) / (max - min);
-                Beta::new(alpha, beta).map_or(f64::NAN, |b| b.cdf((x - min) / (max - min)))
+                BetaQuantile::new(alpha, beta).map_or(f64::NAN, |b| b.cdf((x - min) / (max - min)))
             }
         }
     }
@@ -201,7 +202,7 @@ fn ratio(late: Decimal, early: Decimal) -> Option<f64> {
 
 /// The annual rates of one hospital between two reports `years` apart.
 fn rates(early: &Hospital, late: &Hospital, years: f64, vcs: f64) -> [f64; MEASURED.len()] {
-    let annual = |r: Option<f64>| r.map_or(f64::NAN, |r| r.powf(1.0 / years) - 1.0);
+    let annual = |r: Option<f64>| r.map_or(f64::NAN, |r| pow(r, 1.0 / years) - 1.0);
     let volume = match (early.patient_days, late.patient_days) {
         (Some(e), Some(l)) => ratio(l, e),
         _ => None,
@@ -401,8 +402,8 @@ fn correlations(fits: &[DriverFit], kept: &Kept) -> (Vec<(Driver, Driver, f64)>,
             let (mx, my) = (mean(&xs), mean(&ys));
             let cov: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum::<f64>();
             let rho = cov
-                / (xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>().sqrt()
-                    * ys.iter().map(|y| (y - my).powi(2)).sum::<f64>().sqrt());
+                / (xs.iter().map(|x| (x - mx) * (x - mx)).sum::<f64>().sqrt()
+                    * ys.iter().map(|y| (y - my) * (y - my)).sum::<f64>().sqrt());
             if rho.is_finite() {
                 out.push((MEASURED[*a], MEASURED[*b], (rho * 100.0).round() / 100.0));
             }

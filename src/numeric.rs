@@ -10,6 +10,13 @@
 //! in its default context. A fixed-scale decimal such as `rust_decimal`'s
 //! keeps at most 28 digits after the point, so near zero it holds fewer
 //! significant digits; this type does not. No binary floating point is used.
+//!
+//! [`math`] is the one way to transcendental functions (`exp`, `ln`, ...) on
+//! any path to a result, and [`special`] builds the copula's distribution
+//! functions on it: the same bits on every platform.
+
+pub mod math;
+pub mod special;
 
 use std::cmp::Ordering;
 
@@ -33,6 +40,7 @@ pub fn cholesky(matrix: &[f64], n: usize) -> Option<Vec<f64>> {
                 if sum.is_nan() || sum <= 1e-10 {
                     return None;
                 }
+                // sqrt is correctly rounded (IEEE 754): the same bits everywhere.
                 lower[i * n + i] = sum.sqrt();
             } else {
                 lower[i * n + j] = sum / lower[j * n + j];

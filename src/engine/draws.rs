@@ -1,20 +1,25 @@
 //! Driver draws (MODEL.md §3): each scope's drivers for one year, with the
 //! Gaussian copula for correlated drivers.
 //!
-//! Uncorrelated drivers are sampled directly with rand_distr's samplers.
-//! Correlated drivers get standard normals `Z` (rand_distr), correlated with
-//! the Cholesky factor, then mapped through each marginal's inverse CDF
-//! (statrs): `normal` and `lognormal` use `Z` directly, the others
-//! `U = Phi(Z)`. Per year the correlated block is drawn first, then the
-//! independent drivers in canonical order; constant drivers use no randomness.
+//! Uncorrelated drivers are sampled directly ([`super::samplers`]: ziggurat
+//! normals, Marsaglia-Tsang gammas for PERT, inversion for the triangular;
+//! rand's `Uniform`). Correlated drivers get standard normals `Z`,
+//! correlated with the Cholesky factor, then mapped through each marginal's
+//! inverse CDF ([`crate::numeric::special`]): `normal` and `lognormal` use
+//! `Z` directly, the others `U = Phi(Z)`. Per year the correlated block is
+//! drawn first, then the independent drivers in canonical order; constant
+//! drivers use no randomness. Every `exp`, `ln` and `erfc` here goes through
+//! [`crate::numeric::math`], so draws are the same bits on every platform.
 
+use rand::distr::{Distribution, Uniform};
 use rand::Rng;
-use rand_distr::{Distribution, Gamma, LogNormal, Normal, StandardNormal, Triangular, Uniform};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use statrs::distribution::{Beta as BetaCdf, ContinuousCDF, Normal as NormalCdf, Triangular as TriangularCdf};
 
+use super::samplers::{standard_normal, Gamma, Triangular};
 use crate::numeric::cholesky;
+use crate::numeric::math::{exp, ln};
+use crate::numeric::special::{normal_cdf, normal_quantile, BetaQuantile};
 use crate::scenario::{Correlation, Dist, Driver};
 
 /// Converts a validated decimal parameter to `f64`.
@@ -24,29 +29,36 @@ pub(crate) fn to_f64(value: Decimal) -> f64 {
 
 /// Parameters of the log-normal: `1 + X = exp(mu + sigma Z)` (MODEL.md §3).
 fn lognormal_parameters(mean: f64, sd: f64) -> (f64, f64) {
-    let sigma2 = (1.0 + sd * sd / ((1.0 + mean) * (1.0 + mean))).ln();
-    ((1.0 + mean).ln() - sigma2 / 2.0, sigma2.sqrt())
+    let sigma2 = ln(1.0 + sd * sd / ((1.0 + mean) * (1.0 + mean)));
+    // sqrt is correctly rounded (IEEE 754): the same bits everywhere.
+    (ln(1.0 + mean) - sigma2 / 2.0, sigma2.sqrt())
 }
 
 #[derive(Clone, Debug)]
 enum Direct {
     Constant(f64),
+    /// `mean + sd * Z`, then clamped to `[low, high]`.
     Normal {
-        dist: Normal<f64>,
+        mean: f64,
+        sd: f64,
         low: f64,
         high: f64,
     },
-    Lognormal(LogNormal<f64>),
+    /// `exp(mu + sigma * Z) - 1`.
+    Lognormal {
+        mu: f64,
+        sigma: f64,
+    },
     Uniform(Uniform<f64>),
-    Triangular(Triangular<f64>),
+    Triangular(Triangular),
     /// `min + range * X / (X + Y)`, `X ~ Gamma(alpha)`, `Y ~ Gamma(beta)`:
     /// a Beta(alpha, beta) draw from two gamma draws (Marsaglia-Tsang, which
     /// rarely needs a logarithm), faster than rand_distr's Beta sampler.
     Pert {
         min: f64,
         range: f64,
-        alpha: Gamma<f64>,
-        beta: Gamma<f64>,
+        alpha: Gamma,
+        beta: Gamma,
     },
 }
 
@@ -56,8 +68,8 @@ enum Marginal {
     Normal { mean: f64, sd: f64, low: f64, high: f64 },
     Lognormal { mu: f64, sigma: f64 },
     Uniform { min: f64, width: f64 },
-    Triangular(TriangularCdf),
-    Pert { min: f64, range: f64, beta: BetaCdf },
+    Triangular(Triangular),
+    Pert { min: f64, range: f64, beta: BetaQuantile },
 }
 
 /// Why a distribution could not be set up (validation should prevent all of these).
@@ -79,7 +91,7 @@ fn bounds(low: Option<Decimal>, high: Option<Decimal>) -> (f64, f64) {
 }
 
 fn direct(driver: Driver, dist: &Dist) -> Result<Direct, DistError> {
-    let err = |message: String| DistError { driver: driver.name(), message };
+    let err = |message: &str| DistError { driver: driver.name(), message: message.to_string() };
     if dist.is_degenerate() {
         return Ok(Direct::Constant(to_f64(dist.ledger_mean())));
     }
@@ -87,32 +99,40 @@ fn direct(driver: Driver, dist: &Dist) -> Result<Direct, DistError> {
         Dist::Fixed { value } => Direct::Constant(to_f64(value)),
         Dist::Normal { mean, sd, low, high } => {
             let (low, high) = bounds(low, high);
-            Direct::Normal { dist: Normal::new(to_f64(mean), to_f64(sd)).map_err(|e| err(e.to_string()))?, low, high }
+            let (mean, sd) = (to_f64(mean), to_f64(sd));
+            if !sd.is_finite() {
+                return Err(err("the standard deviation is not finite"));
+            }
+            Direct::Normal { mean, sd, low, high }
         }
         Dist::Lognormal { mean, sd } => {
             let (mu, sigma) = lognormal_parameters(to_f64(mean), to_f64(sd));
-            Direct::Lognormal(LogNormal::new(mu, sigma).map_err(|e| err(e.to_string()))?)
+            if !sigma.is_finite() {
+                return Err(err("the standard deviation is not finite"));
+            }
+            Direct::Lognormal { mu, sigma }
         }
         Dist::Uniform { min, max } => {
-            Direct::Uniform(Uniform::new_inclusive(to_f64(min), to_f64(max)).map_err(|e| err(e.to_string()))?)
+            Direct::Uniform(Uniform::new_inclusive(to_f64(min), to_f64(max)).map_err(|e| err(&e.to_string()))?)
         }
-        Dist::Triangular { min, mode, max } => {
-            Direct::Triangular(Triangular::new(to_f64(min), to_f64(max), to_f64(mode)).map_err(|e| err(e.to_string()))?)
-        }
+        Dist::Triangular { min, mode, max } => Direct::Triangular(
+            Triangular::new(to_f64(min), to_f64(mode), to_f64(max)).ok_or_else(|| err("needs min <= mode <= max"))?,
+        ),
         Dist::Pert { min, mode, max } => {
             let (alpha, beta) = pert_shapes(to_f64(min), to_f64(mode), to_f64(max));
+            let shape = |s: f64| Gamma::new(s).ok_or_else(|| err("a PERT shape is not in [1, inf)"));
             Direct::Pert {
                 min: to_f64(min),
                 range: to_f64(max) - to_f64(min),
-                alpha: Gamma::new(alpha, 1.0).map_err(|e| err(e.to_string()))?,
-                beta: Gamma::new(beta, 1.0).map_err(|e| err(e.to_string()))?,
+                alpha: shape(alpha)?,
+                beta: shape(beta)?,
             }
         }
     })
 }
 
 fn marginal(driver: Driver, dist: &Dist) -> Result<Marginal, DistError> {
-    let err = |message: String| DistError { driver: driver.name(), message };
+    let err = |message: &str| DistError { driver: driver.name(), message: message.to_string() };
     if dist.is_degenerate() {
         return Ok(Marginal::Constant(to_f64(dist.ledger_mean())));
     }
@@ -127,13 +147,18 @@ fn marginal(driver: Driver, dist: &Dist) -> Result<Marginal, DistError> {
             Marginal::Lognormal { mu, sigma }
         }
         Dist::Uniform { min, max } => Marginal::Uniform { min: to_f64(min), width: to_f64(max) - to_f64(min) },
-        Dist::Triangular { min, mode, max } => Marginal::Triangular(
-            TriangularCdf::new(to_f64(min), to_f64(max), to_f64(mode)).map_err(|e| err(e.to_string()))?,
-        ),
+        Dist::Triangular { min, mode, max } => {
+            let (min, mode, max) = (to_f64(min), to_f64(mode), to_f64(max));
+            if min >= max {
+                return Err(err("needs min < max"));
+            }
+            Marginal::Triangular(Triangular::new(min, mode, max).ok_or_else(|| err("needs min <= mode <= max"))?)
+        }
         Dist::Pert { min, mode, max } => {
             let (min, mode, max) = (to_f64(min), to_f64(mode), to_f64(max));
             let (alpha, beta) = pert_shapes(min, mode, max);
-            Marginal::Pert { min, range: max - min, beta: BetaCdf::new(alpha, beta).map_err(|e| err(e.to_string()))? }
+            let beta = BetaQuantile::new(alpha, beta).ok_or_else(|| err("the PERT shapes are not positive"))?;
+            Marginal::Pert { min, range: max - min, beta }
         }
     })
 }
@@ -143,8 +168,8 @@ impl Direct {
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Direct::Constant(v) => *v,
-            Direct::Normal { dist, low, high } => dist.sample(rng).max(*low).min(*high),
-            Direct::Lognormal(dist) => dist.sample(rng) - 1.0,
+            Direct::Normal { mean, sd, low, high } => (mean + sd * standard_normal(rng)).max(*low).min(*high),
+            Direct::Lognormal { mu, sigma } => exp(mu + sigma * standard_normal(rng)) - 1.0,
             Direct::Uniform(dist) => dist.sample(rng),
             Direct::Triangular(dist) => dist.sample(rng),
             Direct::Pert { min, range, alpha, beta } => {
@@ -157,14 +182,14 @@ impl Direct {
 }
 
 impl Marginal {
-    fn map(&self, z: f64, phi: &NormalCdf) -> f64 {
+    fn map(&self, z: f64) -> f64 {
         match self {
             Marginal::Constant(v) => *v,
             Marginal::Normal { mean, sd, low, high } => (mean + sd * z).max(*low).min(*high),
-            Marginal::Lognormal { mu, sigma } => (mu + sigma * z).exp() - 1.0,
-            Marginal::Uniform { min, width } => min + width * phi.cdf(z),
-            Marginal::Triangular(dist) => dist.inverse_cdf(phi.cdf(z)),
-            Marginal::Pert { min, range, beta } => min + range * beta.inverse_cdf(phi.cdf(z)),
+            Marginal::Lognormal { mu, sigma } => exp(mu + sigma * z) - 1.0,
+            Marginal::Uniform { min, width } => min + width * normal_cdf(z),
+            Marginal::Triangular(dist) => dist.quantile(normal_cdf(z)),
+            Marginal::Pert { min, range, beta } => min + range * beta.quantile(normal_cdf(z)),
         }
     }
 }
@@ -183,7 +208,6 @@ pub(crate) struct ScopeSampler {
     /// Drivers held at a value: drawn as usual (so every other draw stays the
     /// same), then overwritten.
     pinned: Vec<(usize, f64)>,
-    phi: NormalCdf,
 }
 
 impl ScopeSampler {
@@ -226,9 +250,8 @@ impl ScopeSampler {
                 independent.push((driver.index(), direct(*driver, dist)?));
             }
         }
-        let phi = NormalCdf::new(0.0, 1.0).map_err(|e| DistError { driver: "mei", message: e.to_string() })?;
         let dists = drivers.iter().map(|(d, dist)| (*d, (*dist).clone())).collect();
-        Ok(ScopeSampler { independent, correlated, lower, means, dists, pinned: Vec::new(), phi })
+        Ok(ScopeSampler { independent, correlated, lower, means, dists, pinned: Vec::new() })
     }
 
     /// Fills this scope's slots of `out` (indexed by driver) with one year's draws.
@@ -238,11 +261,11 @@ impl ScopeSampler {
             let n = self.correlated.len();
             let mut z = [0.0f64; Driver::COUNT];
             for zi in z.iter_mut().take(n) {
-                *zi = StandardNormal.sample(rng);
+                *zi = standard_normal(rng);
             }
             for (i, (slot, marginal)) in self.correlated.iter().enumerate() {
                 let correlated_z: f64 = (0..=i).map(|k| self.lower[i * n + k] * z[k]).sum();
-                out[*slot] = marginal.map(correlated_z, &self.phi);
+                out[*slot] = marginal.map(correlated_z);
             }
         }
         for (slot, direct) in &self.independent {
@@ -282,8 +305,8 @@ impl ScopeSampler {
     /// of every other driver stay exactly as they were (common random numbers).
     pub(crate) fn pin(&mut self, driver: Driver, q: f64) -> Result<(), DistError> {
         let Some((_, dist)) = self.dists.iter().find(|(d, _)| *d == driver) else { return Ok(()) };
-        let z = self.phi.inverse_cdf(q.clamp(1e-12, 1.0 - 1e-12));
-        let value = marginal(driver, dist)?.map(z, &self.phi);
+        let z = normal_quantile(q.clamp(1e-12, 1.0 - 1e-12));
+        let value = marginal(driver, dist)?.map(z);
         self.pinned.retain(|(slot, _)| *slot != driver.index());
         self.pinned.push((driver.index(), value));
         if let Some(mean) = self.means.iter_mut().find(|(slot, _)| *slot == driver.index()) {
@@ -319,8 +342,8 @@ mod tests {
     fn moments(values: &[f64]) -> Moments {
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
-        let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-        let m4 = values.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / n;
+        let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
+        let m4 = values.iter().map(|v| ((v - mean) * (v - mean)) * ((v - mean) * (v - mean))).sum::<f64>() / n;
         Moments {
             mean,
             variance,
@@ -397,8 +420,8 @@ mod tests {
     fn pearson(a: &[f64], b: &[f64]) -> f64 {
         let (ma, mb) = (moments(a).mean, moments(b).mean);
         let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-        let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-        let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+        let va: f64 = a.iter().map(|x| (x - ma) * (x - ma)).sum();
+        let vb: f64 = b.iter().map(|y| (y - mb) * (y - mb)).sum();
         cov / (va * vb).sqrt()
     }
 

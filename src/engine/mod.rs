@@ -5,15 +5,19 @@
 //! Paths run in parallel with rayon over fixed chunks of [`CHUNK_PATHS`]
 //! global paths; each chunk's partial sums are folded in exactly (see
 //! [`accum`]), so results do not depend on the thread count. This module does
-//! no I/O: progress is reported through a callback.
+//! no I/O: progress is reported through a callback. The one thing it reads
+//! from its surroundings is [`KERNEL_VARIABLE`], a switch for checking that
+//! the kernel's two builds give the same bits.
 
 pub mod accum;
 mod draws;
 mod lanes;
 mod plan;
 mod rng;
+mod samplers;
 pub mod summary;
 mod variants;
+mod ziggurat_tables;
 
 use std::ops::Range;
 
@@ -33,6 +37,45 @@ pub use plan::{Plan, PlanError, PolicyInfo, PracticePlan};
 /// split at most about once per thread to bound memory.
 const LARGE_ACCUMULATOR_SUMS: usize = 1 << 20;
 
+/// The environment variable that picks the kernel's build ([`Kernel`]):
+/// `auto` (or unset, or empty) or `baseline`.
+pub const KERNEL_VARIABLE: &str = "SEQSIM_KERNEL";
+
+/// Which build of the kernel evaluates paths. Both give the same bits (the
+/// golden tests check it); the choice exists to prove that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// The AVX build when the CPU has AVX, else the baseline (the default).
+    Auto,
+    /// The baseline build (SSE2 on x86-64), even on a CPU with AVX.
+    Baseline,
+}
+
+impl Kernel {
+    /// The kernel a value of [`KERNEL_VARIABLE`] names (`None`: unset).
+    pub fn from_setting(value: Option<&str>) -> Result<Kernel, EngineError> {
+        match value {
+            None | Some("" | "auto") => Ok(Kernel::Auto),
+            Some("baseline") => Ok(Kernel::Baseline),
+            Some(other) => Err(EngineError::Kernel { value: other.to_string() }),
+        }
+    }
+
+    /// The kernel [`KERNEL_VARIABLE`] asks for, read from the environment
+    /// once per process.
+    pub fn from_environment() -> Result<Kernel, EngineError> {
+        static CHOSEN: std::sync::OnceLock<Result<Kernel, String>> = std::sync::OnceLock::new();
+        CHOSEN
+            .get_or_init(|| {
+                let value = std::env::var_os(KERNEL_VARIABLE);
+                let text = value.as_ref().map(|v| v.to_string_lossy());
+                Kernel::from_setting(text.as_deref()).map_err(|_| text.unwrap_or_default().into_owned())
+            })
+            .clone()
+            .map_err(|value| EngineError::Kernel { value })
+    }
+}
+
 /// Why a run could not be carried out.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -42,6 +85,12 @@ pub enum EngineError {
     /// A distribution could not be set up.
     #[error(transparent)]
     Distribution(#[from] DistError),
+    /// [`KERNEL_VARIABLE`] holds something other than `auto` or `baseline`.
+    #[error("{KERNEL_VARIABLE}={value:?}: expected `auto` or `baseline`")]
+    Kernel {
+        /// The variable's value.
+        value: String,
+    },
     /// The thread pool could not be created.
     #[error("cannot start {threads} worker threads: {message}")]
     Threads {
@@ -120,6 +169,8 @@ struct Chunk<'a> {
     reference: &'a [f64],
     /// [`Plan::duplicates`].
     duplicates: &'a [Option<usize>],
+    /// Which build of the kernel to run.
+    kernel: Kernel,
 }
 
 /// Where a chunk's per-cell results go.
@@ -135,12 +186,12 @@ struct ChunkOut<'a> {
 
 /// Evaluates MODEL.md §2 for every practice, policy and year of paths
 /// `first..first + n` ([`evaluate_chunk_body`]), compiled for AVX when the
-/// CPU has it. Every operation is the same IEEE operation either way (Rust
+/// CPU has it and [`Kernel::Auto`] is chosen. Every operation is the same IEEE operation either way (Rust
 /// never fuses a multiply and an add on its own), so the results are
 /// bit-identical; AVX only holds four lanes in one register instead of two.
 fn evaluate_chunk(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut ChunkScratch) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx") {
+    if chunk.kernel == Kernel::Auto && std::is_x86_feature_detected!("avx") {
         // SAFETY: `evaluate_chunk_avx` only needs the AVX instructions its
         // `target_feature` names, and the CPU has just been found to have them.
         #[allow(unsafe_code)]
@@ -167,7 +218,7 @@ fn evaluate_chunk_avx(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut C
 /// but the chunk.
 #[inline(always)]
 fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut ChunkScratch) {
-    let Chunk { plan, draws, first, n, reference, duplicates } = *chunk;
+    let Chunk { plan, draws, first, n, reference, duplicates, .. } = *chunk;
     let years = plan.years;
     let policies = plan.policies.len();
     let groups = n.div_ceil(LANES);
@@ -362,7 +413,9 @@ fn one_path(plan: &Plan, draws: Draws, path: u64) -> Vec<f64> {
     let mut values = zeros.clone();
     let mut out = ChunkOut { partial: &mut values, histograms: None, groups: None };
     let duplicates = plan.duplicates();
-    let chunk = Chunk { plan, draws, first: path, n: 1, reference: &zeros, duplicates: &duplicates };
+    // An invalid SEQSIM_KERNEL fails `simulate`; here the default stands in.
+    let kernel = Kernel::from_environment().unwrap_or(Kernel::Auto);
+    let chunk = Chunk { plan, draws, first: path, n: 1, reference: &zeros, duplicates: &duplicates, kernel };
     evaluate_chunk(&chunk, &mut out, &mut ChunkScratch::new(plan, 1));
     values
 }
@@ -384,6 +437,7 @@ pub fn simulate(
     threads: usize,
     progress: &(dyn Fn(u64) -> bool + Sync),
 ) -> Result<Accumulator, EngineError> {
+    let kernel = Kernel::from_environment()?;
     let stop = std::sync::atomic::AtomicBool::new(false);
     let layout = plan.layout();
     let reference = reference(plan);
@@ -433,6 +487,7 @@ pub fn simulate(
                     n: (end - start) as usize,
                     reference: &reference,
                     duplicates: &duplicates,
+                    kernel,
                 };
                 evaluate_chunk(&chunk, &mut out, scratch);
                 worker.acc.absorb_chunk(&worker.partial, end - start);
@@ -498,6 +553,43 @@ pub fn path_margins(plan: &Plan, seed: u64, path: u64) -> Vec<f64> {
 mod tests {
     use super::*;
 
+    /// The engine's own golden hashes (issue 18): for each `engine` line of
+    /// `tests/golden/hashes.txt`, the SHA-256 of the `{:?}` text of the run's
+    /// [`summary::Summary`] (`{:?}` prints every `f64` in the shortest form
+    /// that reads back to the same bits). It needs neither polars nor the
+    /// binary, so `.ci/golden-variants.sh` runs it from a library built with
+    /// `-C target-cpu=native`, which is cheap to compile. Each hash is
+    /// printed as its hashes.txt line (`--update` collects them).
+    #[test]
+    fn golden_runs_have_their_committed_engine_hash() {
+        use sha2::{Digest, Sha256};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let hashes = std::fs::read_to_string(root.join("tests/golden/hashes.txt")).unwrap();
+        let mut checked = 0;
+        let mut differing = Vec::new();
+        for line in hashes.lines().filter(|l| !l.starts_with('#')) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let [scenario, seed, paths, "engine", want] = fields[..] else { continue };
+            let loaded = crate::scenario::load(&root.join(scenario)).unwrap();
+            let plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
+            let acc = simulate(&plan, seed.parse().unwrap(), 0..paths.parse().unwrap(), 2, &|_| true).unwrap();
+            let text = format!("{:?}", summary::summarize(&plan, &acc));
+            let got: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            eprintln!("golden-engine: {scenario} {seed} {paths} engine {got}");
+            if got != want {
+                differing.push(format!("  {scenario} {seed} {paths} engine {got} (committed {want})"));
+            }
+            checked += 1;
+        }
+        assert!(checked >= 2, "tests/golden/hashes.txt has engine lines");
+        assert!(
+            differing.is_empty(),
+            "the engine's results differ from tests/golden/hashes.txt:\n{}\nIf the change is deliberate, \
+             regenerate with `.ci/golden-variants.sh --update SEQSIM` and say in the commit message why the bits changed.",
+            differing.join("\n")
+        );
+    }
+
     /// The AVX build of the kernel and the baseline build give the same bits:
     /// partial sums and histograms of a chunk that ends in a partial group.
     #[test]
@@ -522,6 +614,16 @@ mod tests {
         assert!(copied.encode() == computed.encode());
     }
 
+    #[test]
+    fn the_kernel_setting_is_auto_baseline_or_an_error() {
+        assert_eq!(Kernel::from_setting(None).unwrap(), Kernel::Auto);
+        assert_eq!(Kernel::from_setting(Some("auto")).unwrap(), Kernel::Auto);
+        assert_eq!(Kernel::from_setting(Some("")).unwrap(), Kernel::Auto);
+        assert_eq!(Kernel::from_setting(Some("baseline")).unwrap(), Kernel::Baseline);
+        let err = Kernel::from_setting(Some("avx")).unwrap_err().to_string();
+        assert_eq!(err, "SEQSIM_KERNEL=\"avx\": expected `auto` or `baseline`");
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx_and_baseline_kernels_agree_bit_for_bit() {
@@ -534,7 +636,7 @@ mod tests {
         let plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
         let reference = reference(&plan);
         let layout = plan.layout();
-        let run = |avx: bool| {
+        let run = |kernel: Kernel| {
             let mut acc = Accumulator::new(layout);
             let mut partial = vec![0.0; layout.cells() * field::COUNT];
             let mut scratch = ChunkScratch::new(&plan, CHUNK_PATHS as usize);
@@ -553,20 +655,13 @@ mod tests {
                 reference: &reference,
                 // Every evaluation computed: this compares the two kernel builds.
                 duplicates: &vec![None; plan.practices.len() * plan.policies.len()],
+                kernel,
             };
-            if avx {
-                // SAFETY: AVX was detected above.
-                #[allow(unsafe_code)]
-                unsafe {
-                    evaluate_chunk_avx(&chunk, &mut out, &mut scratch)
-                }
-            } else {
-                evaluate_chunk_body(&chunk, &mut out, &mut scratch)
-            }
+            evaluate_chunk(&chunk, &mut out, &mut scratch);
             (partial, acc)
         };
-        let (baseline_sums, baseline_acc) = run(false);
-        let (avx_sums, avx_acc) = run(true);
+        let (baseline_sums, baseline_acc) = run(Kernel::Baseline);
+        let (avx_sums, avx_acc) = run(Kernel::Auto);
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&avx_sums), bits(&baseline_sums));
         assert_eq!(avx_acc, baseline_acc);

@@ -117,6 +117,8 @@ pub fn largest_margin_change<'a>(compare: &'a [CompareRow], practice: &str, poli
     })
 }
 
+// Standard errors use std's sqrt, which IEEE 754 requires correctly rounded:
+// the same bits on every platform (numeric::math says which functions are not).
 fn standard_error(sum: f64, sum_sq: f64, n: f64) -> Option<f64> {
     if n < 2.0 {
         return None;
