@@ -208,6 +208,46 @@ pub(crate) struct ScopeSampler {
     /// Drivers held at a value: drawn as usual (so every other draw stays the
     /// same), then overwritten.
     pinned: Vec<(usize, f64)>,
+    /// The correlated block again when every member is a normal: the same
+    /// arithmetic as the general path, in the same order (so the same bits),
+    /// without dispatching on the marginal or indexing the full factor.
+    normal_block: Option<Vec<NormalRow>>,
+}
+
+/// One correlated normal driver: its slot, parameters and Cholesky row.
+#[derive(Clone, Debug)]
+struct NormalRow {
+    slot: usize,
+    mean: f64,
+    sd: f64,
+    low: f64,
+    high: f64,
+    /// Whether `bounds` clamp the draw (`max`/`min` cost more than the rest
+    /// of the row; a finite draw is unchanged by `(-inf, inf)`).
+    bounded: bool,
+    /// Row `i` of the factor, entries `0..=i`.
+    coefficients: Vec<f64>,
+}
+
+/// The correlated block as [`NormalRow`]s, if every marginal is a normal.
+fn normal_block(correlated: &[(usize, Marginal)], lower: &[f64]) -> Option<Vec<NormalRow>> {
+    let n = correlated.len();
+    correlated
+        .iter()
+        .enumerate()
+        .map(|(i, (slot, marginal))| match *marginal {
+            Marginal::Normal { mean, sd, low, high } => Some(NormalRow {
+                slot: *slot,
+                mean,
+                sd,
+                low,
+                high,
+                bounded: low > f64::NEG_INFINITY || high < f64::INFINITY,
+                coefficients: lower.get(i * n..=i * n + i)?.to_vec(),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 impl ScopeSampler {
@@ -251,13 +291,24 @@ impl ScopeSampler {
             }
         }
         let dists = drivers.iter().map(|(d, dist)| (*d, (*dist).clone())).collect();
-        Ok(ScopeSampler { independent, correlated, lower, means, dists, pinned: Vec::new() })
+        let normal_block = if correlated.is_empty() { None } else { normal_block(&correlated, &lower) };
+        Ok(ScopeSampler { independent, correlated, lower, means, dists, pinned: Vec::new(), normal_block })
     }
 
     /// Fills this scope's slots of `out` (indexed by driver) with one year's draws.
     #[inline]
     pub(crate) fn draw<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64; Driver::COUNT]) {
-        if !self.correlated.is_empty() {
+        if let Some(rows) = &self.normal_block {
+            let mut z = [0.0f64; Driver::COUNT];
+            for zi in z.iter_mut().take(rows.len()) {
+                *zi = standard_normal(rng);
+            }
+            for row in rows {
+                let correlated_z: f64 = row.coefficients.iter().zip(&z).map(|(l, z)| l * z).sum();
+                let value = row.mean + row.sd * correlated_z;
+                out[row.slot] = if row.bounded { value.max(row.low).min(row.high) } else { value };
+            }
+        } else if !self.correlated.is_empty() {
             let n = self.correlated.len();
             let mut z = [0.0f64; Driver::COUNT];
             for zi in z.iter_mut().take(n) {
