@@ -327,6 +327,47 @@ impl ScopeSampler {
         }
     }
 
+    /// [`ScopeSampler::draw`] for every year of a path, `years[t]` for year
+    /// `t`, with the same random numbers in the same order and the same
+    /// results. With a normal block, each year's standard normals (and its
+    /// independent draws) are taken first, then the correlated values are
+    /// formed row by row across years, so the years' sums run side by side
+    /// instead of each waiting on the last. `normals` is scratch space, one
+    /// row per year (its contents are overwritten before they are read).
+    #[inline]
+    pub(crate) fn draw_years<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        years: &mut [[f64; Driver::COUNT]],
+        normals: &mut [[f64; Driver::COUNT]],
+    ) {
+        let Some(rows) = self.normal_block.as_ref().filter(|_| normals.len() >= years.len()) else {
+            years.iter_mut().for_each(|out| self.draw(rng, out));
+            return;
+        };
+        let z = &mut normals[..years.len()];
+        for (out, z) in years.iter_mut().zip(z.iter_mut()) {
+            for zi in z.iter_mut().take(rows.len()) {
+                *zi = standard_normal(rng);
+            }
+            for (slot, direct) in &self.independent {
+                out[*slot] = direct.sample(rng);
+            }
+        }
+        for row in rows {
+            for (out, z) in years.iter_mut().zip(z.iter()) {
+                let correlated_z: f64 = row.coefficients.iter().zip(z).map(|(l, z)| l * z).sum();
+                let value = row.mean + row.sd * correlated_z;
+                out[row.slot] = if row.bounded { value.max(row.low).min(row.high) } else { value };
+            }
+        }
+        for out in years.iter_mut() {
+            for &(slot, value) in &self.pinned {
+                out[slot] = value;
+            }
+        }
+    }
+
     /// Clamps this scope's drivers in `out` as MODEL.md §2 says (after any
     /// normal's bounds): `ma_shift` to [0, 1], every other draw to
     /// [-0.99, inf). Slot by slot, leaving other scopes' values alone.

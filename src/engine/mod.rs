@@ -117,6 +117,8 @@ struct ChunkScratch {
     macro_values: Vec<[f64; Driver::COUNT]>,
     /// One path's draws for the current practice, `[year]`.
     path_values: Vec<[f64; Driver::COUNT]>,
+    /// A path's standard normals by year (`ScopeSampler::draw_years`).
+    normals: Vec<[f64; Driver::COUNT]>,
     /// The current group's indices, `[year]`.
     indices: Vec<Indices<Lanes>>,
     /// The current practice's MEI draws.
@@ -144,6 +146,7 @@ impl ChunkScratch {
         ChunkScratch {
             macro_values: vec![[0.0; Driver::COUNT]; plan.years * groups * LANES],
             path_values: vec![[0.0; Driver::COUNT]; plan.years],
+            normals: vec![[0.0; Driver::COUNT]; plan.years],
             indices: vec![Indices::base(); plan.years],
             mei: vec![Lanes::default(); cells],
             basis: vec![YearBasis::default(); cells],
@@ -255,13 +258,11 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
                 // waits on a store the sampler has only just made.
                 let path_values = &mut scratch.path_values[..years];
                 path_values.copy_from_slice(&scratch.macro_values[j * years..(j + 1) * years]);
-                for values in path_values.iter_mut() {
-                    match &mut rng {
-                        Some(rng) => practice.sampler.draw(rng, values),
-                        None => practice.sampler.fill_means(values),
-                    }
-                    practice.sampler.clamp(values);
+                match &mut rng {
+                    Some(rng) => practice.sampler.draw_years(rng, path_values, &mut scratch.normals),
+                    None => path_values.iter_mut().for_each(|values| practice.sampler.fill_means(values)),
                 }
+                path_values.iter_mut().for_each(|values| practice.sampler.clamp(values));
                 let mut idx = Indices::<f64>::base();
                 for (t, (lanes, values)) in indices.iter_mut().zip(path_values.iter()).enumerate() {
                     idx = idx.advance(&economy(values));
