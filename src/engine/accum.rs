@@ -551,44 +551,72 @@ impl Histogram {
         self.total
     }
 
-    /// Estimate of the `rank`-th smallest value (0-based): exact for the
-    /// smallest and largest, otherwise spread evenly inside its bin; NaN
-    /// inside an end bin that holds more than one value.
-    fn order_statistic(&self, rank: u64) -> f64 {
-        if rank == 0 {
-            return self.min;
-        }
-        if rank + 1 >= self.total {
-            return self.max;
-        }
+    /// Estimates of the `ranks`-th smallest values (0-based, ascending), in
+    /// one pass over the bins: exact for the smallest and largest, otherwise
+    /// spread evenly inside their bin; NaN inside an end bin that holds more
+    /// than one value.
+    fn order_statistics(&self, ranks: &[u64]) -> Vec<f64> {
+        let mut out = Vec::with_capacity(ranks.len());
+        let mut pending = ranks.iter().copied().peekable();
         let mut before = 0u64;
-        for (bin, count) in self.occupied() {
-            let count = u64::from(count);
-            if rank < before + count {
-                return match bin {
-                    LOWEST_BIN => match self.lowest_bin_max {
-                        Some(inner) if inner == self.min => inner,
-                        _ => f64::NAN,
-                    },
-                    HIGHEST_BIN => match self.highest_bin_min {
-                        Some(inner) if inner == self.max => inner,
-                        _ => f64::NAN,
-                    },
-                    _ => {
-                        // Both edges are kept inside [min, max]: the f64 bin
-                        // of a value a hair below an edge can be the bin above
-                        // (v * 4096 + offset rounds up), whose lower edge is
-                        // then beyond the maximum.
-                        let low = (bin as f64 / BINS_PER_UNIT).max(self.min).min(self.max);
-                        let high = ((bin + 1) as f64 / BINS_PER_UNIT).min(self.max).max(self.min);
-                        let within = (rank - before) as f64 + 0.5;
-                        low + (high - low) * within / count as f64
+        let mut bins = self.occupied();
+        while let Some(&rank) = pending.peek() {
+            if rank == 0 {
+                out.push(self.min);
+            } else if rank + 1 >= self.total {
+                out.push(self.max);
+            } else {
+                // Advance to the bin holding `rank`.
+                let found = loop {
+                    match bins.next() {
+                        Some((bin, count)) => {
+                            let count = u64::from(count);
+                            if rank < before + count {
+                                break Some((bin, count));
+                            }
+                            before += count;
+                        }
+                        None => break None,
                     }
                 };
+                let Some((bin, count)) = found else {
+                    out.extend(pending.map(|_| self.max));
+                    return out;
+                };
+                // Every pending rank inside this bin.
+                while let Some(&rank) = pending.peek().filter(|r| **r < before + count && **r + 1 < self.total) {
+                    out.push(self.within_bin(bin, count, rank - before));
+                    pending.next();
+                }
+                before += count;
+                continue;
             }
-            before += count;
+            pending.next();
         }
-        self.max
+        out
+    }
+
+    /// The value of rank `offset` (0-based) among the `count` values of `bin`.
+    fn within_bin(&self, bin: i64, count: u64, offset: u64) -> f64 {
+        match bin {
+            LOWEST_BIN => match self.lowest_bin_max {
+                Some(inner) if inner == self.min => inner,
+                _ => f64::NAN,
+            },
+            HIGHEST_BIN => match self.highest_bin_min {
+                Some(inner) if inner == self.max => inner,
+                _ => f64::NAN,
+            },
+            _ => {
+                // Both edges are kept inside [min, max]: the f64 bin of a
+                // value a hair below an edge can be the bin above (v * 4096 +
+                // offset rounds up), whose lower edge is then beyond the maximum.
+                let low = (bin as f64 / BINS_PER_UNIT).max(self.min).min(self.max);
+                let high = ((bin + 1) as f64 / BINS_PER_UNIT).min(self.max).max(self.min);
+                let within = offset as f64 + 0.5;
+                low + (high - low) * within / count as f64
+            }
+        }
     }
 
     /// The occupied bins as `(low, high, count)` in increasing order, each
@@ -654,25 +682,43 @@ impl Histogram {
     /// The type-7 sample quantile (position `(N-1)q`, linear between order
     /// statistics), read from the histogram; `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
+        self.quantiles([q])[0]
+    }
+
+    /// [`Histogram::quantile`] at several `qs` (ascending or not) in one
+    /// pass over the bins.
+    pub fn quantiles<const N: usize>(&self, qs: [f64; N]) -> [Option<f64>; N] {
         if self.total == 0 {
-            return None;
+            return [None; N];
         }
         if self.min == self.max {
-            return Some(self.min);
+            return [Some(self.min); N];
         }
-        let position = (self.total - 1) as f64 * q;
-        let rank = position.floor() as u64;
-        let fraction = position - rank as f64;
-        let low = self.order_statistic(rank);
-        if fraction == 0.0 {
-            return Some(low);
-        }
-        let high = self.order_statistic(rank + 1);
-        if low == high && low.is_infinite() {
-            // Between two equal infinities (the formula below would give NaN).
-            return Some(low);
-        }
-        Some(low + fraction * (high - low))
+        let positions = qs.map(|q| {
+            let position = (self.total - 1) as f64 * q;
+            let rank = position.floor() as u64;
+            (rank, position - rank as f64)
+        });
+        let mut ranks: Vec<u64> = positions
+            .iter()
+            .flat_map(|&(rank, fraction)| std::iter::once(rank).chain((fraction != 0.0).then_some(rank + 1)))
+            .collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let values = self.order_statistics(&ranks);
+        let at = |rank: u64| ranks.binary_search(&rank).ok().and_then(|i| values.get(i).copied()).unwrap_or(f64::NAN);
+        positions.map(|(rank, fraction)| {
+            let low = at(rank);
+            if fraction == 0.0 {
+                return Some(low);
+            }
+            let high = at(rank + 1);
+            if low == high && low.is_infinite() {
+                // Between two equal infinities (the formula below would give NaN).
+                return Some(low);
+            }
+            Some(low + fraction * (high - low))
+        })
     }
 
     /// The occupied bins as runs `(first bin, counts)`, split where

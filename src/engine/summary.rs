@@ -146,7 +146,7 @@ pub fn summarize(plan: &Plan, acc: &Accumulator) -> Summary {
                 let cell = layout.cell(p, k, t);
                 let year = plan.start_year + t as i32;
                 let histogram = acc.margin.get(cell);
-                let q = |x: f64| histogram.and_then(|h| h.quantile(x)).unwrap_or(f64::NAN);
+                let percentiles = histogram.map_or([None; 5], |h| h.quantiles([0.05, 0.25, 0.5, 0.75, 0.95]));
                 let (p_negative, p_distress, p_exhausted) =
                     (share(cell, field::NEGATIVE), share(cell, field::DISTRESS), share(cell, field::EXHAUSTED));
                 summary.push(SummaryRow {
@@ -160,7 +160,7 @@ pub fn summarize(plan: &Plan, acc: &Accumulator) -> Summary {
                         acc.sum(cell, field::MARGIN_SQ),
                         acc.paths as f64,
                     ),
-                    margin_percentiles: [q(0.05), q(0.25), q(0.5), q(0.75), q(0.95)],
+                    margin_percentiles: percentiles.map(|p| p.unwrap_or(f64::NAN)),
                     p_negative,
                     p_negative_se: proportion_se(p_negative, n),
                     p_distress,
@@ -177,14 +177,15 @@ pub fn summarize(plan: &Plan, acc: &Accumulator) -> Summary {
                 if k != plan.baseline {
                     let base_cell = layout.cell(p, plan.baseline, t);
                     let d = acc.dmargin.get(cell).cloned().unwrap_or_default();
+                    let tails = d.quantiles([0.05, 0.95]);
                     compare.push(CompareRow {
                         practice: practice.id.clone(),
                         kind: practice.kind.clone(),
                         policy: policy.name.clone(),
                         year,
                         dmargin_mean: mean(cell, field::DMARGIN),
-                        dmargin_p5: d.quantile(0.05).unwrap_or(f64::NAN),
-                        dmargin_p95: d.quantile(0.95).unwrap_or(f64::NAN),
+                        dmargin_p5: tails[0].unwrap_or(f64::NAN),
+                        dmargin_p95: tails[1].unwrap_or(f64::NAN),
                         dcut_cum_mean: mean(cell, field::DCUT_CUM),
                         dcash_mean: mean(cell, field::DCASH),
                         dp_exhausted: (acc.sum(cell, field::EXHAUSTED) - acc.sum(base_cell, field::EXHAUSTED)) / n,
@@ -293,7 +294,7 @@ pub fn groups(plan: &Plan, acc: &Accumulator, summary: &[SummaryRow]) -> Vec<Gro
             for t in 0..years {
                 let index = (g * policies + k) * years + t;
                 let [facilities, n_negative, n_distress, n_exhausted, cut_total] = totals[index];
-                let q = |x: f64| acc.groups.get(index).and_then(|h| h.quantile(x)).unwrap_or(f64::NAN);
+                let percentiles = acc.groups.get(index).map_or([None; 3], |h| h.quantiles([0.05, 0.5, 0.95]));
                 rows.push(GroupRow {
                     key: key.clone(),
                     policy: policy.name.clone(),
@@ -303,7 +304,7 @@ pub fn groups(plan: &Plan, acc: &Accumulator, summary: &[SummaryRow]) -> Vec<Gro
                     n_distress,
                     n_exhausted,
                     cut_total,
-                    margin_percentiles: [q(0.05), q(0.5), q(0.95)],
+                    margin_percentiles: percentiles.map(|p| p.unwrap_or(f64::NAN)),
                 });
             }
         }
