@@ -83,8 +83,10 @@ pub(super) fn command(args: &BacktestArgs) -> Result<(), CliError> {
         other => CliError::Invalid(format!("error: {other}")),
     })?;
     let inputs = report::BacktestInputs {
-        cohort_file: context::cohort_file(&loaded.path, spec).display().to_string(),
-        later_file: args.actual.display().to_string(),
+        // As the scenario writes it and by file name (the SHA-256 identifies
+        // it): what the brief says must not depend on where the files sit.
+        cohort_file: spec.file.clone(),
+        later_file: panel.file_name(),
         later_sha256: panel.sha256.clone(),
         base_year: s.start_year - 1,
     };
