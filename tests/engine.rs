@@ -264,8 +264,8 @@ fn run_writes_every_output_with_exact_columns() {
     assert_eq!(manifest["seed"], 20261127);
     // 4 tables (summary, compare, national, attribution) x 3 formats,
     // brief.md, and for the one practice a fan chart, risk curves, plus the
-    // national chart.
-    assert_eq!(manifest["files"].as_array().unwrap().len(), 16);
+    // national chart, and evidence.xlsx.
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 17);
     assert_eq!(manifest["scenario"]["sha256"].as_str().unwrap().len(), 64);
     let brief = std::fs::read_to_string(out.join("brief.md")).unwrap();
     for expected in [

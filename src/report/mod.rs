@@ -5,8 +5,8 @@
 //! is a renderer of it and typed rows, one file per format: `frame` (CSV,
 //! Parquet, JSON through polars), `table` (the table model, as Markdown or
 //! HTML), `brief` and `tornado` (Markdown), `html`, `cohort_page` and
-//! `backtest_page` (report pages), `chart` and `tilemap` (SVG), `terminal`
-//! (tables on stdout). This file writes each command's outputs in order,
+//! `backtest_page` (report pages), `chart` and `tilemap` (SVG), `xlsx`
+//! (`evidence.xlsx`), `terminal` (tables on stdout). This file writes each command's outputs in order,
 //! the manifest last.
 
 mod backtest_page;
@@ -26,6 +26,7 @@ mod table;
 pub mod terminal;
 mod tilemap;
 mod tornado;
+mod xlsx;
 
 use std::path::Path;
 
@@ -175,8 +176,8 @@ pub struct RunTables<'a> {
 
 /// Writes every output of `seqsim run` into `staging`: the three tables in
 /// three formats (and `attribution` when some policy has a `base:`),
-/// `brief.md`, the charts (SVG, and PNG if `png`), and `manifest.json`
-/// (last, listing the others); returns the run record.
+/// `brief.md`, the charts (SVG, and PNG if `png`), `evidence.xlsx` and
+/// `manifest.json` (last, listing the others); returns the run record.
 pub fn write_run(
     staging: &mut Staging,
     tables: &RunTables<'_>,
@@ -198,10 +199,20 @@ pub fn write_run(
         write_chart_as(staging, &name, &svg, png)?;
     }
     let kind = match facts.merged_shards {
-        Some(merged_shards) => RunKind::Merge(Merged { merged_shards, run }),
-        None => RunKind::Run(run),
+        Some(merged_shards) => RunKind::Merge(Merged { merged_shards, run: run.clone() }),
+        None => RunKind::Run(run.clone()),
     };
-    write_manifest(staging, RunRecord { run: kind, ..record })
+    let record = RunRecord { run: kind, ..record };
+    let workbook = xlsx::archetypes(&record.clone().with_files(staging.written()), &run, summary);
+    staging.write(EVIDENCE_XLSX, &workbook.map_err(xlsx_error)?)?;
+    write_manifest(staging, record)
+}
+
+/// The evidence workbook's file name.
+const EVIDENCE_XLSX: &str = "evidence.xlsx";
+
+fn xlsx_error(error: rust_xlsxwriter::XlsxError) -> OutputError {
+    OutputError::Encode { name: EVIDENCE_XLSX.to_string(), message: error.to_string() }
 }
 
 /// Every chart of a run: `charts/fan_<id>.svg`, `charts/risk_<id>.svg` per
@@ -542,7 +553,8 @@ pub struct CohortTables<'a> {
 }
 
 /// Writes a cohort run: `facilities.{csv,parquet}`, `groups.{csv,parquet}`
-/// (with `--by`), the national table, a short brief and the manifest.
+/// (with `--by`), the national table, a short brief, `evidence.xlsx` and the
+/// manifest.
 /// Per-facility percentiles are not kept (memory stays proportional to
 /// facilities x years x policies); percentiles are reported per group.
 pub fn write_cohort_run(
@@ -567,8 +579,11 @@ pub fn write_cohort_run(
     let record = RunRecord::new(provenance, times, RunKind::CohortRun(run.clone()));
     staging.write("brief.md", brief::cohort(&record, &run, summary, groups).as_bytes())?;
     let kind = match facts.merged_shards {
-        Some(merged_shards) => RunKind::CohortMerge(Merged { merged_shards, run }),
-        None => RunKind::CohortRun(run),
+        Some(merged_shards) => RunKind::CohortMerge(Merged { merged_shards, run: run.clone() }),
+        None => RunKind::CohortRun(run.clone()),
     };
-    write_manifest(staging, RunRecord { run: kind, ..record })
+    let record = RunRecord { run: kind, ..record };
+    let workbook = xlsx::cohort(&record.clone().with_files(staging.written()), &run, summary, groups);
+    staging.write(EVIDENCE_XLSX, &workbook.map_err(xlsx_error)?)?;
+    write_manifest(staging, record)
 }
