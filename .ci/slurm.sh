@@ -193,7 +193,25 @@ diff "$tmp/single.files" "$tmp/merged.files" ||
 grep -qx './summary.csv' "$tmp/single.files" || fail "the single run wrote no summary.csv"
 differ=0
 while read -r file; do
+  # evidence.xlsx carries the run record in its Manifest sheet (a merge says
+  # it is one, as manifest.json does): its other sheets must be equal cell
+  # for cell, checked below.
+  [ "$file" = ./evidence.xlsx ] && continue
   cmp "$results/single/$file" "$results/merged/$file" || differ=$((differ + 1))
 done < "$tmp/single.files"
+if python3 -c 'import openpyxl' 2> /dev/null; then
+  python3 - "$results/single/evidence.xlsx" "$results/merged/evidence.xlsx" <<'PY' || differ=$((differ + 1))
+import sys
+import openpyxl
+single, merged = (openpyxl.load_workbook(path, read_only=True) for path in sys.argv[1:3])
+if single.sheetnames != merged.sheetnames:
+    sys.exit(f"evidence.xlsx sheets differ: {single.sheetnames} vs {merged.sheetnames}")
+for name in single.sheetnames:
+    if name != "Manifest" and list(single[name].values) != list(merged[name].values):
+        sys.exit(f"evidence.xlsx: sheet {name} of the merged run differs from the single run's")
+PY
+else
+  echo "slurm: openpyxl is not installed; evidence.xlsx's sheets were not compared"
+fi
 [ "$differ" -eq 0 ] || fail "$differ files of the merged run differ from the single run"
-echo "slurm: $(wc -l < "$tmp/single.files") files of the merged $shards-task array equal a single run's byte for byte ($((SECONDS - start)) s in all)"
+echo "slurm: $(wc -l < "$tmp/single.files") files of the merged $shards-task array equal a single run's (byte for byte; evidence.xlsx sheet by sheet but for its run record) ($((SECONDS - start)) s in all)"
