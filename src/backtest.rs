@@ -437,7 +437,8 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     sorted[low] + (position - low as f64) * (sorted[high] - sorted[low])
 }
 
-fn mean(values: impl Iterator<Item = f64>) -> f64 {
+/// The mean of `values`; NaN when there are none.
+pub(crate) fn mean(values: impl Iterator<Item = f64>) -> f64 {
     let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
     if n == 0 {
         f64::NAN
@@ -447,7 +448,7 @@ fn mean(values: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// Sample standard deviation (N - 1); 0 for fewer than two values.
-fn sample_sd(values: &[f64]) -> f64 {
+pub(crate) fn sample_sd(values: &[f64]) -> f64 {
     if values.len() < 2 {
         return 0.0;
     }

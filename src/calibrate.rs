@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
+use crate::backtest::sample_sd;
 use crate::import::panel::Hospital;
 use crate::numeric::math::{ln, pow};
 use crate::numeric::special::{normal_cdf, BetaQuantile};
@@ -319,8 +320,8 @@ fn fit_all<'a>(panel: impl Iterator<Item = (&'a [f64; MEASURED.len()], f64)>) ->
             measured: values.len(),
             trimmed: values.len() - annual.len(),
             annual_mean: mean,
-            annual_sd: sd(&annual),
-            yearly_sd: sd(&yearly),
+            annual_sd: sample_sd(&annual),
+            yearly_sd: sample_sd(&yearly),
             chosen,
             candidates,
         });
@@ -328,16 +329,9 @@ fn fit_all<'a>(panel: impl Iterator<Item = (&'a [f64; MEASURED.len()], f64)>) ->
     (fits, kept)
 }
 
+/// The mean of a sample (the backtest's summary statistic, one definition).
 fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len().max(1) as f64
-}
-
-fn sd(values: &[f64]) -> f64 {
-    if values.len() < 2 {
-        return 0.0;
-    }
-    let m = mean(values);
-    (values.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (values.len() - 1) as f64).sqrt()
+    crate::backtest::mean(values.iter().copied())
 }
 
 /// Tukey's far-out fences of `values`.
@@ -366,7 +360,7 @@ pub fn ks_statistic(sample: &[f64], fit: &Fit) -> f64 {
 /// Normal and lognormal by moments, PERT with the sample's range and the
 /// mode that gives the sample mean; each with its KS statistic.
 fn candidates(sample: &[f64]) -> Vec<(Fit, f64)> {
-    let (m, s) = (mean(sample), sd(sample));
+    let (m, s) = (mean(sample), sample_sd(sample));
     let min = sample.iter().copied().fold(f64::INFINITY, f64::min);
     let max = sample.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut fits = vec![Fit::Normal { mean: m, sd: s }];
