@@ -19,6 +19,7 @@ mod options;
 mod report;
 mod run;
 mod sensitivity;
+mod serve;
 mod sweep;
 mod validate;
 
@@ -56,6 +57,8 @@ enum Command {
     Import(import::ImportCommand),
     /// Merge the shards of one `run --shard` into the outputs of a single run.
     Merge(merge::MergeArgs),
+    /// Serve the analyst's workbench in the browser: pick or upload a scenario, run it, download the results.
+    Serve(serve::ServeArgs),
 }
 
 /// Replaces Rust's panic message (and backtrace) with a short bug report.
@@ -113,6 +116,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Calibrate(args) => calibrate::command(&args),
         Command::Merge(args) => merge::command(&args),
         Command::Import(command) => import::command(command),
+        Command::Serve(args) => serve::command(&args),
     }
 }
 

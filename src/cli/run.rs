@@ -76,7 +76,7 @@ pub(super) fn command(args: &RunArgs) -> Result<(), CliError> {
 }
 
 /// The compiled plan; for a cohort, grouped by `--by` (which needs a cohort).
-fn grouped_plan(loaded: &Loaded, by: &[String]) -> Result<Plan, CliError> {
+pub(super) fn grouped_plan(loaded: &Loaded, by: &[String]) -> Result<Plan, CliError> {
     let mut plan = compile(loaded)?;
     if loaded.scenario.cohort.is_none() {
         if !by.is_empty() {
@@ -109,17 +109,8 @@ fn fixed_run(run: &RunContext<'_>) -> Result<std::time::Duration, CliError> {
     let cohort = run.loaded.scenario.cohort.is_some();
     // Policies stacked on a base other than the baseline need one more run
     // per base for attribution.csv (cohort runs write no attribution).
-    let bases = if cohort { 0 } else { analysis::attribution_bases(run.plan).len() as u64 };
-    let progress = Progress::new((range.end - range.start) * (1 + bases));
-    let advance = |n: u64| progress.advance(n);
-    let simulated = engine::simulate(run.plan, seed, range.clone(), threads, &advance).and_then(|acc| {
-        let attribution = if cohort {
-            Vec::new()
-        } else {
-            analysis::attribution_runs(run.plan, seed, range.clone(), threads, &advance)?
-        };
-        Ok((acc, attribution))
-    });
+    let progress = Progress::new((range.end - range.start) * runs_per_path(run.plan, cohort));
+    let simulated = simulate(run.plan, seed, range.clone(), threads, cohort, &|n: u64| progress.advance(n));
     progress.finish();
     let (acc, attribution) = simulated?;
     let simulated_in = run.clock.elapsed();
@@ -133,6 +124,28 @@ fn fixed_run(run: &RunContext<'_>) -> Result<std::time::Duration, CliError> {
         Finished { plan: run.plan, acc: &acc, attribution: &attribution, cohort, by: &run.args.by, png: run.args.png };
     finish(staging, &finished, facts, &provenance, run.started.clone())?;
     Ok(simulated_in)
+}
+
+/// Paths an archetype run of `plan` simulates per path of the run: the run
+/// and one attribution run per base other than the baseline.
+pub(super) fn runs_per_path(plan: &Plan, cohort: bool) -> u64 {
+    1 + if cohort { 0 } else { analysis::attribution_bases(plan).len() as u64 }
+}
+
+/// Simulates `range` of `plan` and, for an archetype plan, its attribution
+/// runs, reporting progress to `advance` (which stops the run by returning false).
+pub(super) fn simulate(
+    plan: &Plan,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    threads: usize,
+    cohort: bool,
+    advance: &(dyn Fn(u64) -> bool + Sync),
+) -> Result<(Accumulator, Vec<Accumulator>), crate::engine::EngineError> {
+    let acc = engine::simulate(plan, seed, range.clone(), threads, advance)?;
+    let attribution =
+        if cohort { Vec::new() } else { analysis::attribution_runs(plan, seed, range, threads, advance)? };
+    Ok((acc, attribution))
 }
 
 /// What the manifest records of a run of `paths` paths.
@@ -248,12 +261,37 @@ pub(super) struct Finished<'a> {
 /// Summarises a finished run, writes its outputs (archetype or cohort),
 /// moves the directory into place and prints the headline.
 pub(super) fn finish(
-    mut staging: Staging,
+    staging: Staging,
     finished: &Finished<'_>,
     facts: RunFacts,
     provenance: &Provenance,
     started: String,
 ) -> Result<(), CliError> {
+    let written = write_finished(staging, finished, facts, provenance, started)?;
+    print!("{}", terminal::run_headline(&written.record, &written.summary));
+    println!("Results written to {}", written.out.display());
+    Ok(())
+}
+
+/// A finished run's results directory, in place.
+pub(super) struct Written {
+    /// The directory.
+    pub out: PathBuf,
+    /// Its run record.
+    pub record: report::RunRecord,
+    /// The run's summary.
+    pub summary: summary::Summary,
+}
+
+/// Summarises a finished run, writes its outputs (archetype or cohort) and
+/// moves the directory into place.
+pub(super) fn write_finished(
+    mut staging: Staging,
+    finished: &Finished<'_>,
+    facts: RunFacts,
+    provenance: &Provenance,
+    started: String,
+) -> Result<Written, CliError> {
     let plan = finished.plan;
     let summary = summary::summarize(plan, finished.acc);
     let record = if !finished.cohort {
@@ -266,9 +304,7 @@ pub(super) fn finish(
         report::write_cohort_run(&mut staging, &tables, facts, provenance, &context::times_since(started))?
     };
     let out = context::commit(staging)?;
-    print!("{}", terminal::run_headline(&record, &summary));
-    println!("Results written to {}", out.display());
-    Ok(())
+    Ok(Written { out, record, summary })
 }
 
 /// `--stats`: evaluations, time, throughput and peak memory, on stderr.

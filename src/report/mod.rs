@@ -36,6 +36,7 @@ use crate::ledger::LedgerRow;
 use crate::scenario::{Citation, ImportInfo};
 
 pub use backtest_page::Inputs as BacktestInputs;
+pub use html::escape as html_escape;
 pub use output::{OutputError, Staging, WrittenFile};
 pub use record::{
     Archetypes, BacktestRecord, CohortRecord, CohortRun, LaterRelease, Merged, PrecisionRecord, Projection,

@@ -1,0 +1,249 @@
+//! `seqsim serve` used as a person would, over HTTP on an ephemeral loopback
+//! port: the front page, a run from start to downloads, uploads good and
+//! bad, hostile requests (oversized, unknown ids, paths), and a token when
+//! the address is not loopback. After every bad request the server still serves.
+
+// Tests may panic on a failed expectation: that is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+    token: Option<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(args: &[&str]) -> Server {
+    let scenarios = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seqsim"))
+        .arg("serve")
+        .args(args)
+        .arg(scenarios.join("quickstart.yaml"))
+        .arg(scenarios.join("national.yaml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // Owned by a `Server` at once, so the process is killed and waited for
+    // even when the test fails below.
+    let mut server = Server { child, address: String::new(), token: None };
+    let mut lines = BufReader::new(stdout).lines();
+    loop {
+        let line = lines.next().expect("the server says where it listens").unwrap();
+        if let Some(rest) = line.strip_prefix("token: ") {
+            server.token = rest.split_whitespace().next().map(str::to_string);
+        }
+        if let Some(address) = line.strip_prefix("seqsim serve: listening on http://") {
+            server.address = address.trim_end_matches('/').replace("0.0.0.0", "127.0.0.1");
+            return server;
+        }
+    }
+}
+
+/// A response: status, headers (lower-case names) and body.
+struct Reply {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn location(&self) -> String {
+        let line = self.head.lines().find(|l| l.to_ascii_lowercase().starts_with("location:")).unwrap();
+        line[9..].trim().to_string()
+    }
+}
+
+fn request(server: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", server.address);
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes()).unwrap();
+    // A server may answer (413) before reading a large body: ignore a reset while sending.
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP response");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut body = raw[split + 4..].to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    Reply { status, head, body }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(std::str::from_utf8(&data[..end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&data[end + 2..end + 2 + size]);
+        data = &data[end + 2 + size + 2..];
+    }
+    out
+}
+
+fn get(server: &Server, path: &str) -> Reply {
+    request(server, "GET", path, &[], b"")
+}
+
+fn post_form(server: &Server, path: &str, form: &str) -> Reply {
+    request(server, "POST", path, &[("Content-Type", "application/x-www-form-urlencoded")], form.as_bytes())
+}
+
+/// Form-encodes text.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Follows a run's page until it is no longer queued or running.
+fn wait_for(server: &Server, job: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let page = get(server, job).text();
+        if !page.contains("id=\"state\">queued") && !page.contains("id=\"state\">running") {
+            return page;
+        }
+        assert!(Instant::now() < deadline, "the run did not finish");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_person_picks_a_scenario_runs_it_and_downloads_the_results() {
+    let server = start(&["--bind", "127.0.0.1:0"]);
+    let front = get(&server, "/");
+    assert_eq!(front.status, 200);
+    let text = front.text();
+    assert!(text.contains("Quickstart") && text.contains("/s/quickstart"), "{text}");
+    assert!(!text.contains(env!("CARGO_MANIFEST_DIR")), "the page names no server path");
+
+    let scenario = get(&server, "/s/quickstart");
+    assert_eq!(scenario.status, 200);
+    assert!(scenario.text().contains("repeal_2027"));
+
+    let started = post_form(&server, "/s/quickstart/run", "paths=600&seed=5");
+    assert_eq!(started.status, 303);
+    let job = started.location();
+    // The same scenario, seed and paths are the same run (cached).
+    assert_eq!(get(&server, "/s/quickstart/run?paths=600&seed=5").location(), job);
+    let page = wait_for(&server, &job);
+    assert!(page.contains("id=\"state\">done"), "{page}");
+    assert!(page.contains("P(margin &lt; 0)"), "the headline is shown");
+
+    let xlsx = get(&server, &format!("{job}/f/evidence.xlsx"));
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.body.starts_with(b"PK"), "an xlsx is a zip");
+    let csv = get(&server, &format!("{job}/f/summary.csv")).text();
+    assert!(csv.starts_with("practice,kind,policy,year,margin_mean"));
+    for name in ["manifest.json", "report.html", "brief.md", "scenario.yaml"] {
+        assert_eq!(get(&server, &format!("{job}/f/{name}")).status, 200, "{name}");
+    }
+    let events = get(&server, &format!("{job}/events"));
+    assert!(events.text().contains("event: end"), "{}", events.text());
+
+    // Names that are not the run's files are not served.
+    for path in ["/f/../../../etc/passwd", "/f/%2e%2e/%2e%2e/etc/passwd", "/f/charts/../manifest.json", "/f/nope.csv"] {
+        assert_eq!(get(&server, &format!("{job}{path}")).status, 404, "{path}");
+    }
+    assert_eq!(get(&server, "/").status, 200);
+}
+
+#[test]
+fn hostile_requests_get_4xx_and_the_server_goes_on() {
+    let server = start(&["--bind", "127.0.0.1:0"]);
+    assert_eq!(get(&server, "/s/no_such").status, 404);
+    assert_eq!(get(&server, "/j/no_such").status, 404);
+    assert_eq!(get(&server, "/j/no_such/events").status, 404);
+    assert_eq!(post_form(&server, "/s/quickstart/run", "paths=999999999&seed=1").status, 422);
+    assert_eq!(post_form(&server, "/s/quickstart/run", "paths=-4").status, 422);
+
+    // Malformed YAML: the problems are shown with their key paths.
+    let bad = post_form(&server, "/upload", &format!("yaml={}", encode("name: x\nyears: [1, 2\n")));
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("upload.yaml"), "{}", bad.text());
+    let invalid =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml"))
+            .unwrap()
+            .replacen("years: 5", "years: -5", 1);
+    let reply = post_form(&server, "/upload", &format!("yaml={}", encode(&invalid)));
+    assert_eq!(reply.status, 422);
+    assert!(reply.text().contains("years"), "{}", reply.text());
+
+    // An import outside the server's tree is refused, naming no server path.
+    let escape = "name: x\nimports: [../../../../../../etc/passwd]\n";
+    let reply = post_form(&server, "/upload", &format!("yaml={}", encode(escape)));
+    assert_eq!(reply.status, 422);
+    assert!(!reply.text().contains(env!("CARGO_MANIFEST_DIR")));
+
+    // Oversized upload.
+    let big = format!("yaml={}", "a".repeat(2 * 1024 * 1024));
+    assert_eq!(post_form(&server, "/upload", &big).status, 413);
+
+    // A valid upload opens as a scenario and runs.
+    let good =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml"))
+            .unwrap()
+            .replacen("name:", "name: Uploaded", 1);
+    let reply = post_form(&server, "/upload", &format!("yaml={}", encode(&good)));
+    assert_eq!(reply.status, 303, "{}", reply.text());
+    let id = reply.location();
+    assert!(get(&server, &id).text().contains("uploaded"));
+    let job = post_form(&server, &format!("{id}/run"), "paths=300&seed=2").location();
+    assert!(wait_for(&server, &job).contains("id=\"state\">done"));
+    assert_eq!(get(&server, "/").status, 200);
+}
+
+#[test]
+fn a_run_can_be_cancelled() {
+    let server = start(&["--bind", "127.0.0.1:0"]);
+    let job = post_form(&server, "/s/national/run", "paths=200000&seed=9").location();
+    assert_eq!(post_form(&server, &format!("{job}/cancel"), "").status, 303);
+    let page = wait_for(&server, &job);
+    assert!(page.contains("id=\"state\">cancelled"), "{page}");
+    assert_eq!(get(&server, "/").status, 200);
+}
+
+#[test]
+fn a_non_loopback_address_needs_the_token() {
+    let server = start(&["--bind", "0.0.0.0:0"]);
+    let token = server.token.clone().expect("a generated token is printed");
+    assert_eq!(get(&server, "/").status, 401);
+    assert_eq!(request(&server, "GET", "/", &[("Authorization", "Bearer wrong-token-000000")], b"").status, 401);
+    let bearer = format!("Bearer {token}");
+    assert_eq!(request(&server, "GET", "/", &[("Authorization", &bearer)], b"").status, 200);
+    let first = get(&server, &format!("/?token={token}"));
+    assert_eq!(first.status, 200);
+    assert!(first.head.to_ascii_lowercase().contains("set-cookie: seqsim_token="));
+    let cookie = format!("seqsim_token={token}");
+    assert_eq!(request(&server, "GET", "/s/quickstart", &[("Cookie", &cookie)], b"").status, 200);
+}
