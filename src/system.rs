@@ -1,6 +1,7 @@
 //! What the operating system says about this process and machine: peak
-//! resident memory and the memory available now (Linux `/proc`). Nothing
-//! else in the crate reads `/proc`; on other systems both are unknown.
+//! resident memory, the memory available now and whether another process
+//! exists (Linux `/proc`). Nothing else in the crate reads `/proc`; on other
+//! systems all three are unknown.
 
 /// Peak resident memory of this process in bytes (`VmHWM`), if known.
 pub fn peak_rss_bytes() -> Option<u64> {
@@ -10,6 +11,12 @@ pub fn peak_rss_bytes() -> Option<u64> {
 /// Memory the OS can give this process now (`MemAvailable`), if known.
 pub fn available_memory_bytes() -> Option<u64> {
     kib_field(&std::fs::read_to_string("/proc/meminfo").ok()?, "MemAvailable:")
+}
+
+/// Whether process `pid` exists, where the system can tell (`/proc`).
+pub fn process_alive(pid: u32) -> Option<bool> {
+    let proc = std::path::Path::new("/proc");
+    proc.join("self").exists().then(|| proc.join(pid.to_string()).exists())
 }
 
 /// The value of a `NAME:   123 kB` line, in bytes.

@@ -111,11 +111,6 @@ impl Drop for Staging {
     }
 }
 
-/// Whether process `pid` exists, where the system can tell (`/proc`).
-fn process_alive(pid: u32) -> Option<bool> {
-    Path::new("/proc/self").exists().then(|| Path::new("/proc").join(pid.to_string()).exists())
-}
-
 /// The process id in a seqsim staging name `.NAME.partial-PID` (or its
 /// `.NAME.partial-PID.old` twin), if `name` is one.
 fn staging_pid(name: &str) -> Option<u32> {
@@ -133,7 +128,7 @@ fn remove_leftovers(parent: &Path) -> Vec<PathBuf> {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(pid) = staging_pid(&name) else { continue };
-        if pid != std::process::id() && process_alive(pid) == Some(false) && entry.path().is_dir() {
+        if pid != std::process::id() && crate::system::process_alive(pid) == Some(false) && entry.path().is_dir() {
             let path = entry.path();
             if fs::remove_dir_all(&path).is_ok() {
                 removed.push(path);
@@ -156,7 +151,7 @@ fn take_lock(lock: &Path, final_dir: &Path) -> Result<(), OutputError> {
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
                 let holder = fs::read_to_string(lock).ok().and_then(|t| t.trim().parse::<u32>().ok());
                 match holder {
-                    Some(pid) if process_alive(pid) != Some(false) => {
+                    Some(pid) if crate::system::process_alive(pid) != Some(false) => {
                         return Err(OutputError::Busy { path: final_dir.to_path_buf(), pid });
                     }
                     // A lock of a process that is gone, or one being written

@@ -11,8 +11,30 @@ fn fonts() -> Arc<fontdb::Database> {
     static FONTS: OnceLock<Arc<fontdb::Database>> = OnceLock::new();
     FONTS
         .get_or_init(|| {
+            let mut system = fontdb::Database::new();
+            system.load_system_fonts();
+            // fontdb reads a file-backed face from disk every time it draws
+            // with it (thousands of reads for one report), so the DejaVu Sans
+            // files are read once into memory; other fonts are not needed.
+            let mut files: Vec<std::path::PathBuf> = system
+                .faces()
+                .filter(|face| face.families.iter().any(|(family, _)| family == "DejaVu Sans"))
+                .filter_map(|face| match &face.source {
+                    fontdb::Source::File(path) => Some(path.clone()),
+                    _ => None,
+                })
+                .collect();
+            files.sort();
+            files.dedup();
             let mut database = fontdb::Database::new();
-            database.load_system_fonts();
+            for file in &files {
+                if let Ok(bytes) = std::fs::read(file) {
+                    database.load_font_data(bytes);
+                }
+            }
+            if database.is_empty() {
+                database = system;
+            }
             database.set_sans_serif_family("DejaVu Sans");
             Arc::new(database)
         })

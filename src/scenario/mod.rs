@@ -9,6 +9,7 @@
 
 pub mod cohort;
 mod diagnostic;
+pub mod edit;
 mod number;
 mod practice;
 mod text;
@@ -215,6 +216,13 @@ pub fn load_with_imports(path: &Path, extra: &[PathBuf]) -> Result<Loaded, LoadE
         ReadProblem::Directory => LoadError::Directory { path: path.to_path_buf() },
         ReadProblem::TooLarge(size) => LoadError::TooLarge { path: path.to_path_buf(), size, max: MAX_FILE_BYTES },
     })?;
+    load_bytes(path, bytes, extra)
+}
+
+/// Like [`load_with_imports`] for text that is not (yet) a file: `bytes`
+/// read as if they were the file `path`, its imports relative to that path
+/// (the workbench's edited scenarios, beside their original).
+pub fn load_bytes(path: &Path, bytes: Vec<u8>, extra: &[PathBuf]) -> Result<Loaded, LoadError> {
     let text = utf8(path, &bytes)?;
     let extra: Vec<String> = extra.iter().map(|p| p.display().to_string()).collect();
     let mut read = |origin: ImportOrigin, written: &str| {

@@ -305,6 +305,133 @@ impl MarkedEventReceiver for Builder {
     }
 }
 
+/// Writes a tree as YAML text that [`parse`] reads back to the same tree
+/// (positions aside): block style, short mappings and sequences of scalars
+/// in flow style, numbers exactly as written, strings quoted unless they are
+/// plain words. Comments are not part of the tree and are not written.
+pub fn emit(node: &Node) -> String {
+    let mut out = String::new();
+    match &node.value {
+        Value::Map(entries) if !entries.is_empty() => emit_map(entries, 0, &mut out),
+        Value::Seq(items) if !items.is_empty() => emit_seq(items, 0, &mut out),
+        _ => {
+            out.push_str(&flow(node));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Writes a node on one line in flow style (`{value: 0.02, source: "x"}`).
+pub fn flow(node: &Node) -> String {
+    match &node.value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.text.clone(),
+        Value::Str(s) => string(s),
+        Value::Seq(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
+        Value::Map(entries) => format!(
+            "{{{}}}",
+            entries.iter().map(|(k, v)| format!("{}: {}", flow(k), flow(v))).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// Flow style fits a container of scalars written on one short line.
+const FLOW_WIDTH: usize = 160;
+
+/// The node on one line: always for a scalar, for a container of scalars
+/// when it is short.
+fn fits_flow(node: &Node) -> Option<String> {
+    let scalar = |v: &Node| !matches!(v.value, Value::Map(_) | Value::Seq(_));
+    let short_container = match &node.value {
+        Value::Map(entries) => entries.iter().all(|(_, v)| scalar(v)),
+        Value::Seq(items) => items.iter().all(scalar),
+        _ => return Some(flow(node)),
+    };
+    let text = flow(node);
+    (short_container && text.len() <= FLOW_WIDTH).then_some(text)
+}
+
+fn emit_map(entries: &[(Node, Node)], indent: usize, out: &mut String) {
+    for (key, value) in entries {
+        out.push_str(&" ".repeat(indent));
+        out.push_str(&flow(key));
+        out.push(':');
+        emit_value(value, indent, out);
+    }
+}
+
+fn emit_seq(items: &[Node], indent: usize, out: &mut String) {
+    for item in items {
+        out.push_str(&" ".repeat(indent));
+        out.push('-');
+        match &item.value {
+            Value::Map(entries) if !entries.is_empty() && fits_flow(item).is_none() => {
+                // The first entry goes on the dash's line.
+                let mut block = String::new();
+                emit_map(entries, indent + 2, &mut block);
+                out.push(' ');
+                out.push_str(&block[indent + 2..]);
+            }
+            _ => emit_value(item, indent, out),
+        }
+    }
+}
+
+/// Writes what follows `key:` or `-`: a scalar or short container on the
+/// same line, a longer container on the next lines, indented.
+fn emit_value(value: &Node, indent: usize, out: &mut String) {
+    if let Some(text) = fits_flow(value) {
+        out.push(' ');
+        out.push_str(&text);
+        out.push('\n');
+        return;
+    }
+    out.push('\n');
+    match &value.value {
+        Value::Map(entries) => emit_map(entries, indent + 2, out),
+        Value::Seq(items) => emit_seq(items, indent + 2, out),
+        _ => {}
+    }
+}
+
+/// A string scalar: bare when it is a plain word that reads back as the same
+/// string (also under YAML 1.1's booleans), else double-quoted with escapes.
+fn string(s: &str) -> String {
+    let mut chars = s.chars();
+    let word = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let yaml11_bool =
+        matches!(s.to_ascii_lowercase().as_str(), "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null");
+    if word && !yaml11_bool && resolve_plain(s.to_string()) == Value::Str(s.to_string()) {
+        return s.to_string();
+    }
+    let mut quoted = String::with_capacity(s.len() + 2);
+    quoted.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            '\r' => quoted.push_str("\\r"),
+            c if (c as u32) < 0x20
+                || c == '\u{7f}'
+                || c == '\u{85}'
+                || c == '\u{2028}'
+                || c == '\u{2029}'
+                || c == '\u{feff}' =>
+            {
+                quoted.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 fn node_count(node: &Node) -> usize {
     // Iterative, so a wide or deep tree cannot overflow the stack.
     let mut count = 0usize;
@@ -463,5 +590,65 @@ mod tests {
         let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.mark.line >= 1);
         assert!(err.message.starts_with("this is not valid YAML"));
+    }
+
+    /// The tree without positions, to compare a tree with its re-read copy.
+    fn shape(node: &Node) -> Value {
+        match &node.value {
+            Value::Seq(items) => {
+                Value::Seq(items.iter().map(|n| Node { value: shape(n), mark: Mark::default() }).collect())
+            }
+            Value::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            Node { value: shape(k), mark: Mark::default() },
+                            Node { value: shape(v), mark: Mark::default() },
+                        )
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    #[test]
+    fn emitted_text_reads_back_to_the_same_tree() {
+        let text = "name: \"x: y\"\nyes_no: [\"yes\", \"no\", \"on\", \"2027\", \"2022-04-01\", \"a b\", \"\", \"#c\", \"-x\"]\n\
+                    numbers: {a: 0.035, b: 1e6, c: -12, d: .inf, e: 0x1F}\nnested:\n  - {k: 1}\n  - k: {deep: [1, 2]}\n    j: \"line\\nbreak \\\" \\\\ \\t\"\n\
+                    2027: {value: 0.0, source: \"s\"}\n\"2022-07-01\": 0.02\nempty_map: {}\nempty_seq: []\nnothing: null\nflag: true\n";
+        let (tree, problems) = parse(text).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let emitted = emit(&tree);
+        let (again, problems) = parse(&emitted).unwrap();
+        assert!(problems.is_empty(), "{problems:?}\n{emitted}");
+        assert_eq!(shape(&again), shape(&tree), "{emitted}");
+        // A long mapping goes in block style; a short one stays on its line.
+        assert!(emitted.contains("2027: {value: 0.0, source: s}\n"), "{emitted}");
+        assert!(emitted.contains("\"2022-07-01\": 0.02\n"), "{emitted}");
+        assert!(emitted.contains("  - k:\n      deep: [1, 2]\n"), "{emitted}");
+    }
+
+    #[test]
+    fn every_bundled_file_reads_back_to_the_same_tree() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["scenarios", "policies/us"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "yaml") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() >= 5, "{files:?}");
+        for file in files {
+            let (tree, _) = parse(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            let emitted = emit(&tree);
+            let (again, problems) = parse(&emitted).unwrap();
+            assert!(problems.is_empty(), "{}: {problems:?}", file.display());
+            assert_eq!(shape(&again), shape(&tree), "{}", file.display());
+        }
     }
 }

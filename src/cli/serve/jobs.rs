@@ -14,7 +14,8 @@ use super::super::context::{self, begin_staging, check_resources, provenance};
 use super::super::run::{grouped_plan, runs_per_path, simulate, write_finished, Finished};
 use super::super::CliError;
 use crate::report::{self, terminal, RunFacts};
-use crate::scenario::{self, ImportOrigin, Loaded};
+use crate::scenario::edit::{self, Edit, EditError, PolicySchedules};
+use crate::scenario::{self, Diagnostic, ImportOrigin, LoadError, Loaded};
 
 /// A scenario the workbench can run.
 #[derive(Clone)]
@@ -25,7 +26,7 @@ enum Source {
     Upload(Arc<Loaded>),
 }
 
-/// A scenario as the pages show it.
+/// A scenario as the pages show it, with the edits made in the browser.
 pub struct ScenarioView {
     /// `name:`.
     pub name: String,
@@ -33,10 +34,50 @@ pub struct ScenarioView {
     pub description: Option<String>,
     /// Whether it was uploaded.
     pub uploaded: bool,
-    /// The loaded scenario, or why it does not load.
-    pub loaded: Result<Loaded, String>,
+    /// The first 12 hex digits of the unedited scenario's SHA-256 (a
+    /// permalink carries it, so a link to an older file is refused).
+    pub version: String,
+    /// The edits, in the order made.
+    pub edits: Vec<Edit>,
+    /// The edited scenario, loaded and validated.
+    pub loaded: Loaded,
+    /// Its policies' lever schedules as written.
+    pub schedules: Vec<PolicySchedules>,
     /// Its default seed.
     pub seed: u64,
+}
+
+/// Why a scenario with edits cannot be shown or run.
+pub enum EditProblem {
+    /// The edits do not apply (a cell is not YAML, a policy is unknown).
+    Edit(EditError),
+    /// The edited scenario breaks a rule of the scenario reader.
+    Invalid(Vec<Diagnostic>),
+    /// The scenario itself does not load (message for people, no server path).
+    Load(String),
+}
+
+impl EditProblem {
+    /// Every problem as one line for people.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            EditProblem::Edit(error) => vec![error.to_string()],
+            EditProblem::Invalid(diagnostics) => diagnostics.iter().map(|d| render(d, "scenario.yaml")).collect(),
+            EditProblem::Load(message) => vec![message.clone()],
+        }
+    }
+}
+
+/// A diagnostic as `FILE:LINE:COLUMN: error: PATH: MESSAGE`, where FILE is
+/// `shown` for the scenario text and an imported file's name without its
+/// directory (the client never sees a server path).
+pub fn render(diagnostic: &Diagnostic, shown: &str) -> String {
+    let file = diagnostic
+        .file
+        .as_ref()
+        .and_then(|f| f.file_name())
+        .map_or(shown.to_string(), |f| f.to_string_lossy().into_owned());
+    diagnostic.render(std::path::Path::new(&file))
 }
 
 /// Where a run is.
@@ -67,10 +108,16 @@ pub struct Job {
     pub id: String,
     /// The scenario's id and name.
     pub scenario: (String, String),
+    /// The edits as the permalink carries them (JSON; empty: none).
+    pub edits: String,
+    /// The unedited scenario's version (see [`ScenarioView::version`]).
+    pub version: String,
     /// Seed and paths.
     pub seed: u64,
     /// Paths.
     pub paths: u64,
+    /// The order runs were started in.
+    started: u64,
     total: AtomicU64,
     done: AtomicU64,
     cancelled: AtomicBool,
@@ -114,14 +161,25 @@ pub enum StartError {
     NoScenario,
     /// The settings are out of range.
     Invalid(String),
+    /// The edits do not make a valid scenario.
+    Edits(EditProblem),
+    /// A permalink made for another version of the scenario file.
+    Stale {
+        /// The version the link names.
+        linked: String,
+        /// The version the server has.
+        current: String,
+    },
 }
 
 /// The scenarios, uploads and runs.
 pub struct Workbench {
     catalogue: Vec<(String, Source)>,
+    names: Vec<(String, String)>,
     uploads: Mutex<Vec<(String, Source)>>,
     jobs: Mutex<HashMap<String, Arc<Job>>>,
     slots: Arc<tokio::sync::Semaphore>,
+    started: AtomicU64,
     results: PathBuf,
     max_paths: u64,
     /// Where uploaded scenarios' `imports:` are read from (and nowhere outside it).
@@ -180,17 +238,30 @@ impl Workbench {
             .ok()
             .and_then(|d| d.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| PathBuf::from("/nonexistent"));
-        let results = std::env::temp_dir().join(format!("seqsim-serve-{}", std::process::id()));
+        remove_leftover_results();
+        let results = std::env::temp_dir().join(format!("{RESULTS_PREFIX}{}", std::process::id()));
         std::fs::create_dir_all(&results).map_err(|source| CliError::Io {
             path: results.clone(),
             what: "cannot create directory",
             source,
         })?;
+        let names = catalogue
+            .iter()
+            .map(|(id, source)| {
+                let name = match load(source) {
+                    Ok(loaded) => loaded.scenario.name,
+                    Err(_) => format!("{id} (does not load)"),
+                };
+                (id.clone(), name)
+            })
+            .collect();
         Ok(Workbench {
             catalogue,
+            names,
             uploads: Mutex::new(Vec::new()),
             jobs: Mutex::new(HashMap::new()),
             slots: Arc::new(tokio::sync::Semaphore::new(max_runs)),
+            started: AtomicU64::new(0),
             results,
             max_paths,
             import_root,
@@ -207,18 +278,10 @@ impl Workbench {
         self.catalogue.iter().chain(uploads.iter()).find(|(i, _)| i == id).map(|(_, s)| s.clone())
     }
 
-    /// Every offered scenario: id and name (or why it does not load).
-    pub fn catalogue(&self) -> Vec<(String, String)> {
-        self.catalogue
-            .iter()
-            .map(|(id, source)| {
-                let name = match load(source) {
-                    Ok(loaded) => loaded.scenario.name,
-                    Err(_) => format!("{id} (does not load)"),
-                };
-                (id.clone(), name)
-            })
-            .collect()
+    /// Every offered scenario: id and name (or that it does not load), as
+    /// read when the server started.
+    pub fn catalogue(&self) -> &[(String, String)] {
+        &self.names
     }
 
     /// Every run so far.
@@ -234,25 +297,62 @@ impl Workbench {
         self.jobs.lock().unwrap_or_else(PoisonError::into_inner).get(id).cloned()
     }
 
-    /// A scenario by id, loaded.
-    pub fn scenario(&self, id: &str) -> Option<ScenarioView> {
+    /// A scenario by id with `edits` applied: `None` when no scenario has the id.
+    pub fn scenario(&self, id: &str, edits: &[Edit]) -> Option<Result<ScenarioView, EditProblem>> {
         let source = self.source(id)?;
-        let loaded = load(&source).map_err(|e| e.to_string());
-        let (name, description, seed) = match &loaded {
-            Ok(l) => (l.scenario.name.clone(), l.scenario.description.clone(), l.scenario.seed),
-            Err(_) => (id.to_string(), None, 0),
-        };
-        Some(ScenarioView { name, description, uploaded: matches!(source, Source::Upload(_)), loaded, seed })
+        Some(self.edited(&source, edits).map(|(base, loaded)| {
+            let schedules = edit::schedules(&loaded).unwrap_or_default();
+            ScenarioView {
+                name: loaded.scenario.name.clone(),
+                description: loaded.scenario.description.clone(),
+                uploaded: matches!(source, Source::Upload(_)),
+                version: base.sha256[..12].to_string(),
+                edits: edits.to_vec(),
+                seed: loaded.scenario.seed,
+                schedules,
+                loaded,
+            }
+        }))
     }
 
-    /// Validates uploaded scenario text with the scenario reader; its
-    /// `imports:` are read only from under the directory above the first
-    /// scenario directory (where `policies/` sits). Returns the upload's id,
-    /// or the problems rendered with their key paths.
-    pub fn upload(&self, text: &str) -> Result<String, Vec<String>> {
+    /// The scenario of `source` and that scenario with `edits` applied, read
+    /// again by the scenario reader (imports and cohort as for its file).
+    fn edited(&self, source: &Source, edits: &[Edit]) -> Result<(Loaded, Loaded), EditProblem> {
+        let base = load(source).map_err(|e| EditProblem::Load(self.scrub(&e.to_string())))?;
+        if edits.is_empty() {
+            return Ok((base.clone(), base));
+        }
+        let text = edit::apply(&base, edits).map_err(EditProblem::Edit)?;
+        let loaded = match source {
+            Source::File(path) => {
+                let stem = path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+                let beside = path.with_file_name(format!("{stem}.edited.yaml"));
+                let mut loaded = scenario::load_bytes(&beside, text.into_bytes(), &[]).map_err(|e| match e {
+                    LoadError::Invalid { diagnostics, .. } => EditProblem::Invalid(diagnostics),
+                    other => EditProblem::Load(self.scrub(&other.to_string())),
+                })?;
+                context::attach_cohort(&mut loaded).map_err(|e| EditProblem::Load(self.scrub(&e.to_string())))?;
+                loaded
+            }
+            Source::Upload(_) => self.read_upload(&text).map_err(EditProblem::Invalid)?,
+        };
+        Ok((base, loaded))
+    }
+
+    /// Removes the server's directories from a message for the client.
+    fn scrub(&self, message: &str) -> String {
+        self.scrubber().apply(message)
+    }
+
+    fn scrubber(&self) -> Scrub {
+        Scrub { results: self.results.clone(), import_root: self.import_root.clone() }
+    }
+
+    /// Reads uploaded scenario text with the scenario reader; its `imports:`
+    /// are read only from under the directory above the first scenario
+    /// directory (where `policies/` sits).
+    fn read_upload(&self, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
         let sha256 = scenario::hex(&sha2::Sha256::digest(text.as_bytes()));
-        let id = format!("u{}", &sha256[..16]);
-        let shown = PathBuf::from("upload.yaml");
         let base = self.import_root.join("scenarios");
         let root = self.import_root.clone();
         let mut read = |origin: ImportOrigin, written: &str| -> Result<(PathBuf, Vec<u8>), String> {
@@ -272,23 +372,30 @@ impl Workbench {
             Ok((PathBuf::from(written), bytes))
         };
         let parsed = scenario::parse_with_imports(text, &[], &mut read);
-        let Some(scenario) = parsed.scenario else {
-            return Err(parsed.diagnostics.iter().map(|d| d.render(&shown)).collect());
-        };
+        let Some(scenario) = parsed.scenario else { return Err(parsed.diagnostics) };
         if scenario.cohort.is_some() {
-            return Err(vec![
-                "upload.yaml: error: cohort: an uploaded scenario cannot name a cohort table on the server; run it with `seqsim run`"
-                    .to_string(),
-            ]);
+            return Err(vec![Diagnostic::error(
+                scenario::Position::Key { path: "cohort".to_string(), mark: None },
+                "an uploaded scenario cannot name a cohort table on the server; run it with `seqsim run`",
+                None,
+            )]);
         }
-        let loaded = Loaded {
+        Ok(Loaded {
             scenario,
             warnings: parsed.diagnostics,
-            path: PathBuf::from(format!("{id}.yaml")),
+            path: PathBuf::from(format!("u{}.yaml", &sha256[..16])),
             sha256,
             bytes: text.as_bytes().to_vec(),
             imports: parsed.imports,
-        };
+        })
+    }
+
+    /// Validates uploaded scenario text (see [`Workbench::read_upload`]).
+    /// Returns the upload's id, or the problems rendered with their key paths.
+    pub fn upload(&self, text: &str) -> Result<String, Vec<String>> {
+        let loaded =
+            self.read_upload(text).map_err(|d| d.iter().map(|d| render(d, "upload.yaml")).collect::<Vec<_>>())?;
+        let id = format!("u{}", &loaded.sha256[..16]);
         let mut uploads = self.uploads.lock().unwrap_or_else(PoisonError::into_inner);
         if !uploads.iter().any(|(i, _)| *i == id) {
             if uploads.len() >= MAX_UPLOADS {
@@ -299,16 +406,23 @@ impl Workbench {
         Ok(id)
     }
 
-    /// Starts (or finds, when the same scenario, seed and paths ran before)
-    /// a run; returns its id.
-    pub fn start(&self, id: &str, paths: Option<u64>, seed: Option<u64>) -> Result<String, StartError> {
+    /// Starts (or finds, when the same edited scenario, seed and paths ran
+    /// before) a run; returns its id. `version`, from a permalink, must be
+    /// the scenario file's current version.
+    pub fn start(&self, id: &str, edits: &[Edit], settings: RunRequest) -> Result<String, StartError> {
         let source = self.source(id).ok_or(StartError::NoScenario)?;
-        let loaded = load(&source).map_err(|e| StartError::Invalid(e.to_string()))?;
-        let paths = paths.unwrap_or(loaded.scenario.paths.min(self.max_paths));
+        let (base, loaded) = self.edited(&source, edits).map_err(StartError::Edits)?;
+        let current = base.sha256[..12].to_string();
+        if let Some(linked) = settings.version {
+            if linked != current {
+                return Err(StartError::Stale { linked, current });
+            }
+        }
+        let paths = settings.paths.unwrap_or(loaded.scenario.paths.min(self.max_paths));
         if paths == 0 || paths > self.max_paths {
             return Err(StartError::Invalid(format!("paths: between 1 and {} on this server", self.max_paths)));
         }
-        let seed = seed.unwrap_or(loaded.scenario.seed);
+        let seed = settings.seed.unwrap_or(loaded.scenario.seed);
         let key = format!("{} {seed} {paths}", loaded.sha256);
         let job_id = format!("r{}", &scenario::hex(&sha2::Sha256::digest(key.as_bytes()))[..16]);
         let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
@@ -317,11 +431,15 @@ impl Workbench {
                 return Ok(job_id);
             }
         }
+        self.forget_oldest(&mut jobs);
         let job = Arc::new(Job {
             id: job_id.clone(),
             scenario: (id.to_string(), loaded.scenario.name.clone()),
+            edits: if edits.is_empty() { String::new() } else { encode_edits(edits) },
+            version: current,
             seed,
             paths,
+            started: self.started.fetch_add(1, Ordering::Relaxed),
             total: AtomicU64::new(paths),
             done: AtomicU64::new(0),
             cancelled: AtomicBool::new(false),
@@ -330,24 +448,113 @@ impl Workbench {
         jobs.insert(job_id.clone(), job.clone());
         let slots = self.slots.clone();
         let out = self.results.join(&job_id);
+        let scrub = self.scrubber();
         tokio::spawn(async move {
             let Ok(_permit) = slots.acquire_owned().await else { return };
+            if job.cancelled.load(Ordering::SeqCst) {
+                job.set(JobState::Cancelled);
+                return;
+            }
             job.set(JobState::Running);
             let worker = job.clone();
             let result = tokio::task::spawn_blocking(move || execute(&worker, &loaded, &out)).await;
             job.set(match result {
                 Ok(Ok(done)) => done,
                 Ok(Err(CliError::Interrupted)) => JobState::Cancelled,
-                Ok(Err(error)) if job.cancelled.load(Ordering::SeqCst) => {
-                    let _ = error;
-                    JobState::Cancelled
-                }
-                Ok(Err(error)) => JobState::Failed(error.to_string()),
+                Ok(Err(_)) if job.cancelled.load(Ordering::SeqCst) => JobState::Cancelled,
+                Ok(Err(error)) => JobState::Failed(scrub.apply(&error.to_string())),
                 Err(_) => JobState::Failed("the run stopped on an internal error (a bug in seqsim)".to_string()),
             });
         });
         Ok(job_id)
     }
+
+    /// Keeps at most [`MAX_JOBS`] runs: the oldest finished ones go first,
+    /// with their results directories.
+    fn forget_oldest(&self, jobs: &mut HashMap<String, Arc<Job>>) {
+        while jobs.len() >= MAX_JOBS {
+            let oldest = jobs
+                .values()
+                .filter(|j| !matches!(j.state(), JobState::Queued | JobState::Running))
+                .min_by_key(|j| j.started)
+                .map(|j| j.id.clone());
+            let Some(id) = oldest else { return };
+            jobs.remove(&id);
+            let _ = std::fs::remove_dir_all(self.results.join(&id));
+        }
+    }
+
+    /// Removes the results directory (when the server stops).
+    pub fn remove_results(&self) {
+        let _ = std::fs::remove_dir_all(&self.results);
+    }
+}
+
+/// The results directory of a server is `RESULTS_PREFIX` + its process id, in the temporary directory.
+const RESULTS_PREFIX: &str = "seqsim-serve-";
+
+/// Removes the results directories of servers that no longer run (stopped
+/// by SIGKILL or a crash), saying so.
+fn remove_leftover_results() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(RESULTS_PREFIX).and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let dead = pid != std::process::id() && crate::system::process_alive(pid) == Some(false);
+        if dead && std::fs::remove_dir_all(entry.path()).is_ok() {
+            eprintln!("seqsim serve: removed the results of a server that no longer runs ({name})");
+        }
+    }
+}
+
+/// Most runs kept; older finished ones are forgotten first.
+const MAX_JOBS: usize = 64;
+
+/// A run's settings as a form or permalink gives them.
+#[derive(Default)]
+pub struct RunRequest {
+    /// Paths (default: the scenario's, capped by the server's maximum).
+    pub paths: Option<u64>,
+    /// Seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// The scenario version a permalink names.
+    pub version: Option<String>,
+}
+
+/// Scrubs server directories from a run's error (see [`Workbench::scrub`]).
+struct Scrub {
+    results: PathBuf,
+    import_root: PathBuf,
+}
+
+impl Scrub {
+    fn apply(&self, message: &str) -> String {
+        let mut message = message.replace(&self.results.display().to_string(), "results");
+        message = message.replace(&self.import_root.display().to_string(), ".");
+        if let Ok(cwd) = std::env::current_dir() {
+            message = message.replace(&format!("{}/", cwd.display()), "");
+        }
+        message
+    }
+}
+
+/// The most characters of edits a link or form may carry.
+pub const MAX_EDITS_CHARS: usize = 256 * 1024;
+
+/// Edits as a link carries them: JSON.
+pub fn encode_edits(edits: &[Edit]) -> String {
+    serde_json::to_string(edits).unwrap_or_default()
+}
+
+/// Edits from a link or form (empty text: none).
+pub fn decode_edits(text: &str) -> Result<Vec<Edit>, String> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    if text.len() > MAX_EDITS_CHARS {
+        return Err(format!("the edits are longer than {MAX_EDITS_CHARS} characters"));
+    }
+    serde_json::from_str(text).map_err(|e| format!("the edits cannot be read: {e}"))
 }
 
 /// Loads a scenario as `seqsim run` does (a file with its imports and

@@ -13,6 +13,7 @@
 mod jobs;
 mod page;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::CliError;
+use crate::scenario::edit::Edit;
 use jobs::{JobState, Workbench};
 
 /// Largest scenario upload (the YAML text, form-encoded).
@@ -97,11 +99,50 @@ async fn serve(server: Shared, bind: SocketAddr) -> Result<(), CliError> {
     println!("seqsim serve: listening on http://{address}/");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let app = router(server);
-    axum::serve(listener, app).await.map_err(|source| CliError::Io {
-        path: PathBuf::from(address.to_string()),
-        what: "the server stopped",
-        source,
+    let app = router(server.clone());
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let notify = stop.clone();
+    // SIGINT and SIGTERM end the accept loop; the results directory goes with the server.
+    let _ = ctrlc::set_handler(move || notify.notify_one());
+    let connections = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stop.notified() => break,
+        };
+        let Ok((stream, _)) = accepted else {
+            // Out of file descriptors or a reset before accept: try again shortly.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else { continue };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+            let _ = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+        });
+    }
+    server.workbench.remove_results();
+    println!("seqsim serve: stopped (its results directory is removed)");
+    Ok(())
+}
+
+/// How long a client may take to send a request's headers (slow clients
+/// cannot hold connections open by trickling them).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections open at once; more are closed as they arrive.
+const MAX_CONNECTIONS: usize = 512;
+
+/// Runs `work` on the blocking pool (scenario files are read and checked
+/// there, not on the two threads that answer requests).
+async fn blocking(work: impl FnOnce() -> Response + Send + 'static) -> Response {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| {
+        html(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            page::error("Internal error", "the request stopped on an internal error (a bug in seqsim)"),
+        )
     })
 }
 
@@ -110,6 +151,8 @@ fn router(server: Shared) -> Router {
         .route("/", get(index))
         .route("/upload", post(upload))
         .route("/s/{id}", get(scenario))
+        .route("/s/{id}/edit", post(edit_form))
+        .route("/s/{id}/scenario.yaml", get(scenario_yaml))
         .route("/s/{id}/run", get(run).post(run_form))
         .route("/j/{id}", get(job))
         .route("/j/{id}/cancel", post(cancel))
@@ -178,7 +221,7 @@ fn not_found(what: &str) -> Response {
 }
 
 async fn index(State(server): State<Shared>) -> Response {
-    html(StatusCode::OK, page::index(&server.workbench.catalogue(), &server.workbench.jobs()))
+    html(StatusCode::OK, page::index(server.workbench.catalogue(), &server.workbench.jobs()))
 }
 
 #[derive(serde::Deserialize)]
@@ -187,42 +230,220 @@ struct Upload {
 }
 
 async fn upload(State(server): State<Shared>, Form(form): Form<Upload>) -> Response {
-    let workbench = &server.workbench;
-    match workbench.upload(&form.yaml) {
+    blocking(move || match server.workbench.upload(&form.yaml) {
         Ok(id) => Redirect::to(&format!("/s/{id}")).into_response(),
         Err(errors) => html(StatusCode::UNPROCESSABLE_ENTITY, page::upload_errors(&form.yaml, &errors)),
+    })
+    .await
+}
+
+/// `?e=EDITS`: the edits a page or link carries (JSON, see [`jobs::encode_edits`]).
+#[derive(serde::Deserialize, Default)]
+struct EditsQuery {
+    #[serde(default)]
+    e: String,
+}
+
+fn bad_edits(message: &str) -> Response {
+    html(StatusCode::BAD_REQUEST, page::error("Cannot read the edits", message))
+}
+
+async fn scenario(State(server): State<Shared>, Path(id): Path<String>, Query(query): Query<EditsQuery>) -> Response {
+    let edits = match jobs::decode_edits(&query.e) {
+        Ok(edits) => edits,
+        Err(message) => return bad_edits(&message),
+    };
+    blocking(move || show_scenario(&server, &id, &edits, None)).await
+}
+
+/// The scenario page; `failed` is a policy form that did not apply, shown
+/// again as submitted with its problems.
+fn show_scenario(server: &Server, id: &str, edits: &[Edit], failed: Option<page::Failed>) -> Response {
+    let status = if failed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    match server.workbench.scenario(id, edits) {
+        None => not_found("scenario"),
+        Some(Ok(view)) => html(status, page::scenario(id, &view, server.workbench.max_paths(), failed.as_ref())),
+        Some(Err(problem)) => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page::error("The scenario does not load", &problem.lines().join("\n")),
+        ),
     }
 }
 
-async fn scenario(State(server): State<Shared>, Path(id): Path<String>) -> Response {
-    match server.workbench.scenario(&id) {
-        Some(view) => html(StatusCode::OK, page::scenario(&id, &view, server.workbench.max_paths())),
+/// The edited scenario as YAML (the unedited file's text when there are no edits).
+async fn scenario_yaml(
+    State(server): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<EditsQuery>,
+) -> Response {
+    let edits = match jobs::decode_edits(&query.e) {
+        Ok(edits) => edits,
+        Err(message) => return bad_edits(&message),
+    };
+    blocking(move || match server.workbench.scenario(&id, &edits) {
+        None => not_found("scenario"),
+        Some(Ok(view)) => {
+            let name = format!("attachment; filename=\"{id}{}.yaml\"", if edits.is_empty() { "" } else { "-edited" });
+            let mut response = view.loaded.bytes.into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/yaml; charset=utf-8"));
+            if let Ok(value) = HeaderValue::from_str(&name) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Some(Err(problem)) => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page::error("The scenario does not load", &problem.lines().join("\n")),
+        ),
+    })
+    .await
+}
+
+/// One edit from a form: `action` is `schedules` (a policy's lever tables),
+/// `add` (a policy based on another) or `baseline`; `e` carries the edits so far.
+async fn edit_form(
+    State(server): State<Shared>,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    blocking(move || apply_form(&server, &id, &form)).await
+}
+
+fn apply_form(server: &Server, id: &str, form: &HashMap<String, String>) -> Response {
+    let id = id.to_string();
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let mut edits = match jobs::decode_edits(field("e")) {
+        Ok(edits) => edits,
+        Err(message) => return bad_edits(&message),
+    };
+    let policy = field("policy").to_string();
+    match field("action") {
+        "schedules" => {
+            let Some(Ok(view)) = server.workbench.scenario(&id, &edits) else {
+                return show_scenario(server, &id, &edits, None);
+            };
+            let current = view.schedules.iter().find(|p| p.name == policy).map(|p| p.schedules.clone());
+            let Some(current) = current else { return bad_edits(&format!("no policy is named `{policy}`")) };
+            let submitted = match page::read_schedules(form) {
+                Ok(submitted) => submitted,
+                Err(message) => return bad_edits(&message),
+            };
+            let original = edits.clone();
+            for schedule in &submitted {
+                let unchanged = current.iter().any(|c| c == schedule)
+                    || (schedule.rows.is_empty()
+                        && !current.iter().any(|c| c.kind == schedule.kind && c.lever == schedule.lever));
+                if unchanged {
+                    continue;
+                }
+                let edit = Edit::Schedule {
+                    policy: policy.clone(),
+                    kind: schedule.kind.clone(),
+                    lever: schedule.lever,
+                    rows: schedule.rows.clone(),
+                };
+                let same = |e: &Edit| {
+                    matches!(e, Edit::Schedule { policy: p, kind, lever, .. }
+                        if *p == policy && *kind == schedule.kind && *lever == schedule.lever)
+                };
+                match edits.iter().position(same) {
+                    Some(at) => edits[at] = edit,
+                    None => edits.push(edit),
+                }
+            }
+            match server.workbench.scenario(&id, &edits) {
+                Some(Ok(_)) => redirect_to_scenario(&id, &edits),
+                Some(Err(problem)) => {
+                    let failed = page::Failed { policy, schedules: submitted, problem };
+                    show_scenario(server, &id, &original, Some(failed))
+                }
+                None => not_found("scenario"),
+            }
+        }
+        "add" => {
+            let base = policy;
+            edits.push(Edit::AddPolicy {
+                name: field("name").trim().to_string(),
+                label: field("label").trim().to_string(),
+                base,
+            });
+            apply_or_explain(server, &id, edits)
+        }
+        "baseline" => {
+            edits.push(Edit::Baseline { policy });
+            apply_or_explain(server, &id, edits)
+        }
+        _ => bad_edits("the form names no edit"),
+    }
+}
+
+fn redirect_to_scenario(id: &str, edits: &[Edit]) -> Response {
+    let query =
+        if edits.is_empty() { String::new() } else { format!("?e={}", page::url_encode(&jobs::encode_edits(edits))) };
+    Redirect::to(&format!("/s/{id}{query}")).into_response()
+}
+
+/// Goes to the scenario with `edits` when they make a valid scenario; else
+/// shows the problems on the page without the last edit.
+fn apply_or_explain(server: &Server, id: &str, mut edits: Vec<Edit>) -> Response {
+    match server.workbench.scenario(id, &edits) {
+        Some(Ok(_)) => redirect_to_scenario(id, &edits),
+        Some(Err(problem)) => {
+            let last = edits.pop();
+            let policy = match last {
+                Some(Edit::AddPolicy { base, .. }) | Some(Edit::Baseline { policy: base }) => base,
+                _ => String::new(),
+            };
+            show_scenario(server, id, &edits, Some(page::Failed { policy, schedules: Vec::new(), problem }))
+        }
         None => not_found("scenario"),
     }
 }
 
-/// A run's settings: `?paths=N&seed=S` (the permalink) or the form.
+/// A run's settings: `?paths=N&seed=S&e=EDITS&v=VERSION` (the permalink) or the form.
 #[derive(serde::Deserialize)]
 struct RunSettings {
     paths: Option<u64>,
     seed: Option<u64>,
+    #[serde(default)]
+    e: String,
+    v: Option<String>,
 }
 
 async fn run(State(server): State<Shared>, Path(id): Path<String>, Query(settings): Query<RunSettings>) -> Response {
-    start(&server, &id, settings)
+    blocking(move || start(&server, &id, settings)).await
 }
 
 async fn run_form(State(server): State<Shared>, Path(id): Path<String>, Form(settings): Form<RunSettings>) -> Response {
-    start(&server, &id, settings)
+    blocking(move || start(&server, &id, settings)).await
 }
 
 fn start(server: &Server, id: &str, settings: RunSettings) -> Response {
-    match server.workbench.start(id, settings.paths, settings.seed) {
+    let edits = match jobs::decode_edits(&settings.e) {
+        Ok(edits) => edits,
+        Err(message) => return bad_edits(&message),
+    };
+    let request = jobs::RunRequest { paths: settings.paths, seed: settings.seed, version: settings.v };
+    match server.workbench.start(id, &edits, request) {
         Ok(job) => Redirect::to(&format!("/j/{job}")).into_response(),
         Err(jobs::StartError::NoScenario) => not_found("scenario"),
         Err(jobs::StartError::Invalid(message)) => {
             html(StatusCode::UNPROCESSABLE_ENTITY, page::error("Cannot run", &message))
         }
+        Err(jobs::StartError::Edits(problem)) => {
+            html(StatusCode::UNPROCESSABLE_ENTITY, page::error("Cannot run", &problem.lines().join("\n")))
+        }
+        Err(jobs::StartError::Stale { linked, current }) => html(
+            StatusCode::CONFLICT,
+            page::error(
+                "The scenario changed",
+                &format!(
+                    "This link was made for version {linked} of the scenario; the server has version {current}. \
+                     Open the scenario to run the current version."
+                ),
+            ),
+        ),
     }
 }
 

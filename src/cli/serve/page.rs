@@ -6,15 +6,23 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use super::jobs::{Job, JobState, ScenarioView};
+use std::collections::HashMap;
+
+use super::jobs::{encode_edits, render, EditProblem, Job, JobState, ScenarioView};
 use crate::report::html_escape as escape;
+use crate::scenario::edit::{self, EditError, Row, Schedule};
+use crate::scenario::yaml::join_key;
+use crate::scenario::{Lever, Position, Severity, UnknownLever};
 
 const STYLE: &str =
     "body{font-family:system-ui,'DejaVu Sans',sans-serif;max-width:1000px;margin:0 auto;padding:1rem;color:#1b1b1b}\
 h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:2px solid #0072b2}table{border-collapse:collapse}\
 td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left}.error{color:#b00020;white-space:pre-wrap}\
 pre{background:#f5f5f5;padding:.6rem;overflow:auto}iframe{width:100%;height:80vh;border:1px solid #ccc}\
-textarea{width:100%;height:12rem;font-family:monospace}";
+textarea{width:100%;height:12rem;font-family:monospace}\
+section.policy{border-top:1px solid #ccc;margin-top:1.5rem}h4{margin:.8rem 0 .2rem;font-size:1rem}\
+input.source{width:32rem}.hint{color:#555;font-size:.9rem}form.inline{display:inline-block;margin:.3rem .6rem .3rem 0}\
+table.schedule input{font-family:ui-monospace,monospace}";
 
 fn layout(title: &str, body: &str) -> String {
     format!(
@@ -80,51 +88,283 @@ pub fn upload_errors(text: &str, errors: &[String]) -> String {
     layout("Problems", &body)
 }
 
-/// A scenario: its policies and practices, and the run form.
-pub fn scenario(id: &str, view: &ScenarioView, max_paths: u64) -> String {
+/// A policy form that did not apply: shown again as submitted, with its problems.
+pub struct Failed {
+    /// The policy the form was for.
+    pub policy: String,
+    /// Its tables as submitted (empty: show the current ones).
+    pub schedules: Vec<Schedule>,
+    /// What is wrong.
+    pub problem: EditProblem,
+}
+
+/// The most tables one policy form carries.
+const MAX_TABLES: usize = 64;
+
+/// The lever tables of a policy form (`t{j}.lever`, `t{j}.kind`,
+/// `t{j}.date.{i}`, `t{j}.value.{i}`, `t{j}.source.{i}`), without blank rows
+/// and without the new-schedule table when no lever was picked.
+pub fn read_schedules(form: &HashMap<String, String>) -> Result<Vec<Schedule>, String> {
+    let mut schedules = Vec::new();
+    for j in 0..MAX_TABLES {
+        let Some(lever) = form.get(&format!("t{j}.lever")) else { break };
+        if lever.is_empty() {
+            continue;
+        }
+        let lever: Lever = lever.parse().map_err(|e: UnknownLever| e.to_string())?;
+        let kind = form.get(&format!("t{j}.kind")).filter(|k| !k.is_empty()).cloned();
+        let mut rows = Vec::new();
+        for i in 0..=edit::MAX_ROWS {
+            let cell = |column: &str| form.get(&format!("t{j}.{column}.{i}")).cloned();
+            let (Some(date), Some(value)) = (cell("date"), cell("value")) else { break };
+            let row = Row { date, value, source: cell("source").unwrap_or_default() };
+            if !(row.date.trim().is_empty() && row.value.trim().is_empty() && row.source.trim().is_empty()) {
+                rows.push(row);
+            }
+        }
+        schedules.push(Schedule { kind, lever, rows });
+    }
+    Ok(schedules)
+}
+
+/// Percent-encodes text for a URL's query.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The key path of a policy's lever schedule, as the scenario reader names it.
+fn schedule_path(policy: &str, kind: Option<&str>, lever: Lever) -> String {
+    let policy = join_key("policies", policy);
+    match kind {
+        None => join_key(&policy, lever.as_str()),
+        Some(kind) => join_key(&join_key(&join_key(&policy, "for_kinds"), kind), lever.as_str()),
+    }
+}
+
+/// The problems of a failed form: those of each table (by its index in
+/// `schedules`) and the rest.
+fn sort_problems(policy: &str, schedules: &[Schedule], problem: &EditProblem) -> (Vec<Vec<String>>, Vec<String>) {
+    let mut by_table = vec![Vec::new(); schedules.len()];
+    let mut rest = Vec::new();
+    let table =
+        |kind: Option<&str>, lever: Lever| schedules.iter().position(|s| s.kind.as_deref() == kind && s.lever == lever);
+    match problem {
+        EditProblem::Edit(EditError::Cell { kind, lever, row, column, message, .. }) => {
+            match table(kind.as_deref(), *lever) {
+                Some(t) => by_table[t].push(format!("row {row}, {column}: {message}")),
+                None => rest.push(problem.lines().join(" ")),
+            }
+        }
+        EditProblem::Invalid(diagnostics) => {
+            for diagnostic in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+                let path = match &diagnostic.at {
+                    Position::Key { path, .. } => path.as_str(),
+                    _ => "",
+                };
+                let home =
+                    schedules.iter().position(|s| path.starts_with(&schedule_path(policy, s.kind.as_deref(), s.lever)));
+                match home {
+                    Some(t) => by_table[t].push(format!("{path}: {}", diagnostic.message)),
+                    None => rest.push(render(diagnostic, "scenario.yaml")),
+                }
+            }
+        }
+        other => rest.extend(other.lines()),
+    }
+    (by_table, rest)
+}
+
+fn hidden(name: &str, value: &str) -> String {
+    format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(name), escape(value))
+}
+
+fn problems_list(problems: &[String]) -> String {
+    if problems.is_empty() {
+        return String::new();
+    }
+    let items: String = problems.iter().map(|p| format!("<li>{}</li>", escape(p))).collect();
+    format!("<ul class=\"error\">{items}</ul>")
+}
+
+/// One lever table of a policy form: its rows and `blank` empty rows to add to.
+fn schedule_table(j: usize, schedule: &Schedule, blank: usize, problems: &[String]) -> String {
+    let whom = schedule.kind.as_ref().map_or(String::new(), |k| format!(" for {k}"));
+    let mut out = format!(
+        "<h4>{}{}</h4>{}{}<table class=\"schedule\" data-lever=\"{}\" data-kind=\"{}\">\
+         <thead><tr><th>date</th><th>value</th><th>source</th></tr></thead><tbody>",
+        schedule.lever,
+        escape(&whom),
+        hidden(&format!("t{j}.lever"), schedule.lever.as_str()),
+        hidden(&format!("t{j}.kind"), schedule.kind.as_deref().unwrap_or_default()),
+        schedule.lever,
+        escape(schedule.kind.as_deref().unwrap_or_default()),
+    );
+    let empty = Row::default();
+    for (i, row) in schedule.rows.iter().chain(std::iter::repeat_n(&empty, blank)).enumerate() {
+        let _ = write!(
+            out,
+            "<tr><td><input name=\"t{j}.date.{i}\" value=\"{}\" size=\"11\" aria-label=\"date\"></td>\
+             <td><input name=\"t{j}.value.{i}\" value=\"{}\" size=\"14\" aria-label=\"value\"></td>\
+             <td><input name=\"t{j}.source.{i}\" value=\"{}\" class=\"source\" aria-label=\"source\"></td></tr>",
+            escape(&row.date),
+            escape(&row.value),
+            escape(&row.source)
+        );
+    }
+    out.push_str("</tbody></table>");
+    out.push_str(&problems_list(problems));
+    out
+}
+
+/// A scenario with its edits: the policies as editable lever tables, the
+/// forms that add a policy or pick the baseline, and the run form.
+pub fn scenario(id: &str, view: &ScenarioView, max_paths: u64, failed: Option<&Failed>) -> String {
+    let s = &view.loaded.scenario;
+    let edits = if view.edits.is_empty() { String::new() } else { encode_edits(&view.edits) };
+    let query = if edits.is_empty() { String::new() } else { format!("?e={}", url_encode(&edits)) };
     let mut body = format!("<h1>{}</h1>", escape(&view.name));
     if let Some(description) = &view.description {
         let _ = write!(body, "<p>{}</p>", escape(description.trim()));
     }
-    match &view.loaded {
-        Err(message) => {
-            let _ = write!(body, "<p class=\"error\">{}</p>", escape(message));
-            return layout(&view.name, &body);
+    let _ = write!(
+        body,
+        "<p>Projection {}–{}, {} practices{} · scenario version {} · \
+         <a href=\"/s/{id}/scenario.yaml{query}\" id=\"download-yaml\">download this scenario as YAML</a></p>",
+        s.start_year,
+        s.start_year + s.years as i32 - 1,
+        s.practices.len(),
+        if view.uploaded { ", uploaded" } else { "" },
+        escape(&view.version),
+        id = escape(id),
+        query = escape(&query),
+    );
+    if !view.edits.is_empty() {
+        body.push_str("<h2>Your edits</h2><ol id=\"edits\">");
+        for edit in &view.edits {
+            let _ = write!(body, "<li>{}</li>", escape(&edit.to_string()));
         }
-        Ok(loaded) => {
-            let s = &loaded.scenario;
-            let _ = write!(
-                body,
-                "<p>Projection {}–{}, {} practices{}.</p><h2>Policies</h2><table><tr><th>policy</th><th>label</th><th>stacked on</th></tr>",
-                s.start_year,
-                s.start_year + s.years as i32 - 1,
-                s.practices.len(),
-                if view.uploaded { ", uploaded" } else { "" }
-            );
-            for (i, p) in s.policies.iter().enumerate() {
-                let base = p.base.and_then(|b| s.policies.get(b)).map_or("", |b| b.name.as_str());
-                let role = if i == s.baseline { " (baseline)" } else { "" };
-                let _ = write!(
-                    body,
-                    "<tr><td>{}{role}</td><td>{}</td><td>{}</td></tr>",
-                    escape(&p.name),
-                    escape(&p.label),
-                    escape(base)
-                );
-            }
-            body.push_str("</table>");
-        }
+        let _ = write!(body, "</ol><p><a href=\"/s/{}\">start over from the file</a></p>", escape(id));
     }
     let _ = write!(
         body,
-        "<h2>Run</h2><form method=\"post\" action=\"/s/{id}/run\">\
+        "<h2>Run</h2><form method=\"post\" action=\"/s/{id}/run\" id=\"run\">{}\
          <label>paths <input name=\"paths\" type=\"number\" min=\"1\" max=\"{max_paths}\" value=\"{}\"></label> \
          <label>seed <input name=\"seed\" type=\"number\" min=\"0\" value=\"{}\"></label> \
          <button type=\"submit\">Run</button></form>",
+        hidden("e", &edits),
         10_000.min(max_paths),
         view.seed,
         id = escape(id)
     );
+    body.push_str(
+        "<h2>Policies</h2><table><tr><th>policy</th><th>label</th><th>stacked on</th><th>written in</th></tr>",
+    );
+    for (i, p) in s.policies.iter().enumerate() {
+        let base = p.base.and_then(|b| s.policies.get(b)).map_or("", |b| b.name.as_str());
+        let role = if i == s.baseline { " (baseline)" } else { "" };
+        let file = p
+            .import
+            .and_then(|i| s.imports.get(i))
+            .map_or("the scenario".to_string(), |f| format!("{} ({})", f.file, f.citation()));
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"#policy-{name}\">{name}</a>{role}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&p.label),
+            escape(base),
+            escape(&file),
+            name = escape(&p.name),
+        );
+    }
+    body.push_str("</table><p class=\"hint\">Values are read as in a scenario file: a date is a year (2027) or a day \
+        (2027-04-01), a value a number (0.02 is 2%) or, for medicare_update, {index: mei, offset: 0.001}. A row without \
+        a date holds for all time. Clear a row to remove it; clear every row of a table to inherit the lever from the \
+        base. Editing a policy of an imported law file writes that file's policies into the scenario.</p>");
+    let kinds = s.kinds();
+    for (i, policy) in s.policies.iter().enumerate() {
+        let fail = failed.filter(|f| f.policy == policy.name);
+        let current =
+            view.schedules.iter().find(|p| p.name == policy.name).map(|p| p.schedules.as_slice()).unwrap_or_default();
+        let schedules = match fail {
+            Some(f) if !f.schedules.is_empty() => f.schedules.as_slice(),
+            _ => current,
+        };
+        let (by_table, rest) = match fail {
+            Some(f) => sort_problems(&policy.name, schedules, &f.problem),
+            None => (vec![Vec::new(); schedules.len()], Vec::new()),
+        };
+        let name = escape(&policy.name);
+        let _ = write!(
+            body,
+            "<section class=\"policy\" id=\"policy-{name}\" data-policy=\"{name}\"><h3>{name}: {}{}</h3>{}",
+            escape(&policy.label),
+            if i == s.baseline { " (baseline)" } else { "" },
+            problems_list(&rest)
+        );
+        let _ = write!(
+            body,
+            "<form method=\"post\" action=\"/s/{id}/edit\" class=\"levers\">{}{}{}",
+            hidden("e", &edits),
+            hidden("action", "schedules"),
+            hidden("policy", &policy.name),
+            id = escape(id)
+        );
+        for (j, schedule) in schedules.iter().enumerate() {
+            body.push_str(&schedule_table(j, schedule, 1, &by_table[j]));
+        }
+        let n = schedules.len();
+        let _ = write!(
+            body,
+            "<h4>Add a schedule: <select name=\"t{n}.lever\" aria-label=\"lever\"><option value=\"\">lever…</option>"
+        );
+        for lever in Lever::ALL {
+            let _ = write!(body, "<option>{lever}</option>");
+        }
+        let _ = write!(
+            body,
+            "</select> for <select name=\"t{n}.kind\" aria-label=\"kind\"><option value=\"\">every practice</option>"
+        );
+        for kind in &kinds {
+            let _ = write!(body, "<option>{}</option>", escape(kind));
+        }
+        body.push_str("</select></h4><table class=\"schedule new\"><thead><tr><th>date</th><th>value</th><th>source</th></tr></thead><tbody>");
+        for i in 0..2 {
+            let _ = write!(
+                body,
+                "<tr><td><input name=\"t{n}.date.{i}\" size=\"11\" aria-label=\"date\"></td><td><input name=\"t{n}.value.{i}\" size=\"14\" aria-label=\"value\"></td>\
+                 <td><input name=\"t{n}.source.{i}\" class=\"source\" aria-label=\"source\"></td></tr>"
+            );
+        }
+        let _ = write!(body, "</tbody></table><p><button type=\"submit\" class=\"save\">Save {name}</button></p></form><div class=\"actions\">");
+        if i != s.baseline {
+            let _ = write!(
+                body,
+                "<form method=\"post\" action=\"/s/{id}/edit\" class=\"inline\">{}{}{}<button type=\"submit\">Make {name} the baseline</button></form> ",
+                hidden("e", &edits),
+                hidden("action", "baseline"),
+                hidden("policy", &policy.name),
+                id = escape(id)
+            );
+        }
+        let _ = write!(
+            body,
+            "<form method=\"post\" action=\"/s/{id}/edit\" class=\"inline\">{}{}{}\
+             <input name=\"name\" placeholder=\"new_policy_name\" aria-label=\"new policy name\" required> \
+             <input name=\"label\" placeholder=\"Label for tables\" aria-label=\"new policy label\" required> \
+             <button type=\"submit\">New policy based on {name}</button></form></div></section>",
+            hidden("e", &edits),
+            hidden("action", "add"),
+            hidden("policy", &policy.name),
+            id = escape(id)
+        );
+    }
     layout(&view.name, &body)
 }
 
@@ -149,13 +389,18 @@ s.addEventListener('end',function(){s.close();location.reload();});\
 /// the downloads and the report page.
 pub fn job(job: &Job) -> String {
     let (scenario_id, name) = &job.scenario;
-    let permalink = escape(&format!("/s/{scenario_id}/run?paths={}&seed={}", job.paths, job.seed));
+    let edits = if job.edits.is_empty() { String::new() } else { format!("&e={}", url_encode(&job.edits)) };
+    let permalink =
+        escape(&format!("/s/{scenario_id}/run?paths={}&seed={}&v={}{edits}", job.paths, job.seed, job.version));
+    let scenario_link = escape(&format!("/s/{scenario_id}{}", edits.replacen('&', "?", 1)));
     let mut body = format!(
-        "<h1>{}</h1><p>{} paths, seed {} · <a href=\"{permalink}\">permalink</a> · <a href=\"/s/{}\">scenario</a></p>",
+        "<h1>{}</h1><p>{} paths, seed {}{} · <a href=\"{permalink}\" id=\"permalink\">permalink</a> · \
+         <a href=\"{scenario_link}\">scenario{}</a></p>",
         escape(name),
         job.paths,
         job.seed,
-        escape(scenario_id)
+        if job.edits.is_empty() { "" } else { ", edited" },
+        if job.edits.is_empty() { "" } else { " with these edits" },
     );
     match job.state() {
         JobState::Queued | JobState::Running => {
@@ -175,7 +420,8 @@ pub fn job(job: &Job) -> String {
         JobState::Done { files, headline, .. } => {
             let _ = write!(body, "<p id=\"state\">done</p><pre>{}</pre><h2>Downloads</h2><ul>", escape(&headline));
             let wanted = ["evidence.xlsx", "brief.md", "report.html", "manifest.json", "scenario.yaml"];
-            let listed = files.iter().filter(|f| wanted.contains(&f.as_str()) || f.ends_with(".csv"));
+            let listed =
+                files.iter().filter(|f| wanted.contains(&f.as_str()) || f.ends_with(".csv") || f.ends_with(".parquet"));
             for file in listed {
                 let _ =
                     write!(body, "<li><a href=\"/j/{}/f/{}\">{}</a></li>", escape(&job.id), escape(file), escape(file));
