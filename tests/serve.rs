@@ -247,3 +247,175 @@ fn a_non_loopback_address_needs_the_token() {
     let cookie = format!("seqsim_token={token}");
     assert_eq!(request(&server, "GET", "/s/quickstart", &[("Cookie", &cookie)], b"").status, 200);
 }
+
+/// The `e=` of a location such as `/s/quickstart?e=...`.
+fn edits_of(location: &str) -> String {
+    location.split_once("?e=").map(|(_, e)| e.to_string()).unwrap_or_default()
+}
+
+/// The form that saves quickstart's `repeal_2027` with one sequestration row.
+fn repeal_form(edits: &str, date: &str, value: &str) -> String {
+    format!(
+        "e={edits}&action=schedules&policy=repeal_2027&t0.lever=sequestration&t0.kind=\
+         &t0.date.0={}&t0.value.0={}&t0.source.0=what%20if&t0.date.1=&t0.value.1=&t0.source.1=&t1.lever=&t1.kind=",
+        encode(date),
+        encode(value)
+    )
+}
+
+#[test]
+fn a_person_edits_a_lever_table_runs_it_and_takes_the_scenario_away() {
+    let server = start(&["--bind", "127.0.0.1:0"]);
+    let page = get(&server, "/s/quickstart").text();
+    assert!(page.contains("data-policy=\"repeal_2027\""), "{page}");
+    assert!(page.contains("name=\"t0.value.0\" value=\"0.0\""), "the 2027 value is in an input: {page}");
+
+    // Sequestration of 1% from 2027 instead of repeal.
+    let saved = post_form(&server, "/s/quickstart/edit", &repeal_form("", "2027", "0.01"));
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let edited = saved.location();
+    assert!(edited.starts_with("/s/quickstart?e="), "{edited}");
+    let page = get(&server, &edited).text();
+    assert!(page.contains("<li>repeal_2027: sequestration = 2027: 0.01</li>"), "{page}");
+    assert!(page.contains("name=\"t0.value.0\" value=\"0.01\""), "{page}");
+
+    // The edited scenario as YAML says what changed and keeps the law it did not touch as an import.
+    let yaml = get(&server, &edited.replacen("/s/quickstart?", "/s/quickstart/scenario.yaml?", 1));
+    assert_eq!(yaml.status, 200);
+    let yaml = yaml.text();
+    assert!(yaml.starts_with("# Edited in the seqsim workbench from quickstart.yaml"), "{yaml}");
+    assert!(yaml.contains("    sequestration:\n      2027: {value: 0.01, source: \"what if\"}\n"), "{yaml}");
+    assert!(yaml.contains("imports: [\"../policies/us/current_law.yaml\"]"), "{yaml}");
+
+    // Run it: the run page's permalink carries the edits and the scenario's version.
+    let e = edits_of(&edited);
+    let job = post_form(&server, "/s/quickstart/run", &format!("e={e}&paths=400&seed=3")).location();
+    let done = wait_for(&server, &job);
+    assert!(done.contains("id=\"state\">done"), "{done}");
+    let permalink = done.split("href=\"").find(|s| s.contains("id=\"permalink\"")).unwrap();
+    let permalink = permalink.split('"').next().unwrap().replace("&amp;", "&");
+    assert!(permalink.contains("&v=") && permalink.contains("&e="), "{permalink}");
+    assert_eq!(get(&server, &permalink).location(), job, "the permalink is the same run");
+    // The unedited scenario with the same seed and paths is another run.
+    let plain = post_form(&server, "/s/quickstart/run", "paths=400&seed=3").location();
+    assert_ne!(plain, job);
+    // The downloaded scenario is the edited text.
+    assert_eq!(get(&server, &format!("{job}/f/scenario.yaml")).text(), yaml);
+
+    // A link made for another version of the file is refused.
+    let stale = permalink.replace("&v=", "&v=000000");
+    assert_eq!(get(&server, &stale).status, 409);
+}
+
+#[test]
+fn a_bad_cell_is_shown_beside_its_table_and_nothing_is_saved() {
+    let server = start(&["--bind", "127.0.0.1:0"]);
+    // Valid YAML, but above the lever's range: the scenario reader's rule, with its key path.
+    let reply = post_form(&server, "/s/quickstart/edit", &repeal_form("", "2027", "0.9"));
+    assert_eq!(reply.status, 422);
+    let page = reply.text();
+    let table = page.find("data-lever=\"sequestration\"").unwrap();
+    let problem = page.find("policies.repeal_2027.sequestration.&quot;2027&quot;").expect("the key path is shown");
+    assert!(problem > table, "the problem is shown with the table");
+    assert!(page.contains("value=\"0.9\""), "what was typed is kept: {page}");
+    assert!(!page.contains("id=\"edits\""), "nothing was saved");
+
+    // Not YAML at all: the row and column are named.
+    let page = post_form(&server, "/s/quickstart/edit", &repeal_form("", "2027", "[0.01")).text();
+    assert!(page.contains("row 1, value:"), "{page}");
+    // A float date is the reader's error too.
+    let page = post_form(&server, "/s/quickstart/edit", &repeal_form("", "2027.5", "0.01")).text();
+    assert!(page.contains("policies.repeal_2027.sequestration"), "{page}");
+}
+
+#[test]
+fn a_new_policy_based_on_another_becomes_the_baseline() {
+    let server = start(&["--bind", "127.0.0.1:0"]);
+    let added = post_form(
+        &server,
+        "/s/quickstart/edit",
+        "e=&action=add&policy=repeal_2027&name=relief_2028&label=Repeal%20and%20relief",
+    );
+    assert_eq!(added.status, 303, "{}", added.text());
+    let page = get(&server, &added.location()).text();
+    assert!(page.contains("data-policy=\"relief_2028\""), "{page}");
+    assert!(page.contains("<li>new policy relief_2028 based on repeal_2027</li>"), "{page}");
+
+    let e = edits_of(&added.location());
+    let baseline = post_form(&server, "/s/quickstart/edit", &format!("e={e}&action=baseline&policy=relief_2028"));
+    assert_eq!(baseline.status, 303);
+    let page = get(&server, &baseline.location()).text();
+    assert!(page.contains("relief_2028: Repeal and relief (baseline)"), "{page}");
+
+    // A name the reader refuses is explained, and the edit is not kept.
+    let bad = post_form(&server, "/s/quickstart/edit", "e=&action=add&policy=repeal_2027&name=Bad%20Name&label=x");
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("Bad Name"), "{}", bad.text());
+    // So is a name taken by an imported policy.
+    let taken = post_form(&server, "/s/quickstart/edit", "e=&action=add&policy=repeal_2027&name=current_law&label=x");
+    assert_eq!(taken.status, 422, "{}", taken.text());
+}
+
+#[test]
+fn hostile_edits_get_4xx_and_the_server_goes_on() {
+    let server = start(&["--bind", "127.0.0.1:0"]);
+    for e in ["not%20json", "%7B%7D", "%5B%7B%22op%22%3A%22drop_tables%22%7D%5D"] {
+        assert_eq!(get(&server, &format!("/s/quickstart?e={e}")).status, 400, "{e}");
+        assert_eq!(get(&server, &format!("/s/quickstart/run?e={e}")).status, 400, "{e}");
+    }
+    // An edit naming a policy that does not exist.
+    let ghost = encode(r#"[{"op":"schedule","policy":"ghost","lever":"relief","rows":[]}]"#);
+    let reply = get(&server, &format!("/s/quickstart?e={ghost}"));
+    assert_eq!(reply.status, 422);
+    assert!(reply.text().contains("ghost"));
+    // Too many edits.
+    let many = format!("[{}]", vec![r#"{"op":"baseline","policy":"current_law"}"#; 201].join(","));
+    assert_eq!(get(&server, &format!("/s/quickstart?e={}", encode(&many))).status, 422);
+    // An unknown lever or no action in a form.
+    let form = "e=&action=schedules&policy=repeal_2027&t0.lever=tariff&t0.kind=&t0.date.0=2027&t0.value.0=1";
+    assert_eq!(post_form(&server, "/s/quickstart/edit", form).status, 400);
+    assert_eq!(post_form(&server, "/s/quickstart/edit", "e=").status, 400);
+    // A YAML alias bomb in a cell is stopped by the reader's limits.
+    let bomb = "[&a [x,x,x,x,x,x,x,x,x,x], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], \
+                &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d], [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]]";
+    assert_eq!(post_form(&server, "/s/quickstart/edit", &repeal_form("", "2027", bomb)).status, 422);
+    assert_eq!(get(&server, "/").status, 200);
+}
+
+#[test]
+fn sigterm_stops_the_server_and_removes_its_results_and_dead_servers_leftovers() {
+    let tmp = std::env::temp_dir().join(format!("seqsim-serve-test-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    // A dead server's results: a process id above Linux's largest.
+    let leftover = tmp.join("seqsim-serve-4194999");
+    std::fs::create_dir_all(leftover.join("r1")).unwrap();
+    let scenarios = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seqsim"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .arg(scenarios.join("quickstart.yaml"))
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(address) = line.strip_prefix("seqsim serve: listening on http://") {
+            break address.trim_end_matches('/').to_string();
+        }
+    };
+    assert!(!leftover.exists(), "a dead server's results are removed");
+    let server = Server { child, address, token: None };
+    let job = post_form(&server, "/s/quickstart/run", "paths=200&seed=1").location();
+    assert!(wait_for(&server, &job).contains("id=\"state\">done"));
+    let own = tmp.join(format!("seqsim-serve-{}", server.child.id()));
+    assert!(own.is_dir());
+    let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let mut server = server;
+    let exit = server.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    assert!(!own.exists(), "its results directory is removed");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
