@@ -22,8 +22,9 @@ if [ ! -x "$seqsim" ]; then
   exit 2
 fi
 
-# The server keeps its runs' results under $TMPDIR for its life and, being
-# killed, cannot remove them: give it a directory of its own, removed here.
+# The server keeps its runs' results under $TMPDIR for its life and removes
+# them when stopped by SIGTERM (not by SIGKILL): give it a directory of its
+# own, removed here whatever happened.
 work=$(mktemp -d)
 mkdir "$work/tmp"
 pid=
@@ -77,7 +78,20 @@ if ! kill -0 "$pid" 2> /dev/null; then
   sed 's/^/  /' "$work/server.log" >&2
   exit 1
 fi
-if [ -s "$work/server.log" ] && grep -qv '^seqsim serve: listening on' "$work/server.log"; then
+# SIGTERM stops the server, which removes its results directory.
+kill -TERM "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2> /dev/null; then
+  echo "serve_load: FAIL: the server did not stop within 10 s of SIGTERM" >&2
+  exit 1
+fi
+wait "$pid" 2> /dev/null || true
+pid=
+if [ -n "$(ls -A "$work/tmp")" ]; then
+  echo "serve_load: FAIL: the stopped server left $(ls "$work/tmp") behind" >&2
+  exit 1
+fi
+if [ -s "$work/server.log" ] && grep -qvE '^seqsim serve: (listening on|stopped)' "$work/server.log"; then
   echo "serve_load: the server's output:"
   sed 's/^/  /' "$work/server.log"
 fi

@@ -179,6 +179,8 @@ pub struct Workbench {
     uploads: Mutex<Vec<(String, Source)>>,
     jobs: Mutex<HashMap<String, Arc<Job>>>,
     slots: Arc<tokio::sync::Semaphore>,
+    /// Threads each run may use: the machine's share of one run slot.
+    threads: usize,
     started: AtomicU64,
     results: PathBuf,
     max_paths: u64,
@@ -261,6 +263,7 @@ impl Workbench {
             uploads: Mutex::new(Vec::new()),
             jobs: Mutex::new(HashMap::new()),
             slots: Arc::new(tokio::sync::Semaphore::new(max_runs)),
+            threads: (std::thread::available_parallelism().map_or(1, usize::from) / max_runs).max(1),
             started: AtomicU64::new(0),
             results,
             max_paths,
@@ -449,6 +452,7 @@ impl Workbench {
         let slots = self.slots.clone();
         let out = self.results.join(&job_id);
         let scrub = self.scrubber();
+        let threads = self.threads;
         tokio::spawn(async move {
             let Ok(_permit) = slots.acquire_owned().await else { return };
             if job.cancelled.load(Ordering::SeqCst) {
@@ -457,7 +461,7 @@ impl Workbench {
             }
             job.set(JobState::Running);
             let worker = job.clone();
-            let result = tokio::task::spawn_blocking(move || execute(&worker, &loaded, &out)).await;
+            let result = tokio::task::spawn_blocking(move || execute(&worker, &loaded, &out, threads)).await;
             job.set(match result {
                 Ok(Ok(done)) => done,
                 Ok(Err(CliError::Interrupted)) => JobState::Cancelled,
@@ -569,9 +573,8 @@ fn load(source: &Source) -> Result<Loaded, CliError> {
 /// One run, as `seqsim run` does it: the plan, the engine (stopped when the
 /// job is cancelled), the results directory with every output, then the
 /// report page and the scenario text beside them.
-fn execute(job: &Job, loaded: &Loaded, out: &Path) -> Result<JobState, CliError> {
+fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<JobState, CliError> {
     let started = context::timestamp();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let plan = grouped_plan(loaded, &[])?;
     check_resources(&plan, threads)?;
     let cohort = loaded.scenario.cohort.is_some();

@@ -47,7 +47,7 @@ pub(super) struct ServeArgs {
     /// generated and printed when the address is not loopback and none is given.
     #[arg(long)]
     token: Option<String>,
-    /// Runs at once; more wait their turn.
+    /// Runs at once, each on an equal share of the machine's threads; more wait their turn.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=16))]
     max_runs: u64,
     /// The most paths a run may ask for.
