@@ -213,10 +213,10 @@ fn schedule_table(j: usize, schedule: &Schedule, blank: usize, problems: &[Strin
             out,
             "<tr><td><input name=\"t{j}.date.{i}\" value=\"{}\" size=\"11\" aria-label=\"date\"></td>\
              <td><input name=\"t{j}.value.{i}\" value=\"{}\" size=\"14\" aria-label=\"value\"></td>\
-             <td><input name=\"t{j}.source.{i}\" value=\"{}\" class=\"source\" aria-label=\"source\"></td></tr>",
+             <td><input name=\"t{j}.source.{i}\" value=\"{source}\" title=\"{source}\" class=\"source\" aria-label=\"source\"></td></tr>",
             escape(&row.date),
             escape(&row.value),
-            escape(&row.source)
+            source = escape(&row.source)
         );
     }
     out.push_str("</tbody></table>");
