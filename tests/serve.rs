@@ -1,7 +1,10 @@
 //! `seqsim serve` used as a person would, over HTTP on an ephemeral loopback
 //! port: the front page, a run from start to downloads, uploads good and
-//! bad, hostile requests (oversized, unknown ids, paths), and a token when
-//! the address is not loopback. After every bad request the server still serves.
+//! bad, policies edited in their lever tables (saved, refused with the
+//! problem beside the table, a new policy, another baseline), permalinks,
+//! hostile requests and edits (oversized, unknown ids, paths, not JSON, alias
+//! bombs), a token when the address is not loopback, and SIGTERM. After every
+//! bad request the server still serves.
 
 // Tests may panic on a failed expectation: that is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
