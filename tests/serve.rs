@@ -350,6 +350,18 @@ fn a_new_policy_based_on_another_becomes_the_baseline() {
     let page = get(&server, &baseline.location()).text();
     assert!(page.contains("relief_2028: Repeal and relief (baseline)"), "{page}");
 
+    // A label is edited in the policy's form.
+    let relabel = post_form(
+        &server,
+        "/s/quickstart/edit",
+        "e=&action=schedules&policy=repeal_2027&label=Repeal%20at%201%25&t0.lever=sequestration&t0.kind=\
+         &t0.date.0=2027&t0.value.0=0.0&t0.source.0=",
+    );
+    assert_eq!(relabel.status, 303, "{}", relabel.text());
+    let page = get(&server, &relabel.location()).text();
+    assert!(page.contains("<li>repeal_2027: label &quot;Repeal at 1%&quot;</li>"), "{page}");
+    assert!(page.contains("repeal_2027: Repeal at 1%</h3>"), "{page}");
+
     // A name the reader refuses is explained, and the edit is not kept.
     let bad = post_form(&server, "/s/quickstart/edit", "e=&action=add&policy=repeal_2027&name=Bad%20Name&label=x");
     assert_eq!(bad.status, 422);

@@ -55,11 +55,11 @@ pub fn render(record: &RunRecord, run: &Archetypes, summary: &Summary) -> String
     for practice in &run.practices {
         let _ = writeln!(
             out,
-            "### {} (`{}`, kind `{}`, stands for {} practices)\n",
+            "### {} (`{}`, kind `{}`, stands for {})\n",
             practice.name,
             practice.id,
             practice.kind,
-            practices(practice.count)
+            super::format::stands_for(practice.count)
         );
         out.push_str(&table::practice(projection, &summary.summary, &practice.id).markdown());
         if let Some(versus) = table::versus_baseline(projection, &summary.compare, &practice.id) {

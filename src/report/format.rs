@@ -67,16 +67,34 @@ pub fn dollars(value: f64) -> String {
         return "n/a".to_string();
     }
     let rounded = value.abs().round() as u128;
-    let digits = rounded.to_string();
-    let mut grouped = String::new();
+    let sign = if value < 0.0 && rounded > 0 { "-" } else { "" };
+    format!("{sign}${}", grouped(rounded))
+}
+
+/// Digits with thousands separators: `5000` → `5,000`.
+fn grouped(whole: u128) -> String {
+    let digits = whole.to_string();
+    let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
+            out.push(',');
         }
-        grouped.push(c);
+        out.push(c);
     }
-    let sign = if value < 0.0 && rounded > 0 { "-" } else { "" };
-    format!("{sign}${grouped}")
+    out
+}
+
+/// How many real practices an archetype stands for: `5000` → `5,000
+/// practices`, `1` → `1 practice`, a fractional weight with one decimal
+/// (`12.5 practices`).
+pub fn stands_for(count: f64) -> String {
+    if count == 1.0 {
+        "1 practice".to_string()
+    } else if count.is_finite() && count >= 0.0 && count.fract() == 0.0 && count < 1e15 {
+        format!("{} practices", grouped(count as u128))
+    } else {
+        format!("{count:.1} practices")
+    }
 }
 
 /// Large dollar amounts in millions or billions: `509_200_000` → `$509.2 M`.

@@ -7,7 +7,6 @@ use std::fmt::Write;
 
 use crate::engine::summary::{CompareRow, NationalRow, SummaryRow};
 
-use super::format::practices as count;
 use super::record::{Archetypes, RunRecord};
 use super::table;
 
@@ -123,11 +122,11 @@ pub fn render(page: &Page<'_>) -> String {
         let id = &practice.id;
         let _ = writeln!(
             out,
-            "<h3>{} <span class=\"meta\">(<code>{}</code>, kind <code>{}</code>, stands for {} practices)</span></h3>",
+            "<h3>{} <span class=\"meta\">(<code>{}</code>, kind <code>{}</code>, stands for {})</span></h3>",
             escape(&practice.name),
             escape(id),
             escape(&practice.kind),
-            count(practice.count)
+            super::format::stands_for(practice.count)
         );
         out.push_str(&table::practice(projection, page.summary, id).html());
         if let Some(mut versus) = table::versus_baseline(projection, page.compare, id) {

@@ -67,6 +67,13 @@ pub enum Edit {
         /// The new rows.
         rows: Vec<Row>,
     },
+    /// Gives a policy another label (the name tables and briefs show).
+    Label {
+        /// The policy.
+        policy: String,
+        /// Its new label.
+        label: String,
+    },
     /// Adds a policy stacked on another (the same levers until edited).
     AddPolicy {
         /// Its name.
@@ -113,6 +120,7 @@ impl fmt::Display for Edit {
                     write!(f, "{policy}: {lever}{whom} = {}", rows.join(", "))
                 }
             }
+            Edit::Label { policy, label } => write!(f, "{policy}: label \"{label}\""),
             Edit::AddPolicy { name, base, .. } => write!(f, "new policy {name} based on {base}"),
             Edit::Baseline { policy } => write!(f, "baseline {policy}"),
         }
@@ -189,17 +197,18 @@ pub fn apply(loaded: &Loaded, edits: &[Edit]) -> Result<String, EditError> {
         match edit {
             Edit::Schedule { policy, kind, lever, rows } => {
                 let node = schedule_node(policy, kind.as_deref(), *lever, rows)?;
-                if let Some(written) = tree.inline_owner(policy, &kinds)? {
-                    let info = loaded.scenario.imports.iter().find(|i| i.file == written);
-                    let law = info.map_or(String::new(), |i| format!(" ({})", i.citation()));
-                    notes.push(format!("The policies of {written}{law} are written out here: {policy} was edited."));
-                }
-                let levels = tree.policy_mut(policy).ok_or_else(|| EditError::NoPolicy(policy.clone()))?;
+                let levels = tree.editable(policy, loaded, &kinds, &mut notes)?;
                 let level = match kind {
                     None => levels,
                     Some(kind) => entry_mut(entry_mut(levels, "for_kinds"), kind),
                 };
                 set_entry(level, lever.as_str(), node);
+            }
+            Edit::Label { policy, label } => {
+                if label.chars().count() > MAX_CELL_CHARS {
+                    return Err(EditError::TooLarge(format!("a label longer than {MAX_CELL_CHARS} characters")));
+                }
+                set_entry(tree.editable(policy, loaded, &kinds, &mut notes)?, "label", text(label));
             }
             Edit::AddPolicy { name, base, label } => {
                 let policy = map(vec![
@@ -266,6 +275,23 @@ impl Tree {
 
     fn policy_mut(&mut self, policy: &str) -> Option<&mut Node> {
         get_mut(get_mut(&mut self.root, "policies")?, policy)
+    }
+
+    /// The policy's mapping in the scenario, its import written out first
+    /// when it is in one (noted in `notes`).
+    fn editable(
+        &mut self,
+        policy: &str,
+        loaded: &Loaded,
+        kinds: &[String],
+        notes: &mut Vec<String>,
+    ) -> Result<&mut Node, EditError> {
+        if let Some(written) = self.inline_owner(policy, kinds)? {
+            let info = loaded.scenario.imports.iter().find(|i| i.file == written);
+            let law = info.map_or(String::new(), |i| format!(" ({})", i.citation()));
+            notes.push(format!("The policies of {written}{law} are written out here: {policy} was edited."));
+        }
+        self.policy_mut(policy).ok_or_else(|| EditError::NoPolicy(policy.to_string()))
     }
 
     /// When `policy` is written in an imported file, writes that file's
@@ -609,6 +635,15 @@ mod tests {
             apply(&base, &[Edit::Schedule { policy: "nope".into(), kind: None, lever: Lever::Relief, rows: vec![] }])
                 .unwrap_err();
         assert_eq!(err, EditError::NoPolicy("nope".into()));
+    }
+
+    #[test]
+    fn a_label_changes_where_the_policy_is_written() {
+        let base = load(&scenario("")).unwrap();
+        let edits = vec![Edit::Label { policy: "current_law".into(), label: "Law: \"as of\" today".into() }];
+        let text = apply(&base, &edits).unwrap();
+        assert!(text.contains("# - current_law: label \"Law: \"as of\" today\""), "{text}");
+        assert_eq!(load(&text).unwrap().scenario.policies[0].label, "Law: \"as of\" today");
     }
 
     #[test]

@@ -330,6 +330,16 @@ fn apply_form(server: &Server, id: &str, form: &HashMap<String, String>) -> Resp
                 Err(message) => return bad_edits(&message),
             };
             let original = edits.clone();
+            let label = form.get("label").map(|l| l.trim().to_string());
+            let current_label =
+                view.loaded.scenario.policies.iter().find(|p| p.name == policy).map(|p| p.label.clone());
+            if let Some(label) = label.filter(|l| Some(l) != current_label.as_ref()) {
+                let edit = Edit::Label { policy: policy.clone(), label };
+                match edits.iter().position(|e| matches!(e, Edit::Label { policy: p, .. } if *p == policy)) {
+                    Some(at) => edits[at] = edit,
+                    None => edits.push(edit),
+                }
+            }
             for schedule in &submitted {
                 let unchanged = current.iter().any(|c| c == schedule)
                     || (schedule.rows.is_empty()

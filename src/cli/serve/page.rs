@@ -8,25 +8,25 @@ use std::sync::Arc;
 
 use std::collections::HashMap;
 
-use super::jobs::{encode_edits, render, EditProblem, Job, JobState, ScenarioView};
+use super::jobs::{decode_edits, encode_edits, render, EditProblem, Job, JobState, ScenarioView};
 use crate::report::html_escape as escape;
 use crate::scenario::edit::{self, EditError, Row, Schedule};
 use crate::scenario::yaml::join_key;
 use crate::scenario::{Lever, Position, Severity, UnknownLever};
 
 const STYLE: &str =
-    "body{font-family:system-ui,'DejaVu Sans',sans-serif;max-width:1000px;margin:0 auto;padding:1rem;color:#1b1b1b}\
+    "body{font-family:system-ui,'DejaVu Sans',sans-serif;max-width:1240px;margin:0 auto;padding:1rem;color:#1b1b1b}\
 h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:2px solid #0072b2}table{border-collapse:collapse}\
 td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left}.error{color:#b00020;white-space:pre-wrap}\
-pre{background:#f5f5f5;padding:.6rem;overflow:auto}iframe{width:100%;height:80vh;border:1px solid #ccc}\
+pre{background:#f5f5f5;padding:.6rem;overflow:auto;font-size:.78rem}iframe{width:100%;height:80vh;border:1px solid #ccc}\
 textarea{width:100%;height:12rem;font-family:monospace}\
 section.policy{border-top:1px solid #ccc;margin-top:1.5rem}h4{margin:.8rem 0 .2rem;font-size:1rem}\
-input.source{width:32rem}.hint{color:#555;font-size:.9rem}form.inline{display:inline-block;margin:.3rem .6rem .3rem 0}\
+input.source{width:46rem;max-width:100%}.hint{color:#555;font-size:.9rem}form.inline{display:inline-block;margin:.3rem .6rem .3rem 0}\
 table.schedule input{font-family:ui-monospace,monospace}";
 
 fn layout(title: &str, body: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · seqsim workbench</title>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>{} · seqsim workbench</title>\
          <style>{STYLE}</style></head><body><p><a href=\"/\">seqsim workbench</a></p>{body}</body></html>",
         escape(title)
     )
@@ -224,6 +224,23 @@ fn schedule_table(j: usize, schedule: &Schedule, blank: usize, problems: &[Strin
     out
 }
 
+/// What a table of a policy with a base does to the base's schedule (MODEL.md
+/// §1: a dated map replaces the inherited schedule from its first date on).
+fn replaces_hint(schedule: &Schedule, base: &str) -> String {
+    let whom = schedule.kind.as_ref().map_or(String::new(), |k| format!(" for {k}"));
+    let text = match schedule.rows.first() {
+        Some(first) if !first.date.trim().is_empty() => format!(
+            "From {} on, this table replaces {base}'s {}{whom}, its later dates included \
+             (to end a change where {base}'s ends, add that date here).",
+            first.date.trim(),
+            schedule.lever
+        ),
+        Some(_) => format!("This value replaces {base}'s {}{whom} for all time.", schedule.lever),
+        None => return String::new(),
+    };
+    format!("<p class=\"hint\">{}</p>", escape(&text))
+}
+
 /// A scenario with its edits: the policies as editable lever tables, the
 /// forms that add a policy or pick the baseline, and the run form.
 pub fn scenario(id: &str, view: &ScenarioView, max_paths: u64, failed: Option<&Failed>) -> String {
@@ -310,14 +327,20 @@ pub fn scenario(id: &str, view: &ScenarioView, max_paths: u64, failed: Option<&F
         );
         let _ = write!(
             body,
-            "<form method=\"post\" action=\"/s/{id}/edit\" class=\"levers\">{}{}{}",
+            "<form method=\"post\" action=\"/s/{id}/edit\" class=\"levers\">{}{}{}\
+             <p><label>label <input name=\"label\" value=\"{}\" class=\"source\" aria-label=\"label\"></label></p>",
             hidden("e", &edits),
             hidden("action", "schedules"),
             hidden("policy", &policy.name),
+            escape(&policy.label),
             id = escape(id)
         );
+        let base = policy.base.and_then(|b| s.policies.get(b)).map(|b| b.name.as_str());
         for (j, schedule) in schedules.iter().enumerate() {
             body.push_str(&schedule_table(j, schedule, 1, &by_table[j]));
+            if let Some(base) = base {
+                body.push_str(&replaces_hint(schedule, base));
+            }
         }
         let n = schedules.len();
         let _ = write!(
@@ -402,31 +425,67 @@ pub fn job(job: &Job) -> String {
         if job.edits.is_empty() { "" } else { ", edited" },
         if job.edits.is_empty() { "" } else { " with these edits" },
     );
+    if let Ok(edits) = decode_edits(&job.edits) {
+        if !edits.is_empty() {
+            body.push_str("<p>Edits to the scenario file:</p><ol id=\"edits\">");
+            for edit in &edits {
+                let _ = write!(body, "<li>{}</li>", escape(&edit.to_string()));
+            }
+            body.push_str("</ol>");
+        }
+    }
     match job.state() {
         JobState::Queued | JobState::Running => {
             let (done, total) = job.progress();
             let _ = write!(
                 body,
-                "<p id=\"state\">{}</p><progress id=\"bar\" value=\"{done}\" max=\"{total}\"></progress> <span id=\"count\"></span>\
+                "<p>This run is <strong id=\"state\">{}</strong>.</p><progress id=\"bar\" value=\"{done}\" max=\"{total}\"></progress> <span id=\"count\"></span>\
                  <form method=\"post\" action=\"/j/{}/cancel\"><button type=\"submit\">Cancel</button></form>{PROGRESS_SCRIPT}",
                 state_name(&job.state()),
                 escape(&job.id)
             );
         }
-        JobState::Cancelled => body.push_str("<p id=\"state\">cancelled</p>"),
+        JobState::Cancelled => body.push_str("<p>This run was <strong id=\"state\">cancelled</strong>.</p>"),
         JobState::Failed(message) => {
-            let _ = write!(body, "<p id=\"state\">failed</p><p class=\"error\">{}</p>", escape(&message));
+            let _ = write!(
+                body,
+                "<p>This run <strong id=\"state\">failed</strong>:</p><p class=\"error\">{}</p>",
+                escape(&message)
+            );
         }
         JobState::Done { files, headline, .. } => {
-            let _ = write!(body, "<p id=\"state\">done</p><pre>{}</pre><h2>Downloads</h2><ul>", escape(&headline));
-            let wanted = ["evidence.xlsx", "brief.md", "report.html", "manifest.json", "scenario.yaml"];
-            let listed =
-                files.iter().filter(|f| wanted.contains(&f.as_str()) || f.ends_with(".csv") || f.ends_with(".parquet"));
-            for file in listed {
-                let _ =
-                    write!(body, "<li><a href=\"/j/{}/f/{}\">{}</a></li>", escape(&job.id), escape(file), escape(file));
+            let _ = write!(
+                body,
+                "<p>This run is <strong id=\"state\">done</strong>: its headline, downloads and report follow.</p><h2>Headline</h2><pre>{}</pre><h2>Downloads</h2><ul>",
+                escape(&headline)
+            );
+            let link =
+                |file: &str| format!("<a href=\"/j/{}/f/{}\">{}</a>", escape(&job.id), escape(file), escape(file));
+            let described = [
+                ("evidence.xlsx", "every table in one Excel workbook, with sources and the run record"),
+                ("brief.md", "the brief: headline figures with their Monte Carlo ± and sources"),
+                ("report.html", "the report page shown below"),
+                ("scenario.yaml", "the scenario as run (with your edits): seqsim run reproduces these numbers from it"),
+                ("manifest.json", "the run record: version, seed, paths, the scenario's and imports' SHA-256"),
+            ];
+            for (file, what) in described {
+                if files.iter().any(|f| f == file) {
+                    let _ = write!(body, "<li>{}: {what}</li>", link(file));
+                }
             }
-            let _ = write!(body, "</ul><h2>Report</h2><iframe src=\"/j/{}/f/report.html\"></iframe>", escape(&job.id));
+            let tables: Vec<&str> = files.iter().filter_map(|f| f.strip_suffix(".csv")).collect();
+            for table in tables {
+                let mut formats = vec![link(&format!("{table}.csv"))];
+                if files.iter().any(|f| *f == format!("{table}.parquet")) {
+                    formats.push(link(&format!("{table}.parquet")));
+                }
+                let _ = write!(body, "<li>{table} table: {}</li>", formats.join(" · "));
+            }
+            let _ = write!(
+                body,
+                "</ul><h2>Report</h2><iframe src=\"/j/{}/f/report.html\" title=\"report\"></iframe>",
+                escape(&job.id)
+            );
         }
     }
     layout(name, &body)
