@@ -46,7 +46,7 @@ SUMMARY_COLUMNS = [
     "cut_cum_mean", "cash_mean", "days_cash_mean",
 ]
 
-STATE_RE = re.compile(r'<p id="state">([a-z]+)</p>')
+STATE_RE = re.compile(r'id="state">([a-z]+)<')
 PRE_RE = re.compile(r"<pre>(.*?)</pre>", re.S)
 ERROR_RE = re.compile(r'<p class="error">(.*?)</p>', re.S)
 JOB_PATH_RE = re.compile(r"^/j/(r[0-9a-f]{16})$")
@@ -210,7 +210,7 @@ def one_client(http, args, seed, deadline, expect_job):
             raise LoadError(f"{where}: GET {location} answered {status}")
         state = STATE_RE.search(page)
         if not state:
-            raise LoadError(f"{where}: the run's page has no <p id=\"state\">")
+            raise LoadError(f"{where}: the run's page has no element with id=\"state\"")
         state = state.group(1)
         if state == "done":
             break

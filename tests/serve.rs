@@ -406,7 +406,7 @@ fn sigterm_stops_the_server_and_removes_its_results_and_dead_servers_leftovers()
     std::fs::create_dir_all(leftover.join("r1")).unwrap();
     let scenarios = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut child = Command::new(env!("CARGO_BIN_EXE_seqsim"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(["serve", "--bind", "127.0.0.1:0", "--max-paths", "10000000"])
         .arg(scenarios.join("quickstart.yaml"))
         .env("TMPDIR", &tmp)
         .stdout(Stdio::piped())
@@ -426,6 +426,14 @@ fn sigterm_stops_the_server_and_removes_its_results_and_dead_servers_leftovers()
     assert!(wait_for(&server, &job).contains("id=\"state\">done"));
     let own = tmp.join(format!("seqsim-serve-{}", server.child.id()));
     assert!(own.is_dir());
+    // A long run is going when the server is told to stop: it is cancelled
+    // and waited for, so it cannot write after the directory is removed.
+    let long = post_form(&server, "/s/quickstart/run", "paths=10000000&seed=2").location();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !get(&server, &long).text().contains("id=\"state\">running") {
+        assert!(Instant::now() < deadline, "the long run did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let mut server = server;

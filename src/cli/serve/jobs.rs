@@ -488,7 +488,17 @@ impl Workbench {
         }
     }
 
-    /// Removes the results directory (when the server stops).
+    /// Cancels every run; true once none is still running (a running run
+    /// stops at the engine's next chunk and removes its staging directory).
+    pub fn stop_runs(&self) -> bool {
+        let jobs = self.jobs();
+        for job in &jobs {
+            job.cancel();
+        }
+        !jobs.iter().any(|job| matches!(job.state(), JobState::Running))
+    }
+
+    /// Removes the results directory (when the server stops, after [`Workbench::stop_runs`]).
     pub fn remove_results(&self) {
         let _ = std::fs::remove_dir_all(&self.results);
     }

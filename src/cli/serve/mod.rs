@@ -124,6 +124,12 @@ async fn serve(server: Shared, bind: SocketAddr) -> Result<(), CliError> {
             let _ = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
         });
     }
+    // Runs are cancelled and waited for (they stop within a chunk), so that
+    // none writes into the results directory after it is removed.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !server.workbench.stop_runs() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     server.workbench.remove_results();
     println!("seqsim serve: stopped (its results directory is removed)");
     Ok(())
