@@ -152,7 +152,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Matches `header` (raw cells) against [`COLUMNS`] by [`header_key`];
+    /// Matches `header` (raw cells) against [`COLUMNS`] by `header_key`;
     /// every missing required column is listed in one error.
     pub fn new(file: &Path, header: &[Vec<u8>]) -> Result<Layout, ImportError> {
         let mut names = Vec::with_capacity(header.len());
