@@ -33,8 +33,10 @@ enum Style {
     Whole,
     /// A fraction shown in percent: margins, shares, probabilities and their errors.
     Share,
-    /// A difference of fractions, signed (percentage points).
+    /// A difference of fractions, signed, shown in percent (the tables' own columns).
     Change,
+    /// A difference of margins in percentage points (the headline's `+0.49 pp`): the cell holds points.
+    Points,
     /// Dollars.
     Dollars,
     /// An expected number of practices or facilities.
@@ -44,6 +46,38 @@ enum Style {
 }
 
 impl Style {
+    /// How many styles there are.
+    const COUNT: usize = 10;
+    /// Every style, each at its [`Style::index`].
+    const ALL: [Style; Style::COUNT] = [
+        Style::Text,
+        Style::General,
+        Style::Year,
+        Style::Whole,
+        Style::Share,
+        Style::Change,
+        Style::Points,
+        Style::Dollars,
+        Style::Count,
+        Style::Days,
+    ];
+
+    /// Its position in [`Style::ALL`] (a new style must be given one here).
+    fn index(self) -> usize {
+        match self {
+            Style::Text => 0,
+            Style::General => 1,
+            Style::Year => 2,
+            Style::Whole => 3,
+            Style::Share => 4,
+            Style::Change => 5,
+            Style::Points => 6,
+            Style::Dollars => 7,
+            Style::Count => 8,
+            Style::Days => 9,
+        }
+    }
+
     /// The Excel number format.
     fn number_format(self) -> &'static str {
         match self {
@@ -53,6 +87,7 @@ impl Style {
             Style::Whole => "#,##0",
             Style::Share => "0.00%",
             Style::Change => "+0.00%;-0.00%;0.00%",
+            Style::Points => "+0.00\" pp\";-0.00\" pp\";0.00\" pp\"",
             Style::Dollars => "$#,##0",
             Style::Count => "#,##0.0",
             Style::Days => "0.0",
@@ -63,6 +98,7 @@ impl Style {
     fn shown_width(self, value: f64) -> usize {
         match self {
             Style::Share | Style::Change => format::percent(value).len() + 1,
+            Style::Points => format!("{value:+.2} pp").len() + 1,
             Style::Dollars => format::dollars(value).len(),
             Style::Count | Style::Days => format!("{value:.1}").len() + value.abs().log10().max(0.0) as usize / 3,
             Style::Year | Style::Whole | Style::Text | Style::General => format!("{value:.0}").len() * 4 / 3,
@@ -99,30 +135,17 @@ fn column<'a, R>(header: impl Into<String>, style: Style, value: impl Fn(&R) -> 
 /// The workbook's cell formats, one per style and one for headers.
 struct Formats {
     header: Format,
-    styles: Vec<(Style, Format)>,
+    styles: [Format; Style::COUNT],
 }
 
 impl Formats {
     fn new() -> Formats {
-        let styles = [
-            Style::Text,
-            Style::General,
-            Style::Year,
-            Style::Whole,
-            Style::Share,
-            Style::Change,
-            Style::Dollars,
-            Style::Count,
-            Style::Days,
-        ]
-        .into_iter()
-        .map(|s| (s, Format::new().set_num_format(s.number_format())))
-        .collect();
+        let styles = Style::ALL.map(|s| Format::new().set_num_format(s.number_format()));
         Formats { header: Format::new().set_bold().set_border_bottom(FormatBorder::Thin), styles }
     }
 
     fn of(&self, style: Style) -> &Format {
-        self.styles.iter().find(|(s, _)| *s == style).map_or(&self.header, |(_, f)| f)
+        &self.styles[style.index()]
     }
 }
 
@@ -303,13 +326,13 @@ fn headline_columns<'a>(projection: &Projection) -> Vec<Column<'a, HeadlineRow<'
             Cell::Number(h.row.p_exhausted)
         }),
         column("± P(cash exhausted)", Style::Share, |h: &HeadlineRow<'_>| Cell::Number(h.row.p_exhausted_se)),
-        column("margin vs baseline (points)", Style::Change, |h: &HeadlineRow<'_>| match h.compare {
-            Some(c) => Cell::Number(c.dmargin_mean),
+        column("margin vs baseline (pp)", Style::Points, |h: &HeadlineRow<'_>| match h.compare {
+            Some(c) => Cell::Number(c.dmargin_mean * 100.0),
             None => text("baseline"),
         }),
         column(format!("CO-253 kept {}–{last}", projection.start_year), Style::Dollars, change(|c| -c.dcut_cum_mean)),
-        column("largest yearly margin change (points)", Style::Change, |h: &HeadlineRow<'_>| {
-            h.largest.map_or(Cell::Empty, |l| Cell::Number(l.dmargin_mean))
+        column("largest yearly margin change (pp)", Style::Points, |h: &HeadlineRow<'_>| {
+            h.largest.map_or(Cell::Empty, |l| Cell::Number(l.dmargin_mean * 100.0))
         }),
         column("in year", Style::Year, |h: &HeadlineRow<'_>| {
             h.largest.map_or(Cell::Empty, |l| Cell::Number(f64::from(l.year)))
@@ -535,9 +558,14 @@ mod tests {
     fn styles_have_distinct_formats_and_shares_are_percent() {
         assert_eq!(Style::Share.number_format(), "0.00%");
         assert_eq!(Style::Dollars.number_format(), "$#,##0");
+        assert_eq!(Style::Points.number_format(), "+0.00\" pp\";-0.00\" pp\";0.00\" pp\"");
+        for (i, style) in Style::ALL.into_iter().enumerate() {
+            assert_eq!(style.index(), i, "{style:?}");
+        }
         let formats = Formats::new();
-        assert_eq!(formats.styles.len(), 9);
-        assert!(formats.styles.iter().all(|(s, _)| *formats.of(*s) != formats.header));
+        for style in Style::ALL {
+            assert_eq!(*formats.of(style), Format::new().set_num_format(style.number_format()), "{style:?}");
+        }
     }
 
     #[test]
