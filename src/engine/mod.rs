@@ -119,6 +119,12 @@ struct ChunkScratch {
     path_values: Vec<[f64; Driver::COUNT]>,
     /// A path's standard normals by year (`ScopeSampler::draw_years`).
     normals: Vec<[f64; Driver::COUNT]>,
+    /// Macro draws again, a group's paths side by side, `[group][year]`.
+    macro_lanes: Vec<[Lanes; Driver::COUNT]>,
+    /// A group's draws for the current practice, `[year]`.
+    lane_values: Vec<[Lanes; Driver::COUNT]>,
+    /// A group's standard normals by year (`ScopeSampler::draw_years_lanes`).
+    lane_normals: Vec<[Lanes; Driver::COUNT]>,
     /// The current group's indices, `[year]`.
     indices: Vec<Indices<Lanes>>,
     /// The current practice's MEI draws.
@@ -147,6 +153,9 @@ impl ChunkScratch {
             macro_values: vec![[0.0; Driver::COUNT]; plan.years * groups * LANES],
             path_values: vec![[0.0; Driver::COUNT]; plan.years],
             normals: vec![[0.0; Driver::COUNT]; plan.years],
+            macro_lanes: vec![[Lanes::default(); Driver::COUNT]; cells],
+            lane_values: vec![[Lanes::default(); Driver::COUNT]; plan.years],
+            lane_normals: vec![[Lanes::default(); Driver::COUNT]; plan.years],
             indices: vec![Indices::base(); plan.years],
             mei: vec![Lanes::default(); cells],
             basis: vec![YearBasis::default(); cells],
@@ -242,11 +251,39 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
             plan.macro_sampler.clamp(values);
         }
     }
+    // The macro draws again with a group's paths side by side.
+    for (g, group_values) in scratch.macro_lanes.chunks_exact_mut(years).take(groups).enumerate() {
+        for (t, lanes) in group_values.iter_mut().enumerate() {
+            for (slot, value) in lanes.iter_mut().enumerate() {
+                *value = Lanes(std::array::from_fn(|lane| scratch.macro_values[(g * LANES + lane) * years + t][slot]));
+            }
+        }
+    }
     for (p, practice) in plan.practices.iter().enumerate() {
         let terms = practice.terms.map(Lanes::splat);
         for g in 0..groups {
             // The group's indices, year by year, one path per lane.
             let indices = &mut scratch.indices[..years];
+            if let (Draws::Random { seed }, true) = (draws, (g + 1) * LANES <= n && practice.sampler.draws_lanes()) {
+                // A full group of random paths: the four paths' draws side by
+                // side, each lane bit for bit what the path-by-path branch
+                // below gives it.
+                let paths = std::array::from_fn(|lane| first + (g * LANES + lane) as u64);
+                let mut rng = rng::Streams::new(seed, paths, practice.stream_key);
+                let values = &mut scratch.lane_values[..years];
+                values.copy_from_slice(&scratch.macro_lanes[g * years..(g + 1) * years]);
+                practice.sampler.draw_years_lanes(&mut rng, values, &mut scratch.lane_normals);
+                let mut idx = Indices::<Lanes>::base();
+                for (t, (lanes, values)) in indices.iter_mut().zip(values.iter()).enumerate() {
+                    idx = idx.advance(&economy(values));
+                    *lanes = idx;
+                    scratch.mei[t * groups + g] = values[Driver::Mei.index()];
+                }
+                for (t, idx) in indices.iter().enumerate() {
+                    scratch.basis[t * groups + g] = model::basis(&terms, idx);
+                }
+                continue;
+            }
             for lane in 0..LANES {
                 let j = g * LANES + lane;
                 let path = first + j as u64;
