@@ -211,14 +211,19 @@ fn evaluate_chunk(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut Chunk
             return evaluate_chunk_avx(chunk, out, scratch);
         }
     }
-    evaluate_chunk_body(chunk, out, scratch)
+    evaluate_chunk_body(chunk, out, scratch, &Histogram::add_batch_with)
 }
 
 /// [`evaluate_chunk_body`] compiled with AVX.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
 fn evaluate_chunk_avx(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut ChunkScratch) {
-    evaluate_chunk_body(chunk, out, scratch)
+    // The closure has this function's AVX, so it may call the AVX build of
+    // the histogram code without `unsafe`.
+    let add_batch = |histogram: &mut Histogram, values: &[f64], counting: &mut BatchScratch| {
+        histogram.add_batch_avx(values, counting)
+    };
+    evaluate_chunk_body(chunk, out, scratch, &add_batch)
 }
 
 /// Evaluates MODEL.md §2 for every practice, policy and year of paths
@@ -228,8 +233,16 @@ fn evaluate_chunk_avx(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut C
 /// batch. Path `first + j` always lands in lane `j % LANES`, and the lanes'
 /// sums are added in a fixed tree, so a chunk's result depends on nothing
 /// but the chunk.
+///
+/// `add_batch` counts a batch into a histogram (`Histogram::add_batch_with`,
+/// or its AVX build from the AVX kernel).
 #[inline(always)]
-fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut ChunkScratch) {
+fn evaluate_chunk_body(
+    chunk: &Chunk<'_>,
+    out: &mut ChunkOut<'_>,
+    scratch: &mut ChunkScratch,
+    add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
+) {
     let Chunk { plan, draws, first, n, reference, duplicates, .. } = *chunk;
     let years = plan.years;
     let policies = plan.policies.len();
@@ -321,7 +334,7 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
         }
         for &k in &plan.order {
             if let Some(j) = duplicates[p * policies + k] {
-                copy_policy(plan, (p, k, j), n, out, &scratch.saved_margins, &mut scratch.counting);
+                copy_policy(plan, (p, k, j), n, out, &scratch.saved_margins, &mut scratch.counting, add_batch);
                 continue;
             }
             let save = duplicated(k);
@@ -340,8 +353,13 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
                     (Lanes::splat(l.sequestration), Lanes::splat(l.add_on), Lanes::splat(l.relief));
                 let zero = Lanes::default();
                 let mut s = [zero; field::COUNT];
-                scratch.margins.resize(groups * LANES, 0.0);
-                scratch.dmargins.resize(groups * LANES, 0.0);
+                // Every group writes its lanes before they are read (the
+                // baseline's paired differences are never read), so the
+                // buffers only grow, and are never cleared.
+                if scratch.margins.len() < groups * LANES {
+                    scratch.margins.resize(groups * LANES, 0.0);
+                    scratch.dmargins.resize(groups * LANES, 0.0);
+                }
                 let margins = scratch.margins.chunks_exact_mut(LANES);
                 let dmargins = scratch.dmargins.chunks_exact_mut(LANES);
                 for (g, ((state, margin_lanes), dmargin_lanes)) in
@@ -389,23 +407,22 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
                         *sum += x;
                     }
                 }
-                let dmargins = if is_baseline { 0 } else { n };
-                scratch.margins.truncate(n);
-                scratch.dmargins.truncate(dmargins);
+                let margins = &scratch.margins[..n];
+                let dmargins = &scratch.dmargins[..if is_baseline { 0 } else { n }];
                 if save {
                     let at = (k * years + t) * n;
-                    scratch.saved_margins[at..at + n].copy_from_slice(&scratch.margins);
+                    scratch.saved_margins[at..at + n].copy_from_slice(margins);
                 }
                 for (total, sum) in out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].iter_mut().zip(s) {
                     *total = sum.total();
                 }
                 if let Some((margin, dmargin)) = &mut out.histograms {
-                    margin[cell].add_batch_with(&scratch.margins, &mut scratch.counting);
-                    dmargin[cell].add_batch_with(&scratch.dmargins, &mut scratch.counting);
+                    add_batch(&mut margin[cell], margins, &mut scratch.counting);
+                    add_batch(&mut dmargin[cell], dmargins, &mut scratch.counting);
                 }
                 if let (Some(groups), Some(group)) = (&mut out.groups, practice.group) {
                     if let Some(histogram) = groups.get_mut((group * policies + k) * years + t) {
-                        histogram.add_batch_with(&scratch.margins, &mut scratch.counting);
+                        add_batch(histogram, margins, &mut scratch.counting);
                     }
                 }
             }
@@ -425,6 +442,7 @@ fn copy_policy(
     out: &mut ChunkOut<'_>,
     saved_margins: &[f64],
     counting: &mut BatchScratch,
+    add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
 ) {
     let (policies, years) = (plan.policies.len(), plan.years);
     for t in 0..years {
@@ -433,7 +451,7 @@ fn copy_policy(
         if let (Some(groups), Some(g)) = (&mut out.groups, plan.practices[p].group) {
             if let Some(histogram) = groups.get_mut((g * policies + k) * years + t) {
                 let at = (j * years + t) * n;
-                histogram.add_batch_with(&saved_margins[at..at + n], counting);
+                add_batch(histogram, &saved_margins[at..at + n], counting);
             }
         }
     }
