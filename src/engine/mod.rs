@@ -553,18 +553,18 @@ pub fn simulate(
                 worker
             })
             .map(|worker| worker.acc)
-            .reduce(
-                || Accumulator::new(layout),
-                |mut a, b| {
-                    a.merge(&b);
-                    a
-                },
-            )
+            // Workers' accumulators are merged into one another, not into a
+            // fresh one: an empty accumulator would take a full copy of the
+            // first one's histograms (a cohort's are hundreds of MB).
+            .reduce_with(|mut a, b| {
+                a.merge(&b);
+                a
+            })
     });
     if stop.into_inner() {
         return Err(EngineError::Interrupted);
     }
-    let mut result = result;
+    let mut result = result.unwrap_or_else(|| Accumulator::new(layout));
     result.copy_duplicate_histograms(plan.baseline, &duplicates);
     Ok(result)
 }
