@@ -146,6 +146,7 @@ impl Default for Page {
 
 impl Page {
     /// Counts `count` more values in the bin at `offset` (below 1,024).
+    #[inline]
     fn add(&mut self, offset: usize, count: u32) {
         let crowded = match self {
             Page::Dense(counts) => {
@@ -339,10 +340,20 @@ fn shifted(value: f64) -> f64 {
 
 /// The widest batch (in bins) counted in a [`BatchScratch`] table before it
 /// is added to the histogram in one sequential pass; wider batches are
+/// counted value by value into their pages, or, beyond [`DIRECT_BINS`],
 /// sorted by bin first. 16,384 bins (four units of margin, 64 KiB of
 /// counters): clearing and walking that table costs less than sorting a
 /// chunk's 1,024 bins, which wide (calibrated) margin spreads used to need.
 const TABLE_BINS: usize = 16_384;
+
+/// A batch whose span (in bins) is more than this many times its number of
+/// values, or than [`TABLE_BINS`], is counted value by value into its pages
+/// instead of in a table.
+const SPARSE_BATCH: usize = 4;
+
+/// The widest batch counted value by value into its pages (63 pages: its
+/// pages are at most 64); wider ones are sorted by bin first.
+const DIRECT_BINS: usize = 63 * PAGE_BINS as usize;
 
 /// The widest batch counted round four planes of counters.
 const PLANE_BINS: usize = 1024;
@@ -488,6 +499,34 @@ impl Histogram {
         }
     }
 
+    /// Counts one value in bin `low + b` for each `b` of `bins` (each below
+    /// [`DIRECT_BINS`]), through an array of the (at most 64) pages the bins
+    /// fall in.
+    fn count_bins(&mut self, low: i64, bins: &[u32]) {
+        const PAGES: usize = DIRECT_BINS / PAGE_BINS as usize + 1;
+        let first_page = low.div_euclid(PAGE_BINS);
+        let start = low.rem_euclid(PAGE_BINS) as usize;
+        let page_of = |b: u32| (start + b as usize) >> 10;
+        let touched = bins.iter().fold(0u64, |touched, &b| touched | 1u64.checked_shl(page_of(b) as u32).unwrap_or(0));
+        for i in 0..PAGES {
+            if touched & (1 << i) != 0 {
+                self.pages.entry(first_page + i as i64).or_default();
+            }
+        }
+        let mut pages: [Option<&mut Page>; PAGES] = std::array::from_fn(|_| None);
+        for (&page, counts) in self.pages.range_mut(first_page..first_page + PAGES as i64) {
+            if let Some(slot) = pages.get_mut((page - first_page) as usize) {
+                *slot = Some(counts);
+            }
+        }
+        for &b in bins {
+            let at = start + b as usize;
+            if let Some(Some(page)) = pages.get_mut(at >> 10) {
+                page.add(at & (PAGE_BINS as usize - 1), 1);
+            }
+        }
+    }
+
     /// [`Histogram::count_run`], leaving `counts` all zero.
     fn drain_run(&mut self, first: i64, counts: &mut [u32]) {
         let mut done = 0;
@@ -586,7 +625,7 @@ impl Histogram {
         if low == high {
             // All in one bin (a policy identical to the baseline gives all-zero differences).
             self.count_in_bin(low, values.len() as u32);
-        } else if high - low < TABLE_BINS as i64 {
+        } else if high - low < DIRECT_BINS as i64 {
             let span = (high - low + 1) as usize;
             // Each value's bin counted from `low`: `floor(shifted) - (low + SHIFT)`.
             let base = low + SHIFT;
@@ -596,9 +635,16 @@ impl Histogram {
             } else {
                 scratch.bins.extend(values.iter().map(|v| (floor_any(shifted(*v)) - base) as u32));
             }
-            count_in_table(&scratch.bins, span, &mut scratch.table);
-            if let Some(counts) = scratch.table.get_mut(..span) {
-                self.drain_run(low, counts);
+            if span > TABLE_BINS || span > SPARSE_BATCH * values.len() {
+                // Few values per bin (a cohort facility's margins over
+                // several units): each value counted in its page directly,
+                // rather than walking a table of mostly empty bins.
+                self.count_bins(low, &scratch.bins);
+            } else {
+                count_in_table(&scratch.bins, span, &mut scratch.table);
+                if let Some(counts) = scratch.table.get_mut(..span) {
+                    self.drain_run(low, counts);
+                }
             }
         } else {
             // Sorted, so each page is looked up once and each bin counted once.
