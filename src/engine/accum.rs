@@ -346,11 +346,6 @@ fn shifted(value: f64) -> f64 {
 /// chunk's 1,024 bins, which wide (calibrated) margin spreads used to need.
 const TABLE_BINS: usize = 16_384;
 
-/// A batch whose span (in bins) is more than this many times its number of
-/// values, or than [`TABLE_BINS`], is counted value by value into its pages
-/// instead of in a table.
-const SPARSE_BATCH: usize = 4;
-
 /// The widest batch counted value by value into its pages (63 pages: its
 /// pages are at most 64); wider ones are sorted by bin first.
 const DIRECT_BINS: usize = 63 * PAGE_BINS as usize;
@@ -635,10 +630,14 @@ impl Histogram {
             } else {
                 scratch.bins.extend(values.iter().map(|v| (floor_any(shifted(*v)) - base) as u32));
             }
-            if span > TABLE_BINS || span > SPARSE_BATCH * values.len() {
-                // Few values per bin (a cohort facility's margins over
+            if span > TABLE_BINS {
+                // Wider than the table (a cohort facility's margins over
                 // several units): each value counted in its page directly,
-                // rather than walking a table of mostly empty bins.
+                // rather than sorted first. Narrower batches stay in the
+                // table even when it is mostly empty: counted straight into
+                // the pages, a national run took 20% more time for 7% fewer
+                // instructions (scattered increments into 4 KiB pages,
+                // branches on sparse pages).
                 self.count_bins(low, &scratch.bins);
             } else {
                 count_in_table(&scratch.bins, span, &mut scratch.table);

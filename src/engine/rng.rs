@@ -52,25 +52,28 @@ pub fn stream(seed: u64, path: u64, key: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(mix(mix(mix(seed) ^ path) ^ key))
 }
 
-/// [`LANES`] xoshiro256++ streams side by side: `s[k][lane]` is state word
-/// `k` of lane `lane`'s generator.
+/// [`LANES`] xoshiro256++ streams side by side: `s[lane]` is lane `lane`'s
+/// generator state. (Laid out lane by lane: with the state word of every
+/// lane side by side, the compiler mixed vector loads with scalar
+/// rotations and stores of the same words, and each step waited on a
+/// failed store-to-load forwarding.)
 #[derive(Clone, Debug)]
 pub(crate) struct Streams {
-    s: [[u64; LANES]; 4],
+    s: [[u64; 4]; LANES],
 }
 
 impl Streams {
     /// Lane `l` is [`stream`]`(seed, paths[l], key)`.
     #[inline]
     pub(crate) fn new(seed: u64, paths: [u64; LANES], key: u64) -> Streams {
-        let mut s = [[0u64; LANES]; 4];
+        let mut s = [[0u64; 4]; LANES];
         for (lane, path) in paths.into_iter().enumerate() {
             // rand_xoshiro's own seeding, read back as its four state words.
             let state = stream(seed, path, key).state();
             for (k, word) in state.chunks_exact(8).enumerate() {
                 let mut bytes = [0u8; 8];
                 bytes.copy_from_slice(word);
-                s[k][lane] = u64::from_le_bytes(bytes);
+                s[lane][k] = u64::from_le_bytes(bytes);
             }
         }
         Streams { s }
@@ -93,16 +96,15 @@ impl Streams {
     /// Lane `lane`'s next output.
     #[inline(always)]
     fn next_of(&mut self, lane: usize) -> u64 {
-        let l = lane % LANES;
-        let [s0, s1, s2, s3] = &mut self.s;
-        let out = s0[l].wrapping_add(s3[l]).rotate_left(23).wrapping_add(s0[l]);
-        let t = s1[l] << 17;
-        s2[l] ^= s0[l];
-        s3[l] ^= s1[l];
-        s1[l] ^= s2[l];
-        s0[l] ^= s3[l];
-        s2[l] ^= t;
-        s3[l] = s3[l].rotate_left(45);
+        let [s0, s1, s2, s3] = &mut self.s[lane % LANES];
+        let out = s0.wrapping_add(*s3).rotate_left(23).wrapping_add(*s0);
+        let t = *s1 << 17;
+        *s2 ^= *s0;
+        *s3 ^= *s1;
+        *s1 ^= *s2;
+        *s0 ^= *s3;
+        *s2 ^= t;
+        *s3 = s3.rotate_left(45);
         out
     }
 }
