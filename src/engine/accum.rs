@@ -146,6 +146,7 @@ impl Default for Page {
 
 impl Page {
     /// Counts `count` more values in the bin at `offset` (below 1,024).
+    #[inline]
     fn add(&mut self, offset: usize, count: u32) {
         let crowded = match self {
             Page::Dense(counts) => {
@@ -175,8 +176,22 @@ impl Page {
     /// Adds `counts` to the bins from `offset` on.
     fn add_run(&mut self, offset: usize, counts: &[u32]) {
         if let Page::Sparse(entries) = self {
-            if entries.len() + counts.iter().filter(|c| **c > 0).count() > SPARSE_LIMIT {
+            // The run's occupied bins, found eight at a time (a batch's bins
+            // in a sparse page, far in a tail, are mostly empty).
+            let any = |eight: &[u32]| eight.iter().fold(0, |any, count| any | count) != 0;
+            let occupied: usize =
+                counts.chunks(8).filter(|e| any(e)).map(|e| e.iter().filter(|c| **c > 0).count()).sum();
+            if entries.len() + occupied > SPARSE_LIMIT {
                 self.densify();
+            } else {
+                for (c, eight) in counts.chunks(8).enumerate().filter(|(_, e)| any(e)) {
+                    for (i, &count) in eight.iter().enumerate() {
+                        if count > 0 {
+                            self.add(offset + c * 8 + i, count);
+                        }
+                    }
+                }
+                return;
             }
         }
         if let Page::Dense(bins) = self {
@@ -185,11 +200,35 @@ impl Page {
                     *bin += count;
                 }
             }
-            return;
         }
-        for (i, &count) in counts.iter().enumerate() {
-            if count > 0 {
-                self.add(offset + i, count);
+    }
+
+    /// [`Page::add_run`], leaving `counts` all zero (a batch's counting
+    /// table is cleared as it is read, so it never needs a pass of its own).
+    fn drain_run(&mut self, offset: usize, counts: &mut [u32]) {
+        if let Page::Sparse(entries) = self {
+            let any = |eight: &[u32]| eight.iter().fold(0, |any, count| any | count) != 0;
+            let occupied: usize =
+                counts.chunks(8).filter(|e| any(e)).map(|e| e.iter().filter(|c| **c > 0).count()).sum();
+            if entries.len() + occupied > SPARSE_LIMIT {
+                self.densify();
+            } else {
+                for (c, eight) in counts.chunks_mut(8).enumerate().filter(|(_, e)| any(e)) {
+                    for (i, count) in eight.iter_mut().enumerate() {
+                        if *count > 0 {
+                            self.add(offset + c * 8 + i, std::mem::take(count));
+                        }
+                    }
+                }
+                return;
+            }
+        }
+        if let Page::Dense(bins) = self {
+            if let Some(bins) = bins.get_mut(offset..offset + counts.len()) {
+                for (bin, count) in bins.iter_mut().zip(counts.iter_mut()) {
+                    *bin += *count;
+                    *count = 0;
+                }
             }
         }
     }
@@ -231,7 +270,10 @@ impl Page {
 /// The smallest and largest of `values`, or `None` if there are none or
 /// any is NaN. One pass, four running minima, maxima and sums side by side
 /// (a NaN makes its lane's sum NaN; so can infinities of both signs, which
-/// only sends the batch down the value-by-value path).
+/// only sends the batch down the value-by-value path). The values past the
+/// last whole group of four are folded in after the loop, on their own, so
+/// the loop's minima, maxima and sums stay in vector registers.
+#[inline(always)]
 fn range(values: &[f64]) -> Option<(f64, f64)> {
     let first = *values.first()?;
     let (mut low, mut high, mut sum) = ([first; 4], [first; 4], [0.0; 4]);
@@ -244,16 +286,17 @@ fn range(values: &[f64]) -> Option<(f64, f64)> {
             sum[i] += v;
         }
     }
-    for (i, &v) in quads.remainder().iter().enumerate() {
-        low[i] = if v < low[i] { v } else { low[i] };
-        high[i] = if v > high[i] { v } else { high[i] };
-        sum[i] += v;
+    let (mut tail_low, mut tail_high, mut tail_sum) = (first, first, 0.0);
+    for &v in quads.remainder() {
+        tail_low = if v < tail_low { v } else { tail_low };
+        tail_high = if v > tail_high { v } else { tail_high };
+        tail_sum += v;
     }
-    if sum.iter().any(|s| s.is_nan()) {
+    if sum.iter().any(|s| s.is_nan()) || tail_sum.is_nan() {
         return None;
     }
-    let min = low.into_iter().fold(first, |a, b| if b < a { b } else { a });
-    let max = high.into_iter().fold(first, |a, b| if b > a { b } else { a });
+    let min = low.into_iter().fold(tail_low, |a, b| if b < a { b } else { a });
+    let max = high.into_iter().fold(tail_high, |a, b| if b > a { b } else { a });
     Some((min, max))
 }
 
@@ -297,10 +340,15 @@ fn shifted(value: f64) -> f64 {
 
 /// The widest batch (in bins) counted in a [`BatchScratch`] table before it
 /// is added to the histogram in one sequential pass; wider batches are
+/// counted value by value into their pages, or, beyond [`DIRECT_BINS`],
 /// sorted by bin first. 16,384 bins (four units of margin, 64 KiB of
 /// counters): clearing and walking that table costs less than sorting a
 /// chunk's 1,024 bins, which wide (calibrated) margin spreads used to need.
 const TABLE_BINS: usize = 16_384;
+
+/// The widest batch counted value by value into its pages (63 pages: its
+/// pages are at most 64); wider ones are sorted by bin first.
+const DIRECT_BINS: usize = 63 * PAGE_BINS as usize;
 
 /// The widest batch counted round four planes of counters.
 const PLANE_BINS: usize = 1024;
@@ -320,36 +368,49 @@ pub(crate) struct BatchScratch {
 /// (paired differences often are) go round four planes of counters, so no
 /// increment waits for the one before it; the planes are then added into
 /// the first.
+#[inline(always)]
 fn count_in_table(bins: &[u32], span: usize, table: &mut Vec<u32>) {
     let planes = if span <= PLANE_BINS { 4 } else { 1 };
-    table.clear();
-    table.resize(planes * span, 0);
-    let mut bump = |at: usize| {
-        if let Some(count) = table.get_mut(at) {
-            *count += 1;
-        }
-    };
+    // The table is all zeros between batches (the planes are cleared as
+    // they are merged, the first as it is added to the histogram), so it is
+    // only ever grown, never cleared.
+    if table.len() < planes * span {
+        table.resize(planes * span, 0);
+    }
+    // A slice, not the `Vec`: a count's store cannot then change the
+    // table's address or length, which would otherwise be read again for
+    // every value.
+    let table = &mut table[..planes * span];
     if planes == 4 {
+        let (first, rest) = table.split_at_mut(span);
+        let (second, rest) = rest.split_at_mut(span);
+        let (third, fourth) = rest.split_at_mut(span);
         let mut quads = bins.chunks_exact(4);
         for quad in &mut quads {
-            bump(quad[0] as usize);
-            bump(span + quad[1] as usize);
-            bump(2 * span + quad[2] as usize);
-            bump(3 * span + quad[3] as usize);
+            bump(first, quad[0]);
+            bump(second, quad[1]);
+            bump(third, quad[2]);
+            bump(fourth, quad[3]);
         }
-        for (plane, &bin) in quads.remainder().iter().enumerate() {
-            bump(plane * span + bin as usize);
+        for (&bin, plane) in quads.remainder().iter().zip([&mut *first, &mut *second, &mut *third]) {
+            bump(plane, bin);
         }
-        let (first, rest) = table.split_at_mut(span);
-        let (second, rest) = rest.split_at(span);
-        let (third, fourth) = rest.split_at(span);
-        for (((a, b), c), d) in first.iter_mut().zip(second).zip(third).zip(fourth) {
-            *a += b + c + d;
+        for (((a, b), c), d) in first.iter_mut().zip(second.iter_mut()).zip(third.iter_mut()).zip(fourth.iter_mut()) {
+            *a += *b + *c + *d;
+            (*b, *c, *d) = (0, 0, 0);
         }
     } else {
         for &bin in bins {
-            bump(bin as usize);
+            bump(table, bin);
         }
+    }
+}
+
+/// Counts one more value in `bin` of `plane` (bins are below the span by construction).
+#[inline(always)]
+fn bump(plane: &mut [u32], bin: u32) {
+    if let Some(count) = plane.get_mut(bin as usize) {
+        *count += 1;
     }
 }
 
@@ -433,6 +494,52 @@ impl Histogram {
         }
     }
 
+    /// Counts one value in bin `low + b` for each `b` of `bins` (each below
+    /// [`DIRECT_BINS`]), through an array of the (at most 64) pages the bins
+    /// fall in.
+    fn count_bins(&mut self, low: i64, bins: &[u32]) {
+        const PAGES: usize = DIRECT_BINS / PAGE_BINS as usize + 1;
+        let first_page = low.div_euclid(PAGE_BINS);
+        let start = low.rem_euclid(PAGE_BINS) as usize;
+        let page_of = |b: u32| (start + b as usize) >> 10;
+        let touched = bins.iter().fold(0u64, |touched, &b| touched | 1u64.checked_shl(page_of(b) as u32).unwrap_or(0));
+        for i in 0..PAGES {
+            if touched & (1 << i) != 0 {
+                self.pages.entry(first_page + i as i64).or_default();
+            }
+        }
+        let mut pages: [Option<&mut Page>; PAGES] = std::array::from_fn(|_| None);
+        for (&page, counts) in self.pages.range_mut(first_page..first_page + PAGES as i64) {
+            if let Some(slot) = pages.get_mut((page - first_page) as usize) {
+                *slot = Some(counts);
+            }
+        }
+        for &b in bins {
+            let at = start + b as usize;
+            if let Some(Some(page)) = pages.get_mut(at >> 10) {
+                page.add(at & (PAGE_BINS as usize - 1), 1);
+            }
+        }
+    }
+
+    /// [`Histogram::count_run`], leaving `counts` all zero.
+    fn drain_run(&mut self, first: i64, counts: &mut [u32]) {
+        let mut done = 0;
+        while done < counts.len() {
+            let bin = first + done as i64;
+            let offset = bin.rem_euclid(PAGE_BINS) as usize;
+            let end = counts.len().min(done + PAGE_BINS as usize - offset);
+            let part = &mut counts[done..end];
+            let page = bin.div_euclid(PAGE_BINS);
+            if let Some(counts) = self.pages.get_mut(&page) {
+                counts.drain_run(offset, part);
+            } else if part.iter().any(|count| *count > 0) {
+                self.pages.entry(page).or_default().drain_run(offset, part);
+            }
+            done = end;
+        }
+    }
+
     /// Counts one value.
     pub fn add(&mut self, value: f64) {
         let bin = Self::bin_of(value);
@@ -484,6 +591,22 @@ impl Histogram {
     /// bins (one unit) is counted in a table first, then added to its pages
     /// in one pass; a wider one is sorted by bin first.
     pub(crate) fn add_batch_with(&mut self, values: &[f64], scratch: &mut BatchScratch) {
+        self.add_batch_body(values, scratch)
+    }
+
+    /// [`Histogram::add_batch_with`] compiled with AVX (the engine's AVX
+    /// kernel calls it): four values per instruction in the range and
+    /// binning passes instead of two. The same IEEE operations either way,
+    /// so the same bins and counts.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx")]
+    pub(crate) fn add_batch_avx(&mut self, values: &[f64], scratch: &mut BatchScratch) {
+        self.add_batch_body(values, scratch)
+    }
+
+    /// The body of [`Histogram::add_batch_with`], for each of its builds.
+    #[inline(always)]
+    fn add_batch_body(&mut self, values: &[f64], scratch: &mut BatchScratch) {
         let Some((min, max)) = range(values) else {
             values.iter().for_each(|v| self.add(*v));
             return;
@@ -497,7 +620,7 @@ impl Histogram {
         if low == high {
             // All in one bin (a policy identical to the baseline gives all-zero differences).
             self.count_in_bin(low, values.len() as u32);
-        } else if high - low < TABLE_BINS as i64 {
+        } else if high - low < DIRECT_BINS as i64 {
             let span = (high - low + 1) as usize;
             // Each value's bin counted from `low`: `floor(shifted) - (low + SHIFT)`.
             let base = low + SHIFT;
@@ -507,9 +630,20 @@ impl Histogram {
             } else {
                 scratch.bins.extend(values.iter().map(|v| (floor_any(shifted(*v)) - base) as u32));
             }
-            count_in_table(&scratch.bins, span, &mut scratch.table);
-            if let Some(counts) = scratch.table.get(..span) {
-                self.count_run(low, counts);
+            if span > TABLE_BINS {
+                // Wider than the table (a cohort facility's margins over
+                // several units): each value counted in its page directly,
+                // rather than sorted first. Narrower batches stay in the
+                // table even when it is mostly empty: counted straight into
+                // the pages, a national run took 20% more time for 7% fewer
+                // instructions (scattered increments into 4 KiB pages,
+                // branches on sparse pages).
+                self.count_bins(low, &scratch.bins);
+            } else {
+                count_in_table(&scratch.bins, span, &mut scratch.table);
+                if let Some(counts) = scratch.table.get_mut(..span) {
+                    self.drain_run(low, counts);
+                }
             }
         } else {
             // Sorted, so each page is looked up once and each bin counted once.

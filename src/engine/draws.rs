@@ -16,7 +16,10 @@ use rand::Rng;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::samplers::{standard_normal, Gamma, Triangular};
+use super::lanes::Lanes;
+use super::rng::Streams;
+use super::samplers::{standard_normal, standard_normals, Gamma, Triangular};
+use crate::model::Amount;
 use crate::numeric::cholesky;
 use crate::numeric::math::{exp, ln};
 use crate::numeric::special::{normal_cdf, normal_quantile, BetaQuantile};
@@ -181,6 +184,56 @@ impl Direct {
     }
 }
 
+impl Direct {
+    /// One draw for each lane of `rng`, lane `l` bit for bit what
+    /// [`Direct::sample`] draws from lane `l`'s generator: normals side by
+    /// side, uniforms and triangulars from one word per lane taken side by
+    /// side, PERT lane by lane.
+    #[inline(always)]
+    fn sample_lanes(&self, rng: &mut Streams) -> Lanes {
+        match self {
+            Direct::Constant(v) => Lanes::splat(*v),
+            Direct::Normal { mean, sd, low, high } => {
+                let z = standard_normals(rng);
+                Lanes(z.map(|z| (mean + sd * z).max(*low).min(*high)))
+            }
+            Direct::Lognormal { mu, sigma } => Lanes(standard_normals(rng).map(|z| exp(mu + sigma * z) - 1.0)),
+            Direct::Uniform(dist) => Lanes(rng.next().map(|word| dist.sample(&mut OneWord(Some(word))))),
+            Direct::Triangular(dist) => Lanes(rng.next().map(|word| dist.sample(&mut OneWord(Some(word))))),
+            Direct::Pert { .. } => {
+                let mut lone = rng.clone();
+                let value = Lanes(std::array::from_fn(|lane| self.sample(&mut lone.lane(lane))));
+                *rng = lone;
+                value
+            }
+        }
+    }
+}
+
+/// A generator that has one word to give: a lane's word, already drawn side
+/// by side, for a sampler that takes exactly one (rand's uniform `f64` and
+/// [`Triangular`]; the lanes test checks they take no more). A second
+/// request gets zero.
+struct OneWord(Option<u64>);
+
+impl rand::TryRng for OneWord {
+    type Error = std::convert::Infallible;
+
+    #[inline(always)]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+
+    #[inline(always)]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.0.take().unwrap_or(0))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        rand::rand_core::utils::fill_bytes_via_next_word(dst, || self.try_next_u64())
+    }
+}
+
 impl Marginal {
     fn map(&self, z: f64) -> f64 {
         match self {
@@ -227,6 +280,31 @@ struct NormalRow {
     bounded: bool,
     /// Row `i` of the factor, entries `0..=i`.
     coefficients: Vec<f64>,
+}
+
+impl NormalRow {
+    /// This row's driver in every year of `years` from that year's
+    /// standard normals, for rows of `N` coefficients (the sum unrolled:
+    /// `Iterator::sum` starts from -0.0, which leaves the first product as
+    /// it is, then adds the others in order, as here).
+    #[inline(always)]
+    fn values<const N: usize>(&self, normals: &[[Lanes; Driver::COUNT]], years: &mut [[Lanes; Driver::COUNT]]) {
+        let Some(coefficients) = self.coefficients.first_chunk::<N>() else { return };
+        let c = coefficients.map(Lanes::splat);
+        let (mean, sd, low, high) =
+            (Lanes::splat(self.mean), Lanes::splat(self.sd), Lanes::splat(self.low), Lanes::splat(self.high));
+        for (out, z) in years.iter_mut().zip(normals) {
+            let mut correlated_z = c[0] * z[0];
+            for k in 1..N.min(Driver::COUNT) {
+                correlated_z += c[k] * z[k];
+            }
+            let value = mean + sd * correlated_z;
+            let value = if self.bounded { value.max_of(low).min_of(high) } else { value };
+            if let Some(o) = out.get_mut(self.slot) {
+                *o = value;
+            }
+        }
+    }
 }
 
 /// The correlated block as [`NormalRow`]s, if every marginal is a normal.
@@ -368,6 +446,75 @@ impl ScopeSampler {
         }
     }
 
+    /// Whether [`ScopeSampler::draw_years_lanes`] can draw this scope (its
+    /// correlated block, if any, is all normals).
+    pub(crate) fn draws_lanes(&self) -> bool {
+        self.correlated.is_empty() || self.normal_block.is_some()
+    }
+
+    /// [`ScopeSampler::draw_years`] followed by [`ScopeSampler::clamp`] for
+    /// [`super::lanes::LANES`] paths side by side, lane `l` from lane `l` of
+    /// `rng`: each lane gets, bit for bit, what those two give its path. Per
+    /// year the lanes' standard normals are drawn side by side
+    /// ([`standard_normals`]), then the independent drivers (each lane's
+    /// stream sees the scalar order: the year's normals, then its
+    /// independent drivers); then each correlated value is formed, row by
+    /// row across the years, with the same products added in the same
+    /// order, four lanes per operation. Only this scope's slots of `years`
+    /// are written; `normals` is scratch space, one row per year. Needs
+    /// [`ScopeSampler::draws_lanes`].
+    #[inline(always)]
+    pub(crate) fn draw_years_lanes(
+        &self,
+        rng: &mut Streams,
+        years: &mut [[Lanes; Driver::COUNT]],
+        normals: &mut [[Lanes; Driver::COUNT]],
+    ) {
+        let rows: &[NormalRow] = self.normal_block.as_deref().unwrap_or(&[]);
+        debug_assert!(normals.len() >= years.len(), "a row of normals per year");
+        let used = years.len().min(normals.len());
+        let normals = &mut normals[..used];
+        for (out, z) in years.iter_mut().zip(normals.iter_mut()) {
+            for zi in z.iter_mut().take(rows.len()) {
+                *zi = Lanes(standard_normals(rng));
+            }
+            for (slot, direct) in &self.independent {
+                let value = direct.sample_lanes(rng);
+                if let Some(o) = out.get_mut(*slot) {
+                    *o = value;
+                }
+            }
+        }
+        for row in rows {
+            match row.coefficients.len() {
+                1 => row.values::<1>(normals, years),
+                2 => row.values::<2>(normals, years),
+                3 => row.values::<3>(normals, years),
+                4 => row.values::<4>(normals, years),
+                5 => row.values::<5>(normals, years),
+                6 => row.values::<6>(normals, years),
+                7 => row.values::<7>(normals, years),
+                _ => row.values::<{ Driver::COUNT }>(normals, years),
+            }
+        }
+        for out in years.iter_mut() {
+            for &(slot, value) in &self.pinned {
+                if let Some(o) = out.get_mut(slot) {
+                    *o = Lanes::splat(value);
+                }
+            }
+            for &(slot, _) in &self.means {
+                if let Some(o) = out.get_mut(slot) {
+                    *o = if slot == Driver::MaShift.index() {
+                        crate::model::clamp_share(*o)
+                    } else {
+                        crate::model::clamp_growth(*o)
+                    };
+                }
+            }
+        }
+    }
+
     /// Clamps this scope's drivers in `out` as MODEL.md §2 says (after any
     /// normal's bounds): `ma_shift` to [0, 1], every other draw to
     /// [-0.99, inf). Slot by slot, leaving other scopes' values alone.
@@ -498,6 +645,74 @@ mod tests {
             (65.0f64 / 9.0 / 252.0 * 0.0036).sqrt(),
         );
         check(Dist::Fixed { value: dec("0.025") }, 0.025, 0.0);
+    }
+
+    /// Four paths drawn side by side are, slot by slot and bit for bit, each
+    /// path's own draws and clamps, and leave each stream where the path's
+    /// own draws do: every kind of distribution, bounded and unbounded
+    /// correlated normals, a pinned driver, with and without correlations.
+    #[test]
+    fn side_by_side_draws_are_each_paths_draws() {
+        let normal = |mean: &str, sd: &str, bounds: Option<(&str, &str)>| Dist::Normal {
+            mean: dec(mean),
+            sd: dec(sd),
+            low: bounds.map(|b| dec(b.0)),
+            high: bounds.map(|b| dec(b.1)),
+        };
+        let dists = [
+            (Driver::LaborInflation, normal("0.035", "0.02", Some(("0.0", "0.06")))),
+            (Driver::SupplyInflation, normal("0.03", "0.5", None)),
+            (Driver::OtherInflation, Dist::Lognormal { mean: dec("0.02"), sd: dec("0.3") }),
+            (Driver::CommercialRateGrowth, Dist::Pert { min: dec("-1.5"), mode: dec("0.03"), max: dec("0.06") }),
+            (Driver::MedicaidRateGrowth, Dist::Triangular { min: dec("-2"), mode: dec("0.0"), max: dec("0.02") }),
+            (Driver::MaShift, Dist::Uniform { min: dec("-0.5"), max: dec("1.5") }),
+            (Driver::Mei, normal("0.028", "0.9", None)),
+            (Driver::VolumeGrowth, normal("0.0", "0.8", Some(("-0.95", "0.5")))),
+        ];
+        let drivers: Vec<(Driver, &Dist)> = dists.iter().map(|(d, dist)| (*d, dist)).collect();
+        let correlations = [
+            Correlation { first: Driver::LaborInflation, second: Driver::Mei, rho: dec("0.6") },
+            Correlation { first: Driver::SupplyInflation, second: Driver::Mei, rho: dec("-0.3") },
+            Correlation { first: Driver::SupplyInflation, second: Driver::LaborInflation, rho: dec("0.2") },
+        ];
+        let mut pinned = ScopeSampler::new(&drivers, &correlations).unwrap();
+        pinned.pin(Driver::VolumeGrowth, 0.2).unwrap();
+        let samplers = [
+            ScopeSampler::new(&drivers, &correlations).unwrap(),
+            ScopeSampler::new(&drivers, &[]).unwrap(),
+            ScopeSampler::new(&drivers[..6], &correlations[2..]).unwrap(),
+            pinned,
+        ];
+        let years = 25;
+        for (s, sampler) in samplers.iter().enumerate() {
+            assert!(sampler.draws_lanes());
+            for first in [0u64, 4096, 1 << 33] {
+                let paths = std::array::from_fn(|lane| first + lane as u64);
+                let mut streams = Streams::new(91, paths, 42);
+                let mut lanes = vec![[Lanes::splat(7.5); Driver::COUNT]; years];
+                sampler.draw_years_lanes(&mut streams, &mut lanes, &mut vec![[Lanes::default(); Driver::COUNT]; years]);
+                for (lane, &path) in paths.iter().enumerate() {
+                    let mut rng = crate::engine::rng::stream(91, path, 42);
+                    let mut want = vec![[7.5; Driver::COUNT]; years];
+                    sampler.draw_years(&mut rng, &mut want, &mut vec![[0.0; Driver::COUNT]; years]);
+                    want.iter_mut().for_each(|values| sampler.clamp(values));
+                    for (t, values) in want.iter().enumerate() {
+                        for (slot, want) in values.iter().enumerate() {
+                            let got = lanes[t][slot].0[lane];
+                            assert_eq!(
+                                got.to_bits(),
+                                want.to_bits(),
+                                "sampler {s}, path {path}, year {t}, slot {slot}"
+                            );
+                        }
+                    }
+                    assert_eq!(streams.lane(lane).next_u64(), rng.next_u64(), "sampler {s}, path {path}");
+                }
+            }
+        }
+        // A correlated block with a marginal other than the normal is drawn path by path.
+        let mixed = [Correlation { first: Driver::LaborInflation, second: Driver::MaShift, rho: dec("0.5") }];
+        assert!(!ScopeSampler::new(&drivers, &mixed).unwrap().draws_lanes());
     }
 
     #[test]

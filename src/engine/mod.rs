@@ -119,6 +119,12 @@ struct ChunkScratch {
     path_values: Vec<[f64; Driver::COUNT]>,
     /// A path's standard normals by year (`ScopeSampler::draw_years`).
     normals: Vec<[f64; Driver::COUNT]>,
+    /// Macro draws again, a group's paths side by side, `[group][year]`.
+    macro_lanes: Vec<[Lanes; Driver::COUNT]>,
+    /// A group's draws for the current practice, `[year]`.
+    lane_values: Vec<[Lanes; Driver::COUNT]>,
+    /// A group's standard normals by year (`ScopeSampler::draw_years_lanes`).
+    lane_normals: Vec<[Lanes; Driver::COUNT]>,
     /// The current group's indices, `[year]`.
     indices: Vec<Indices<Lanes>>,
     /// The current practice's MEI draws.
@@ -147,6 +153,9 @@ impl ChunkScratch {
             macro_values: vec![[0.0; Driver::COUNT]; plan.years * groups * LANES],
             path_values: vec![[0.0; Driver::COUNT]; plan.years],
             normals: vec![[0.0; Driver::COUNT]; plan.years],
+            macro_lanes: vec![[Lanes::default(); Driver::COUNT]; cells],
+            lane_values: vec![[Lanes::default(); Driver::COUNT]; plan.years],
+            lane_normals: vec![[Lanes::default(); Driver::COUNT]; plan.years],
             indices: vec![Indices::base(); plan.years],
             mei: vec![Lanes::default(); cells],
             basis: vec![YearBasis::default(); cells],
@@ -202,14 +211,19 @@ fn evaluate_chunk(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut Chunk
             return evaluate_chunk_avx(chunk, out, scratch);
         }
     }
-    evaluate_chunk_body(chunk, out, scratch)
+    evaluate_chunk_body(chunk, out, scratch, &Histogram::add_batch_with)
 }
 
 /// [`evaluate_chunk_body`] compiled with AVX.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
 fn evaluate_chunk_avx(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut ChunkScratch) {
-    evaluate_chunk_body(chunk, out, scratch)
+    // The closure has this function's AVX, so it may call the AVX build of
+    // the histogram code without `unsafe`.
+    let add_batch = |histogram: &mut Histogram, values: &[f64], counting: &mut BatchScratch| {
+        histogram.add_batch_avx(values, counting)
+    };
+    evaluate_chunk_body(chunk, out, scratch, &add_batch)
 }
 
 /// Evaluates MODEL.md §2 for every practice, policy and year of paths
@@ -219,8 +233,16 @@ fn evaluate_chunk_avx(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut C
 /// batch. Path `first + j` always lands in lane `j % LANES`, and the lanes'
 /// sums are added in a fixed tree, so a chunk's result depends on nothing
 /// but the chunk.
+///
+/// `add_batch` counts a batch into a histogram (`Histogram::add_batch_with`,
+/// or its AVX build from the AVX kernel).
 #[inline(always)]
-fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut ChunkScratch) {
+fn evaluate_chunk_body(
+    chunk: &Chunk<'_>,
+    out: &mut ChunkOut<'_>,
+    scratch: &mut ChunkScratch,
+    add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
+) {
     let Chunk { plan, draws, first, n, reference, duplicates, .. } = *chunk;
     let years = plan.years;
     let policies = plan.policies.len();
@@ -242,11 +264,39 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
             plan.macro_sampler.clamp(values);
         }
     }
+    // The macro draws again with a group's paths side by side.
+    for (g, group_values) in scratch.macro_lanes.chunks_exact_mut(years).take(groups).enumerate() {
+        for (t, lanes) in group_values.iter_mut().enumerate() {
+            for (slot, value) in lanes.iter_mut().enumerate() {
+                *value = Lanes(std::array::from_fn(|lane| scratch.macro_values[(g * LANES + lane) * years + t][slot]));
+            }
+        }
+    }
     for (p, practice) in plan.practices.iter().enumerate() {
         let terms = practice.terms.map(Lanes::splat);
         for g in 0..groups {
             // The group's indices, year by year, one path per lane.
             let indices = &mut scratch.indices[..years];
+            if let (Draws::Random { seed }, true) = (draws, (g + 1) * LANES <= n && practice.sampler.draws_lanes()) {
+                // A full group of random paths: the four paths' draws side by
+                // side, each lane bit for bit what the path-by-path branch
+                // below gives it.
+                let paths = std::array::from_fn(|lane| first + (g * LANES + lane) as u64);
+                let mut rng = rng::Streams::new(seed, paths, practice.stream_key);
+                let values = &mut scratch.lane_values[..years];
+                values.copy_from_slice(&scratch.macro_lanes[g * years..(g + 1) * years]);
+                practice.sampler.draw_years_lanes(&mut rng, values, &mut scratch.lane_normals);
+                let mut idx = Indices::<Lanes>::base();
+                for (t, (lanes, values)) in indices.iter_mut().zip(values.iter()).enumerate() {
+                    idx = idx.advance(&economy(values));
+                    *lanes = idx;
+                    scratch.mei[t * groups + g] = values[Driver::Mei.index()];
+                }
+                for (t, idx) in indices.iter().enumerate() {
+                    scratch.basis[t * groups + g] = model::basis(&terms, idx);
+                }
+                continue;
+            }
             for lane in 0..LANES {
                 let j = g * LANES + lane;
                 let path = first + j as u64;
@@ -284,7 +334,7 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
         }
         for &k in &plan.order {
             if let Some(j) = duplicates[p * policies + k] {
-                copy_policy(plan, (p, k, j), n, out, &scratch.saved_margins, &mut scratch.counting);
+                copy_policy(plan, (p, k, j), n, out, &scratch.saved_margins, &mut scratch.counting, add_batch);
                 continue;
             }
             let save = duplicated(k);
@@ -303,8 +353,13 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
                     (Lanes::splat(l.sequestration), Lanes::splat(l.add_on), Lanes::splat(l.relief));
                 let zero = Lanes::default();
                 let mut s = [zero; field::COUNT];
-                scratch.margins.resize(groups * LANES, 0.0);
-                scratch.dmargins.resize(groups * LANES, 0.0);
+                // Every group writes its lanes before they are read (the
+                // baseline's paired differences are never read), so the
+                // buffers only grow, and are never cleared.
+                if scratch.margins.len() < groups * LANES {
+                    scratch.margins.resize(groups * LANES, 0.0);
+                    scratch.dmargins.resize(groups * LANES, 0.0);
+                }
                 let margins = scratch.margins.chunks_exact_mut(LANES);
                 let dmargins = scratch.dmargins.chunks_exact_mut(LANES);
                 for (g, ((state, margin_lanes), dmargin_lanes)) in
@@ -352,23 +407,22 @@ fn evaluate_chunk_body(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut 
                         *sum += x;
                     }
                 }
-                let dmargins = if is_baseline { 0 } else { n };
-                scratch.margins.truncate(n);
-                scratch.dmargins.truncate(dmargins);
+                let margins = &scratch.margins[..n];
+                let dmargins = &scratch.dmargins[..if is_baseline { 0 } else { n }];
                 if save {
                     let at = (k * years + t) * n;
-                    scratch.saved_margins[at..at + n].copy_from_slice(&scratch.margins);
+                    scratch.saved_margins[at..at + n].copy_from_slice(margins);
                 }
                 for (total, sum) in out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].iter_mut().zip(s) {
                     *total = sum.total();
                 }
                 if let Some((margin, dmargin)) = &mut out.histograms {
-                    margin[cell].add_batch_with(&scratch.margins, &mut scratch.counting);
-                    dmargin[cell].add_batch_with(&scratch.dmargins, &mut scratch.counting);
+                    add_batch(&mut margin[cell], margins, &mut scratch.counting);
+                    add_batch(&mut dmargin[cell], dmargins, &mut scratch.counting);
                 }
                 if let (Some(groups), Some(group)) = (&mut out.groups, practice.group) {
                     if let Some(histogram) = groups.get_mut((group * policies + k) * years + t) {
-                        histogram.add_batch_with(&scratch.margins, &mut scratch.counting);
+                        add_batch(histogram, margins, &mut scratch.counting);
                     }
                 }
             }
@@ -388,6 +442,7 @@ fn copy_policy(
     out: &mut ChunkOut<'_>,
     saved_margins: &[f64],
     counting: &mut BatchScratch,
+    add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
 ) {
     let (policies, years) = (plan.policies.len(), plan.years);
     for t in 0..years {
@@ -396,7 +451,7 @@ fn copy_policy(
         if let (Some(groups), Some(g)) = (&mut out.groups, plan.practices[p].group) {
             if let Some(histogram) = groups.get_mut((g * policies + k) * years + t) {
                 let at = (j * years + t) * n;
-                histogram.add_batch_with(&saved_margins[at..at + n], counting);
+                add_batch(histogram, &saved_margins[at..at + n], counting);
             }
         }
     }
@@ -498,18 +553,18 @@ pub fn simulate(
                 worker
             })
             .map(|worker| worker.acc)
-            .reduce(
-                || Accumulator::new(layout),
-                |mut a, b| {
-                    a.merge(&b);
-                    a
-                },
-            )
+            // Workers' accumulators are merged into one another, not into a
+            // fresh one: an empty accumulator would take a full copy of the
+            // first one's histograms (a cohort's are hundreds of MB).
+            .reduce_with(|mut a, b| {
+                a.merge(&b);
+                a
+            })
     });
     if stop.into_inner() {
         return Err(EngineError::Interrupted);
     }
-    let mut result = result;
+    let mut result = result.unwrap_or_else(|| Accumulator::new(layout));
     result.copy_duplicate_histograms(plan.baseline, &duplicates);
     Ok(result)
 }

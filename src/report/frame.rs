@@ -244,33 +244,35 @@ pub fn facilities(
     attributes: &[(String, Vec<(String, String)>)],
     provenance: &Provenance,
 ) -> PolarsResult<DataFrame> {
-    let names: Vec<String> =
-        attributes.first().map(|(_, a)| a.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
-    let attribute_of = |practice: &str, name: &str| -> String {
-        attributes
-            .iter()
-            .find(|(id, _)| id == practice)
-            .and_then(|(_, a)| a.iter().find(|(k, _)| k == name))
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let names: Vec<&str> =
+        attributes.first().map(|(_, a)| a.iter().map(|(k, _)| k.as_str()).collect()).unwrap_or_default();
+    let by_id: std::collections::HashMap<&str, &[(String, String)]> =
+        attributes.iter().map(|(id, a)| (id.as_str(), a.as_slice())).collect();
     let mut columns = vec![
         text("practice", rows.iter().map(|r| r.practice.as_str())),
         text("kind", rows.iter().map(|r| r.kind.as_str())),
     ];
-    // Attributes change only between facilities: look each up once per facility.
-    for name in &names {
-        let mut values: Vec<String> = Vec::with_capacity(rows.len());
-        let mut last: Option<(&str, String)> = None;
-        for r in rows {
-            let value = match &last {
-                Some((id, v)) if *id == r.practice => v.clone(),
-                _ => attribute_of(&r.practice, name),
-            };
-            last = Some((&r.practice, value.clone()));
-            values.push(value);
-        }
-        columns.push(Column::new(name.as_str().into(), values));
+    // Attributes change only between facilities: each facility's are looked
+    // up once, and the column borrows them (a `String` per row and
+    // attribute was most of a large cohort's peak memory).
+    for (n, name) in names.iter().enumerate() {
+        let mut last: Option<(&str, &str)> = None;
+        let values: Vec<&str> = rows
+            .iter()
+            .map(|r| match last {
+                Some((id, value)) if id == r.practice => value,
+                _ => {
+                    let own = by_id.get(r.practice.as_str()).copied().unwrap_or_default();
+                    let value = match own.get(n) {
+                        Some((k, v)) if k == name => v.as_str(),
+                        _ => own.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str()),
+                    };
+                    last = Some((r.practice.as_str(), value));
+                    value
+                }
+            })
+            .collect();
+        columns.push(Column::new((*name).into(), values));
     }
     let f = |name: &str, get: fn(&SummaryRow) -> f64| floats(name, rows.iter().map(get));
     columns.extend([
