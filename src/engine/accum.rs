@@ -775,7 +775,7 @@ impl Histogram {
 
     /// The share of counted values at or below `y` (a forecast's probability
     /// integral transform at the outcome `y`), with each bin's values spread
-    /// evenly inside it; `None` when [`Histogram::spread_bins`] is.
+    /// evenly inside it; `None` when `Histogram::spread_bins` is.
     pub fn share_at_or_below(&self, y: f64) -> Option<f64> {
         let bins = self.spread_bins()?;
         let below: f64 = bins
