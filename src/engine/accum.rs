@@ -144,6 +144,17 @@ impl Default for Page {
     }
 }
 
+/// Whether any of (up to) eight counts is non-zero.
+fn any_of(eight: &[u32]) -> bool {
+    eight.iter().fold(0, |any, count| any | count) != 0
+}
+
+/// How many of a run's bins are occupied, found eight at a time (a batch's
+/// bins in a sparse page, far in a tail, are mostly empty).
+fn occupied(counts: &[u32]) -> usize {
+    counts.chunks(8).filter(|e| any_of(e)).map(|e| e.iter().filter(|c| **c > 0).count()).sum()
+}
+
 impl Page {
     /// Counts `count` more values in the bin at `offset` (below 1,024).
     #[inline]
@@ -176,15 +187,10 @@ impl Page {
     /// Adds `counts` to the bins from `offset` on.
     fn add_run(&mut self, offset: usize, counts: &[u32]) {
         if let Page::Sparse(entries) = self {
-            // The run's occupied bins, found eight at a time (a batch's bins
-            // in a sparse page, far in a tail, are mostly empty).
-            let any = |eight: &[u32]| eight.iter().fold(0, |any, count| any | count) != 0;
-            let occupied: usize =
-                counts.chunks(8).filter(|e| any(e)).map(|e| e.iter().filter(|c| **c > 0).count()).sum();
-            if entries.len() + occupied > SPARSE_LIMIT {
+            if entries.len() + occupied(counts) > SPARSE_LIMIT {
                 self.densify();
             } else {
-                for (c, eight) in counts.chunks(8).enumerate().filter(|(_, e)| any(e)) {
+                for (c, eight) in counts.chunks(8).enumerate().filter(|(_, e)| any_of(e)) {
                     for (i, &count) in eight.iter().enumerate() {
                         if count > 0 {
                             self.add(offset + c * 8 + i, count);
@@ -207,13 +213,10 @@ impl Page {
     /// table is cleared as it is read, so it never needs a pass of its own).
     fn drain_run(&mut self, offset: usize, counts: &mut [u32]) {
         if let Page::Sparse(entries) = self {
-            let any = |eight: &[u32]| eight.iter().fold(0, |any, count| any | count) != 0;
-            let occupied: usize =
-                counts.chunks(8).filter(|e| any(e)).map(|e| e.iter().filter(|c| **c > 0).count()).sum();
-            if entries.len() + occupied > SPARSE_LIMIT {
+            if entries.len() + occupied(counts) > SPARSE_LIMIT {
                 self.densify();
             } else {
-                for (c, eight) in counts.chunks_mut(8).enumerate().filter(|(_, e)| any(e)) {
+                for (c, eight) in counts.chunks_mut(8).enumerate().filter(|(_, e)| any_of(e)) {
                     for (i, count) in eight.iter_mut().enumerate() {
                         if *count > 0 {
                             self.add(offset + c * 8 + i, std::mem::take(count));
