@@ -17,7 +17,7 @@ pub(super) struct ReportArgs {
 
 pub(super) fn command(args: &ReportArgs) -> Result<(), CliError> {
     let page = args.output.clone().unwrap_or_else(|| args.results.join("report.html"));
-    report::write_report(&args.results, &page)?;
+    report::write_report(&args.results, &page, true)?;
     println!("Report written to {}", page.display());
     Ok(())
 }

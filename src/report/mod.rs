@@ -263,23 +263,24 @@ pub enum ReportError {
     Output(#[from] OutputError),
 }
 
-/// Redraws a results directory's charts (into `dir/charts/`) and writes the
-/// self-contained report page to `page`: the archetype page or, for a cohort
-/// run, the cohort page.
-pub fn write_report(dir: &Path, page: &Path) -> Result<(), ReportError> {
+/// Redraws a results directory's charts (into `dir/charts/`, as SVG and, if
+/// `png`, PNG) and writes the self-contained report page to `page`: the
+/// archetype page or, for a cohort run, the cohort page. The page embeds
+/// the SVGs; the PNGs are for people who paste charts elsewhere.
+pub fn write_report(dir: &Path, page: &Path, png: bool) -> Result<(), ReportError> {
     let record = RunRecord::read(dir)?;
     if let Some(run) = record.archetypes() {
-        write_archetype_report(dir, page, &record, run)
+        write_archetype_report(dir, page, &record, run, png)
     } else if let Some(run) = record.cohort() {
-        write_cohort_report(dir, page, &record, run)
+        write_cohort_report(dir, page, &record, run, png)
     } else {
         Err(ReportError::NoPage { dir: dir.to_path_buf(), command: record.command() })
     }
 }
 
 /// Writes `(name, svg)` charts under `dir` (`name` starts with `charts/`),
-/// each as SVG and PNG.
-fn write_report_charts(dir: &Path, charts: &[(String, String)]) -> Result<(), OutputError> {
+/// each as SVG and, if `png`, PNG.
+fn write_report_charts(dir: &Path, charts: &[(String, String)], png: bool) -> Result<(), OutputError> {
     let chart_dir = dir.join("charts");
     std::fs::create_dir_all(&chart_dir).map_err(|source| OutputError::Io {
         path: chart_dir.clone(),
@@ -288,17 +289,25 @@ fn write_report_charts(dir: &Path, charts: &[(String, String)]) -> Result<(), Ou
     })?;
     for (name, svg) in charts {
         output::write_atomic(&dir.join(name), svg.as_bytes())?;
-        let png = raster::png(svg).map_err(|message| OutputError::Encode { name: name.clone(), message })?;
-        output::write_atomic(&dir.join(name.replace(".svg", ".png")), &png)?;
+        if png {
+            let png = raster::png(svg).map_err(|message| OutputError::Encode { name: name.clone(), message })?;
+            output::write_atomic(&dir.join(name.replace(".svg", ".png")), &png)?;
+        }
     }
     Ok(())
 }
 
-fn write_archetype_report(dir: &Path, page: &Path, record: &RunRecord, run: &Archetypes) -> Result<(), ReportError> {
+fn write_archetype_report(
+    dir: &Path,
+    page: &Path,
+    record: &RunRecord,
+    run: &Archetypes,
+    png: bool,
+) -> Result<(), ReportError> {
     let results = read::results(dir)?;
     let provenance = record.provenance();
     let charts = charts(run, &results.summary, &results.national, &provenance)?;
-    write_report_charts(dir, &charts)?;
+    write_report_charts(dir, &charts, png)?;
     let find = |name: String| charts.iter().find(|(n, _)| *n == name).map(|(_, svg)| svg.clone()).unwrap_or_default();
     let practice_charts: Vec<(String, Vec<String>)> = run
         .practices
@@ -325,7 +334,13 @@ fn write_archetype_report(dir: &Path, page: &Path, record: &RunRecord, run: &Arc
 /// The cohort page: share charts (`charts/share_negative.svg`,
 /// `charts/share_exhausted.svg`) and, with `--by state`, the state maps
 /// (`charts/map_exhausted.svg`, `charts/map_negative.svg`).
-fn write_cohort_report(dir: &Path, page: &Path, record: &RunRecord, run: &CohortRun) -> Result<(), ReportError> {
+fn write_cohort_report(
+    dir: &Path,
+    page: &Path,
+    record: &RunRecord,
+    run: &CohortRun,
+    png: bool,
+) -> Result<(), ReportError> {
     let results = read::cohort_results(dir, &run.cohort.by)?;
     let provenance = record.provenance();
     let policies = run.projection.policy_labels();
@@ -337,7 +352,7 @@ fn write_cohort_report(dir: &Path, page: &Path, record: &RunRecord, run: &Cohort
     }
     let maps = state_maps(&results, &run.projection, &provenance);
     charts.extend(maps.iter().map(|m| (m.name.to_string(), m.svg.clone())));
-    write_report_charts(dir, &charts)?;
+    write_report_charts(dir, &charts, png)?;
     let share_charts: Vec<String> = charts.iter().take(2).map(|(_, svg)| svg.clone()).collect();
     let maps: Vec<(String, String)> = maps.into_iter().map(|m| (m.svg, m.caption)).collect();
     let html = cohort_page::render(&cohort_page::Page {

@@ -605,7 +605,8 @@ fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<Job
     };
     let finished = Finished { plan: &plan, acc: &acc, attribution: &attribution, cohort, by: &[], png: false };
     let written = write_finished(staging, &finished, facts, &provenance, started)?;
-    report::write_report(&written.out, &written.out.join("report.html"))
+    // The page embeds the SVG charts; PNG copies would triple the time of a run.
+    report::write_report(&written.out, &written.out.join("report.html"), false)
         .map_err(|e| CliError::Invalid(format!("error: the report page: {e}")))?;
     std::fs::write(written.out.join("scenario.yaml"), &loaded.bytes).map_err(|source| CliError::Io {
         path: PathBuf::from("scenario.yaml"),
