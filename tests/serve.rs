@@ -305,6 +305,18 @@ fn a_person_edits_a_lever_table_runs_it_and_takes_the_scenario_away() {
     // The downloaded scenario is the edited text.
     assert_eq!(get(&server, &format!("{job}/f/scenario.yaml")).text(), yaml);
 
+    // The law file this edit did not touch stays an import; none was written out.
+    assert!(page.contains("../policies/us/current_law.yaml (US Medicare current law as of"), "{page}");
+    assert!(!page.contains("written out from"), "{page}");
+    // Editing current law itself writes its file into the scenario, and the page says where it came from.
+    let law =
+        "e=&action=schedules&policy=current_law&t0.lever=relief&t0.kind=&t0.date.0=2027&t0.value.0=100&t0.source.0=";
+    let law = get(&server, &post_form(&server, "/s/quickstart/edit", law).location()).text();
+    assert!(
+        law.contains("the scenario: written out from ../policies/us/current_law.yaml (US Medicare current law as of"),
+        "{law}"
+    );
+
     // A link made for another version of the file is refused.
     let stale = permalink.replace("&v=", "&v=000000");
     assert_eq!(get(&server, &stale).status, 409);

@@ -43,6 +43,9 @@ pub struct ScenarioView {
     pub loaded: Loaded,
     /// Its policies' lever schedules as written.
     pub schedules: Vec<PolicySchedules>,
+    /// Policies of an imported file that an edit wrote into the scenario,
+    /// with the file they came from and its law's citation.
+    pub written_out: Vec<(String, String)>,
     /// Its default seed.
     pub seed: u64,
 }
@@ -303,9 +306,20 @@ impl Workbench {
     /// A scenario by id with `edits` applied: `None` when no scenario has the id.
     pub fn scenario(&self, id: &str, edits: &[Edit]) -> Option<Result<ScenarioView, EditProblem>> {
         let source = self.source(id)?;
-        Some(self.edited(&source, edits).map(|(base, loaded)| {
-            let schedules = edit::schedules(&loaded).unwrap_or_default();
-            ScenarioView {
+        Some(self.edited(&source, edits).and_then(|(base, loaded)| {
+            let schedules = edit::schedules(&loaded).map_err(EditProblem::Edit)?;
+            let written_out = loaded
+                .scenario
+                .policies
+                .iter()
+                .filter(|p| p.import.is_none())
+                .filter_map(|p| {
+                    let before = base.scenario.policies.iter().find(|b| b.name == p.name)?;
+                    let file = before.import.and_then(|i| base.scenario.imports.get(i))?;
+                    Some((p.name.clone(), format!("{} ({})", file.file, file.citation())))
+                })
+                .collect();
+            Ok(ScenarioView {
                 name: loaded.scenario.name.clone(),
                 description: loaded.scenario.description.clone(),
                 uploaded: matches!(source, Source::Upload(_)),
@@ -313,8 +327,9 @@ impl Workbench {
                 edits: edits.to_vec(),
                 seed: loaded.scenario.seed,
                 schedules,
+                written_out,
                 loaded,
-            }
+            })
         }))
     }
 

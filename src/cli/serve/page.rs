@@ -287,10 +287,13 @@ pub fn scenario(id: &str, view: &ScenarioView, max_paths: u64, failed: Option<&F
     for (i, p) in s.policies.iter().enumerate() {
         let base = p.base.and_then(|b| s.policies.get(b)).map_or("", |b| b.name.as_str());
         let role = if i == s.baseline { " (baseline)" } else { "" };
-        let file = p
-            .import
-            .and_then(|i| s.imports.get(i))
-            .map_or("the scenario".to_string(), |f| format!("{} ({})", f.file, f.citation()));
+        let file = match p.import.and_then(|i| s.imports.get(i)) {
+            Some(f) => format!("{} ({})", f.file, f.citation()),
+            None => match view.written_out.iter().find(|(name, _)| *name == p.name) {
+                Some((_, from)) => format!("the scenario: written out from {from} when edited"),
+                None => "the scenario".to_string(),
+            },
+        };
         let _ = write!(
             body,
             "<tr><td><a href=\"#policy-{name}\">{name}</a>{role}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
