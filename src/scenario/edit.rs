@@ -105,6 +105,29 @@ mod lever_name {
     }
 }
 
+impl Edit {
+    /// Whether `self` sets the same thing as `other` (the same schedule, or
+    /// the same policy's label), so that only the later of the two counts.
+    fn same_target(&self, other: &Edit) -> bool {
+        match (self, other) {
+            (Edit::Schedule { policy, kind, lever, .. }, Edit::Schedule { policy: p, kind: k, lever: l, .. }) => {
+                policy == p && kind == k && lever == l
+            }
+            (Edit::Label { policy, .. }, Edit::Label { policy: p, .. }) => policy == p,
+            _ => false,
+        }
+    }
+}
+
+/// Adds `edit` to `edits`, in place of an earlier edit of the same schedule
+/// or label (so the list, and the link that carries it, stays short).
+pub fn record(edits: &mut Vec<Edit>, edit: Edit) {
+    match edits.iter().position(|e| e.same_target(&edit)) {
+        Some(at) => edits[at] = edit,
+        None => edits.push(edit),
+    }
+}
+
 impl fmt::Display for Edit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -644,6 +667,28 @@ mod tests {
         let text = apply(&base, &edits).unwrap();
         assert!(text.contains("# - current_law: label \"Law: \"as of\" today\""), "{text}");
         assert_eq!(load(&text).unwrap().scenario.policies[0].label, "Law: \"as of\" today");
+    }
+
+    #[test]
+    fn a_later_edit_of_the_same_schedule_or_label_takes_the_earlier_ones_place() {
+        let schedule = |value: &str| Edit::Schedule {
+            policy: "p".into(),
+            kind: None,
+            lever: Lever::Relief,
+            rows: vec![row("2027", value, "")],
+        };
+        let mut edits = vec![schedule("1"), Edit::Label { policy: "p".into(), label: "a".into() }];
+        record(&mut edits, schedule("2"));
+        record(&mut edits, Edit::Label { policy: "p".into(), label: "b".into() });
+        record(&mut edits, Edit::Label { policy: "q".into(), label: "c".into() });
+        assert_eq!(
+            edits,
+            vec![
+                schedule("2"),
+                Edit::Label { policy: "p".into(), label: "b".into() },
+                Edit::Label { policy: "q".into(), label: "c".into() }
+            ]
+        );
     }
 
     #[test]

@@ -28,10 +28,6 @@ enum Source {
 
 /// A scenario as the pages show it, with the edits made in the browser.
 pub struct ScenarioView {
-    /// `name:`.
-    pub name: String,
-    /// `description:`.
-    pub description: Option<String>,
     /// Whether it was uploaded.
     pub uploaded: bool,
     /// The first 12 hex digits of the unedited scenario's SHA-256 (a
@@ -46,8 +42,6 @@ pub struct ScenarioView {
     /// Policies of an imported file that an edit wrote into the scenario,
     /// with the file they came from and its law's citation.
     pub written_out: Vec<(String, String)>,
-    /// Its default seed.
-    pub seed: u64,
 }
 
 /// Why a scenario with edits cannot be shown or run.
@@ -111,8 +105,8 @@ pub struct Job {
     pub id: String,
     /// The scenario's id and name.
     pub scenario: (String, String),
-    /// The edits as the permalink carries them (JSON; empty: none).
-    pub edits: String,
+    /// The edits the scenario was run with.
+    pub edits: Vec<Edit>,
     /// The unedited scenario's version (see [`ScenarioView::version`]).
     pub version: String,
     /// Seed and paths.
@@ -320,12 +314,9 @@ impl Workbench {
                 })
                 .collect();
             Ok(ScenarioView {
-                name: loaded.scenario.name.clone(),
-                description: loaded.scenario.description.clone(),
                 uploaded: matches!(source, Source::Upload(_)),
                 version: base.sha256[..12].to_string(),
                 edits: edits.to_vec(),
-                seed: loaded.scenario.seed,
                 schedules,
                 written_out,
                 loaded,
@@ -453,7 +444,7 @@ impl Workbench {
         let job = Arc::new(Job {
             id: job_id.clone(),
             scenario: (id.to_string(), loaded.scenario.name.clone()),
-            edits: if edits.is_empty() { String::new() } else { encode_edits(edits) },
+            edits: edits.to_vec(),
             version: current,
             seed,
             paths,

@@ -28,7 +28,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::CliError;
-use crate::scenario::edit::Edit;
+use crate::scenario::edit::{self, Edit};
 use jobs::{JobState, Workbench};
 
 /// Largest scenario upload (the YAML text, form-encoded).
@@ -340,11 +340,7 @@ fn apply_form(server: &Server, id: &str, form: &HashMap<String, String>) -> Resp
             let current_label =
                 view.loaded.scenario.policies.iter().find(|p| p.name == policy).map(|p| p.label.clone());
             if let Some(label) = label.filter(|l| Some(l) != current_label.as_ref()) {
-                let edit = Edit::Label { policy: policy.clone(), label };
-                match edits.iter().position(|e| matches!(e, Edit::Label { policy: p, .. } if *p == policy)) {
-                    Some(at) => edits[at] = edit,
-                    None => edits.push(edit),
-                }
+                edit::record(&mut edits, Edit::Label { policy: policy.clone(), label });
             }
             for schedule in &submitted {
                 let unchanged = current.iter().any(|c| c == schedule)
@@ -359,14 +355,7 @@ fn apply_form(server: &Server, id: &str, form: &HashMap<String, String>) -> Resp
                     lever: schedule.lever,
                     rows: schedule.rows.clone(),
                 };
-                let same = |e: &Edit| {
-                    matches!(e, Edit::Schedule { policy: p, kind, lever, .. }
-                        if *p == policy && *kind == schedule.kind && *lever == schedule.lever)
-                };
-                match edits.iter().position(same) {
-                    Some(at) => edits[at] = edit,
-                    None => edits.push(edit),
-                }
+                edit::record(&mut edits, edit);
             }
             match server.workbench.scenario(&id, &edits) {
                 Some(Ok(_)) => redirect_to_scenario(&id, &edits),

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use std::collections::HashMap;
 
-use super::jobs::{decode_edits, encode_edits, render, EditProblem, Job, JobState, ScenarioView};
+use super::jobs::{encode_edits, render, EditProblem, Job, JobState, ScenarioView};
 use crate::report::html_escape as escape;
 use crate::scenario::edit::{self, EditError, Row, Schedule};
 use crate::scenario::yaml::join_key;
-use crate::scenario::{Lever, Position, Severity, UnknownLever};
+use crate::scenario::{Lever, PolicyDef, Position, Severity, UnknownLever};
 
 const STYLE: &str =
     "body{font-family:system-ui,'DejaVu Sans',sans-serif;max-width:1240px;margin:0 auto;padding:1rem;color:#1b1b1b}\
@@ -194,21 +194,14 @@ fn problems_list(problems: &[String]) -> String {
     format!("<ul class=\"error\">{items}</ul>")
 }
 
-/// One lever table of a policy form: its rows and `blank` empty rows to add to.
-fn schedule_table(j: usize, schedule: &Schedule, blank: usize, problems: &[String]) -> String {
-    let whom = schedule.kind.as_ref().map_or(String::new(), |k| format!(" for {k}"));
-    let mut out = format!(
-        "<h4>{}{}</h4>{}{}<table class=\"schedule\" data-lever=\"{}\" data-kind=\"{}\">\
-         <thead><tr><th>date</th><th>value</th><th>source</th></tr></thead><tbody>",
-        schedule.lever,
-        escape(&whom),
-        hidden(&format!("t{j}.lever"), schedule.lever.as_str()),
-        hidden(&format!("t{j}.kind"), schedule.kind.as_deref().unwrap_or_default()),
-        schedule.lever,
-        escape(schedule.kind.as_deref().unwrap_or_default()),
-    );
+/// The header of a lever table.
+const SCHEDULE_HEAD: &str = "<thead><tr><th>date</th><th>value</th><th>source</th></tr></thead>";
+
+/// The input rows of table `j`: `rows`, then `blank` empty rows to add to.
+fn schedule_rows(j: usize, rows: &[Row], blank: usize) -> String {
     let empty = Row::default();
-    for (i, row) in schedule.rows.iter().chain(std::iter::repeat_n(&empty, blank)).enumerate() {
+    let mut out = String::new();
+    for (i, row) in rows.iter().chain(std::iter::repeat_n(&empty, blank)).enumerate() {
         let _ = write!(
             out,
             "<tr><td><input name=\"t{j}.date.{i}\" value=\"{}\" size=\"11\" aria-label=\"date\"></td>\
@@ -219,9 +212,23 @@ fn schedule_table(j: usize, schedule: &Schedule, blank: usize, problems: &[Strin
             source = escape(&row.source)
         );
     }
-    out.push_str("</tbody></table>");
-    out.push_str(&problems_list(problems));
     out
+}
+
+/// One lever table of a policy form: its rows and `blank` empty rows to add to.
+fn schedule_table(j: usize, schedule: &Schedule, blank: usize, problems: &[String]) -> String {
+    let whom = schedule.kind.as_ref().map_or(String::new(), |k| format!(" for {k}"));
+    format!(
+        "<h4>{}{}</h4>{}{}<table class=\"schedule\" data-lever=\"{}\" data-kind=\"{}\">{SCHEDULE_HEAD}<tbody>{}</tbody></table>{}",
+        schedule.lever,
+        escape(&whom),
+        hidden(&format!("t{j}.lever"), schedule.lever.as_str()),
+        hidden(&format!("t{j}.kind"), schedule.kind.as_deref().unwrap_or_default()),
+        schedule.lever,
+        escape(schedule.kind.as_deref().unwrap_or_default()),
+        schedule_rows(j, &schedule.rows, blank),
+        problems_list(problems)
+    )
 }
 
 /// What a table of a policy with a base does to the base's schedule (MODEL.md
@@ -247,8 +254,8 @@ pub fn scenario(id: &str, view: &ScenarioView, max_paths: u64, failed: Option<&F
     let s = &view.loaded.scenario;
     let edits = if view.edits.is_empty() { String::new() } else { encode_edits(&view.edits) };
     let query = if edits.is_empty() { String::new() } else { format!("?e={}", url_encode(&edits)) };
-    let mut body = format!("<h1>{}</h1>", escape(&view.name));
-    if let Some(description) = &view.description {
+    let mut body = format!("<h1>{}</h1>", escape(&s.name));
+    if let Some(description) = &s.description {
         let _ = write!(body, "<p>{}</p>", escape(description.trim()));
     }
     let _ = write!(
@@ -278,7 +285,7 @@ pub fn scenario(id: &str, view: &ScenarioView, max_paths: u64, failed: Option<&F
          <button type=\"submit\">Run</button></form>",
         hidden("e", &edits),
         10_000.min(max_paths),
-        view.seed,
+        s.seed,
         id = escape(id)
     );
     body.push_str(
@@ -307,11 +314,50 @@ pub fn scenario(id: &str, view: &ScenarioView, max_paths: u64, failed: Option<&F
         (2027-04-01), a value a number (0.02 is 2%) or, for medicare_update, {index: mei, offset: 0.001}. A row without \
         a date holds for all time. Clear a row to remove it; clear every row of a table to inherit the lever from the \
         base. Editing a policy of an imported law file writes that file's policies into the scenario.</p>");
-    let kinds = s.kinds();
+    let editor = Editor { id, edits: &edits, view, failed, kinds: s.kinds() };
     for (i, policy) in s.policies.iter().enumerate() {
-        let fail = failed.filter(|f| f.policy == policy.name);
-        let current =
-            view.schedules.iter().find(|p| p.name == policy.name).map(|p| p.schedules.as_slice()).unwrap_or_default();
+        body.push_str(&editor.policy_section(i, policy));
+    }
+    layout(&s.name, &body)
+}
+
+/// What every policy section of a scenario page shares.
+struct Editor<'a> {
+    /// The scenario's id.
+    id: &'a str,
+    /// The edits so far, as the forms carry them.
+    edits: &'a str,
+    view: &'a ScenarioView,
+    failed: Option<&'a Failed>,
+    /// The practice kinds a schedule may be for.
+    kinds: Vec<String>,
+}
+
+impl Editor<'_> {
+    /// A form carrying the edits so far and `action` for `policy`, around `inner`.
+    fn form(&self, class: &str, action: &str, policy: &str, inner: &str) -> String {
+        format!(
+            "<form method=\"post\" action=\"/s/{}/edit\" class=\"{class}\">{}{}{}{inner}</form>",
+            escape(self.id),
+            hidden("e", self.edits),
+            hidden("action", action),
+            hidden("policy", policy)
+        )
+    }
+
+    /// One policy (the `i`th): its label and lever tables in one form (the
+    /// submitted tables and their problems when that form failed), an empty
+    /// table for a new schedule, and the baseline and new-policy forms.
+    fn policy_section(&self, i: usize, policy: &PolicyDef) -> String {
+        let s = &self.view.loaded.scenario;
+        let fail = self.failed.filter(|f| f.policy == policy.name);
+        let current = self
+            .view
+            .schedules
+            .iter()
+            .find(|p| p.name == policy.name)
+            .map(|p| p.schedules.as_slice())
+            .unwrap_or_default();
         let schedules = match fail {
             Some(f) if !f.schedules.is_empty() => f.schedules.as_slice(),
             _ => current,
@@ -321,77 +367,59 @@ pub fn scenario(id: &str, view: &ScenarioView, max_paths: u64, failed: Option<&F
             None => (vec![Vec::new(); schedules.len()], Vec::new()),
         };
         let name = escape(&policy.name);
-        let _ = write!(
-            body,
-            "<section class=\"policy\" id=\"policy-{name}\" data-policy=\"{name}\"><h3>{name}: {}{}</h3>{}",
-            escape(&policy.label),
-            if i == s.baseline { " (baseline)" } else { "" },
-            problems_list(&rest)
-        );
-        let _ = write!(
-            body,
-            "<form method=\"post\" action=\"/s/{id}/edit\" class=\"levers\">{}{}{}\
-             <p><label>label <input name=\"label\" value=\"{}\" class=\"source\" aria-label=\"label\"></label></p>",
-            hidden("e", &edits),
-            hidden("action", "schedules"),
-            hidden("policy", &policy.name),
-            escape(&policy.label),
-            id = escape(id)
+        let mut tables = format!(
+            "<p><label>label <input name=\"label\" value=\"{}\" class=\"source\" aria-label=\"label\"></label></p>",
+            escape(&policy.label)
         );
         let base = policy.base.and_then(|b| s.policies.get(b)).map(|b| b.name.as_str());
         for (j, schedule) in schedules.iter().enumerate() {
-            body.push_str(&schedule_table(j, schedule, 1, &by_table[j]));
+            tables.push_str(&schedule_table(j, schedule, 1, &by_table[j]));
             if let Some(base) = base {
-                body.push_str(&replaces_hint(schedule, base));
+                tables.push_str(&replaces_hint(schedule, base));
             }
         }
         let n = schedules.len();
         let _ = write!(
-            body,
+            tables,
             "<h4>Add a schedule: <select name=\"t{n}.lever\" aria-label=\"lever\"><option value=\"\">lever…</option>"
         );
         for lever in Lever::ALL {
-            let _ = write!(body, "<option>{lever}</option>");
+            let _ = write!(tables, "<option>{lever}</option>");
         }
         let _ = write!(
-            body,
+            tables,
             "</select> for <select name=\"t{n}.kind\" aria-label=\"kind\"><option value=\"\">every practice</option>"
         );
-        for kind in &kinds {
-            let _ = write!(body, "<option>{}</option>", escape(kind));
-        }
-        body.push_str("</select></h4><table class=\"schedule new\"><thead><tr><th>date</th><th>value</th><th>source</th></tr></thead><tbody>");
-        for i in 0..2 {
-            let _ = write!(
-                body,
-                "<tr><td><input name=\"t{n}.date.{i}\" size=\"11\" aria-label=\"date\"></td><td><input name=\"t{n}.value.{i}\" size=\"14\" aria-label=\"value\"></td>\
-                 <td><input name=\"t{n}.source.{i}\" class=\"source\" aria-label=\"source\"></td></tr>"
-            );
-        }
-        let _ = write!(body, "</tbody></table><p><button type=\"submit\" class=\"save\">Save {name}</button></p></form><div class=\"actions\">");
-        if i != s.baseline {
-            let _ = write!(
-                body,
-                "<form method=\"post\" action=\"/s/{id}/edit\" class=\"inline\">{}{}{}<button type=\"submit\">Make {name} the baseline</button></form> ",
-                hidden("e", &edits),
-                hidden("action", "baseline"),
-                hidden("policy", &policy.name),
-                id = escape(id)
-            );
+        for kind in &self.kinds {
+            let _ = write!(tables, "<option>{}</option>", escape(kind));
         }
         let _ = write!(
-            body,
-            "<form method=\"post\" action=\"/s/{id}/edit\" class=\"inline\">{}{}{}\
-             <input name=\"name\" placeholder=\"new_policy_name\" aria-label=\"new policy name\" required> \
-             <input name=\"label\" placeholder=\"Label for tables\" aria-label=\"new policy label\" required> \
-             <button type=\"submit\">New policy based on {name}</button></form></div></section>",
-            hidden("e", &edits),
-            hidden("action", "add"),
-            hidden("policy", &policy.name),
-            id = escape(id)
+            tables,
+            "</select></h4><table class=\"schedule new\">{SCHEDULE_HEAD}<tbody>{}</tbody></table>\
+             <p><button type=\"submit\" class=\"save\">Save {name}</button></p>",
+            schedule_rows(n, &[], 2)
         );
+        let mut out = format!(
+            "<section class=\"policy\" id=\"policy-{name}\" data-policy=\"{name}\"><h3>{name}: {}{}</h3>{}{}<div class=\"actions\">",
+            escape(&policy.label),
+            if i == s.baseline { " (baseline)" } else { "" },
+            problems_list(&rest),
+            self.form("levers", "schedules", &policy.name, &tables)
+        );
+        if i != s.baseline {
+            let button = format!("<button type=\"submit\">Make {name} the baseline</button>");
+            out.push_str(&self.form("inline", "baseline", &policy.name, &button));
+            out.push(' ');
+        }
+        let new_policy = format!(
+            "<input name=\"name\" placeholder=\"new_policy_name\" aria-label=\"new policy name\" required> \
+             <input name=\"label\" placeholder=\"Label for tables\" aria-label=\"new policy label\" required> \
+             <button type=\"submit\">New policy based on {name}</button>"
+        );
+        out.push_str(&self.form("inline", "add", &policy.name, &new_policy));
+        out.push_str("</div></section>");
+        out
     }
-    layout(&view.name, &body)
 }
 
 fn state_name(state: &JobState) -> &'static str {
@@ -415,7 +443,8 @@ s.addEventListener('end',function(){s.close();location.reload();});\
 /// the downloads and the report page.
 pub fn job(job: &Job) -> String {
     let (scenario_id, name) = &job.scenario;
-    let edits = if job.edits.is_empty() { String::new() } else { format!("&e={}", url_encode(&job.edits)) };
+    let edits =
+        if job.edits.is_empty() { String::new() } else { format!("&e={}", url_encode(&encode_edits(&job.edits))) };
     let permalink =
         escape(&format!("/s/{scenario_id}/run?paths={}&seed={}&v={}{edits}", job.paths, job.seed, job.version));
     let scenario_link = escape(&format!("/s/{scenario_id}{}", edits.replacen('&', "?", 1)));
@@ -428,14 +457,12 @@ pub fn job(job: &Job) -> String {
         if job.edits.is_empty() { "" } else { ", edited" },
         if job.edits.is_empty() { "" } else { " with these edits" },
     );
-    if let Ok(edits) = decode_edits(&job.edits) {
-        if !edits.is_empty() {
-            body.push_str("<p>Edits to the scenario file:</p><ol id=\"edits\">");
-            for edit in &edits {
-                let _ = write!(body, "<li>{}</li>", escape(&edit.to_string()));
-            }
-            body.push_str("</ol>");
+    if !job.edits.is_empty() {
+        body.push_str("<p>Edits to the scenario file:</p><ol id=\"edits\">");
+        for edit in &job.edits {
+            let _ = write!(body, "<li>{}</li>", escape(&edit.to_string()));
         }
+        body.push_str("</ol>");
     }
     match job.state() {
         JobState::Queued | JobState::Running => {
