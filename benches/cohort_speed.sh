@@ -5,20 +5,53 @@
 # wall time, logical evaluations per second, the share of evaluations copied
 # from identical policies, and peak RSS, as `--stats` reports them.
 #
-# Usage (from the repository root): benches/cohort_speed.sh [PATHS] [REPS]
+# With FACILITIES (e.g. 6000, issue 18's target size) the cohort table is
+# grown to that many rows by repeating its rows in order with new ids
+# (`ccn_111333` becomes `ccn_111333_r2`, ...), in a copy of the scenario in
+# a temporary directory; every repeated hospital draws its own paths.
+#
+# Usage (from the repository root): benches/cohort_speed.sh [PATHS] [REPS] [FACILITIES]
 set -euo pipefail
 
 paths=${1:-10000}
 reps=${2:-3}
+facilities=${3:-}
 cargo build --release --quiet
 seqsim=${CARGO_TARGET_DIR:-target}/release/seqsim
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
+scenario=scenarios/us_hospitals.yaml
+table=scenarios/cohorts/us_hospitals_2021.csv
+kept=$(grep -v '^#' "$table" | tail -n +2 | wc -l)
+if [ -n "$facilities" ]; then
+  mkdir -p "$out/scenarios/cohorts"
+  ln -s "$PWD/policies" "$out/policies"
+  cp "$scenario" "$out/scenarios/us_hospitals.yaml"
+  cp "${table%.csv}.import.json" "$out/scenarios/cohorts/"
+  # Comment lines and header as they are, then the rows again and again
+  # until there are FACILITIES; copies after the first get `_rN` ids.
+  awk -v want="$facilities" '
+    /^#/ { print; next }
+    !header { print; header = 1; next }
+    { rows[++n] = $0 }
+    END {
+      for (i = 0; i < want; i++) {
+        row = rows[i % n + 1]
+        round = int(i / n) + 1
+        if (round > 1) sub(/^[^,]*/, "&_r" round, row)
+        print row
+      }
+    }' "$table" >"$out/scenarios/cohorts/us_hospitals_2021.csv"
+  scenario=$out/scenarios/us_hospitals.yaml
+  kept=$facilities
+fi
+label=$(printf "us_hospitals (%'d hospitals, --by state)" "$kept")
+
 echo "| scenario | paths | threads | wall time | logical evaluations/s | copied | peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for _ in $(seq "$reps"); do
-  "$seqsim" run scenarios/us_hospitals.yaml --by state --paths "$paths" --threads 2 --out "$out/run" --force --stats 2>&1 |
+  "$seqsim" run "$scenario" --by state --paths "$paths" --threads 2 --out "$out/run" --force --stats 2>&1 |
     sed -nE 's/^stats: ([0-9]+) evaluations.*\(([0-9.]+)% saved\).* total ([0-9.]+) s; .* peak RSS ([0-9.]+) MB$/\3 \1 \2 \4/p'
 done | sort -n | sed -n "$(((reps + 1) / 2))p" |
-  awk -v paths="$paths" '{ printf "| us_hospitals (4,386 hospitals, --by state) | %d | 2 | %.1f s | %.1f M | %.1f%% | %.0f MB |\n", paths, $1, $2 / $1 / 1e6, $3, $4 }'
+  awk -v paths="$paths" -v label="$label" '{ printf "| %s | %d | 2 | %.1f s | %.1f M | %.1f%% | %.0f MB |\n", label, paths, $1, $2 / $1 / 1e6, $3, $4 }'

@@ -343,15 +343,13 @@ fn shifted(value: f64) -> f64 {
 
 /// The widest batch (in bins) counted in a [`BatchScratch`] table before it
 /// is added to the histogram in one sequential pass; wider batches are
-/// counted value by value into their pages, or, beyond [`DIRECT_BINS`],
-/// sorted by bin first. 16,384 bins (four units of margin, 64 KiB of
-/// counters): clearing and walking that table costs less than sorting a
-/// chunk's 1,024 bins, which wide (calibrated) margin spreads used to need.
-const TABLE_BINS: usize = 16_384;
-
-/// The widest batch counted value by value into its pages (63 pages: its
-/// pages are at most 64); wider ones are sorted by bin first.
-const DIRECT_BINS: usize = 63 * PAGE_BINS as usize;
+/// sorted by bin first. 65,536 bins (16 units of margin, 256 KiB of
+/// counters): walking that table costs less than counting value by value
+/// into the pages, which a cohort's pooled group batches (several
+/// hospitals' margins, often over more than four units) used to need. At
+/// 16,384 bins with value-by-value counting beyond, the US-hospital cohort
+/// took about 10% more time.
+pub(crate) const TABLE_BINS: usize = 65_536;
 
 /// The widest batch counted round four planes of counters.
 const PLANE_BINS: usize = 1024;
@@ -497,34 +495,6 @@ impl Histogram {
         }
     }
 
-    /// Counts one value in bin `low + b` for each `b` of `bins` (each below
-    /// [`DIRECT_BINS`]), through an array of the (at most 64) pages the bins
-    /// fall in.
-    fn count_bins(&mut self, low: i64, bins: &[u32]) {
-        const PAGES: usize = DIRECT_BINS / PAGE_BINS as usize + 1;
-        let first_page = low.div_euclid(PAGE_BINS);
-        let start = low.rem_euclid(PAGE_BINS) as usize;
-        let page_of = |b: u32| (start + b as usize) >> 10;
-        let touched = bins.iter().fold(0u64, |touched, &b| touched | 1u64.checked_shl(page_of(b) as u32).unwrap_or(0));
-        for i in 0..PAGES {
-            if touched & (1 << i) != 0 {
-                self.pages.entry(first_page + i as i64).or_default();
-            }
-        }
-        let mut pages: [Option<&mut Page>; PAGES] = std::array::from_fn(|_| None);
-        for (&page, counts) in self.pages.range_mut(first_page..first_page + PAGES as i64) {
-            if let Some(slot) = pages.get_mut((page - first_page) as usize) {
-                *slot = Some(counts);
-            }
-        }
-        for &b in bins {
-            let at = start + b as usize;
-            if let Some(Some(page)) = pages.get_mut(at >> 10) {
-                page.add(at & (PAGE_BINS as usize - 1), 1);
-            }
-        }
-    }
-
     /// [`Histogram::count_run`], leaving `counts` all zero.
     fn drain_run(&mut self, first: i64, counts: &mut [u32]) {
         let mut done = 0;
@@ -590,9 +560,9 @@ impl Histogram {
         self.add_batch_with(values, &mut BatchScratch::default());
     }
 
-    /// [`Histogram::add_batch`] with reusable buffers. A batch within 4,096
-    /// bins (one unit) is counted in a table first, then added to its pages
-    /// in one pass; a wider one is sorted by bin first.
+    /// [`Histogram::add_batch`] with reusable buffers. A batch within
+    /// [`TABLE_BINS`] bins (16 units) is counted in a table first, then added
+    /// to its pages in one pass; a wider one is sorted by bin first.
     pub(crate) fn add_batch_with(&mut self, values: &[f64], scratch: &mut BatchScratch) {
         self.add_batch_body(values, scratch)
     }
@@ -623,7 +593,7 @@ impl Histogram {
         if low == high {
             // All in one bin (a policy identical to the baseline gives all-zero differences).
             self.count_in_bin(low, values.len() as u32);
-        } else if high - low < DIRECT_BINS as i64 {
+        } else if high - low < TABLE_BINS as i64 {
             let span = (high - low + 1) as usize;
             // Each value's bin counted from `low`: `floor(shifted) - (low + SHIFT)`.
             let base = low + SHIFT;
@@ -633,20 +603,13 @@ impl Histogram {
             } else {
                 scratch.bins.extend(values.iter().map(|v| (floor_any(shifted(*v)) - base) as u32));
             }
-            if span > TABLE_BINS {
-                // Wider than the table (a cohort facility's margins over
-                // several units): each value counted in its page directly,
-                // rather than sorted first. Narrower batches stay in the
-                // table even when it is mostly empty: counted straight into
-                // the pages, a national run took 20% more time for 7% fewer
-                // instructions (scattered increments into 4 KiB pages,
-                // branches on sparse pages).
-                self.count_bins(low, &scratch.bins);
-            } else {
-                count_in_table(&scratch.bins, span, &mut scratch.table);
-                if let Some(counts) = scratch.table.get_mut(..span) {
-                    self.drain_run(low, counts);
-                }
+            // Batches narrower than the table are counted there even when it
+            // is mostly empty: counted straight into the pages, a national
+            // run took 20% more time for 7% fewer instructions (scattered
+            // increments into 4 KiB pages, branches on sparse pages).
+            count_in_table(&scratch.bins, span, &mut scratch.table);
+            if let Some(counts) = scratch.table.get_mut(..span) {
+                self.drain_run(low, counts);
             }
         } else {
             // Sorted, so each page is looked up once and each bin counted once.
@@ -1335,15 +1298,27 @@ mod tests {
             &[-1e300, -0.5],
         ];
         // Below -16 (the other branch of the floor), across it, spread over
-        // more than a unit (value by value), and reaching the end bins.
+        // most of the table's 16 units (about 12: one plane, pages dense and
+        // sparse), wider than the table (sorted), and reaching the end bins.
         let below: Vec<f64> = spread.iter().map(|m| m - 47.0).collect();
         let across: Vec<f64> = edges.iter().map(|e| e - 16.0).collect();
+        let table_wide: Vec<f64> = spread.iter().map(|m| m * 20.0 - 3.0).collect();
         let wide: Vec<f64> = spread.iter().map(|m| m * 300.0 - 50.0).collect();
         let far: [f64; 4] = [-1e300, -3e11, 0.5, 1e12];
-        let batches =
-            [&spread[..], &edges, &[0.0; 100], &[-40.0, 0.01, 40.0, -16.0, 16.0], &[], &below, &across, &wide, &far]
-                .into_iter()
-                .chain(odd);
+        let batches = [
+            &spread[..],
+            &edges,
+            &[0.0; 100],
+            &[-40.0, 0.01, 40.0, -16.0, 16.0],
+            &[],
+            &below,
+            &across,
+            &table_wide,
+            &wide,
+            &far,
+        ]
+        .into_iter()
+        .chain(odd);
         for batch in batches {
             let mut one_by_one = Histogram::default();
             batch.iter().for_each(|v| one_by_one.add(*v));

@@ -140,9 +140,68 @@ struct ChunkScratch {
     dmargins: Vec<f64>,
     /// Buffers for counting them.
     counting: BatchScratch,
-    /// Margins of policies that a later policy duplicates, `[policy][year][path]`,
-    /// kept for the copies' group histograms.
-    saved_margins: Vec<f64>,
+    /// Margins waiting to be counted into group histograms, `[policy * years + year]`:
+    /// consecutive practices of one group ([`Pooled`]).
+    pooled: Pooled,
+}
+
+/// Margins of consecutive practices of one group, pooled per policy and year
+/// before they are counted into that group's histograms: one batch of
+/// several practices' margins costs little more to count than one
+/// practice's (a batch's cost is mostly the bins it spans, and the
+/// practices of one state span much the same bins). Counts are integers and
+/// extremes are order-free, so pooling changes no bit.
+#[derive(Default)]
+struct Pooled {
+    /// The group the margins belong to.
+    group: Option<usize>,
+    /// `[policy * years + year]`.
+    margins: Vec<Vec<f64>>,
+}
+
+/// A group's pooled margins are counted once a buffer would pass this many
+/// values (eight practices of a full chunk: 3.3 MB for 5 policies x 10 years).
+const POOLED_VALUES: usize = 8 * CHUNK_PATHS as usize;
+
+impl Pooled {
+    /// Counts the pooled margins into their group's histograms
+    /// (`[group][policy][year]` in `groups`) and empties the buffers.
+    fn flush(
+        &mut self,
+        groups: &mut Option<&mut [Histogram]>,
+        counting: &mut BatchScratch,
+        add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
+    ) {
+        let (Some(group), Some(groups)) = (self.group.take(), groups) else { return };
+        let cells = self.margins.len();
+        for (cell, margins) in self.margins.iter_mut().enumerate() {
+            if let Some(histogram) = groups.get_mut(group * cells + cell) {
+                if !margins.is_empty() {
+                    add_batch(histogram, margins, counting);
+                }
+            }
+            margins.clear();
+        }
+    }
+
+    /// Makes room for `n` more margins of a practice in `group`, counting
+    /// what is pooled first if it is another group's or the buffers are full.
+    fn prepare(
+        &mut self,
+        group: usize,
+        n: usize,
+        cells: usize,
+        groups: &mut Option<&mut [Histogram]>,
+        counting: &mut BatchScratch,
+        add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
+    ) {
+        let full = self.margins.first().is_some_and(|m| m.len() + n > POOLED_VALUES);
+        if self.group != Some(group) || full {
+            self.flush(groups, counting, add_batch);
+        }
+        self.margins.resize_with(cells, Vec::new);
+        self.group = Some(group);
+    }
 }
 
 impl ChunkScratch {
@@ -164,7 +223,7 @@ impl ChunkScratch {
             margins: Vec::with_capacity(paths),
             dmargins: Vec::with_capacity(paths),
             counting: BatchScratch::default(),
-            saved_margins: Vec::new(),
+            pooled: Pooled::default(),
         }
     }
 }
@@ -181,6 +240,8 @@ struct Chunk<'a> {
     reference: &'a [f64],
     /// [`Plan::duplicates`].
     duplicates: &'a [Option<usize>],
+    /// Practices in the order they are evaluated ([`evaluation_order`]).
+    order: &'a [usize],
     /// Which build of the kernel to run.
     kernel: Kernel,
 }
@@ -243,7 +304,7 @@ fn evaluate_chunk_body(
     scratch: &mut ChunkScratch,
     add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
 ) {
-    let Chunk { plan, draws, first, n, reference, duplicates, .. } = *chunk;
+    let Chunk { plan, draws, first, n, reference, duplicates, order, .. } = *chunk;
     let years = plan.years;
     let policies = plan.policies.len();
     let groups = n.div_ceil(LANES);
@@ -272,7 +333,8 @@ fn evaluate_chunk_body(
             }
         }
     }
-    for (p, practice) in plan.practices.iter().enumerate() {
+    for &p in order {
+        let practice = &plan.practices[p];
         let terms = practice.terms.map(Lanes::splat);
         for g in 0..groups {
             // The group's indices, year by year, one path per lane.
@@ -324,20 +386,20 @@ fn evaluate_chunk_body(
                 scratch.basis[t * groups + g] = model::basis(&terms, idx);
             }
         }
-        // Margins of policies that a later one copies are kept for the
-        // copies' group histograms (cell histograms are copied at the end).
-        let duplicated =
-            |k: usize| practice.group.is_some() && (0..policies).any(|q| duplicates[p * policies + q] == Some(k));
-        let saved_len = policies * years * n;
-        if practice.group.is_some() && scratch.saved_margins.len() < saved_len {
-            scratch.saved_margins.resize(saved_len, 0.0);
-        }
+        // The practice's margins join its group's pool.
+        let pooling = match (out.groups.is_some(), practice.group) {
+            (true, Some(group)) => {
+                let cells = policies * years;
+                scratch.pooled.prepare(group, n, cells, &mut out.groups, &mut scratch.counting, add_batch);
+                true
+            }
+            _ => false,
+        };
         for &k in &plan.order {
             if let Some(j) = duplicates[p * policies + k] {
-                copy_policy(plan, (p, k, j), n, out, &scratch.saved_margins, &mut scratch.counting, add_batch);
+                copy_policy(plan, (p, k, j), n, out, pooling.then_some(&mut scratch.pooled));
                 continue;
             }
-            let save = duplicated(k);
             let is_baseline = k == plan.baseline;
             scratch.states.clear();
             scratch.states.resize(groups, PolicyState::opening(&terms));
@@ -355,12 +417,22 @@ fn evaluate_chunk_body(
                 let mut s = [zero; field::COUNT];
                 // Every group writes its lanes before they are read (the
                 // baseline's paired differences are never read), so the
-                // buffers only grow, and are never cleared.
-                if scratch.margins.len() < groups * LANES {
-                    scratch.margins.resize(groups * LANES, 0.0);
+                // buffers only grow, and are never cleared. A pooling
+                // practice's margins go straight to the end of its pool.
+                let (margin_buffer, start) = if pooling {
+                    let pool = &mut scratch.pooled.margins[k * years + t];
+                    let start = pool.len();
+                    (pool, start)
+                } else {
+                    (&mut scratch.margins, 0)
+                };
+                if margin_buffer.len() < start + groups * LANES {
+                    margin_buffer.resize(start + groups * LANES, 0.0);
+                }
+                if scratch.dmargins.len() < groups * LANES {
                     scratch.dmargins.resize(groups * LANES, 0.0);
                 }
-                let margins = scratch.margins.chunks_exact_mut(LANES);
+                let margins = margin_buffer[start..start + groups * LANES].chunks_exact_mut(LANES);
                 let dmargins = scratch.dmargins.chunks_exact_mut(LANES);
                 for (g, ((state, margin_lanes), dmargin_lanes)) in
                     scratch.states.iter_mut().zip(margins).zip(dmargins).enumerate()
@@ -407,12 +479,8 @@ fn evaluate_chunk_body(
                         *sum += x;
                     }
                 }
-                let margins = &scratch.margins[..n];
+                let margins = &margin_buffer[start..start + n];
                 let dmargins = &scratch.dmargins[..if is_baseline { 0 } else { n }];
-                if save {
-                    let at = (k * years + t) * n;
-                    scratch.saved_margins[at..at + n].copy_from_slice(margins);
-                }
                 for (total, sum) in out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].iter_mut().zip(s) {
                     *total = sum.total();
                 }
@@ -420,41 +488,52 @@ fn evaluate_chunk_body(
                     add_batch(&mut margin[cell], margins, &mut scratch.counting);
                     add_batch(&mut dmargin[cell], dmargins, &mut scratch.counting);
                 }
-                if let (Some(groups), Some(group)) = (&mut out.groups, practice.group) {
-                    if let Some(histogram) = groups.get_mut((group * policies + k) * years + t) {
-                        add_batch(histogram, margins, &mut scratch.counting);
-                    }
+                if pooling {
+                    margin_buffer.truncate(start + n);
                 }
             }
         }
     }
+    scratch.pooled.flush(&mut out.groups, &mut scratch.counting, add_batch);
 }
 
 /// Policy `k` of practice `p` duplicates policy `j` (already evaluated in this
-/// chunk): its cells get `j`'s sums, and its group histograms `j`'s margins.
-/// Its cell histograms are copied once at the end of the run
-/// (`Accumulator::copy_duplicate_histograms`): the same for every chunk.
+/// chunk): its cells get `j`'s sums, and its pooled group margins `j`'s
+/// (the last `n` of `j`'s pool). Its cell histograms are copied once at the
+/// end of the run (`Accumulator::copy_duplicate_histograms`): the same for
+/// every chunk.
 #[inline(always)]
 fn copy_policy(
     plan: &Plan,
     (p, k, j): (usize, usize, usize),
     n: usize,
     out: &mut ChunkOut<'_>,
-    saved_margins: &[f64],
-    counting: &mut BatchScratch,
-    add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
+    pooled: Option<&mut Pooled>,
 ) {
     let (policies, years) = (plan.policies.len(), plan.years);
     for t in 0..years {
         let (cell, source) = ((p * policies + k) * years + t, (p * policies + j) * years + t);
         out.partial.copy_within(source * field::COUNT..(source + 1) * field::COUNT, cell * field::COUNT);
-        if let (Some(groups), Some(g)) = (&mut out.groups, plan.practices[p].group) {
-            if let Some(histogram) = groups.get_mut((g * policies + k) * years + t) {
-                let at = (j * years + t) * n;
-                add_batch(histogram, &saved_margins[at..at + n], counting);
-            }
+    }
+    if let Some(pooled) = pooled {
+        for t in 0..years {
+            let (to, from) = (k * years + t, j * years + t);
+            let (low, high) = pooled.margins.split_at_mut(to.max(from));
+            let (target, source) = if to > from { (&mut high[0], &low[from]) } else { (&mut low[to], &high[0]) };
+            target.extend_from_slice(&source[source.len() - n..]);
         }
     }
+}
+
+/// The order practices are evaluated in: by group, so that consecutive
+/// practices pool their margins into the same group histograms ([`Pooled`]),
+/// scenario order within a group and without grouping. Each practice's
+/// draws are its own and every sum and count is exact, so the order changes
+/// no bit.
+fn evaluation_order(plan: &Plan) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..plan.practices.len()).collect();
+    order.sort_by_key(|&p| plan.practices[p].group);
+    order
 }
 
 /// Reference values per cell and field: the mean-driver path. Sums in the
@@ -471,7 +550,9 @@ fn one_path(plan: &Plan, draws: Draws, path: u64) -> Vec<f64> {
     let duplicates = plan.duplicates();
     // An invalid SEQSIM_KERNEL fails `simulate`; here the default stands in.
     let kernel = Kernel::from_environment().unwrap_or(Kernel::Auto);
-    let chunk = Chunk { plan, draws, first: path, n: 1, reference: &zeros, duplicates: &duplicates, kernel };
+    let order = evaluation_order(plan);
+    let chunk =
+        Chunk { plan, draws, first: path, n: 1, reference: &zeros, duplicates: &duplicates, order: &order, kernel };
     evaluate_chunk(&chunk, &mut out, &mut ChunkScratch::new(plan, 1));
     values
 }
@@ -498,6 +579,7 @@ pub fn simulate(
     let layout = plan.layout();
     let reference = reference(plan);
     let duplicates = plan.duplicates();
+    let order = evaluation_order(plan);
     let first_chunk = paths.start / CHUNK_PATHS;
     let end_chunk = paths.end.div_ceil(CHUNK_PATHS);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -543,6 +625,7 @@ pub fn simulate(
                     n: (end - start) as usize,
                     reference: &reference,
                     duplicates: &duplicates,
+                    order: &order,
                     kernel,
                 };
                 evaluate_chunk(&chunk, &mut out, scratch);
@@ -581,6 +664,9 @@ pub fn memory_estimate(plan: &Plan, threads: usize) -> u64 {
     let per_cell_worker = field::COUNT as u64 * (16 + 8) + histograms;
     let group_histograms = (layout.groups * layout.policies * layout.years) as u64 * 16 * 1024;
     let chunk = plan.years as u64 * CHUNK_PATHS * (8 * 8 + 7 * 8 + 8 + 8 + 8 * 16 + 24);
+    // Pooled group margins and the counting table.
+    let pooled = if layout.groups > 0 { (layout.policies * layout.years * POOLED_VALUES) as u64 * 8 } else { 0 };
+    let chunk = chunk + pooled + 4 * accum::TABLE_BINS as u64;
     let workers = threads.max(1) as u64 + 1;
     // Summary, compare and national rows, then their frames in three formats.
     let output = cells * (2 * 400 + 3 * 30 * 8);
@@ -670,6 +756,47 @@ mod tests {
         assert!(copied.encode() == computed.encode());
     }
 
+    /// Pooled group histograms (practices evaluated group by group, several
+    /// practices' margins counted in one batch, copies taken from the pool,
+    /// pools counted when full) count exactly what each practice's own cell
+    /// histograms count.
+    #[test]
+    fn pooled_group_histograms_are_the_merged_cell_histograms() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.yaml");
+        let loaded = crate::scenario::load(&path).unwrap();
+        let mut plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
+        // national's 8 archetypes five times over, each copy with its own
+        // draws, in three groups that interleave (practice p in group p % 3):
+        // 13 or 14 practices a group, more than a pool holds.
+        let archetypes = plan.practices.clone();
+        plan.practices = (0..40)
+            .map(|p| {
+                let mut practice = archetypes[p % archetypes.len()].clone();
+                practice.stream_key = practice.stream_key.wrapping_add(p as u64);
+                practice.group = Some(p % 3);
+                practice
+            })
+            .collect();
+        plan.groups = vec![vec!["a".to_string()], vec!["b".to_string()], vec!["c".to_string()]];
+        plan.cell_histograms = true;
+        assert!(plan.duplicates().iter().any(Option::is_some));
+        assert_eq!(evaluation_order(&plan)[..3], [0, 3, 6]);
+        // 2,500 paths: two full chunks and a partial one.
+        let acc = simulate(&plan, 5, 0..2500, 2, &|_| true).unwrap();
+        let cells = plan.policies.len() * plan.years;
+        for group in 0..3 {
+            for cell in 0..cells {
+                let mut merged = Histogram::default();
+                for p in (group..40).step_by(3) {
+                    merged.merge(&acc.margin[p * cells + cell]);
+                }
+                // Group 0 has practices 0, 3, ..., 39 (14); groups 1 and 2 have 13.
+                assert_eq!(merged.total(), if group == 0 { 14 * 2500 } else { 13 * 2500 });
+                assert_eq!(acc.groups[group * cells + cell], merged);
+            }
+        }
+    }
+
     #[test]
     fn the_kernel_setting_is_auto_baseline_or_an_error() {
         assert_eq!(Kernel::from_setting(None).unwrap(), Kernel::Auto);
@@ -711,6 +838,7 @@ mod tests {
                 reference: &reference,
                 // Every evaluation computed: this compares the two kernel builds.
                 duplicates: &vec![None; plan.practices.len() * plan.policies.len()],
+                order: &evaluation_order(&plan),
                 kernel,
             };
             evaluate_chunk(&chunk, &mut out, &mut scratch);
