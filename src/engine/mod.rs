@@ -336,6 +336,16 @@ fn evaluate_chunk_body(
     for &p in order {
         let practice = &plan.practices[p];
         let terms = practice.terms.map(Lanes::splat);
+        // The drivers the practice does not draw itself: their values are
+        // the path's macro draws (all of them come from the practice's own
+        // sampler in the bundled scenarios, so there is nothing to copy).
+        let mut inherited = [0; Driver::COUNT];
+        let mut inherited_count = 0;
+        for driver in Driver::ALL.into_iter().filter(|d| !practice.sampler.has(*d)) {
+            inherited[inherited_count] = driver.index();
+            inherited_count += 1;
+        }
+        let inherited = &inherited[..inherited_count];
         for g in 0..groups {
             // The group's indices, year by year, one path per lane.
             let indices = &mut scratch.indices[..years];
@@ -346,7 +356,11 @@ fn evaluate_chunk_body(
                 let paths = std::array::from_fn(|lane| first + (g * LANES + lane) as u64);
                 let mut rng = rng::Streams::new(seed, paths, practice.stream_key);
                 let values = &mut scratch.lane_values[..years];
-                values.copy_from_slice(&scratch.macro_lanes[g * years..(g + 1) * years]);
+                for (values, macro_values) in values.iter_mut().zip(&scratch.macro_lanes[g * years..(g + 1) * years]) {
+                    for &slot in inherited {
+                        values[slot] = macro_values[slot];
+                    }
+                }
                 practice.sampler.draw_years_lanes(&mut rng, values, &mut scratch.lane_normals);
                 let mut idx = Indices::<Lanes>::base();
                 for (t, (lanes, values)) in indices.iter_mut().zip(values.iter()).enumerate() {
@@ -415,28 +429,25 @@ fn evaluate_chunk_body(
                     (Lanes::splat(l.sequestration), Lanes::splat(l.add_on), Lanes::splat(l.relief));
                 let zero = Lanes::default();
                 let mut s = [zero; field::COUNT];
-                // Every group writes its lanes before they are read (the
-                // baseline's paired differences are never read), so the
-                // buffers only grow, and are never cleared. A pooling
-                // practice's margins go straight to the end of its pool.
+                // Each group appends its valid lanes' margins: a pooling
+                // practice's to the end of its pool, others' to the cell's
+                // buffer. Every group writes its paired differences' lanes
+                // before they are read (the baseline's are never read), so
+                // that buffer only grows, and is never cleared.
                 let (margin_buffer, start) = if pooling {
                     let pool = &mut scratch.pooled.margins[k * years + t];
                     let start = pool.len();
                     (pool, start)
                 } else {
+                    scratch.margins.clear();
                     (&mut scratch.margins, 0)
                 };
-                if margin_buffer.len() < start + groups * LANES {
-                    margin_buffer.resize(start + groups * LANES, 0.0);
-                }
+                margin_buffer.reserve(n);
                 if scratch.dmargins.len() < groups * LANES {
                     scratch.dmargins.resize(groups * LANES, 0.0);
                 }
-                let margins = margin_buffer[start..start + groups * LANES].chunks_exact_mut(LANES);
                 let dmargins = scratch.dmargins.chunks_exact_mut(LANES);
-                for (g, ((state, margin_lanes), dmargin_lanes)) in
-                    scratch.states.iter_mut().zip(margins).zip(dmargins).enumerate()
-                {
+                for (g, (state, dmargin_lanes)) in scratch.states.iter_mut().zip(dmargins).enumerate() {
                     let i = t * groups + g;
                     let levers = Levers {
                         sequestration,
@@ -459,7 +470,11 @@ fn evaluate_chunk_body(
                     c[field::NEGATIVE] = o.margin.less_than(zero).ones();
                     c[field::DISTRESS] = o.distress.ones();
                     c[field::EXHAUSTED] = o.exhausted.ones();
-                    margin_lanes.copy_from_slice(&o.margin.0);
+                    if valid == LANES {
+                        margin_buffer.extend_from_slice(&o.margin.0);
+                    } else {
+                        margin_buffer.extend_from_slice(&o.margin.0[..valid]);
+                    }
                     if is_baseline {
                         scratch.base[i] = [o.margin, o.cut_cum, o.cash];
                     } else {
@@ -487,9 +502,6 @@ fn evaluate_chunk_body(
                 if let Some((margin, dmargin)) = &mut out.histograms {
                     add_batch(&mut margin[cell], margins, &mut scratch.counting);
                     add_batch(&mut dmargin[cell], dmargins, &mut scratch.counting);
-                }
-                if pooling {
-                    margin_buffer.truncate(start + n);
                 }
             }
         }
