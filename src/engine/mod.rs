@@ -143,6 +143,83 @@ struct ChunkScratch {
     /// Margins waiting to be counted into group histograms, `[policy * years + year]`:
     /// consecutive practices of one group ([`Pooled`]).
     pooled: Pooled,
+    /// Margins and paired differences waiting to be counted into cell
+    /// histograms: consecutive chunks of one worker ([`CellPools`]).
+    cell_pools: CellPools,
+}
+
+/// Each cell's margins and paired differences over up to
+/// [`CELL_POOL_CHUNKS`] consecutive chunks of a worker, counted into the
+/// cell's histograms in one batch: a batch's cost is mostly the bins it
+/// spans (walking the counting table and the histogram's pages), and four
+/// chunks span little more than one. Counts are integers and extremes are
+/// order-free, so pooling changes no bit. A worker's last pools are counted
+/// by [`CellPools::flush`].
+#[derive(Default)]
+struct CellPools {
+    /// Values a pool holds before it is counted; 0: no pooling (each
+    /// chunk's batch is counted at once).
+    limit: usize,
+    /// `[cell * 2]` margins, `[cell * 2 + 1]` paired differences.
+    pools: Vec<Vec<f64>>,
+}
+
+/// At most this many chunks are pooled per cell ...
+const CELL_POOL_CHUNKS: usize = 4;
+
+/// ... and a worker's cell pools take at most about this many bytes.
+const CELL_POOL_BYTES: usize = 32 << 20;
+
+impl CellPools {
+    /// Pools for `cells` cells: as many chunks as fit in [`CELL_POOL_BYTES`],
+    /// up to [`CELL_POOL_CHUNKS`]; none when only one fits.
+    fn new(cells: usize) -> CellPools {
+        let chunk_bytes = cells.max(1) * 2 * CHUNK_PATHS as usize * 8;
+        let chunks = (CELL_POOL_BYTES / chunk_bytes).min(CELL_POOL_CHUNKS);
+        let limit = if chunks > 1 { chunks * CHUNK_PATHS as usize } else { 0 };
+        CellPools { limit, pools: Vec::new() }
+    }
+
+    /// The margin and paired-difference pools of `cell`, for the kernel to
+    /// append a chunk's values to.
+    #[inline(always)]
+    fn pair(&mut self, cell: usize) -> (&mut Vec<f64>, &mut Vec<f64>) {
+        if self.pools.len() < 2 * (cell + 1) {
+            self.pools.resize_with(2 * (cell + 1), Vec::new);
+        }
+        let (margins, rest) = self.pools[2 * cell..].split_at_mut(1);
+        (&mut margins[0], &mut rest[0])
+    }
+
+    /// Counts `cell`'s pools into `histograms` (margin, paired difference)
+    /// if another chunk would not fit.
+    #[inline(always)]
+    fn count_full(
+        &mut self,
+        cell: usize,
+        histograms: [&mut Histogram; 2],
+        counting: &mut BatchScratch,
+        add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
+    ) {
+        for (histogram, pool) in histograms.into_iter().zip(&mut self.pools[2 * cell..]) {
+            if pool.len() + CHUNK_PATHS as usize > self.limit {
+                add_batch(histogram, pool, counting);
+                pool.clear();
+            }
+        }
+    }
+
+    /// Counts every pool into its cell's histogram (`margin`, `dmargin`) and
+    /// empties it: the end of a worker.
+    fn flush(&mut self, margin: &mut [Histogram], dmargin: &mut [Histogram], counting: &mut BatchScratch) {
+        for (i, pool) in self.pools.iter_mut().enumerate() {
+            let histograms = if i % 2 == 0 { &mut *margin } else { &mut *dmargin };
+            if let (Some(histogram), false) = (histograms.get_mut(i / 2), pool.is_empty()) {
+                histogram.add_batch_with(pool, counting);
+            }
+            pool.clear();
+        }
+    }
 }
 
 /// Margins of consecutive practices of one group, pooled per policy and year
@@ -226,6 +303,7 @@ impl ChunkScratch {
             dmargins: Vec::with_capacity(paths),
             counting: BatchScratch::default(),
             pooled: Pooled::default(),
+            cell_pools: CellPools::new(if plan.cell_histograms { plan.layout().cells() } else { 0 }),
         }
     }
 }
@@ -411,6 +489,7 @@ fn evaluate_chunk_body(
             }
             _ => false,
         };
+        let cell_pooling = out.histograms.is_some() && scratch.cell_pools.limit > 0;
         for &k in &plan.order {
             if let Some(j) = duplicates[p * policies + k] {
                 copy_policy(plan, (p, k, j), n, out, pooling.then_some(&mut scratch.pooled));
@@ -431,25 +510,27 @@ fn evaluate_chunk_body(
                     (Lanes::splat(l.sequestration), Lanes::splat(l.add_on), Lanes::splat(l.relief));
                 let zero = Lanes::default();
                 let mut s = [zero; field::COUNT];
-                // Each group appends its valid lanes' margins: a pooling
-                // practice's to the end of its pool, others' to the cell's
-                // buffer. Every group writes its paired differences' lanes
-                // before they are read (the baseline's are never read), so
-                // that buffer only grows, and is never cleared.
-                let (margin_buffer, start) = if pooling {
-                    let pool = &mut scratch.pooled.margins[k * years + t];
-                    let start = pool.len();
-                    (pool, start)
+                // Each group appends its valid lanes' margins and paired
+                // differences (none for the baseline): to the cell's pools
+                // when cell histograms are pooled, else the margins to the
+                // end of the practice's group pool when it pools, else both
+                // to the cell's buffers.
+                let (margin_buffer, dmargin_buffer) = if cell_pooling {
+                    scratch.cell_pools.pair(cell)
                 } else {
-                    scratch.margins.clear();
-                    (&mut scratch.margins, 0)
+                    scratch.dmargins.clear();
+                    let margin_buffer = if pooling {
+                        &mut scratch.pooled.margins[k * years + t]
+                    } else {
+                        scratch.margins.clear();
+                        &mut scratch.margins
+                    };
+                    (margin_buffer, &mut scratch.dmargins)
                 };
+                let (start, dstart) = (margin_buffer.len(), dmargin_buffer.len());
                 margin_buffer.reserve(n);
-                if scratch.dmargins.len() < groups * LANES {
-                    scratch.dmargins.resize(groups * LANES, 0.0);
-                }
-                let dmargins = scratch.dmargins.chunks_exact_mut(LANES);
-                for (g, (state, dmargin_lanes)) in scratch.states.iter_mut().zip(dmargins).enumerate() {
+                dmargin_buffer.reserve(if is_baseline { 0 } else { n });
+                for (g, state) in scratch.states.iter_mut().enumerate() {
                     let i = t * groups + g;
                     let levers = Levers {
                         sequestration,
@@ -487,7 +568,11 @@ fn evaluate_chunk_body(
                         c[field::DMARGIN_SQ] = ddm * ddm;
                         c[field::DCUT_CUM] = (o.cut_cum - base_cut_cum) - r[field::DCUT_CUM];
                         c[field::DCASH] = (o.cash - base_cash) - r[field::DCASH];
-                        dmargin_lanes.copy_from_slice(&dmargin.0);
+                        if valid == LANES {
+                            dmargin_buffer.extend_from_slice(&dmargin.0);
+                        } else {
+                            dmargin_buffer.extend_from_slice(&dmargin.0[..valid]);
+                        }
                     }
                     if valid < LANES {
                         c = c.map(|x| x.first(valid));
@@ -496,14 +581,22 @@ fn evaluate_chunk_body(
                         *sum += x;
                     }
                 }
-                let margins = &margin_buffer[start..start + n];
-                let dmargins = &scratch.dmargins[..if is_baseline { 0 } else { n }];
+                let margins = &margin_buffer[start..];
+                let dmargins = &dmargin_buffer[dstart..];
                 for (total, sum) in out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].iter_mut().zip(s) {
                     *total = sum.total();
                 }
-                if let Some((margin, dmargin)) = &mut out.histograms {
+                if let (Some((margin, dmargin)), false) = (&mut out.histograms, cell_pooling) {
                     add_batch(&mut margin[cell], margins, &mut scratch.counting);
                     add_batch(&mut dmargin[cell], dmargins, &mut scratch.counting);
+                }
+                if let (Some((margin, dmargin)), true) = (&mut out.histograms, cell_pooling) {
+                    if pooling {
+                        let margins = &scratch.cell_pools.pools[2 * cell][start..];
+                        scratch.pooled.margins[k * years + t].extend_from_slice(margins);
+                    }
+                    let histograms = [&mut margin[cell], &mut dmargin[cell]];
+                    scratch.cell_pools.count_full(cell, histograms, &mut scratch.counting, add_batch);
                 }
             }
         }
@@ -649,7 +742,11 @@ pub fn simulate(
                 }
                 worker
             })
-            .map(|worker| worker.acc)
+            .map(|worker| {
+                let Worker { mut acc, mut scratch, .. } = worker;
+                scratch.cell_pools.flush(&mut acc.margin, &mut acc.dmargin, &mut scratch.counting);
+                acc
+            })
             // Workers' accumulators are merged into one another, not into a
             // fresh one: an empty accumulator would take a full copy of the
             // first one's histograms (a cohort's are hundreds of MB).
@@ -772,18 +869,27 @@ mod tests {
 
     /// Pooled group histograms (practices evaluated group by group, several
     /// practices' margins counted in one batch, copies taken from the pool,
-    /// pools counted when full) count exactly what each practice's own cell
-    /// histograms count.
+    /// pools counted when full) and pooled cell histograms (several chunks
+    /// counted in one batch) count exactly what each practice's own cell
+    /// histograms count, chunk by chunk.
     #[test]
     fn pooled_group_histograms_are_the_merged_cell_histograms() {
+        // 100 practices: 34 in group 0, more than a group pool holds; too
+        // many cells to pool cell histograms. 20 practices: cell
+        // histograms pooled two chunks at a time, as well.
+        check_pooled_groups(100, 1100, false);
+        check_pooled_groups(20, 2500, true);
+    }
+
+    /// [`pooled_group_histograms_are_the_merged_cell_histograms`] for
+    /// national's 8 archetypes repeated to `practices` (each copy with its
+    /// own draws) in three groups that interleave (practice p in group p % 3).
+    fn check_pooled_groups(practices: usize, paths: u64, cells_pooled: bool) {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.yaml");
         let loaded = crate::scenario::load(&path).unwrap();
         let mut plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
-        // national's 8 archetypes five times over, each copy with its own
-        // draws, in three groups that interleave (practice p in group p % 3):
-        // 13 or 14 practices a group, more than a pool holds.
         let archetypes = plan.practices.clone();
-        plan.practices = (0..40)
+        plan.practices = (0..practices)
             .map(|p| {
                 let mut practice = archetypes[p % archetypes.len()].clone();
                 practice.stream_key = practice.stream_key.wrapping_add(p as u64);
@@ -792,20 +898,28 @@ mod tests {
             })
             .collect();
         plan.groups = vec![vec!["a".to_string()], vec!["b".to_string()], vec!["c".to_string()]];
-        plan.cell_histograms = true;
         assert!(plan.duplicates().iter().any(Option::is_some));
         assert_eq!(evaluation_order(&plan)[..3], [0, 3, 6]);
-        // 2,500 paths: two full chunks and a partial one.
-        let acc = simulate(&plan, 5, 0..2500, 2, &|_| true).unwrap();
+        plan.cell_histograms = true;
+        assert_eq!(CellPools::new(plan.layout().cells()).limit > 0, cells_pooled);
+        let acc = simulate(&plan, 5, 0..paths, 2, &|_| true).unwrap();
+        // Every cell histogram counts what its margins path by path count.
         let cells = plan.policies.len() * plan.years;
+        let mut by_path = vec![Histogram::default(); practices * cells];
+        for path in 0..paths {
+            for (histogram, margin) in by_path.iter_mut().zip(path_margins(&plan, 5, path)) {
+                histogram.add(margin);
+            }
+        }
+        assert!(acc.margin == by_path);
         for group in 0..3 {
             for cell in 0..cells {
                 let mut merged = Histogram::default();
-                for p in (group..40).step_by(3) {
+                for p in (group..practices).step_by(3) {
                     merged.merge(&acc.margin[p * cells + cell]);
                 }
-                // Group 0 has practices 0, 3, ..., 39 (14); groups 1 and 2 have 13.
-                assert_eq!(merged.total(), if group == 0 { 14 * 2500 } else { 13 * 2500 });
+                let members = (group..practices).step_by(3).count() as u64;
+                assert_eq!(merged.total(), members * paths);
                 assert_eq!(acc.groups[group * cells + cell], merged);
             }
         }
@@ -835,34 +949,42 @@ mod tests {
         let layout = plan.layout();
         let run = |kernel: Kernel| {
             let mut acc = Accumulator::new(layout);
-            let mut partial = vec![0.0; layout.cells() * field::COUNT];
+            let mut partials = Vec::new();
             let mut scratch = ChunkScratch::new(&plan, CHUNK_PATHS as usize);
-            let Accumulator { margin, dmargin, .. } = &mut acc;
-            let mut out = ChunkOut {
-                partial: &mut partial,
-                histograms: Some((margin.as_mut_slice(), dmargin.as_mut_slice())),
-                groups: None,
-            };
-            // 1,023 paths: the last group of four has three.
-            let chunk = Chunk {
-                plan: &plan,
-                draws: Draws::Random { seed: 7 },
-                first: 2048,
-                n: 1023,
-                reference: &reference,
-                // Every evaluation computed: this compares the two kernel builds.
-                duplicates: &vec![None; plan.practices.len() * plan.policies.len()],
-                order: &evaluation_order(&plan),
-                kernel,
-            };
-            evaluate_chunk(&chunk, &mut out, &mut scratch);
-            (partial, acc)
+            // Five chunks, so cell pools fill and are counted by the
+            // kernel's build of the histogram code; the last has 1,023
+            // paths: its last group of four has three.
+            for c in 0..5 {
+                let mut partial = vec![0.0; layout.cells() * field::COUNT];
+                let Accumulator { margin, dmargin, .. } = &mut acc;
+                let mut out = ChunkOut {
+                    partial: &mut partial,
+                    histograms: Some((margin.as_mut_slice(), dmargin.as_mut_slice())),
+                    groups: None,
+                };
+                let chunk = Chunk {
+                    plan: &plan,
+                    draws: Draws::Random { seed: 7 },
+                    first: 2048 + c * CHUNK_PATHS,
+                    n: if c == 4 { 1023 } else { CHUNK_PATHS as usize },
+                    reference: &reference,
+                    // Every evaluation computed: this compares the two kernel builds.
+                    duplicates: &vec![None; plan.practices.len() * plan.policies.len()],
+                    order: &evaluation_order(&plan),
+                    kernel,
+                };
+                evaluate_chunk(&chunk, &mut out, &mut scratch);
+                partials.extend(partial);
+            }
+            scratch.cell_pools.flush(&mut acc.margin, &mut acc.dmargin, &mut scratch.counting);
+            (partials, acc)
         };
         let (baseline_sums, baseline_acc) = run(Kernel::Baseline);
         let (avx_sums, avx_acc) = run(Kernel::Auto);
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&avx_sums), bits(&baseline_sums));
         assert_eq!(avx_acc, baseline_acc);
-        assert!(baseline_acc.margin.iter().all(|h| h.total() == 1023));
+        // 4 x 1,024 + 1,023 paths.
+        assert!(baseline_acc.margin.iter().all(|h| h.total() == 5119));
     }
 }
