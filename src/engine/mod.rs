@@ -391,7 +391,11 @@ fn evaluate_chunk_body(
     // Lanes past the last path (a chunk's final group) run on the mean path
     // and are dropped before anything is summed or counted.
     let draws_of = |j: usize| if j < n { draws } else { Draws::Means };
-    for (j, path_values) in scratch.macro_values.chunks_exact_mut(years).take(groups * LANES).enumerate() {
+    // Macro draws are made only if some practice reads one (none does in
+    // the bundled national scenario, whose drivers are all practice-scope).
+    let inherits = |p: usize| Driver::ALL.into_iter().any(|d| !plan.practices[p].sampler.has(d));
+    let macro_groups = if order.iter().any(|&p| inherits(p)) { groups } else { 0 };
+    for (j, path_values) in scratch.macro_values.chunks_exact_mut(years).take(macro_groups * LANES).enumerate() {
         let path = first + j as u64;
         let mut rng = match draws_of(j) {
             Draws::Random { seed } => Some(rng::stream(seed, path, rng::MACRO_KEY)),
@@ -406,7 +410,7 @@ fn evaluate_chunk_body(
         }
     }
     // The macro draws again with a group's paths side by side.
-    for (g, group_values) in scratch.macro_lanes.chunks_exact_mut(years).take(groups).enumerate() {
+    for (g, group_values) in scratch.macro_lanes.chunks_exact_mut(years).take(macro_groups).enumerate() {
         for (t, lanes) in group_values.iter_mut().enumerate() {
             for (slot, value) in lanes.iter_mut().enumerate() {
                 *value = Lanes(std::array::from_fn(|lane| scratch.macro_values[(g * LANES + lane) * years + t][slot]));
