@@ -779,9 +779,11 @@ pub fn memory_estimate(plan: &Plan, threads: usize) -> u64 {
     let per_cell_worker = field::COUNT as u64 * (16 + 8) + histograms;
     let group_histograms = (layout.groups * layout.policies * layout.years) as u64 * 16 * 1024;
     let chunk = plan.years as u64 * CHUNK_PATHS * (8 * 8 + 7 * 8 + 8 + 8 + 8 * 16 + 24);
-    // Pooled group margins and the counting table.
+    // Pooled group margins, pooled cell margins and the counting table.
     let pooled = if layout.groups > 0 { (layout.policies * layout.years * POOLED_VALUES) as u64 * 8 } else { 0 };
-    let chunk = chunk + pooled + 4 * accum::TABLE_BINS as u64;
+    let cell_pools =
+        if layout.cell_histograms { CellPools::new(layout.cells()).limit as u64 * cells * 2 * 8 } else { 0 };
+    let chunk = chunk + pooled + cell_pools + 4 * accum::TABLE_BINS as u64;
     let workers = threads.max(1) as u64 + 1;
     // Summary, compare and national rows, then their frames in three formats.
     let output = cells * (2 * 400 + 3 * 30 * 8);
