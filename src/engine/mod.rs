@@ -174,8 +174,8 @@ impl CellPools {
     /// Pools for `cells` cells: as many chunks as fit in [`CELL_POOL_BYTES`],
     /// up to [`CELL_POOL_CHUNKS`]; none when only one fits.
     fn new(cells: usize) -> CellPools {
-        let chunk_bytes = cells.max(1) * 2 * CHUNK_PATHS as usize * 8;
-        let chunks = (CELL_POOL_BYTES / chunk_bytes).min(CELL_POOL_CHUNKS);
+        let chunk_bytes = cells * 2 * CHUNK_PATHS as usize * 8;
+        let chunks = CELL_POOL_BYTES.checked_div(chunk_bytes).unwrap_or(0).min(CELL_POOL_CHUNKS);
         let limit = if chunks > 1 { chunks * CHUNK_PATHS as usize } else { 0 };
         CellPools { limit, pools: Vec::new() }
     }
@@ -236,11 +236,23 @@ struct Pooled {
     margins: Vec<Vec<f64>>,
 }
 
-/// A group's pooled margins are counted once a buffer would pass this many
-/// values: 32 practices of a full chunk, 13 MB for 5 policies x 10 years.
-/// (Against eight practices, the US-hospital cohort on one thread took
-/// about 7% less time; on two the same.)
-const POOLED_VALUES: usize = 32 * CHUNK_PATHS as usize;
+/// A group's pooled margins are counted once a buffer would pass the
+/// margins of this many practices' full chunks (against eight, the
+/// US-hospital cohort on one thread took about 7% less time; on two the
+/// same) ...
+const POOLED_PRACTICES: usize = 32;
+
+/// ... or the buffers would take more than about this many bytes (5
+/// policies x 10 years x 32 practices: 13 MB), though always one practice.
+const POOLED_BYTES: usize = 16 << 20;
+
+/// The values a buffer of a plan with `cells` policy-years per practice
+/// holds before it is counted.
+fn pooled_values(cells: usize) -> usize {
+    let chunk = CHUNK_PATHS as usize;
+    let practices = (POOLED_BYTES / (cells.max(1) * chunk * 8)).clamp(1, POOLED_PRACTICES);
+    practices * chunk
+}
 
 impl Pooled {
     /// Counts the pooled margins into their group's histograms
@@ -251,11 +263,11 @@ impl Pooled {
         counting: &mut BatchScratch,
         add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
     ) {
-        let (Some(group), Some(groups)) = (self.group.take(), groups) else { return };
+        let group = self.group.take();
         let cells = self.margins.len();
         for (cell, margins) in self.margins.iter_mut().enumerate() {
-            if let Some(histogram) = groups.get_mut(group * cells + cell) {
-                if !margins.is_empty() {
+            if let (Some(group), Some(groups), false) = (group, &mut *groups, margins.is_empty()) {
+                if let Some(histogram) = groups.get_mut(group * cells + cell) {
                     add_batch(histogram, margins, counting);
                 }
             }
@@ -274,7 +286,7 @@ impl Pooled {
         counting: &mut BatchScratch,
         add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
     ) {
-        let full = self.margins.first().is_some_and(|m| m.len() + n > POOLED_VALUES);
+        let full = self.margins.first().is_some_and(|m| m.len() + n > pooled_values(cells));
         if self.group != Some(group) || full {
             self.flush(groups, counting, add_batch);
         }
@@ -421,8 +433,8 @@ fn evaluate_chunk_body(
         let practice = &plan.practices[p];
         let terms = practice.terms.map(Lanes::splat);
         // The drivers the practice does not draw itself: their values are
-        // the path's macro draws (all of them come from the practice's own
-        // sampler in the bundled scenarios, so there is nothing to copy).
+        // the path's macro draws (none in national.yaml, whose drivers are
+        // all practice-scope).
         let mut inherited = [0; Driver::COUNT];
         let mut inherited_count = 0;
         for driver in Driver::ALL.into_iter().filter(|d| !practice.sampler.has(*d)) {
@@ -780,7 +792,8 @@ pub fn memory_estimate(plan: &Plan, threads: usize) -> u64 {
     let group_histograms = (layout.groups * layout.policies * layout.years) as u64 * 16 * 1024;
     let chunk = plan.years as u64 * CHUNK_PATHS * (8 * 8 + 7 * 8 + 8 + 8 + 8 * 16 + 24);
     // Pooled group margins, pooled cell margins and the counting table.
-    let pooled = if layout.groups > 0 { (layout.policies * layout.years * POOLED_VALUES) as u64 * 8 } else { 0 };
+    let per_practice = layout.policies * layout.years;
+    let pooled = if layout.groups > 0 { (per_practice * pooled_values(per_practice)) as u64 * 8 } else { 0 };
     let cell_pools =
         if layout.cell_histograms { CellPools::new(layout.cells()).limit as u64 * cells * 2 * 8 } else { 0 };
     let chunk = chunk + pooled + cell_pools + 4 * accum::TABLE_BINS as u64;

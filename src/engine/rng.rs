@@ -8,9 +8,8 @@
 //! with the SplitMix64 finalizer and expanded by `seed_from_u64`.
 //!
 //! [`Streams`] runs [`LANES`] such streams side by side (the paths of one
-//! group of the kernel), one state word of every lane in one array, so a
-//! step of all four is a few vector instructions; each lane's output is,
-//! number for number, its own `Xoshiro256PlusPlus`'s.
+//! group of the kernel), each lane's four state words together; each
+//! lane's output is, number for number, its own `Xoshiro256PlusPlus`'s.
 
 use std::convert::Infallible;
 
