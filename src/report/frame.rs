@@ -253,25 +253,27 @@ pub fn facilities(
         text("kind", rows.iter().map(|r| r.kind.as_str())),
     ];
     // Attributes change only between facilities: each facility's are looked
-    // up once, and the column borrows them (a `String` per row and
-    // attribute was most of a large cohort's peak memory).
+    // up once (not once per row and attribute: the id comparisons were a
+    // visible share of writing a 6,000-facility table), and the columns
+    // borrow them (a `String` per row and attribute was most of a large
+    // cohort's peak memory).
+    let mut by_facility: Vec<Vec<&str>> = Vec::new();
+    let mut facility_of_row: Vec<usize> = Vec::with_capacity(rows.len());
+    let mut last: Option<&str> = None;
+    for r in rows {
+        if last != Some(r.practice.as_str()) {
+            let own = by_id.get(r.practice.as_str()).copied().unwrap_or_default();
+            let value = |(n, name): (usize, &&str)| match own.get(n) {
+                Some((k, v)) if k == name => v.as_str(),
+                _ => own.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str()),
+            };
+            by_facility.push(names.iter().enumerate().map(value).collect());
+            last = Some(r.practice.as_str());
+        }
+        facility_of_row.push(by_facility.len() - 1);
+    }
     for (n, name) in names.iter().enumerate() {
-        let mut last: Option<(&str, &str)> = None;
-        let values: Vec<&str> = rows
-            .iter()
-            .map(|r| match last {
-                Some((id, value)) if id == r.practice => value,
-                _ => {
-                    let own = by_id.get(r.practice.as_str()).copied().unwrap_or_default();
-                    let value = match own.get(n) {
-                        Some((k, v)) if k == name => v.as_str(),
-                        _ => own.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str()),
-                    };
-                    last = Some((r.practice.as_str(), value));
-                    value
-                }
-            })
-            .collect();
+        let values: Vec<&str> = facility_of_row.iter().map(|&f| by_facility[f][n]).collect();
         columns.push(Column::new((*name).into(), values));
     }
     let f = |name: &str, get: fn(&SummaryRow) -> f64| floats(name, rows.iter().map(get));
