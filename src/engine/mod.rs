@@ -405,8 +405,8 @@ fn evaluate_chunk_body(
     let draws_of = |j: usize| if j < n { draws } else { Draws::Means };
     // Macro draws are made only if some practice reads one (none does in
     // the bundled national scenario, whose drivers are all practice-scope).
-    let inherits = |p: usize| Driver::ALL.into_iter().any(|d| !plan.practices[p].sampler.has(d));
-    let macro_groups = if order.iter().any(|&p| inherits(p)) { groups } else { 0 };
+    let reads_macro = order.iter().any(|&p| inherited_slots(&plan.practices[p]).next().is_some());
+    let macro_groups = if reads_macro { groups } else { 0 };
     for (j, path_values) in scratch.macro_values.chunks_exact_mut(years).take(macro_groups * LANES).enumerate() {
         let path = first + j as u64;
         let mut rng = match draws_of(j) {
@@ -437,8 +437,8 @@ fn evaluate_chunk_body(
         // all practice-scope).
         let mut inherited = [0; Driver::COUNT];
         let mut inherited_count = 0;
-        for driver in Driver::ALL.into_iter().filter(|d| !practice.sampler.has(*d)) {
-            inherited[inherited_count] = driver.index();
+        for slot in inherited_slots(practice) {
+            inherited[inherited_count] = slot;
             inherited_count += 1;
         }
         let inherited = &inherited[..inherited_count];
@@ -569,11 +569,7 @@ fn evaluate_chunk_body(
                     c[field::NEGATIVE] = o.margin.less_than(zero).ones();
                     c[field::DISTRESS] = o.distress.ones();
                     c[field::EXHAUSTED] = o.exhausted.ones();
-                    if valid == LANES {
-                        margin_buffer.extend_from_slice(&o.margin.0);
-                    } else {
-                        margin_buffer.extend_from_slice(&o.margin.0[..valid]);
-                    }
+                    append_valid(margin_buffer, &o.margin, valid);
                     if is_baseline {
                         scratch.base[i] = [o.margin, o.cut_cum, o.cash];
                     } else {
@@ -584,11 +580,7 @@ fn evaluate_chunk_body(
                         c[field::DMARGIN_SQ] = ddm * ddm;
                         c[field::DCUT_CUM] = (o.cut_cum - base_cut_cum) - r[field::DCUT_CUM];
                         c[field::DCASH] = (o.cash - base_cash) - r[field::DCASH];
-                        if valid == LANES {
-                            dmargin_buffer.extend_from_slice(&dmargin.0);
-                        } else {
-                            dmargin_buffer.extend_from_slice(&dmargin.0[..valid]);
-                        }
+                        append_valid(dmargin_buffer, &dmargin, valid);
                     }
                     if valid < LANES {
                         c = c.map(|x| x.first(valid));
@@ -602,17 +594,18 @@ fn evaluate_chunk_body(
                 for (total, sum) in out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].iter_mut().zip(s) {
                     *total = sum.total();
                 }
-                if let (Some((margin, dmargin)), false) = (&mut out.histograms, cell_pooling) {
-                    add_batch(&mut margin[cell], margins, &mut scratch.counting);
-                    add_batch(&mut dmargin[cell], dmargins, &mut scratch.counting);
-                }
-                if let (Some((margin, dmargin)), true) = (&mut out.histograms, cell_pooling) {
-                    if pooling {
-                        let margins = &scratch.cell_pools.pools[2 * cell][start..];
-                        scratch.pooled.margins[k * years + t].extend_from_slice(margins);
+                if let Some((margin, dmargin)) = &mut out.histograms {
+                    if cell_pooling {
+                        if pooling {
+                            let margins = &scratch.cell_pools.pools[2 * cell][start..];
+                            scratch.pooled.margins[k * years + t].extend_from_slice(margins);
+                        }
+                        let histograms = [&mut margin[cell], &mut dmargin[cell]];
+                        scratch.cell_pools.count_full(cell, histograms, &mut scratch.counting, add_batch);
+                    } else {
+                        add_batch(&mut margin[cell], margins, &mut scratch.counting);
+                        add_batch(&mut dmargin[cell], dmargins, &mut scratch.counting);
                     }
-                    let histograms = [&mut margin[cell], &mut dmargin[cell]];
-                    scratch.cell_pools.count_full(cell, histograms, &mut scratch.counting, add_batch);
                 }
             }
         }
@@ -645,6 +638,22 @@ fn copy_policy(
             let (target, source) = if to > from { (&mut high[0], &low[from]) } else { (&mut low[to], &high[0]) };
             target.extend_from_slice(&source[source.len() - n..]);
         }
+    }
+}
+
+/// The driver slots a practice does not draw itself: their values are the
+/// path's macro draws.
+fn inherited_slots(practice: &PracticePlan) -> impl Iterator<Item = usize> + '_ {
+    Driver::ALL.into_iter().filter(|d| !practice.sampler.has(*d)).map(Driver::index)
+}
+
+/// Appends the first `valid` lanes of `lanes` (a group's paths that exist).
+#[inline(always)]
+fn append_valid(buffer: &mut Vec<f64>, lanes: &Lanes, valid: usize) {
+    if valid == LANES {
+        buffer.extend_from_slice(&lanes.0);
+    } else {
+        buffer.extend_from_slice(&lanes.0[..valid]);
     }
 }
 
