@@ -6,9 +6,9 @@
 # from identical policies, and peak RSS, as `--stats` reports them.
 #
 # With FACILITIES (e.g. 6000, issue 18's target size) the cohort table is
-# grown to that many rows by repeating its rows in order with new ids
-# (`ccn_111333` becomes `ccn_111333_r2`, ...), in a copy of the scenario in
-# a temporary directory; every repeated hospital draws its own paths.
+# grown to that many rows in a temporary copy of the scenario
+# (benches/grow_cohort.sh: rows repeated with new ids, each hospital drawing
+# its own paths).
 #
 # Usage (from the repository root): benches/cohort_speed.sh [PATHS] [REPS] [FACILITIES]
 set -euo pipefail
@@ -25,24 +25,7 @@ scenario=scenarios/us_hospitals.yaml
 table=scenarios/cohorts/us_hospitals_2021.csv
 kept=$(grep -v '^#' "$table" | tail -n +2 | wc -l)
 if [ -n "$facilities" ]; then
-  mkdir -p "$out/scenarios/cohorts"
-  ln -s "$PWD/policies" "$out/policies"
-  cp "$scenario" "$out/scenarios/us_hospitals.yaml"
-  cp "${table%.csv}.import.json" "$out/scenarios/cohorts/"
-  # Comment lines and header as they are, then the rows again and again
-  # until there are FACILITIES; copies after the first get `_rN` ids.
-  awk -v want="$facilities" '
-    /^#/ { print; next }
-    !header { print; header = 1; next }
-    { rows[++n] = $0 }
-    END {
-      for (i = 0; i < want; i++) {
-        row = rows[i % n + 1]
-        round = int(i / n) + 1
-        if (round > 1) sub(/^[^,]*/, "&_r" round, row)
-        print row
-      }
-    }' "$table" >"$out/scenarios/cohorts/us_hospitals_2021.csv"
+  benches/grow_cohort.sh "$out" "$facilities"
   scenario=$out/scenarios/us_hospitals.yaml
   kept=$facilities
 fi
