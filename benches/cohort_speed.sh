@@ -29,7 +29,7 @@ if [ -n "$facilities" ]; then
   scenario=$out/scenarios/us_hospitals.yaml
   kept=$facilities
 fi
-label=$(printf "us_hospitals (%'d hospitals, --by state)" "$kept")
+label="us_hospitals ($(echo "$kept" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1,\2/;ta') hospitals, --by state)"
 
 echo "| scenario | paths | threads | wall time | logical evaluations/s | copied | peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
