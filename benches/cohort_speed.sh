@@ -10,8 +10,9 @@
 # (benches/grow_cohort.sh: rows repeated with new ids, each hospital drawing
 # its own paths).
 #
-# Usage (from the repository root): benches/cohort_speed.sh [PATHS] [REPS] [FACILITIES]
+# Usage: benches/cohort_speed.sh [PATHS] [REPS] [FACILITIES]
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 paths=${1:-10000}
 reps=${2:-3}

@@ -6,11 +6,12 @@
 # policies are linked, not copied. Used by cohort_speed.sh and
 # against_filing.sh.
 #
-# Usage (from the repository root): benches/grow_cohort.sh DIR FACILITIES
+# Usage: benches/grow_cohort.sh DIR FACILITIES
 set -euo pipefail
-
-dir=$1
+mkdir -p "$1"
+dir=$(cd "$1" && pwd)
 facilities=$2
+cd "$(dirname "$0")/.."
 table=scenarios/cohorts/us_hospitals_2021.csv
 mkdir -p "$dir/scenarios/cohorts"
 ln -sfn "$PWD/policies" "$dir/policies"
