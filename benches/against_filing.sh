@@ -63,7 +63,8 @@ sed "s|file: cohorts/rural_hospitals_synthetic.csv|file: $out/cohort6000.csv|" \
 benches/grow_cohort.sh "$out/grown" 6000
 
 # measure REP LABEL BINARY ARGS...: one run, "REP LABEL seconds evaluations MB
-# copied%" to results (the reference engine copies nothing and prints no share).
+# copied%" to results (benches/stats_fields.sh; the reference engine copies
+# nothing and prints no share).
 measure() {
   local rep=$1 label=$2 binary=$3
   shift 3
@@ -73,15 +74,13 @@ measure() {
     exit 1
   fi
   local line
-  line=$(sed -nE 's/^stats: ([0-9]+) evaluations.* total ([0-9.]+) s; .* peak RSS ([0-9.]+) MB$/\2 \1 \3/p' "$out/log")
+  line=$(benches/stats_fields.sh < "$out/log")
   if [ -z "$line" ]; then
     cat "$out/log" >&2
     echo "against_filing: no --stats line from the $label run" >&2
     exit 1
   fi
-  local copied
-  copied=$(sed -nE 's/^stats: .*\(([0-9.]+)% saved\).*/\1/p' "$out/log")
-  echo "$rep $label $line ${copied:-0}" >> "$out/results"
+  echo "$rep $label $line" >> "$out/results"
 }
 for rep in $(seq "$reps"); do
   measure "$rep" national-reference "$refbin" "$out/ref/scenarios/national.yaml" --paths 1000000

@@ -36,6 +36,6 @@ echo "| scenario | paths | threads | wall time | logical evaluations/s | copied 
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for _ in $(seq "$reps"); do
   "$seqsim" run "$scenario" --by state --paths "$paths" --threads 2 --out "$out/run" --force --stats 2>&1 |
-    sed -nE 's/^stats: ([0-9]+) evaluations.*\(([0-9.]+)% saved\).* total ([0-9.]+) s; .* peak RSS ([0-9.]+) MB$/\3 \1 \2 \4/p'
+    benches/stats_fields.sh
 done | sort -n | sed -n "$(((reps + 1) / 2))p" |
-  awk -v paths="$paths" -v label="$label" '{ printf "| %s | %d | 2 | %.1f s | %.1f M | %.1f%% | %.0f MB |\n", label, paths, $1, $2 / $1 / 1e6, $3, $4 }'
+  awk -v paths="$paths" -v label="$label" '{ printf "| %s | %d | 2 | %.1f s | %.1f M | %.1f%% | %.0f MB |\n", label, paths, $1, $2 / $1 / 1e6, $4, $3 }'

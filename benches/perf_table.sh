@@ -4,8 +4,9 @@
 # and two threads, the median of REPS runs (default 3) of each, with the
 # evaluations/s and peak RSS that `--stats` reports for that run.
 #
-# Usage (from the repository root): benches/perf_table.sh [SCENARIO] [REPS]
+# Usage: benches/perf_table.sh [SCENARIO] [REPS]
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 scenario=${1:-scenarios/national.yaml}
 reps=${2:-3}
@@ -20,7 +21,7 @@ for paths in 10000 100000 1000000; do
   for threads in 1 2; do
     for _ in $(seq "$reps"); do
       "$seqsim" run "$scenario" --paths "$paths" --threads "$threads" --out "$out/run" --force --stats 2>&1 |
-        sed -nE 's/^stats: ([0-9]+) evaluations.* total ([0-9.]+) s; .* peak RSS ([0-9.]+) MB$/\2 \1 \3/p'
+        benches/stats_fields.sh
     done | sort -n | sed -n "$(((reps + 1) / 2))p" |
       awk -v paths="$paths" -v threads="$threads" '{
         grouped = paths

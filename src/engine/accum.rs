@@ -478,24 +478,8 @@ impl Histogram {
     }
 
     /// Adds `counts` to the counters of bins `first..first + counts.len()`,
-    /// page by page, skipping pages it adds nothing to.
-    fn count_run(&mut self, first: i64, counts: &[u32]) {
-        let mut done = 0;
-        while done < counts.len() {
-            let bin = first + done as i64;
-            let offset = bin.rem_euclid(PAGE_BINS) as usize;
-            let part = &counts[done..counts.len().min(done + PAGE_BINS as usize - offset)];
-            let page = bin.div_euclid(PAGE_BINS);
-            if let Some(counts) = self.pages.get_mut(&page) {
-                counts.add_run(offset, part);
-            } else if part.iter().any(|count| *count > 0) {
-                self.pages.entry(page).or_default().add_run(offset, part);
-            }
-            done += part.len();
-        }
-    }
-
-    /// [`Histogram::count_run`], leaving `counts` all zero.
+    /// page by page, skipping pages it adds nothing to, and leaves `counts`
+    /// all zero (a batch's counting table is cleared as it is read).
     fn drain_run(&mut self, first: i64, counts: &mut [u32]) {
         let mut done = 0;
         while done < counts.len() {
@@ -892,7 +876,7 @@ impl Histogram {
             if next == HIGHEST_BIN + 1 && counts.last().is_some_and(|c| *c > 0) {
                 histogram.highest_bin_min = highest_bin_min;
             }
-            histogram.count_run(first, &counts);
+            histogram.drain_run(first, &mut counts);
         }
         if counted != total {
             return None;
