@@ -14,9 +14,9 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::model::{self, Amount, EconomyDraws, Exact, Indices, Levers, PolicyState, Terms, YearOutcome};
+use crate::model::{self, Amount, EconomyDraws, Exact, Indices, Levers, PerIndex, PolicyState, Terms, YearOutcome};
 use crate::policy::Resolution;
-use crate::scenario::{Basis, Dist, Driver, LeverValue, Practice, Scenario};
+use crate::scenario::{Basis, CostTarget, Dist, Driver, LeverValue, Practice, Scenario};
 
 /// How money is rounded for output: to cents, half away from zero (MODEL.md §4).
 pub const MONEY_ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
@@ -70,6 +70,8 @@ pub struct LedgerRow {
     pub distress: bool,
     /// `EXHAUSTED_t`.
     pub exhausted: bool,
+    /// `CUTBACK_t = C0_t - C_t`, the spending the cost response cut (MODEL.md v1.3).
+    pub cutback: Decimal,
 }
 
 /// Why the ledger could not be computed.
@@ -101,7 +103,7 @@ pub enum LedgerError {
 pub fn terms<T: Amount>(practice: &Practice, num: impl Fn(Decimal) -> T) -> Terms<T> {
     let r = &practice.revenue;
     let c = &practice.costs;
-    Terms {
+    let mut terms = Terms {
         medicare_ffs: num(r.medicare_ffs),
         medicare_advantage: num(r.medicare_advantage),
         medicaid: num(r.medicaid),
@@ -123,7 +125,20 @@ pub fn terms<T: Amount>(practice: &Practice, num: impl Fn(Decimal) -> T) -> Term
         distress_days_cash: num(practice.thresholds.distress_days_cash),
         closure_days_cash: num(practice.thresholds.closure_days_cash),
         cash: num(practice.cash),
-    }
+        response: model::Response::Fixed,
+    };
+    // MODEL.md v1.3 §3: `target: base` is the base-year margin of these amounts.
+    terms.response = match &practice.cost_response {
+        None => model::Response::Fixed,
+        Some(response) => model::Response::Steer {
+            speed: num(response.speed),
+            target: match response.target {
+                CostTarget::Base => model::base_margin(&terms),
+                CostTarget::Margin(target) => num(target),
+            },
+        },
+    };
+    terms
 }
 
 /// A driver's ledger mean (MODEL.md §4) in [`Exact`] arithmetic, so that a
@@ -163,6 +178,20 @@ pub fn economy<T: Copy>(values: &[T; Driver::COUNT]) -> EconomyDraws<T> {
         labor_inflation: at(Driver::LaborInflation),
         supply_inflation: at(Driver::SupplyInflation),
         other_inflation: at(Driver::OtherInflation),
+    }
+}
+
+/// A driver-indexed array's values for the indices they shock (MODEL.md
+/// v1.3 §3 "Dynamics"), e.g. one year's one-off shocks.
+pub fn per_index<T: Copy>(values: &[T; Driver::COUNT]) -> PerIndex<T> {
+    let at = |d: Driver| values[d.index()];
+    PerIndex {
+        volume: at(Driver::VolumeGrowth),
+        commercial_price: at(Driver::CommercialRateGrowth),
+        medicaid_price: at(Driver::MedicaidRateGrowth),
+        labor: at(Driver::LaborInflation),
+        supplies: at(Driver::SupplyInflation),
+        other: at(Driver::OtherInflation),
     }
 }
 
@@ -234,6 +263,7 @@ fn row(practice: &Practice, policy: &str, year: i32, o: &YearOutcome<Exact>) -> 
         days_cash: o.days_cash.get()?,
         distress: o.distress,
         exhausted: o.exhausted,
+        cutback: o.cutback.get()?,
     })
 }
 
@@ -279,6 +309,7 @@ mod tests {
             distress_days_cash: Exact::from_int(30),
             closure_days_cash: Exact::from_int(0),
             cash: Exact::from_int(0),
+            response: model::Response::Fixed,
         };
         let idx = Indices::<Exact>::base();
         let levers = Levers {
@@ -303,6 +334,91 @@ mod tests {
         let (scenario, diagnostics) = crate::scenario::parse_str(text);
         let scenario = scenario.unwrap_or_else(|| panic!("{diagnostics:?}"));
         ledger(&scenario, &crate::policy::resolve(&scenario)).unwrap()
+    }
+
+    /// One practice whose commercial price falls 10% a year, with a cost
+    /// response (MODEL.md v1.3 §3) closing half of last year's gap to a 0%
+    /// margin, and a second, cost-based practice with the same response.
+    const RESPONSE: &str = "\
+name: cost response
+horizon: {start_year: 2027, years: 3}
+simulation: {paths: 10, seed: 1}
+drivers:
+  labor_inflation: 0
+  supply_inflation: 0
+  other_inflation: 0
+  commercial_rate_growth: -0.1
+  medicaid_rate_growth: 0
+  ma_shift: 0
+  mei: 0
+  volume_growth: 0
+cost_response: {speed: 0.5, target: 0}
+practices:
+  - id: steer
+    kind: clinic
+    count: 1
+    revenue: {medicare_ffs: 0, medicare_advantage: 0, medicaid: 0, commercial: 1000, other: 0}
+    costs: {labor: 900, supplies: 0, other: 0}
+    variable_cost_share: 0
+    cash: 0
+    medicare: {basis: fee_schedule}
+  - id: cah
+    kind: clinic
+    count: 1
+    revenue: {medicare_ffs: 500, medicare_advantage: 0, medicaid: 0, commercial: 500, other: 0}
+    costs: {labor: 900, supplies: 0, other: 0}
+    variable_cost_share: 0
+    cash: 0
+    medicare: {basis: cost_based}
+    cost_response: {speed: 1}
+baseline: current_law
+policies:
+  current_law:
+    sequestration: 0
+";
+
+    #[test]
+    fn a_cost_response_closes_part_of_last_years_gap() {
+        let rows = ledger_of(RESPONSE);
+        let value = |text: &str| dec(text);
+        // steer: M_base = (1000 - 900) / 1000 = 0.1; C0_t = 900 every year.
+        // 2027: REV = 1000 * 0.9 = 900; gap = 0.1 - 0 = 0.1; A = 1 * (1 + 0.5 * 0.1) = 1.05;
+        //       C = 945; MARGIN = (900 - 945) / 900 = -0.05; CUTBACK = 900 - 945 = -45; CASH = -45.
+        // 2028: REV = 810; gap = -0.05; A = 1.05 * (1 - 0.025) = 1.02375; C = 921.375;
+        //       MARGIN = -111.375 / 810 = -0.1375; CUTBACK = -21.375; CASH = -45 - 111.375 = -156.375.
+        // 2029: REV = 729; gap = -0.1375; A = 1.02375 * (1 - 0.06875) = 0.9533671875;
+        //       C = 858.03046875; MARGIN = -129.03046875 / 729 = -0.176996527777...;
+        //       CUTBACK = 41.96953125; CASH = -156.375 - 129.03046875 = -285.40546875.
+        let steer: Vec<&LedgerRow> = rows.iter().filter(|r| r.practice == "steer").collect();
+        assert_eq!(
+            steer.iter().map(|r| round_money(r.costs)).collect::<Vec<_>>(),
+            [value("945.00"), value("921.38"), value("858.03")]
+        );
+        assert_eq!(steer[1].costs, value("921.375"));
+        assert_eq!(steer[2].costs, value("858.03046875"));
+        assert_eq!(
+            steer.iter().map(|r| r.cutback).collect::<Vec<_>>(),
+            [value("-45"), value("-21.375"), value("41.96953125")]
+        );
+        assert_eq!(
+            steer.iter().map(|r| round_ratio(r.margin)).collect::<Vec<_>>(),
+            [value("-0.05"), value("-0.1375"), value("-0.176997")]
+        );
+        assert_eq!(steer[2].cash, value("-285.40546875"));
+        // cah: M_base = (1000 - 900) / 1000 = 0.1; speed 1, target base 0.1.
+        // 2027: gap = 0.1 - 0.1 = 0 so A = 1, C = 900; B = 500 * 900 / 900 = 500;
+        //       REV = 500 + 500 * 0.9 = 950; MARGIN = 50 / 950 = 0.052631578947...
+        // 2028: gap = 0.0526315789... - 0.1 = -0.0473684210...; A = 0.9526315789...;
+        //       C = 857.3684210...; B = 500 * C / 900 = 476.3157894...;
+        //       REV = 476.3157894... + 405 = 881.3157894...; CUTBACK = 900 - C = 42.6315789...
+        let cah: Vec<&LedgerRow> = rows.iter().filter(|r| r.practice == "cah").collect();
+        assert_eq!(cah[0].costs, value("900"));
+        assert_eq!(round_ratio(cah[0].margin), value("0.052632"));
+        assert_eq!(round_money(cah[1].costs), value("857.37"));
+        assert_eq!(round_money(cah[1].revenue), value("881.32"));
+        assert_eq!(round_money(cah[1].cutback), value("42.63"));
+        // The cost-based book follows C_t: FFS = 500 * C / 900 exactly.
+        assert_eq!(round_money(cah[1].ffs), value("476.32"));
     }
 
     /// The practice of tests/data/ledger_two_years.yaml (fee schedule) with

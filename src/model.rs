@@ -151,6 +151,20 @@ pub enum Payment {
     CostBased,
 }
 
+/// A practice's cost response (MODEL.md v1.3 §3 "Dynamics").
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Response<T> {
+    /// Costs are `C0_t`: `A_t` is 1 in every year.
+    Fixed,
+    /// `A_t = A_{t-1} * (1 + speed * clamp(MARGIN_{t-1} - target, -1, 1))`.
+    Steer {
+        /// kappa, the share of last year's margin gap closed.
+        speed: T,
+        /// The margin steered toward (`base` already resolved to `M_base`).
+        target: T,
+    },
+}
+
 /// A practice's base-year amounts and terms in the number type `T`.
 #[derive(Clone, Copy, Debug)]
 pub struct Terms<T> {
@@ -190,6 +204,8 @@ pub struct Terms<T> {
     pub closure_days_cash: T,
     /// Opening cash, `CASH_base`.
     pub cash: T,
+    /// The cost response.
+    pub response: Response<T>,
 }
 
 impl<T: Copy> Terms<T> {
@@ -214,6 +230,10 @@ impl<T: Copy> Terms<T> {
             distress_days_cash: f(self.distress_days_cash),
             closure_days_cash: f(self.closure_days_cash),
             cash: f(self.cash),
+            response: match self.response {
+                Response::Fixed => Response::Fixed,
+                Response::Steer { speed, target } => Response::Steer { speed: f(speed), target: f(target) },
+            },
         }
     }
 }
@@ -288,6 +308,67 @@ impl<T: Amount> Indices<T> {
     }
 }
 
+/// One value for each index a driver grows (MODEL.md v1.3 §3 "Dynamics"):
+/// a year's one-off shocks `n_t`, or the shared levels `S_t`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PerIndex<T> {
+    /// For `V_t` (`volume_growth`).
+    pub volume: T,
+    /// For `Pc_t` (`commercial_rate_growth`).
+    pub commercial_price: T,
+    /// For `Pd_t` (`medicaid_rate_growth`).
+    pub medicaid_price: T,
+    /// For `I_labor_t` (`labor_inflation`).
+    pub labor: T,
+    /// For `I_supplies_t` (`supply_inflation`).
+    pub supplies: T,
+    /// For `I_other_t` (`other_inflation`).
+    pub other: T,
+}
+
+impl<T: Amount> PerIndex<T> {
+    /// The shared levels of the base year, `S_base = 1`.
+    #[inline(always)]
+    pub fn ones() -> PerIndex<T> {
+        let one = T::from_int(1);
+        PerIndex { volume: one, commercial_price: one, medicaid_price: one, labor: one, supplies: one, other: one }
+    }
+
+    /// `S_t = S_{t-1} * (1 + c * w_t)` for each index, `c * w_t` given
+    /// (already clamped, [`clamp_growth`]).
+    #[inline(always)]
+    pub fn grow(&self, shock: &PerIndex<T>) -> PerIndex<T> {
+        let one = T::from_int(1);
+        PerIndex {
+            volume: self.volume * (one + shock.volume),
+            commercial_price: self.commercial_price * (one + shock.commercial_price),
+            medicaid_price: self.medicaid_price * (one + shock.medicaid_price),
+            labor: self.labor * (one + shock.labor),
+            supplies: self.supplies * (one + shock.supplies),
+            other: self.other * (one + shock.other),
+        }
+    }
+}
+
+impl<T: Amount> Indices<T> {
+    /// The indices section 2 uses in year `t`: `index_t = X_t * S_t * (1 +
+    /// n_t)` for each index (`self` holds the lasting `X_t`; `m_t` has no
+    /// shocks). With `S_t = 1` and `n_t = 0` these are `X_t`'s values.
+    #[inline(always)]
+    pub fn shocked(&self, shared: &PerIndex<T>, noise: &PerIndex<T>) -> Indices<T> {
+        let one = T::from_int(1);
+        Indices {
+            volume: self.volume * shared.volume * (one + noise.volume),
+            commercial_price: self.commercial_price * shared.commercial_price * (one + noise.commercial_price),
+            medicaid_price: self.medicaid_price * shared.medicaid_price * (one + noise.medicaid_price),
+            ma_moved: self.ma_moved,
+            labor: self.labor * shared.labor * (one + noise.labor),
+            supplies: self.supplies * shared.supplies * (one + noise.supplies),
+            other: self.other * shared.other * (one + noise.other),
+        }
+    }
+}
+
 /// The clamp every driver draw except `ma_shift` gets: `[-0.99, inf)`.
 #[inline(always)]
 pub fn clamp_growth<T: Amount>(value: T) -> T {
@@ -308,6 +389,12 @@ pub fn operating_costs<T: Amount>(terms: &Terms<T>, idx: &Indices<T>) -> T {
     terms.labor * idx.labor * scale + terms.supplies * idx.supplies * scale + terms.other_costs * idx.other * scale
 }
 
+/// The cost-based `B_t = revenue.medicare_ffs * C_t / C_base`.
+#[inline(always)]
+fn cost_based_book<T: Amount>(terms: &Terms<T>, costs: T) -> T {
+    terms.medicare_ffs * costs / terms.base_costs
+}
+
 /// The products of MODEL.md §2 for one year that no policy lever touches,
 /// computed once per practice, year and path and shared by every policy.
 /// Each is the leading factor of a product in MODEL.md §2 exactly as written
@@ -316,7 +403,8 @@ pub fn operating_costs<T: Amount>(terms: &Terms<T>, idx: &Indices<T>) -> T {
 pub struct YearBasis<T> {
     /// `revenue.medicare_ffs * V_t` (times `Pm_t` it is the fee-schedule `B_t`).
     pub ffs_volume: T,
-    /// The cost-based `B_t = revenue.medicare_ffs * C_t / C_base`.
+    /// The cost-based `B_t = revenue.medicare_ffs * C_t / C_base` before any
+    /// cost response (with one, [`step`] computes it from its own `C_t`).
     pub cost_book: T,
     /// `revenue.medicare_advantage * V_t`.
     pub ma_volume: T,
@@ -328,7 +416,7 @@ pub struct YearBasis<T> {
     pub medicaid: T,
     /// `(revenue.commercial + revenue.other) * V_t * Pc_t`.
     pub commercial_other: T,
-    /// `C_t`.
+    /// `C0_t`, the costs before any cost response (`C_t` without one).
     pub costs: T,
 }
 
@@ -341,7 +429,7 @@ pub fn basis<T: Amount>(terms: &Terms<T>, idx: &Indices<T>) -> YearBasis<T> {
         ffs_volume: terms.medicare_ffs * idx.volume,
         cost_book: match terms.payment {
             Payment::FeeSchedule => T::from_int(0),
-            Payment::CostBased => terms.medicare_ffs * costs / terms.base_costs,
+            Payment::CostBased => cost_based_book(terms, costs),
         },
         ma_volume: terms.medicare_advantage * idx.volume,
         ffs_kept: one - idx.ma_moved,
@@ -397,14 +485,42 @@ pub struct PolicyState<T: Amount> {
     pub cut_cum: T,
     /// `EXHAUSTED_{t-1}`.
     pub exhausted: T::Flag,
+    /// `A_{t-1}`, the cost response factor (1 without a response).
+    pub cost_factor: T,
+    /// `MARGIN_{t-1}` (`M_base` before the first year), read by the cost response.
+    pub margin: T,
 }
 
 impl<T: Amount> PolicyState<T> {
-    /// The base-year state: `Pm` 1, opening cash, nothing cut, not exhausted.
+    /// The base-year state: `Pm` 1, opening cash, nothing cut, not
+    /// exhausted, `A_base` 1 and `MARGIN_base = M_base`.
     #[inline(always)]
     pub fn opening(terms: &Terms<T>) -> PolicyState<T> {
-        PolicyState { medicare_price: T::from_int(1), cash: terms.cash, cut_cum: T::from_int(0), exhausted: T::no() }
+        PolicyState {
+            medicare_price: T::from_int(1),
+            cash: terms.cash,
+            cut_cum: T::from_int(0),
+            exhausted: T::no(),
+            cost_factor: T::from_int(1),
+            margin: base_margin(terms),
+        }
     }
+}
+
+/// `MARGIN = (REV - C) / REV`: the one place a margin is computed.
+#[inline(always)]
+pub fn margin<T: Amount>(revenue: T, costs: T) -> T {
+    (revenue - costs) / revenue
+}
+
+/// The base-year margin from the scenario's amounts (MODEL.md v1.3 §3),
+/// `M_base = (sum revenue - sum costs) / sum revenue`, revenue before
+/// sequestration.
+#[inline(always)]
+pub fn base_margin<T: Amount>(terms: &Terms<T>) -> T {
+    let revenue =
+        terms.medicare_ffs + terms.medicare_advantage + terms.medicaid + terms.commercial + terms.other_revenue;
+    margin(revenue, terms.base_costs)
 }
 
 /// One year's outcome under one policy.
@@ -418,6 +534,8 @@ pub struct YearOutcome<T: Amount> {
     pub cash: T,
     /// `DAYS_t`.
     pub days_cash: T,
+    /// `CUTBACK_t = C0_t - C_t`, the spending the cost response cut (< 0: added).
+    pub cutback: T,
     /// Cumulative CUT through `t`.
     pub cut_cum: T,
     /// `DISTRESS_t`.
@@ -437,22 +555,35 @@ pub fn step<T: Amount>(
 ) -> YearOutcome<T> {
     let one = T::from_int(1);
     let medicare_price = state.medicare_price * (one + levers.medicare_update);
+    // C_t = A_t * C0_t; a cost-based book follows C_t.
+    let (cost_factor, costs, cost_book) = match terms.response {
+        Response::Fixed => (state.cost_factor, basis.costs, basis.cost_book),
+        Response::Steer { speed, target } => {
+            let gap = (state.margin - target).max_of(T::from_int(-1)).min_of(one);
+            let cost_factor = state.cost_factor * (one + speed * gap);
+            let costs = cost_factor * basis.costs;
+            let cost_book = match terms.payment {
+                Payment::FeeSchedule => basis.cost_book,
+                Payment::CostBased => cost_based_book(terms, costs),
+            };
+            (cost_factor, costs, cost_book)
+        }
+    };
     let book = match terms.payment {
         Payment::FeeSchedule => basis.ffs_volume * medicare_price,
-        Payment::CostBased => basis.cost_book,
+        Payment::CostBased => cost_book,
     };
     let ffs = basis.ffs_kept * book * (one + levers.add_on);
     let ma = basis.ma_volume * medicare_price + basis.ma_moved * book;
     let cut = levers.sequestration * terms.program_share * (ffs + terms.ma_passthrough * ma);
     let revenue = ffs + ma - cut + basis.medicaid + basis.commercial_other + levers.relief;
-    let costs = basis.costs;
-    let margin = (revenue - costs) / revenue;
+    let margin = margin(revenue, costs);
     let cash = state.cash + revenue - costs;
     let days_cash = T::from_int(365) * cash / costs;
     let distress = margin.less_than(terms.distress_margin) | days_cash.less_than(terms.distress_days_cash);
     let exhausted = state.exhausted | days_cash.less_than(terms.closure_days_cash);
     let cut_cum = state.cut_cum + cut;
-    *state = PolicyState { medicare_price, cash, cut_cum, exhausted };
+    *state = PolicyState { medicare_price, cash, cut_cum, exhausted, cost_factor, margin };
     YearOutcome {
         accounts: Accounts {
             ffs,
@@ -467,6 +598,7 @@ pub fn step<T: Amount>(
         margin,
         cash,
         days_cash,
+        cutback: basis.costs - costs,
         cut_cum,
         distress,
         exhausted,
@@ -498,6 +630,7 @@ pub(crate) mod tests {
             distress_days_cash: 30.0,
             closure_days_cash: 0.0,
             cash: 100.0,
+            response: Response::Fixed,
         }
     }
 

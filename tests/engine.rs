@@ -339,3 +339,71 @@ fn percentiles_are_within_five_hundredths_of_a_point_of_the_exact_sample() {
         }
     }
 }
+
+/// A scenario of two identical practices (and a third with other keys) for
+/// the v1.3 shock streams: `KEYS_A` and `KEYS_B` are the two practices'
+/// `volume_growth` overrides.
+fn twins(keys_a: &str, keys_b: &str) -> String {
+    let practice = |id: &str, keys: &str| {
+        format!(
+            "  - id: {id}\n    kind: clinic\n    count: 1\n    revenue: {{medicare_ffs: 500, medicare_advantage: 250, medicaid: 450, commercial: 700, other: 100}}\n    costs: {{labor: 1350, supplies: 150, other: 420}}\n    variable_cost_share: 0.3\n    cash: 300\n    medicare: {{basis: fee_schedule}}\n    drivers:\n      volume_growth: {{dist: normal, mean: 0, sd: 0{keys}}}\n"
+        )
+    };
+    format!(
+        "name: twins\nhorizon: {{start_year: 2027, years: 4}}\nsimulation: {{paths: 100, seed: 7}}\ndrivers:\n  labor_inflation: 0.03\n  supply_inflation: 0.02\n  other_inflation: 0.02\n  commercial_rate_growth: {{dist: normal, mean: 0.03, sd: 0.01, scope: practice}}\n  medicaid_rate_growth: 0.01\n  ma_shift: 0.02\n  mei: 0.028\n  volume_growth: {{dist: normal, mean: 0, sd: 0.03}}\npractices:\n{}{}baseline: law\npolicies:\n  law: {{sequestration: 0.02}}\n",
+        practice("twin_a", keys_a),
+        practice("twin_b", keys_b)
+    )
+}
+
+/// Per path and year, twin_a's and twin_b's margins.
+fn twin_margins(text: &str, paths: u64) -> Vec<(Vec<f64>, Vec<f64>)> {
+    let plan = plan_from_text(text);
+    (0..paths)
+        .map(|path| {
+            // path_margins: [practice][policy][year], flattened.
+            let margins = engine::path_margins(&plan, 7, path);
+            let half = margins.len() / 2;
+            (margins[..half].to_vec(), margins[half..].to_vec())
+        })
+        .collect()
+}
+
+#[test]
+fn a_shared_shock_is_common_to_every_practice_of_a_path() {
+    // Identical twins whose only uncertainty is a shared volume shock (the
+    // commercial price draws differ, so pin them): the same margins on
+    // every path, and margins that differ across paths.
+    let text = twins(", shared: 0.05", ", shared: 0.05").replace(
+        "commercial_rate_growth: {dist: normal, mean: 0.03, sd: 0.01, scope: practice}",
+        "commercial_rate_growth: 0.03",
+    );
+    let rows = twin_margins(&text, 50);
+    for (a, b) in &rows {
+        assert_eq!(a, b);
+    }
+    assert_ne!(rows[0].0, rows[1].0, "the shared shock varies across paths");
+    // One-off noise is each practice's own: the twins part.
+    let text = twins(", noise: 0.05", ", noise: 0.05").replace(
+        "commercial_rate_growth: {dist: normal, mean: 0.03, sd: 0.01, scope: practice}",
+        "commercial_rate_growth: 0.03",
+    );
+    let rows = twin_margins(&text, 50);
+    assert!(rows.iter().all(|(a, b)| a != b));
+}
+
+#[test]
+fn adding_a_shock_changes_no_other_draw() {
+    // twin_b is the same whatever keys twin_a has, and twin_a's margins
+    // without keys are the v1.2 margins (sd 0: volume flat, only the
+    // commercial draws move it).
+    let plain = twin_margins(&twins("", ""), 30);
+    let keyed = twin_margins(&twins(", noise: 0.04, shared: 0.02", ""), 30);
+    for ((plain_a, plain_b), (keyed_a, keyed_b)) in plain.iter().zip(&keyed) {
+        assert_eq!(plain_b, keyed_b);
+        assert_ne!(plain_a, keyed_a);
+    }
+    // With both keys at 0 nothing is drawn and nothing moves.
+    let zero = twin_margins(&twins(", noise: 0, shared: 0", ", noise: 0"), 30);
+    assert_eq!(plain, zero);
+}

@@ -252,8 +252,9 @@ fn practice(index: usize) -> impl Strategy<Value = PracticeGen> {
         [proptest::option::of((distribution(), 0u8..3)), proptest::option::of((distribution(), 0u8..3))],
         (number(-300, 100, 3), number(0, 200, 0), number(-50, 60, 0)),
         0u8..3,
+        (0u8..3, number(0, 1000, 3), number(-1000, 999, 3)),
     )
-        .prop_map(move |((revenue, costs, vcs, cash, cost_based, (share, pass, ratio), kind), overrides, thresholds, count)| {
+        .prop_map(move |((revenue, costs, vcs, cash, cost_based, (share, pass, ratio), kind), overrides, thresholds, count, (response, speed, target))| {
             let basis = if cost_based { "cost_based" } else { "fee_schedule" };
             // Base revenue and costs must be positive: commercial and labor end in .5.
             let whole = |text: &str| text.split('.').next().unwrap_or("0").to_string();
@@ -263,6 +264,12 @@ fn practice(index: usize) -> impl Strategy<Value = PracticeGen> {
                 "  - id: p{index}\n    kind: kind{kind}\n    count: {count}\n    revenue: {{medicare_ffs: {}, medicare_advantage: {}, medicaid: {}, commercial: {commercial}.5, other: {}}}\n    costs: {{labor: {labor}.5, supplies: {}, other: {}}}\n    variable_cost_share: {vcs}\n    cash: {cash}\n    medicare: {{basis: {basis}, program_share: {share}, ma_passthrough: {pass}, ma_rate_ratio: {ratio}}}\n",
                 revenue[0], revenue[1], revenue[2], revenue[4], costs[1], costs[2],
             );
+            // A cost response (MODEL.md v1.3) on two practices in three: toward the base margin or a given one.
+            let head = match response {
+                0 => format!("{head}    cost_response: {{speed: {speed}}}\n"),
+                1 => format!("{head}    cost_response: {{speed: {speed}, target: {target}}}\n"),
+                _ => head,
+            };
             PracticeGen { head, kind, overrides, thresholds }
         })
 }

@@ -47,14 +47,19 @@ pub(crate) mod field {
     pub const DMARGIN_SQ: usize = 12;
     pub const DCUT_CUM: usize = 13;
     pub const DCASH: usize = 14;
-    pub const COUNT: usize = 15;
+    pub const CUTBACK: usize = 15;
+    pub const DCUTBACK: usize = 16;
+    pub const COUNT: usize = 17;
 }
 
 /// Fixed-point scale (a power of two, so scaling is exact) per field.
 pub(crate) const SCALE: [f64; field::COUNT] = {
     const MARGIN: f64 = (1u64 << 40) as f64;
     const MONEY: f64 = (1u64 << 20) as f64;
-    [MARGIN, MARGIN, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, 1.0, 1.0, 1.0, MARGIN, MARGIN, MONEY, MONEY]
+    [
+        MARGIN, MARGIN, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, 1.0, 1.0, 1.0, MARGIN, MARGIN, MONEY, MONEY, MONEY,
+        MONEY,
+    ]
 };
 
 /// Bins per unit of value: bins are `2^-12` wide (about 0.024 percentage

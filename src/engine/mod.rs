@@ -15,6 +15,7 @@ mod lanes;
 mod plan;
 mod rng;
 mod samplers;
+mod shocks;
 pub mod summary;
 mod variants;
 mod ziggurat_tables;
@@ -133,8 +134,19 @@ struct ChunkScratch {
     basis: Vec<YearBasis<Lanes>>,
     /// Each group's state under the current policy.
     states: Vec<PolicyState<Lanes>>,
-    /// Baseline margin, cumulative cut and cash of the current practice.
-    base: Vec<[Lanes; 3]>,
+    /// Baseline margin, cumulative cut, cash and cutback of the current practice.
+    base: Vec<[Lanes; 4]>,
+    /// The macro noise stream's and the shared stream's normals, `[path][year]`
+    /// (MODEL.md v1.3 §3; empty when no practice reads them).
+    macro_noise: Vec<shocks::Normals<f64>>,
+    shared: Vec<shocks::Normals<f64>>,
+    /// A group's normals of the practice's noise stream, the macro noise
+    /// stream and the shared stream, `[year]`.
+    own_lanes: Vec<shocks::Normals<Lanes>>,
+    macro_noise_lanes: Vec<shocks::Normals<Lanes>>,
+    shared_lanes: Vec<shocks::Normals<Lanes>>,
+    /// One path's normals of the practice's noise stream, `[year]`.
+    own_path: Vec<shocks::Normals<f64>>,
     /// The current cell's margins and paired differences, for the histograms.
     margins: Vec<f64>,
     dmargins: Vec<f64>,
@@ -310,7 +322,13 @@ impl ChunkScratch {
             mei: vec![Lanes::default(); cells],
             basis: vec![YearBasis::default(); cells],
             states: Vec::with_capacity(groups),
-            base: vec![[Lanes::default(); 3]; cells],
+            base: vec![[Lanes::default(); 4]; cells],
+            macro_noise: Vec::new(),
+            shared: Vec::new(),
+            own_lanes: vec![[Lanes::default(); Driver::COUNT]; plan.years],
+            macro_noise_lanes: vec![[Lanes::default(); Driver::COUNT]; plan.years],
+            shared_lanes: vec![[Lanes::default(); Driver::COUNT]; plan.years],
+            own_path: vec![[0.0; Driver::COUNT]; plan.years],
             margins: Vec::with_capacity(paths),
             dmargins: Vec::with_capacity(paths),
             counting: BatchScratch::default(),
@@ -400,16 +418,13 @@ fn evaluate_chunk_body(
     let years = plan.years;
     let policies = plan.policies.len();
     let groups = n.div_ceil(LANES);
-    // Lanes past the last path (a chunk's final group) run on the mean path
-    // and are dropped before anything is summed or counted.
-    let draws_of = |j: usize| if j < n { draws } else { Draws::Means };
     // Macro draws are made only if some practice reads one (none does in
     // the bundled national scenario, whose drivers are all practice-scope).
     let reads_macro = order.iter().any(|&p| inherited_slots(&plan.practices[p]).next().is_some());
     let macro_groups = if reads_macro { groups } else { 0 };
     for (j, path_values) in scratch.macro_values.chunks_exact_mut(years).take(macro_groups * LANES).enumerate() {
         let path = first + j as u64;
-        let mut rng = match draws_of(j) {
+        let mut rng = match draws_of(draws, j, n) {
             Draws::Random { seed } => Some(rng::stream(seed, path, rng::MACRO_KEY)),
             Draws::Means => None,
         };
@@ -429,6 +444,10 @@ fn evaluate_chunk_body(
             }
         }
     }
+    // The paths' macro noise and shared normals, if some practice reads them.
+    let (macro_noise, shared) = plan.path_shocks();
+    path_shock_normals(chunk, macro_noise, rng::MACRO_NOISE_KEY, &mut scratch.macro_noise);
+    path_shock_normals(chunk, shared, rng::SHARED_KEY, &mut scratch.shared);
     for &p in order {
         let practice = &plan.practices[p];
         let terms = practice.terms.map(Lanes::splat);
@@ -464,35 +483,13 @@ fn evaluate_chunk_body(
                     *lanes = idx;
                     scratch.mei[t * groups + g] = values[Driver::Mei.index()];
                 }
-                for (t, idx) in indices.iter().enumerate() {
-                    scratch.basis[t * groups + g] = model::basis(&terms, idx);
-                }
-                continue;
+            } else {
+                draw_group_by_path(chunk, p, g, scratch);
             }
-            for lane in 0..LANES {
-                let j = g * LANES + lane;
-                let path = first + j as u64;
-                let mut rng = match draws_of(j) {
-                    Draws::Random { seed } => Some(rng::stream(seed, path, practice.stream_key)),
-                    Draws::Means => None,
-                };
-                // All years are drawn before any is read back, so no read
-                // waits on a store the sampler has only just made.
-                let path_values = &mut scratch.path_values[..years];
-                path_values.copy_from_slice(&scratch.macro_values[j * years..(j + 1) * years]);
-                match &mut rng {
-                    Some(rng) => practice.sampler.draw_years(rng, path_values, &mut scratch.normals),
-                    None => path_values.iter_mut().for_each(|values| practice.sampler.fill_means(values)),
-                }
-                path_values.iter_mut().for_each(|values| practice.sampler.clamp(values));
-                let mut idx = Indices::<f64>::base();
-                for (t, (lanes, values)) in indices.iter_mut().zip(path_values.iter()).enumerate() {
-                    idx = idx.advance(&economy(values));
-                    lanes.set_lane(lane, &idx);
-                    scratch.mei[t * groups + g].0[lane] = values[Driver::Mei.index()];
-                }
+            if let Some(shocks) = &practice.shocks {
+                apply_shocks(chunk, shocks, g, scratch);
             }
-            for (t, idx) in indices.iter().enumerate() {
+            for (t, idx) in scratch.indices[..years].iter().enumerate() {
                 scratch.basis[t * groups + g] = model::basis(&terms, idx);
             }
         }
@@ -566,20 +563,22 @@ fn evaluate_chunk_body(
                     c[field::CUT_CUM] = o.cut_cum - r[field::CUT_CUM];
                     c[field::CASH] = o.cash - r[field::CASH];
                     c[field::DAYS] = o.days_cash - r[field::DAYS];
+                    c[field::CUTBACK] = o.cutback - r[field::CUTBACK];
                     c[field::NEGATIVE] = o.margin.less_than(zero).ones();
                     c[field::DISTRESS] = o.distress.ones();
                     c[field::EXHAUSTED] = o.exhausted.ones();
                     append_valid(margin_buffer, &o.margin, valid);
                     if is_baseline {
-                        scratch.base[i] = [o.margin, o.cut_cum, o.cash];
+                        scratch.base[i] = [o.margin, o.cut_cum, o.cash, o.cutback];
                     } else {
-                        let [base_margin, base_cut_cum, base_cash] = scratch.base[i];
+                        let [base_margin, base_cut_cum, base_cash, base_cutback] = scratch.base[i];
                         let dmargin = o.margin - base_margin;
                         let ddm = dmargin - r[field::DMARGIN];
                         c[field::DMARGIN] = ddm;
                         c[field::DMARGIN_SQ] = ddm * ddm;
                         c[field::DCUT_CUM] = (o.cut_cum - base_cut_cum) - r[field::DCUT_CUM];
                         c[field::DCASH] = (o.cash - base_cash) - r[field::DCASH];
+                        c[field::DCUTBACK] = (o.cutback - base_cutback) - r[field::DCUTBACK];
                         append_valid(dmargin_buffer, &dmargin, valid);
                     }
                     if valid < LANES {
@@ -611,6 +610,109 @@ fn evaluate_chunk_body(
         }
     }
     scratch.pooled.flush(&mut out.groups, &mut scratch.counting, add_batch);
+}
+
+/// Practice `p`'s draws and indices for group `g`, path by path (a
+/// chunk's last, partial group, the mean path, or a sampler that does not
+/// draw side by side); each lane is bit for bit what the side-by-side
+/// branch gives it.
+#[inline(always)]
+fn draw_group_by_path(chunk: &Chunk<'_>, p: usize, g: usize, scratch: &mut ChunkScratch) {
+    let Chunk { plan, draws, first, n, .. } = *chunk;
+    let practice = &plan.practices[p];
+    let (years, groups) = (plan.years, n.div_ceil(LANES));
+    let indices = &mut scratch.indices[..years];
+    for lane in 0..LANES {
+        let j = g * LANES + lane;
+        let path = first + j as u64;
+        let mut rng = match draws_of(draws, j, n) {
+            Draws::Random { seed } => Some(rng::stream(seed, path, practice.stream_key)),
+            Draws::Means => None,
+        };
+        // All years are drawn before any is read back, so no read
+        // waits on a store the sampler has only just made.
+        let path_values = &mut scratch.path_values[..years];
+        path_values.copy_from_slice(&scratch.macro_values[j * years..(j + 1) * years]);
+        match &mut rng {
+            Some(rng) => practice.sampler.draw_years(rng, path_values, &mut scratch.normals),
+            None => path_values.iter_mut().for_each(|values| practice.sampler.fill_means(values)),
+        }
+        path_values.iter_mut().for_each(|values| practice.sampler.clamp(values));
+        let mut idx = Indices::<f64>::base();
+        for (t, (lanes, values)) in indices.iter_mut().zip(path_values.iter()).enumerate() {
+            idx = idx.advance(&economy(values));
+            lanes.set_lane(lane, &idx);
+            scratch.mei[t * groups + g].0[lane] = values[Driver::Mei.index()];
+        }
+    }
+}
+
+/// Where path `j` of a chunk of `n` paths takes its draws: lanes past the
+/// last path (a chunk's final group) run on the mean path and are dropped
+/// before anything is summed or counted.
+#[inline(always)]
+fn draws_of(draws: Draws, j: usize, n: usize) -> Draws {
+    if j < n {
+        draws
+    } else {
+        Draws::Means
+    }
+}
+
+/// Applies a practice's one-off and shared shocks (MODEL.md v1.3 §3) to
+/// group `g`'s indices: the practice's own noise normals are drawn here
+/// (side by side for a full group of random paths), the macro noise and
+/// shared normals were drawn per path at the chunk's start.
+#[inline(always)]
+fn apply_shocks(chunk: &Chunk<'_>, shocks: &shocks::PracticeShocks, g: usize, scratch: &mut ChunkScratch) {
+    let Chunk { plan, draws, first, n, .. } = *chunk;
+    let years = plan.years;
+    let own = &mut scratch.own_lanes[..years];
+    if shocks.own_noise() {
+        match draws {
+            Draws::Random { seed } if (g + 1) * LANES <= n => {
+                let paths = std::array::from_fn(|lane| first + (g * LANES + lane) as u64);
+                shocks::group_normals(seed, paths, shocks.noise_key, own);
+            }
+            _ => {
+                for lane in 0..LANES {
+                    let j = g * LANES + lane;
+                    let seed = match draws_of(draws, j, n) {
+                        Draws::Random { seed } => Some(seed),
+                        Draws::Means => None,
+                    };
+                    shocks::path_normals(seed, first + j as u64, shocks.noise_key, &mut scratch.own_path);
+                    for (year, row) in own.iter_mut().zip(&scratch.own_path) {
+                        for (value, z) in year.iter_mut().zip(row) {
+                            value.0[lane] = *z;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    shocks::gather(&scratch.macro_noise, g, years, &mut scratch.macro_noise_lanes);
+    shocks::gather(&scratch.shared, g, years, &mut scratch.shared_lanes);
+    shocks.apply(&mut scratch.indices[..years], own, &scratch.macro_noise_lanes, &scratch.shared_lanes);
+}
+
+/// The per-path normals of one of the path-level shock streams (`key`) for
+/// every path of the chunk, `[path][year]`, or none when `wanted` is false.
+fn path_shock_normals(chunk: &Chunk<'_>, wanted: bool, key: u64, rows: &mut Vec<shocks::Normals<f64>>) {
+    let Chunk { plan, draws, first, n, .. } = *chunk;
+    let years = plan.years;
+    rows.clear();
+    if !wanted {
+        return;
+    }
+    rows.resize(n.div_ceil(LANES) * LANES * years, [0.0; Driver::COUNT]);
+    for (j, path_rows) in rows.chunks_exact_mut(years).enumerate() {
+        let seed = match draws_of(draws, j, n) {
+            Draws::Random { seed } => Some(seed),
+            Draws::Means => None,
+        };
+        shocks::path_normals(seed, first + j as u64, key, path_rows);
+    }
 }
 
 /// Policy `k` of practice `p` duplicates policy `j` (already evaluated in this
@@ -951,6 +1053,28 @@ mod tests {
                 assert_eq!(acc.groups[group * cells + cell], merged);
             }
         }
+    }
+
+    /// With MODEL.md v1.3's shocks and cost responses (tests/golden/dynamics.yaml),
+    /// full groups of paths (every stream side by side) give each path
+    /// exactly the margins the path-by-path branch gives it.
+    #[test]
+    fn shocked_paths_side_by_side_are_the_paths_one_by_one() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/dynamics.yaml");
+        let loaded = crate::scenario::load(&path).unwrap();
+        let mut plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
+        plan.cell_histograms = true;
+        assert!(plan.practices.iter().all(|p| p.shocks.is_some()));
+        assert_eq!(plan.path_shocks(), (true, true));
+        let paths = 1030;
+        let acc = simulate(&plan, 11, 0..paths, 2, &|_| true).unwrap();
+        let mut by_path = vec![Histogram::default(); plan.layout().cells()];
+        for path in 0..paths {
+            for (histogram, margin) in by_path.iter_mut().zip(path_margins(&plan, 11, path)) {
+                histogram.add(margin);
+            }
+        }
+        assert!(acc.margin == by_path);
     }
 
     #[test]

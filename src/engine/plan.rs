@@ -8,6 +8,7 @@ use crate::scenario::{Driver, Scenario, Scope};
 
 use super::draws::{to_f64, DistError, ScopeSampler};
 use super::rng::practice_key;
+use super::shocks::PracticeShocks;
 
 /// One year's levers for one practice under one policy, in the linear form
 /// `u_t = update_constant + update_mei_weight * mei_t` (before the clamp).
@@ -36,6 +37,8 @@ pub struct PracticePlan {
     /// `[policy * years + year]`.
     pub(crate) levers: Vec<YearLevers>,
     pub(crate) sampler: ScopeSampler,
+    /// `noise` and `shared` on its drivers, if any (MODEL.md v1.3 §3).
+    pub(crate) shocks: Option<PracticeShocks>,
     /// Grouping attributes (from a cohort file).
     pub attributes: Vec<(String, String)>,
     /// The group this practice's margins are pooled into, if grouping is on.
@@ -141,6 +144,7 @@ impl Plan {
                 stream_key: practice_key(&practice.id),
                 levers,
                 sampler,
+                shocks: PracticeShocks::new(scenario, practice),
                 attributes: practice.attributes.clone(),
                 group: None,
             });
@@ -239,6 +243,13 @@ impl Plan {
             }
         }
         out
+    }
+
+    /// Whether some practice reads the macro noise stream, and the shared
+    /// stream (MODEL.md v1.3 §3): each is drawn once per path if so.
+    pub(crate) fn path_shocks(&self) -> (bool, bool) {
+        let shocks = || self.practices.iter().filter_map(|p| p.shocks.as_ref());
+        (shocks().any(PracticeShocks::macro_noise), shocks().any(PracticeShocks::reads_shared))
     }
 
     /// Evaluations per path the engine computes rather than copies (see [`Plan::duplicates`]).

@@ -26,8 +26,28 @@ pub const fn practice_key(id: &str) -> u64 {
     fnv1a(id.as_bytes())
 }
 
+/// The key of the stream of one-off shocks of macro drivers (MODEL.md
+/// v1.3 §3 `noise`): FNV-1a of `<noise>`.
+pub const MACRO_NOISE_KEY: u64 = fnv1a(b"<noise>");
+
+/// The key of the stream of shared shocks `w_t` (MODEL.md v1.3 §3
+/// `shared`), one per path: FNV-1a of `<shared>`.
+pub const SHARED_KEY: u64 = fnv1a(b"<shared>");
+
+/// The key of a practice's stream of one-off shocks: FNV-1a of `<noise>`
+/// followed by its id (no id contains `<`, so no practice's own stream and
+/// no macro stream has this key).
+pub const fn practice_noise_key(id: &str) -> u64 {
+    fnv1a_from(MACRO_NOISE_KEY, id.as_bytes())
+}
+
 const fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    fnv1a_from(0xcbf2_9ce4_8422_2325u64, bytes)
+}
+
+/// FNV-1a continued from `hash` over `bytes`.
+const fn fnv1a_from(start: u64, bytes: &[u8]) -> u64 {
+    let mut hash = start;
     let mut i = 0;
     while i < bytes.len() {
         hash ^= bytes[i] as u64;

@@ -45,6 +45,8 @@ pub struct SummaryRow {
     pub cash_mean: f64,
     /// Mean DAYS.
     pub days_cash_mean: f64,
+    /// Mean CUTBACK, the spending the cost response cut (MODEL.md v1.3).
+    pub cutback_mean: f64,
 }
 
 /// One row of the compare table: a non-baseline policy minus the baseline, paired by path.
@@ -70,6 +72,8 @@ pub struct CompareRow {
     pub dcash_mean: f64,
     /// Difference of P(EXHAUSTED).
     pub dp_exhausted: f64,
+    /// Mean difference of CUTBACK (MODEL.md v1.3).
+    pub dcutback_mean: f64,
     /// Standard error of the mean margin difference; `None` when N = 1 (extra column).
     pub dmargin_se: Option<f64>,
 }
@@ -173,6 +177,7 @@ pub fn summarize(plan: &Plan, acc: &Accumulator) -> Summary {
                     cut_cum_mean: mean(cell, field::CUT_CUM),
                     cash_mean: mean(cell, field::CASH),
                     days_cash_mean: mean(cell, field::DAYS),
+                    cutback_mean: mean(cell, field::CUTBACK),
                 });
                 if k != plan.baseline {
                     let base_cell = layout.cell(p, plan.baseline, t);
@@ -189,6 +194,7 @@ pub fn summarize(plan: &Plan, acc: &Accumulator) -> Summary {
                         dcut_cum_mean: mean(cell, field::DCUT_CUM),
                         dcash_mean: mean(cell, field::DCASH),
                         dp_exhausted: (acc.sum(cell, field::EXHAUSTED) - acc.sum(base_cell, field::EXHAUSTED)) / n,
+                        dcutback_mean: mean(cell, field::DCUTBACK),
                         dmargin_se: standard_error(
                             acc.sum(cell, field::DMARGIN),
                             acc.sum(cell, field::DMARGIN_SQ),

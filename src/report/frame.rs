@@ -81,6 +81,7 @@ pub fn ledger(rows: &[LedgerRow], provenance: &Provenance) -> PolarsResult<DataF
         ratio("days_cash", |r| r.days_cash)?,
         Column::new("distress".into(), rows.iter().map(|r| r.distress).collect::<Vec<bool>>()),
         Column::new("exhausted".into(), rows.iter().map(|r| r.exhausted).collect::<Vec<bool>>()),
+        money("cutback", |r| r.cutback)?,
     ];
     with_provenance(columns, rows.len(), provenance)
 }
@@ -112,6 +113,7 @@ pub fn summary(rows: &[SummaryRow], provenance: &Provenance) -> PolarsResult<Dat
         f("cut_cum_mean", |r| r.cut_cum_mean),
         f("cash_mean", |r| r.cash_mean),
         f("days_cash_mean", |r| r.days_cash_mean),
+        f("cutback_mean", |r| r.cutback_mean),
     ];
     with_provenance(columns, rows.len(), provenance)
 }
@@ -136,6 +138,7 @@ fn compare_columns(rows: &[&CompareRow]) -> Vec<Column> {
         f("dcut_cum_mean", |r| r.dcut_cum_mean),
         f("dcash_mean", |r| r.dcash_mean),
         f("dp_exhausted", |r| r.dp_exhausted),
+        f("dcutback_mean", |r| r.dcutback_mean),
         optional_floats("dmargin_se", rows.iter().map(|r| r.dmargin_se)),
     ]
 }

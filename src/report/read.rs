@@ -106,6 +106,7 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
         "cut_cum_mean",
         "cash_mean",
         "days_cash_mean",
+        "cutback_mean",
     ])?;
     let summary = (0..practice.len())
         .map(|i| SummaryRow {
@@ -128,13 +129,21 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
             cut_cum_mean: f[9][i],
             cash_mean: f[10][i],
             days_cash_mean: f[11][i],
+            cutback_mean: f[12][i],
         })
         .collect();
 
     let c = Columns::open(dir, "compare.parquet")?;
     let (practice, kind, policy, year) = (c.text("practice")?, c.text("kind")?, c.text("policy")?, c.years()?);
-    let f =
-        c.float_columns(&["dmargin_mean", "dmargin_p5", "dmargin_p95", "dcut_cum_mean", "dcash_mean", "dp_exhausted"])?;
+    let f = c.float_columns(&[
+        "dmargin_mean",
+        "dmargin_p5",
+        "dmargin_p95",
+        "dcut_cum_mean",
+        "dcash_mean",
+        "dp_exhausted",
+        "dcutback_mean",
+    ])?;
     let se = c.floats("dmargin_se")?;
     let compare = (0..practice.len())
         .map(|i| CompareRow {
@@ -148,6 +157,7 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
             dcut_cum_mean: f[3][i],
             dcash_mean: f[4][i],
             dp_exhausted: f[5][i],
+            dcutback_mean: f[6][i],
             dmargin_se: se[i],
         })
         .collect();

@@ -53,7 +53,9 @@ fn money(value: Decimal) -> String {
 
 /// The ledger for people: money in dollars, margins in percent.
 pub fn ledger(rows: &[LedgerRow]) -> String {
-    let header = [
+    // The cost response's column only when some practice has one (MODEL.md v1.3).
+    let cutback = rows.iter().any(|r| !r.cutback.is_zero());
+    let mut header = vec![
         "practice",
         "policy",
         "year",
@@ -66,6 +68,9 @@ pub fn ledger(rows: &[LedgerRow]) -> String {
         "distress",
         "exhausted",
     ];
+    if cutback {
+        header.push("spending cut");
+    }
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -73,7 +78,7 @@ pub fn ledger(rows: &[LedgerRow]) -> String {
                 .margin
                 .checked_mul(Decimal::ONE_HUNDRED)
                 .map_or_else(|| "beyond range".to_string(), |m| round_ratio(m).round_dp(2).to_string());
-            vec![
+            let mut cells = vec![
                 r.practice.clone(),
                 r.policy.clone(),
                 r.year.to_string(),
@@ -85,7 +90,11 @@ pub fn ledger(rows: &[LedgerRow]) -> String {
                 round_ratio(r.days_cash).round_dp(1).to_string(),
                 if r.distress { "yes" } else { "no" }.to_string(),
                 if r.exhausted { "yes" } else { "no" }.to_string(),
-            ]
+            ];
+            if cutback {
+                cells.push(money(r.cutback));
+            }
+            cells
         })
         .collect();
     table(&header, &body)

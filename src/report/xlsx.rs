@@ -234,6 +234,7 @@ fn summary_columns<'a>() -> Vec<Column<'a, SummaryRow>> {
         n("cut_cum_mean", Style::Dollars, |r| r.cut_cum_mean),
         n("cash_mean", Style::Dollars, |r| r.cash_mean),
         n("days_cash_mean", Style::Days, |r| r.days_cash_mean),
+        n("cutback_mean", Style::Dollars, |r| r.cutback_mean),
     ]
 }
 
@@ -252,6 +253,7 @@ fn compare_columns<'a>() -> Vec<Column<'a, CompareRow>> {
         n("dcut_cum_mean", Style::Dollars, |r| r.dcut_cum_mean),
         n("dcash_mean", Style::Dollars, |r| r.dcash_mean),
         n("dp_exhausted", Style::Change, |r| r.dp_exhausted),
+        n("dcutback_mean", Style::Dollars, |r| r.dcutback_mean),
         column("dmargin_se", Style::Share, |r: &CompareRow| r.dmargin_se.map_or(Cell::Empty, Cell::Number)),
     ]
 }

@@ -206,6 +206,7 @@ pub fn practices(
         if let Some(practice) = practice::practice(&mut row, &defaults, &mut ids) {
             out.push(Practice {
                 driver_overrides: spec.defaults.driver_overrides.clone(),
+                cost_response: spec.defaults.cost_response.clone(),
                 attributes: columns.attributes(&table.columns, cells),
                 ..practice
             });

@@ -253,6 +253,7 @@ pub fn practice(source: &mut impl Source, defaults: &Defaults, ids: &mut Ids) ->
         medicare: medicare?,
         thresholds: thresholds?,
         driver_overrides: Vec::new(),
+        cost_response: None,
         attributes: Vec::new(),
     })
 }
@@ -271,6 +272,7 @@ pub fn cohort_defaults(source: &mut impl Source) -> CohortDefaults {
         distress_days_cash: checked_number(source, Field::DistressDaysCash).given(),
         closure_days_cash: checked_number(source, Field::ClosureDaysCash).given(),
         driver_overrides: Vec::new(),
+        cost_response: None,
     }
 }
 

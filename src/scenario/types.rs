@@ -40,6 +40,10 @@ pub struct Scenario {
     pub cohort: Option<CohortSpec>,
     /// Policy files imported (MODEL.md §1 "Imports"), in import order.
     pub imports: Vec<ImportInfo>,
+    /// The top level's `cost_response:` (MODEL.md v1.3), the default of
+    /// every practice; already applied to `practices` and, when read, to a
+    /// cohort's rows.
+    pub cost_response: Option<CostResponse>,
 }
 
 /// What a scenario's outputs say about one imported policy file.
@@ -97,7 +101,9 @@ pub struct CohortDefaults {
     /// `thresholds.closure_days_cash`.
     pub closure_days_cash: Option<Decimal>,
     /// Practice-scope driver overrides.
-    pub driver_overrides: Vec<(Driver, Dist)>,
+    pub driver_overrides: Vec<(Driver, DriverSpec)>,
+    /// `cost_response` for every row (MODEL.md v1.3): replaces the top level's.
+    pub cost_response: Option<CostResponse>,
 }
 
 impl Scenario {
@@ -136,14 +142,21 @@ impl Scenario {
         kinds
     }
 
-    /// The distribution a practice uses for `driver`: its override or the scenario's.
-    pub fn driver_for<'a>(&'a self, practice: &'a Practice, driver: Driver) -> &'a Dist {
+    /// The definition a practice uses for `driver`: its override (which
+    /// replaces the whole driver, `noise` and `shared` included) or the
+    /// scenario's.
+    pub fn spec_for<'a>(&'a self, practice: &'a Practice, driver: Driver) -> &'a DriverSpec {
         practice
             .driver_overrides
             .iter()
             .find(|(d, _)| *d == driver)
-            .map(|(_, dist)| dist)
-            .unwrap_or(&self.drivers[driver.index()].dist)
+            .map(|(_, spec)| spec)
+            .unwrap_or(&self.drivers[driver.index()])
+    }
+
+    /// The distribution a practice uses for `driver`: its override or the scenario's.
+    pub fn driver_for<'a>(&'a self, practice: &'a Practice, driver: Driver) -> &'a Dist {
+        &self.spec_for(practice, driver).dist
     }
 }
 
@@ -216,6 +229,13 @@ impl Driver {
         Driver::ALL.into_iter().find(|d| d.name() == name)
     }
 
+    /// Whether the driver grows an index of MODEL.md §2 (V, Pc, Pd, I_k),
+    /// and so may carry `noise` and `shared` (MODEL.md v1.3 §3): every
+    /// driver but `ma_shift` and `mei`.
+    pub fn grows_index(self) -> bool {
+        !matches!(self, Driver::MaShift | Driver::Mei)
+    }
+
     /// MODEL.md §3 default scope: `volume_growth` per practice, the rest macro.
     pub fn default_scope(self) -> Scope {
         if self == Driver::VolumeGrowth {
@@ -242,6 +262,48 @@ pub struct DriverSpec {
     pub dist: Dist,
     /// Macro or practice.
     pub scope: Scope,
+    /// `noise` and `shared` (MODEL.md v1.3 §3 "Dynamics"); zero when absent.
+    pub dynamics: Dynamics,
+}
+
+/// How an index-growing driver's shocks carry (MODEL.md v1.3 §3 "Dynamics"):
+/// both zero is v1.2's index, every shock lasting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dynamics {
+    /// `noise` (s): the sd of a one-year shock to the index's level that does
+    /// not carry into later years; 0..=1.
+    pub noise: Decimal,
+    /// `shared` (c): the sd of a yearly lasting shock common to every
+    /// practice of a path; 0..=1, practice-scope drivers only.
+    pub shared: Decimal,
+}
+
+impl Dynamics {
+    /// Whether either shock is in play.
+    pub fn is_active(&self) -> bool {
+        !self.noise.is_zero() || !self.shared.is_zero()
+    }
+}
+
+/// `cost_response` (MODEL.md v1.3 §3): each year the practice closes
+/// `speed` of last year's gap between its margin and `target` by changing
+/// its spending.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostResponse {
+    /// kappa, 0..=1: the share of last year's margin gap closed.
+    pub speed: Decimal,
+    /// The margin steered toward.
+    pub target: CostTarget,
+}
+
+/// The margin a cost response steers toward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CostTarget {
+    /// The practice's base-year margin from the scenario's amounts,
+    /// `(sum revenue - sum costs) / sum revenue`.
+    Base,
+    /// A given margin in [-1, 1).
+    Margin(Decimal),
 }
 
 /// Distributions of MODEL.md §3; parameters are those of the drawn value.
@@ -368,8 +430,11 @@ pub struct Practice {
     pub medicare: MedicareTerms,
     /// Distress and closure thresholds.
     pub thresholds: Thresholds,
-    /// Practice-scope driver overrides.
-    pub driver_overrides: Vec<(Driver, Dist)>,
+    /// Practice-scope driver overrides, each replacing the whole driver.
+    pub driver_overrides: Vec<(Driver, DriverSpec)>,
+    /// `cost_response` in force for this practice (its own, else the
+    /// scenario's or the cohort's default), `None` for none (MODEL.md v1.3).
+    pub cost_response: Option<CostResponse>,
     /// Grouping attributes from a cohort file (`state`, `county`, ...), in column order.
     pub attributes: Vec<(String, String)>,
 }

@@ -34,12 +34,15 @@ impl Ctx {
         node: &Node,
         drivers: Option<&[DriverSpec; Driver::COUNT]>,
     ) -> Option<CohortDefaults> {
-        let allowed = ["count", "variable_cost_share", "medicare", "thresholds", "drivers", "source"];
+        let allowed = ["count", "variable_cost_share", "medicare", "thresholds", "drivers", "cost_response", "source"];
         let top = self.fields(node, "cohort.defaults", &allowed)?;
         self.source(top.get("source"), "cohort.defaults.source");
         let mut defaults = practice::cohort_defaults(&mut YamlPractice::new(self, top.clone(), false));
         if let Some(node) = top.get("drivers") {
             defaults.driver_overrides = self.overrides(node, "cohort.defaults.drivers", drivers)?;
+        }
+        if let Some(node) = top.get("cost_response") {
+            defaults.cost_response = Some(self.cost_response(node, "cohort.defaults.cost_response")?);
         }
         Some(defaults)
     }
@@ -114,7 +117,7 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "t.yaml:6:5: error: cohort.defaults.revenue: unknown key `revenue` (allowed here: count, variable_cost_share, medicare, thresholds, drivers, source)",
+                "t.yaml:6:5: error: cohort.defaults.revenue: unknown key `revenue` (allowed here: count, variable_cost_share, medicare, thresholds, drivers, cost_response, source)",
                 "t.yaml:4:12: error: cohort.defaults.count: must be >= 0 (the number of real practices it stands for), found -1",
                 "t.yaml:5:23: error: cohort.defaults.medicare.basis: unknown basis `capitation`: use fee_schedule or cost_based",
                 "t.yaml:5:50: error: cohort.defaults.medicare.program_share: must be between 0 and 1, found 80; shares are fractions, so 80% is 0.80",

@@ -146,7 +146,11 @@ mod tests {
     /// Every driver at its default scope (MODEL.md §3).
     fn default_drivers() -> [DriverSpec; Driver::COUNT] {
         use crate::scenario::types::Dist;
-        Driver::ALL.map(|d| DriverSpec { dist: Dist::Fixed { value: Decimal::ZERO }, scope: d.default_scope() })
+        Driver::ALL.map(|d| DriverSpec {
+            dist: Dist::Fixed { value: Decimal::ZERO },
+            scope: d.default_scope(),
+            dynamics: crate::scenario::types::Dynamics::default(),
+        })
     }
 
     fn read(text: &str) -> (Option<Vec<Correlation>>, Vec<String>) {

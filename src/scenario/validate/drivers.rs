@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::context::{describe, percent, Ctx, Fields};
 use crate::scenario::text::truncate;
-use crate::scenario::types::{Dist, Driver, DriverSpec, Scope};
+use crate::scenario::types::{Dist, Driver, DriverSpec, Dynamics, Scope};
 use crate::scenario::yaml::{join_index, join_key, scalar_text, Mark, Node, Value};
 
 /// Which `scope:` a driver definition may give.
@@ -15,6 +15,17 @@ pub(super) enum ScopeRule {
     Any,
     /// A practice's `drivers:` override: only `practice` (it is one already).
     PracticeOnly,
+}
+
+impl ScopeRule {
+    /// The scope of a definition that gives no `scope:`: the driver's
+    /// default at the top, practice in an override.
+    fn default_scope(self, driver: Driver) -> Scope {
+        match self {
+            ScopeRule::Any => driver.default_scope(),
+            ScopeRule::PracticeOnly => Scope::Practice,
+        }
+    }
 }
 
 /// The parameters each distribution takes, or `None` for an unknown one.
@@ -65,7 +76,8 @@ impl Ctx {
         if let Value::Number(_) = node.value {
             let value = self.rate(node, path, false)?;
             self.rate_warning(value, path, node.mark, driver);
-            return Some(DriverSpec { dist: Dist::Fixed { value }, scope: driver.default_scope() });
+            let dynamics = Dynamics::default();
+            return Some(DriverSpec { dist: Dist::Fixed { value }, scope: rule.default_scope(driver), dynamics });
         }
         let Value::Map(entries) = &node.value else {
             self.error(
@@ -94,25 +106,81 @@ impl Ctx {
             );
             return None;
         };
-        let mut allowed = vec!["dist", "source", "scope"];
+        let mut allowed = vec!["dist", "source", "scope", "noise", "shared"];
         allowed.extend_from_slice(params);
         let f = self.fields(node, path, &allowed)?;
         self.source(f.get("source"), &f.path("source"));
-        let scope = self.scope(&f, driver.default_scope(), rule);
-        let dist = self.distribution(&kind, &f)?;
+        let scope = self.scope(&f, rule.default_scope(driver), rule);
+        let dist = self.distribution(&kind, &f);
+        let dynamics = self.dynamics(&f, driver, scope?)?;
+        let dist = dist?;
         self.rate_warning(dist.ledger_mean(), path, node.mark, driver);
-        Some(DriverSpec { dist, scope: scope? })
+        Some(DriverSpec { dist, scope: scope?, dynamics })
     }
 
     /// `{value: X, source: ..., scope: ...}`: a fixed driver.
     fn fixed_driver(&mut self, node: &Node, path: &str, driver: Driver, rule: ScopeRule) -> Option<DriverSpec> {
-        let f = self.fields(node, path, &["value", "source", "scope"])?;
+        let f = self.fields(node, path, &["value", "source", "scope", "noise", "shared"])?;
         self.source(f.get("source"), &f.path("source"));
-        let scope = self.scope(&f, driver.default_scope(), rule);
+        let scope = self.scope(&f, rule.default_scope(driver), rule);
         let value_node = self.required(&f, "value", "the number")?;
-        let value = self.rate(value_node, &f.path("value"), false)?;
+        let value = self.rate(value_node, &f.path("value"), false);
+        let dynamics = self.dynamics(&f, driver, scope?)?;
+        let value = value?;
         self.rate_warning(value, path, node.mark, driver);
-        Some(DriverSpec { dist: Dist::Fixed { value }, scope: scope? })
+        Some(DriverSpec { dist: Dist::Fixed { value }, scope: scope?, dynamics })
+    }
+
+    /// A driver's `noise` and `shared` (MODEL.md v1.3 §3 "Dynamics"): each
+    /// 0..=1, only on a driver that grows an index, `shared` only on a
+    /// practice-scope one.
+    fn dynamics(&mut self, f: &Fields<'_>, driver: Driver, scope: Scope) -> Option<Dynamics> {
+        let mut ok = true;
+        let mut read = |ctx: &mut Ctx, key: &str| -> Decimal {
+            let Some(node) = f.get(key) else { return Decimal::ZERO };
+            let path = f.path(key);
+            if !driver.grows_index() {
+                ctx.error(
+                    &path,
+                    node.mark,
+                    format!(
+                        "`{key}` shocks the level of an index, and `{}` grows none (only volume_growth, \
+                         commercial_rate_growth, medicaid_rate_growth and the three inflations take it)",
+                        driver.name()
+                    ),
+                );
+                ok = false;
+                return Decimal::ZERO;
+            }
+            if key == "shared" && scope == Scope::Macro {
+                ctx.error(
+                    &path,
+                    node.mark,
+                    format!(
+                        "`shared` is for practice-scope drivers: `{}` is macro-scope, one draw shared by every \
+                         practice already (give it `scope: practice` to combine own and shared shocks)",
+                        driver.name()
+                    ),
+                );
+                ok = false;
+                return Decimal::ZERO;
+            }
+            match ctx.rate(node, &path, false) {
+                Some(value) if value >= Decimal::ZERO && value <= Decimal::ONE => value,
+                Some(value) => {
+                    ctx.error(&path, node.mark, format!("`{key}` is a standard deviation in 0..=1, found {value}"));
+                    ok = false;
+                    Decimal::ZERO
+                }
+                None => {
+                    ok = false;
+                    Decimal::ZERO
+                }
+            }
+        };
+        let noise = read(self, "noise");
+        let shared = read(self, "shared");
+        ok.then_some(Dynamics { noise, shared })
     }
 
     /// A required distribution parameter.
@@ -257,7 +325,7 @@ impl Ctx {
         node: &Node,
         path: &str,
         drivers: Option<&[DriverSpec; Driver::COUNT]>,
-    ) -> Option<Vec<(Driver, Dist)>> {
+    ) -> Option<Vec<(Driver, DriverSpec)>> {
         let entries = self.entries(node, path, "a mapping of practice-scope drivers")?;
         let mut out = Vec::new();
         let mut ok = true;
@@ -274,7 +342,7 @@ impl Ctx {
                 continue;
             }
             match self.driver(value, &key_path, driver, ScopeRule::PracticeOnly) {
-                Some(spec) => out.push((driver, spec.dist)),
+                Some(spec) => out.push((driver, spec)),
                 None => ok = false,
             }
         }
@@ -317,12 +385,16 @@ mod tests {
         );
         assert!(messages.is_empty(), "{messages:?}");
         let expected = Dist::Normal { mean: dec("0.0"), sd: dec("0.03"), low: None, high: Some(dec("0.1")) };
-        assert_eq!(spec, Some(DriverSpec { dist: expected, scope: Scope::Practice }));
+        assert_eq!(spec, Some(DriverSpec { dist: expected, scope: Scope::Practice, dynamics: Dynamics::default() }));
         // A number is a fixed driver of the driver's default scope.
         let (spec, _) = one("d: 0.02", Driver::VolumeGrowth, ScopeRule::Any);
-        assert_eq!(spec, Some(DriverSpec { dist: Dist::Fixed { value: dec("0.02") }, scope: Scope::Practice }));
+        let dynamics = Dynamics::default();
+        assert_eq!(
+            spec,
+            Some(DriverSpec { dist: Dist::Fixed { value: dec("0.02") }, scope: Scope::Practice, dynamics })
+        );
         let (spec, _) = one("d: {value: 0.02, source: \"x\"}", Driver::Mei, ScopeRule::Any);
-        assert_eq!(spec, Some(DriverSpec { dist: Dist::Fixed { value: dec("0.02") }, scope: Scope::Macro }));
+        assert_eq!(spec, Some(DriverSpec { dist: Dist::Fixed { value: dec("0.02") }, scope: Scope::Macro, dynamics }));
     }
 
     #[test]
@@ -403,9 +475,41 @@ mod tests {
         let valid = node("o: {volume_growth: {dist: normal, mean: 0, sd: 0.02}}\n");
         let mut ctx = Ctx::default();
         let overrides = ctx.overrides(value(&valid, "o"), "o", Some(&drivers)).unwrap();
+        let dist = Dist::Normal { mean: dec("0"), sd: dec("0.02"), low: None, high: None };
         assert_eq!(
             overrides,
-            [(Driver::VolumeGrowth, Dist::Normal { mean: dec("0"), sd: dec("0.02"), low: None, high: None })]
+            [(Driver::VolumeGrowth, DriverSpec { dist, scope: Scope::Practice, dynamics: Dynamics::default() })]
         );
+    }
+
+    #[test]
+    fn noise_and_shared_are_read_and_checked() {
+        let (spec, messages) = one(
+            "d: {dist: normal, mean: 0, sd: 0.02, noise: 0.03, shared: 0.01, scope: practice}",
+            Driver::VolumeGrowth,
+            ScopeRule::Any,
+        );
+        assert!(messages.is_empty(), "{messages:?}");
+        assert_eq!(spec.unwrap().dynamics, Dynamics { noise: dec("0.03"), shared: dec("0.01") });
+        // Beside `value:` on a fixed driver too; an override is practice-scope.
+        let (spec, _) = one("d: {value: 0.01, noise: 0.5, shared: 1}", Driver::LaborInflation, ScopeRule::PracticeOnly);
+        assert_eq!(spec.unwrap().dynamics, Dynamics { noise: dec("0.5"), shared: dec("1") });
+        // `mei` grows no index; `shared` on a macro driver; out of range.
+        let (spec, messages) = one("d: {dist: normal, mean: 0.03, sd: 0.01, noise: 0.01}", Driver::Mei, ScopeRule::Any);
+        assert_eq!(spec, None);
+        assert_eq!(
+            messages,
+            ["t.yaml:1:48: error: d.noise: `noise` shocks the level of an index, and `mei` grows none (only volume_growth, commercial_rate_growth, medicaid_rate_growth and the three inflations take it)"]
+        );
+        let (_, messages) =
+            one("d: {dist: normal, mean: 0.03, sd: 0.01, shared: 0.01}", Driver::LaborInflation, ScopeRule::Any);
+        assert_eq!(
+            messages,
+            ["t.yaml:1:49: error: d.shared: `shared` is for practice-scope drivers: `labor_inflation` is macro-scope, one draw shared by every practice already (give it `scope: practice` to combine own and shared shocks)"]
+        );
+        let (_, messages) = one("d: {value: 0, noise: 1.5, scope: practice}", Driver::VolumeGrowth, ScopeRule::Any);
+        assert_eq!(messages, ["t.yaml:1:22: error: d.noise: `noise` is a standard deviation in 0..=1, found 1.5"]);
+        let (_, messages) = one("d: {value: 0, shared: -0.1}", Driver::MaShift, ScopeRule::Any);
+        assert_eq!(messages.len(), 1, "{messages:?}");
     }
 }

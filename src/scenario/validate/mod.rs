@@ -10,6 +10,7 @@
 mod cohort;
 mod context;
 mod correlations;
+mod cost_response;
 mod drivers;
 mod imports;
 mod levers;
@@ -25,7 +26,7 @@ use context::{Ctx, Fields};
 pub use imports::{import_list, ImportDocument};
 
 /// The keys a scenario file allows at its top level.
-const TOP_KEYS: [&str; 12] = [
+const TOP_KEYS: [&str; 13] = [
     "name",
     "description",
     "source",
@@ -36,6 +37,7 @@ const TOP_KEYS: [&str; 12] = [
     "correlations",
     "practices",
     "cohort",
+    "cost_response",
     "baseline",
     "policies",
 ];
@@ -65,7 +67,19 @@ impl Ctx {
         let drivers = self.required(&top, "drivers", "all eight drivers").and_then(|n| self.drivers(n));
         let correlations = self.scenario_correlations(top.get("correlations"), drivers.as_ref());
         let cohort = top.get("cohort").map(|n| self.cohort(n, drivers.as_ref()));
-        let practices = self.scenario_practices(&top, cohort.is_some(), drivers.as_ref());
+        let cost_response = top.get("cost_response").map(|n| self.cost_response(n, "cost_response"));
+        let mut practices = self.scenario_practices(&top, cohort.is_some(), drivers.as_ref());
+        // The top level's response is every practice's that gives none, and
+        // every cohort row's unless the cohort's defaults give one.
+        let mut cohort = cohort;
+        if let Some(Some(default)) = &cost_response {
+            for practice in practices.iter_mut().flatten().filter(|p| p.cost_response.is_none()) {
+                practice.cost_response = Some(default.clone());
+            }
+            if let Some(Some(spec)) = cohort.as_mut() {
+                spec.defaults.cost_response.get_or_insert_with(|| default.clone());
+            }
+        }
         // With a cohort the kinds come from its file: `for_kinds` is checked once it is read.
         let known_practices = if cohort.is_some() { None } else { practices.as_deref() };
         let kinds: Option<HashSet<String>> = known_practices.map(|ps| ps.iter().map(|p| p.kind.clone()).collect());
@@ -93,6 +107,10 @@ impl Ctx {
                 None => None,
             },
             imports: import_infos,
+            cost_response: match cost_response {
+                Some(response) => Some(response?),
+                None => None,
+            },
         })
     }
 
@@ -160,7 +178,7 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "t.yaml:1:1: error: nmae: unknown key `nmae`; did you mean `name`? (allowed here: name, description, source, imports, horizon, simulation, drivers, correlations, practices, cohort, baseline, policies)",
+                "t.yaml:1:1: error: nmae: unknown key `nmae`; did you mean `name`? (allowed here: name, description, source, imports, horizon, simulation, drivers, correlations, practices, cohort, cost_response, baseline, policies)",
                 // The parser starts a block mapping at its first key's `:`.
                 "t.yaml:1:5: error: name: missing required key `name` (free text naming the scenario)",
                 "t.yaml:2:36: error: horizon.years: must be between 1 and 50, found 99",

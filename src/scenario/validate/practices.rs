@@ -12,7 +12,7 @@ use crate::scenario::types::{Block, Driver, DriverSpec, Field, Practice};
 use crate::scenario::yaml::{join_index, join_key, Mark, Node, Value};
 
 /// The keys a practice mapping allows.
-const PRACTICE_KEYS: [&str; 12] = [
+const PRACTICE_KEYS: [&str; 13] = [
     "id",
     "name",
     "kind",
@@ -24,6 +24,7 @@ const PRACTICE_KEYS: [&str; 12] = [
     "medicare",
     "thresholds",
     "drivers",
+    "cost_response",
     "source",
 ];
 
@@ -231,14 +232,18 @@ impl Ctx {
             None => Some(Vec::new()),
             Some(n) => self.overrides(n, &top.path("drivers"), drivers),
         };
-        Some(Practice { driver_overrides: overrides?, ..practice? })
+        let cost_response = match top.get("cost_response") {
+            None => Some(None),
+            Some(n) => self.cost_response(n, &top.path("cost_response")).map(Some),
+        };
+        Some(Practice { driver_overrides: overrides?, cost_response: cost_response?, ..practice? })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::types::{Basis, Dist};
+    use crate::scenario::types::{Basis, CostResponse, CostTarget, Dist, Scope};
     use crate::scenario::validate::context::testing::{node, rendered, value};
 
     fn dec(text: &str) -> Decimal {
@@ -283,10 +288,23 @@ practices:
         assert_eq!(practice.medicare.program_share, Decimal::ONE);
         assert_eq!(practice.medicare.ma_passthrough, dec("0.5"));
         assert_eq!(practice.thresholds.distress_days_cash, dec("30"));
+        let dist = Dist::Normal { mean: dec("-0.01"), sd: dec("0.03"), low: None, high: None };
+        let dynamics = Default::default();
         assert_eq!(
             practice.driver_overrides,
-            [(Driver::VolumeGrowth, Dist::Normal { mean: dec("-0.01"), sd: dec("0.03"), low: None, high: None })]
+            [(Driver::VolumeGrowth, DriverSpec { dist, scope: Scope::Practice, dynamics })]
         );
+        assert_eq!(practice.cost_response, None);
+    }
+
+    #[test]
+    fn a_practice_may_give_its_cost_response() {
+        let text =
+            CLINIC.replace("    cash: -250000\n", "    cash: -250000\n    cost_response: {speed: 0.3, target: base}\n");
+        let (practices, messages) = read(&text);
+        assert!(messages.is_empty(), "{messages:?}");
+        let expected = CostResponse { speed: dec("0.3"), target: CostTarget::Base };
+        assert_eq!(practices.unwrap()[0].cost_response, Some(expected));
     }
 
     #[test]
