@@ -14,7 +14,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::model::{self, Amount, EconomyDraws, Exact, Indices, Levers, PerIndex, PolicyState, Terms, YearOutcome};
+use crate::model::{self, Amount, EconomyDraws, Exact, Indices, Levers, PolicyState, Terms, YearOutcome};
 use crate::policy::Resolution;
 use crate::scenario::{Basis, CostTarget, Dist, Driver, LeverValue, Practice, Scenario};
 
@@ -178,20 +178,6 @@ pub fn economy<T: Copy>(values: &[T; Driver::COUNT]) -> EconomyDraws<T> {
         labor_inflation: at(Driver::LaborInflation),
         supply_inflation: at(Driver::SupplyInflation),
         other_inflation: at(Driver::OtherInflation),
-    }
-}
-
-/// A driver-indexed array's values for the indices they shock (MODEL.md
-/// v1.3 §3 "Dynamics"), e.g. one year's one-off shocks.
-pub fn per_index<T: Copy>(values: &[T; Driver::COUNT]) -> PerIndex<T> {
-    let at = |d: Driver| values[d.index()];
-    PerIndex {
-        volume: at(Driver::VolumeGrowth),
-        commercial_price: at(Driver::CommercialRateGrowth),
-        medicaid_price: at(Driver::MedicaidRateGrowth),
-        labor: at(Driver::LaborInflation),
-        supplies: at(Driver::SupplyInflation),
-        other: at(Driver::OtherInflation),
     }
 }
 

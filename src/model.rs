@@ -308,65 +308,25 @@ impl<T: Amount> Indices<T> {
     }
 }
 
-/// One value for each index a driver grows (MODEL.md v1.3 §3 "Dynamics"):
-/// a year's one-off shocks `n_t`, or the shared levels `S_t`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct PerIndex<T> {
-    /// For `V_t` (`volume_growth`).
-    pub volume: T,
-    /// For `Pc_t` (`commercial_rate_growth`).
-    pub commercial_price: T,
-    /// For `Pd_t` (`medicaid_rate_growth`).
-    pub medicaid_price: T,
-    /// For `I_labor_t` (`labor_inflation`).
-    pub labor: T,
-    /// For `I_supplies_t` (`supply_inflation`).
-    pub supplies: T,
-    /// For `I_other_t` (`other_inflation`).
-    pub other: T,
-}
-
-impl<T: Amount> PerIndex<T> {
-    /// The shared levels of the base year, `S_base = 1`.
-    #[inline(always)]
-    pub fn ones() -> PerIndex<T> {
-        let one = T::from_int(1);
-        PerIndex { volume: one, commercial_price: one, medicaid_price: one, labor: one, supplies: one, other: one }
-    }
-
-    /// `S_t = S_{t-1} * (1 + c * w_t)` for each index, `c * w_t` given
-    /// (already clamped, [`clamp_growth`]).
-    #[inline(always)]
-    pub fn grow(&self, shock: &PerIndex<T>) -> PerIndex<T> {
-        let one = T::from_int(1);
-        PerIndex {
-            volume: self.volume * (one + shock.volume),
-            commercial_price: self.commercial_price * (one + shock.commercial_price),
-            medicaid_price: self.medicaid_price * (one + shock.medicaid_price),
-            labor: self.labor * (one + shock.labor),
-            supplies: self.supplies * (one + shock.supplies),
-            other: self.other * (one + shock.other),
-        }
+/// An index as section 2 uses it in year `t` (MODEL.md v1.3 §3
+/// "Dynamics"): `index_t = X_t * S_t * (1 + n_t)`, `X_t` the lasting index
+/// the draws grow, `S_t` the shared level (`None`: 1, no shared shock, so
+/// no multiplication: `X * 1` is `X` exactly) and `n_t` the year's one-off
+/// shock (clamped, [`clamp_growth`]).
+#[inline(always)]
+pub fn shocked_index<T: Amount>(lasting: T, shared_level: Option<T>, noise: T) -> T {
+    let one = T::from_int(1);
+    match shared_level {
+        Some(level) => lasting * level * (one + noise),
+        None => lasting * (one + noise),
     }
 }
 
-impl<T: Amount> Indices<T> {
-    /// The indices section 2 uses in year `t`: `index_t = X_t * S_t * (1 +
-    /// n_t)` for each index (`self` holds the lasting `X_t`; `m_t` has no
-    /// shocks). With `S_t = 1` and `n_t = 0` these are `X_t`'s values.
-    #[inline(always)]
-    pub fn shocked(&self, shared: &PerIndex<T>, noise: &PerIndex<T>) -> Indices<T> {
-        let one = T::from_int(1);
-        Indices {
-            volume: self.volume * shared.volume * (one + noise.volume),
-            commercial_price: self.commercial_price * shared.commercial_price * (one + noise.commercial_price),
-            medicaid_price: self.medicaid_price * shared.medicaid_price * (one + noise.medicaid_price),
-            ma_moved: self.ma_moved,
-            labor: self.labor * shared.labor * (one + noise.labor),
-            supplies: self.supplies * shared.supplies * (one + noise.supplies),
-            other: self.other * shared.other * (one + noise.other),
-        }
-    }
+/// The shared level's next year, `S_t = S_{t-1} * (1 + c * w_t)`, with
+/// `c * w_t` given (clamped, [`clamp_growth`]); `S_base = 1`.
+#[inline(always)]
+pub fn shared_level<T: Amount>(previous: T, shock: T) -> T {
+    previous * (T::from_int(1) + shock)
 }
 
 /// The clamp every driver draw except `ma_shift` gets: `[-0.99, inf)`.

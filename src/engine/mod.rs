@@ -136,15 +136,13 @@ struct ChunkScratch {
     states: Vec<PolicyState<Lanes>>,
     /// Baseline margin, cumulative cut, cash and cutback of the current practice.
     base: Vec<[Lanes; 4]>,
-    /// The macro noise stream's and the shared stream's normals, `[path][year]`
-    /// (MODEL.md v1.3 §3; empty when no practice reads them).
-    macro_noise: Vec<shocks::Normals<f64>>,
-    shared: Vec<shocks::Normals<f64>>,
-    /// A group's normals of the practice's noise stream, the macro noise
-    /// stream and the shared stream, `[year]`.
+    /// The macro noise stream's and the shared stream's normals, a group's
+    /// paths side by side, `[group][year]` (MODEL.md v1.3 §3; empty when no
+    /// practice reads them).
+    macro_noise: Vec<shocks::Normals<Lanes>>,
+    shared: Vec<shocks::Normals<Lanes>>,
+    /// A group's normals of the practice's noise stream, `[year]`.
     own_lanes: Vec<shocks::Normals<Lanes>>,
-    macro_noise_lanes: Vec<shocks::Normals<Lanes>>,
-    shared_lanes: Vec<shocks::Normals<Lanes>>,
     /// One path's normals of the practice's noise stream, `[year]`.
     own_path: Vec<shocks::Normals<f64>>,
     /// The current cell's margins and paired differences, for the histograms.
@@ -326,8 +324,6 @@ impl ChunkScratch {
             macro_noise: Vec::new(),
             shared: Vec::new(),
             own_lanes: vec![[Lanes::default(); Driver::COUNT]; plan.years],
-            macro_noise_lanes: vec![[Lanes::default(); Driver::COUNT]; plan.years],
-            shared_lanes: vec![[Lanes::default(); Driver::COUNT]; plan.years],
             own_path: vec![[0.0; Driver::COUNT]; plan.years],
             margins: Vec::with_capacity(paths),
             dmargins: Vec::with_capacity(paths),
@@ -446,8 +442,8 @@ fn evaluate_chunk_body(
     }
     // The paths' macro noise and shared normals, if some practice reads them.
     let (macro_noise, shared) = plan.path_shocks();
-    path_shock_normals(chunk, macro_noise, rng::MACRO_NOISE_KEY, &mut scratch.macro_noise);
-    path_shock_normals(chunk, shared, rng::SHARED_KEY, &mut scratch.shared);
+    path_shock_normals(chunk, macro_noise, rng::MACRO_NOISE_KEY, &mut scratch.macro_noise, &mut scratch.own_path);
+    path_shock_normals(chunk, shared, rng::SHARED_KEY, &mut scratch.shared, &mut scratch.own_path);
     for &p in order {
         let practice = &plan.practices[p];
         let terms = practice.terms.map(Lanes::splat);
@@ -660,58 +656,73 @@ fn draws_of(draws: Draws, j: usize, n: usize) -> Draws {
 }
 
 /// Applies a practice's one-off and shared shocks (MODEL.md v1.3 §3) to
-/// group `g`'s indices: the practice's own noise normals are drawn here
-/// (side by side for a full group of random paths), the macro noise and
-/// shared normals were drawn per path at the chunk's start.
+/// group `g`'s indices: the practice's own noise normals are drawn here,
+/// the macro noise and shared normals were drawn once per group at the
+/// chunk's start.
 #[inline(always)]
 fn apply_shocks(chunk: &Chunk<'_>, shocks: &shocks::PracticeShocks, g: usize, scratch: &mut ChunkScratch) {
-    let Chunk { plan, draws, first, n, .. } = *chunk;
-    let years = plan.years;
-    let own = &mut scratch.own_lanes[..years];
+    let years = chunk.plan.years;
     if shocks.own_noise() {
-        match draws {
-            Draws::Random { seed } if (g + 1) * LANES <= n => {
-                let paths = std::array::from_fn(|lane| first + (g * LANES + lane) as u64);
-                shocks::group_normals(seed, paths, shocks.noise_key, own);
-            }
-            _ => {
-                for lane in 0..LANES {
-                    let j = g * LANES + lane;
-                    let seed = match draws_of(draws, j, n) {
-                        Draws::Random { seed } => Some(seed),
-                        Draws::Means => None,
-                    };
-                    shocks::path_normals(seed, first + j as u64, shocks.noise_key, &mut scratch.own_path);
-                    for (year, row) in own.iter_mut().zip(&scratch.own_path) {
-                        for (value, z) in year.iter_mut().zip(row) {
-                            value.0[lane] = *z;
-                        }
-                    }
-                }
-            }
-        }
+        group_shock_normals(chunk, g, shocks.noise_key, &mut scratch.own_lanes[..years], &mut scratch.own_path);
     }
-    shocks::gather(&scratch.macro_noise, g, years, &mut scratch.macro_noise_lanes);
-    shocks::gather(&scratch.shared, g, years, &mut scratch.shared_lanes);
-    shocks.apply(&mut scratch.indices[..years], own, &scratch.macro_noise_lanes, &scratch.shared_lanes);
+    let range = g * years..(g + 1) * years;
+    let macro_noise = scratch.macro_noise.get(range.clone()).unwrap_or(&[]);
+    let shared = scratch.shared.get(range).unwrap_or(&[]);
+    shocks.apply(&mut scratch.indices[..years], &scratch.own_lanes[..years], macro_noise, shared);
 }
 
-/// The per-path normals of one of the path-level shock streams (`key`) for
-/// every path of the chunk, `[path][year]`, or none when `wanted` is false.
-fn path_shock_normals(chunk: &Chunk<'_>, wanted: bool, key: u64, rows: &mut Vec<shocks::Normals<f64>>) {
-    let Chunk { plan, draws, first, n, .. } = *chunk;
-    let years = plan.years;
+/// The normals of one of the path-level shock streams (`key`) for every
+/// group of the chunk, `[group][year]`, or none when `wanted` is false.
+fn path_shock_normals(
+    chunk: &Chunk<'_>,
+    wanted: bool,
+    key: u64,
+    rows: &mut Vec<shocks::Normals<Lanes>>,
+    one_path: &mut [shocks::Normals<f64>],
+) {
+    let years = chunk.plan.years;
     rows.clear();
     if !wanted {
         return;
     }
-    rows.resize(n.div_ceil(LANES) * LANES * years, [0.0; Driver::COUNT]);
-    for (j, path_rows) in rows.chunks_exact_mut(years).enumerate() {
-        let seed = match draws_of(draws, j, n) {
-            Draws::Random { seed } => Some(seed),
-            Draws::Means => None,
-        };
-        shocks::path_normals(seed, first + j as u64, key, path_rows);
+    rows.resize(chunk.n.div_ceil(LANES) * years, [Lanes::default(); Driver::COUNT]);
+    for (g, group) in rows.chunks_exact_mut(years).enumerate() {
+        group_shock_normals(chunk, g, key, group, one_path);
+    }
+}
+
+/// Group `g`'s normals of the shock stream `key`, `[year]`: side by side
+/// for a full group of random paths, else path by path (each lane the same
+/// bits either way; the mean path's are zero).
+#[inline(always)]
+fn group_shock_normals(
+    chunk: &Chunk<'_>,
+    g: usize,
+    key: u64,
+    out: &mut [shocks::Normals<Lanes>],
+    one_path: &mut [shocks::Normals<f64>],
+) {
+    let Chunk { draws, first, n, .. } = *chunk;
+    match draws {
+        Draws::Random { seed } if (g + 1) * LANES <= n => {
+            let paths = std::array::from_fn(|lane| first + (g * LANES + lane) as u64);
+            shocks::group_normals(seed, paths, key, out);
+        }
+        _ => {
+            for lane in 0..LANES {
+                let j = g * LANES + lane;
+                let seed = match draws_of(draws, j, n) {
+                    Draws::Random { seed } => Some(seed),
+                    Draws::Means => None,
+                };
+                shocks::path_normals(seed, first + j as u64, key, one_path);
+                for (year, row) in out.iter_mut().zip(one_path.iter()) {
+                    for (value, z) in year.iter_mut().zip(row) {
+                        value.0[lane] = *z;
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -14,8 +14,7 @@
 use super::lanes::{Lanes, LANES};
 use super::rng::{self, Streams};
 use super::samplers::{standard_normal, standard_normals};
-use crate::ledger::per_index;
-use crate::model::{self, Indices, PerIndex};
+use crate::model::{self, Indices};
 use crate::scenario::{Driver, Practice, Scenario, Scope};
 
 /// One standard normal per driver slot (zero for `ma_shift` and `mei`).
@@ -37,6 +36,8 @@ pub(crate) struct PracticeShocks {
     shared: [f64; Driver::COUNT],
     /// The key of the practice's own noise stream.
     pub(crate) noise_key: u64,
+    /// The slots with `noise` or `shared`.
+    active: Vec<usize>,
 }
 
 impl PracticeShocks {
@@ -48,6 +49,7 @@ impl PracticeShocks {
             macro_slot: [false; Driver::COUNT],
             shared: [0.0; Driver::COUNT],
             noise_key: rng::practice_noise_key(&practice.id),
+            active: Vec::new(),
         };
         let mut active = false;
         for driver in Driver::ALL.into_iter().filter(|d| d.grows_index()) {
@@ -57,6 +59,9 @@ impl PracticeShocks {
             shocks.noise[driver.index()] = super::draws::to_f64(spec.dynamics.noise);
             shocks.shared[driver.index()] = super::draws::to_f64(spec.dynamics.shared);
             shocks.macro_slot[driver.index()] = top.scope == Scope::Macro;
+            if spec.dynamics.is_active() {
+                shocks.active.push(driver.index());
+            }
         }
         active.then_some(shocks)
     }
@@ -78,7 +83,9 @@ impl PracticeShocks {
 
     /// Applies the shocks to a group's indices, year by year: `own`,
     /// `macro_z` and `shared_w` are year `t`'s normals of the practice's
-    /// noise stream, the macro noise stream and the shared stream.
+    /// noise stream, the macro noise stream and the shared stream. A slot
+    /// with neither key is left as it is (`X * 1 * (1 + 0)` is `X`, bit for
+    /// bit), and a slot without `shared` keeps `S_t = 1` without multiplying.
     #[inline(always)]
     pub(crate) fn apply(
         &self,
@@ -87,17 +94,35 @@ impl PracticeShocks {
         macro_z: &[Normals<Lanes>],
         shared_w: &[Normals<Lanes>],
     ) {
-        let mut levels = PerIndex::<Lanes>::ones();
+        let mut levels = [Lanes::splat(1.0); Driver::COUNT];
         for (t, idx) in indices.iter_mut().enumerate() {
-            let noise: Normals<Lanes> = std::array::from_fn(|slot| {
+            for &slot in &self.active {
                 let z = if self.macro_slot[slot] { macro_z[t][slot] } else { own[t][slot] };
-                model::clamp_growth(Lanes::splat(self.noise[slot]) * z)
-            });
-            let shared: Normals<Lanes> =
-                std::array::from_fn(|slot| model::clamp_growth(Lanes::splat(self.shared[slot]) * shared_w[t][slot]));
-            levels = levels.grow(&per_index(&shared));
-            *idx = idx.shocked(&levels, &per_index(&noise));
+                let noise = model::clamp_growth(Lanes::splat(self.noise[slot]) * z);
+                let index = index_of(idx, slot);
+                *index = if self.shared[slot] == 0.0 {
+                    model::shocked_index(*index, None, noise)
+                } else {
+                    let shock = model::clamp_growth(Lanes::splat(self.shared[slot]) * shared_w[t][slot]);
+                    levels[slot] = model::shared_level(levels[slot], shock);
+                    model::shocked_index(*index, Some(levels[slot]), noise)
+                };
+            }
         }
+    }
+}
+
+/// The index a driver slot grows.
+#[inline(always)]
+fn index_of<T>(idx: &mut Indices<T>, slot: usize) -> &mut T {
+    match Driver::ALL[slot] {
+        Driver::VolumeGrowth => &mut idx.volume,
+        Driver::CommercialRateGrowth => &mut idx.commercial_price,
+        Driver::MedicaidRateGrowth => &mut idx.medicaid_price,
+        Driver::LaborInflation => &mut idx.labor,
+        Driver::SupplyInflation => &mut idx.supplies,
+        // Only index-growing slots are active; `other_inflation` is the last.
+        Driver::OtherInflation | Driver::MaShift | Driver::Mei => &mut idx.other,
     }
 }
 
@@ -122,20 +147,9 @@ pub(crate) fn path_normals(seed: Option<u64>, path: u64, key: u64, out: &mut [No
 pub(crate) fn group_normals(seed: u64, paths: [u64; LANES], key: u64, out: &mut [Normals<Lanes>]) {
     let mut rng = Streams::new(seed, paths, key);
     for year in out {
-        *year = [Lanes::default(); Driver::COUNT];
         for slot in index_slots() {
             year[slot] = Lanes(standard_normals(&mut rng));
         }
-    }
-}
-
-/// A group's normals gathered from per-path rows `rows[path * years + t]`
-/// (paths `g * LANES ..`), year by year.
-pub(crate) fn gather(rows: &[Normals<f64>], g: usize, years: usize, out: &mut [Normals<Lanes>]) {
-    for (t, year) in out.iter_mut().enumerate().take(years) {
-        *year = std::array::from_fn(|slot| {
-            Lanes(std::array::from_fn(|lane| rows.get((g * LANES + lane) * years + t).map_or(0.0, |r| r[slot])))
-        });
     }
 }
 
