@@ -407,3 +407,25 @@ fn adding_a_shock_changes_no_other_draw() {
     let zero = twin_margins(&twins(", noise: 0, shared: 0", ", noise: 0"), 30);
     assert_eq!(plain, zero);
 }
+
+#[test]
+fn without_cost_response_a_cut_shows_as_margin_erosion() {
+    // dynamics.yaml: a cost response by default and on two of its three
+    // practices. With --no-cost-response nobody cuts spending and the
+    // outputs say which reading they are.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = root.join("tests/golden/dynamics.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let (with, without) = (dir.path().join("with"), dir.path().join("without"));
+    let scenario = scenario.to_str().unwrap();
+    seqsim_ok(&["run", scenario, "--paths", "500", "--out", with.to_str().unwrap()]);
+    seqsim_ok(&["run", scenario, "--paths", "500", "--no-cost-response", "--out", without.to_str().unwrap()]);
+    let cutbacks = |dir: &Path| -> Vec<f64> {
+        let (header, rows) = read_csv(&dir.join("summary.csv"));
+        rows.iter().map(|r| cell(&header, r, "cutback_mean").parse::<f64>().unwrap()).collect()
+    };
+    assert!(cutbacks(&with).iter().any(|c| c.abs() > 1.0));
+    assert!(cutbacks(&without).iter().all(|c| *c == 0.0));
+    let brief = std::fs::read_to_string(without.join("brief.md")).unwrap();
+    assert!(brief.contains("(without cost response)"), "{brief}");
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::prelude::ToPrimitive;
 
-use super::context::{self, begin_staging, compile, load, provenance};
+use super::context::{self, begin_staging, compile, provenance};
 use super::options::RunOptions;
 use super::CliError;
 use crate::backtest::{self, Later, Outcome};
@@ -55,7 +55,7 @@ fn later(path: &Path) -> Result<(Later, panel::Panel), CliError> {
 pub(super) fn command(args: &BacktestArgs) -> Result<(), CliError> {
     context::catch_interrupts();
     let started = context::timestamp();
-    let loaded = load(&args.scenario, &args.run.imports)?;
+    let loaded = args.run.load(&args.scenario)?;
     let s = &loaded.scenario;
     let Some(spec) = &s.cohort else {
         return Err(CliError::usage(format!(

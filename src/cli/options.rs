@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::scenario::Scenario;
+use crate::scenario::{Loaded, Scenario};
+
+use super::error::CliError;
 
 /// Options every simulating command shares, with the same meaning.
 #[derive(Debug, clap::Args)]
@@ -31,6 +33,11 @@ pub(super) struct RunOptions {
     /// Also import this policy file (repeatable), as if listed in the scenario's `imports:`.
     #[arg(long = "import", value_name = "FILE")]
     pub imports: Vec<PathBuf>,
+    /// Run without any cost response (MODEL.md v1.3): a cut shows as margin
+    /// erosion instead of spending cut; every output names the scenario
+    /// "... (without cost response)".
+    #[arg(long)]
+    pub no_cost_response: bool,
 }
 
 /// The shared options resolved against a scenario.
@@ -47,6 +54,16 @@ pub(super) struct Resolved {
 }
 
 impl RunOptions {
+    /// Loads the scenario with the `--import` files and its cohort, without
+    /// cost responses when `--no-cost-response` asks for it.
+    pub fn load(&self, scenario: &Path) -> Result<Loaded, CliError> {
+        let mut loaded = super::context::load(scenario, &self.imports)?;
+        if self.no_cost_response {
+            loaded.scenario.drop_cost_responses();
+        }
+        Ok(loaded)
+    }
+
     /// Paths, seed and threads, falling back to the scenario's and the
     /// machine's; the results directory, by default
     /// `results/<scenario stem><suffix>`.

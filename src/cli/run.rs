@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use sha2::Digest;
 
-use super::context::{self, begin_staging, check_resources, compile, load, provenance, Progress};
+use super::context::{self, begin_staging, check_resources, compile, provenance, Progress};
 use super::options::{parse_precision, parse_shard, Resolved, RunOptions};
 use super::CliError;
 use crate::analysis;
@@ -57,7 +57,7 @@ pub(super) fn command(args: &RunArgs) -> Result<(), CliError> {
     context::catch_interrupts();
     let clock = Instant::now();
     let started = context::timestamp();
-    let loaded = load(&args.scenario, &args.run.imports)?;
+    let loaded = args.run.load(&args.scenario)?;
     let settings = args.run.resolve(&loaded.scenario, &args.scenario, "");
     let plan = grouped_plan(&loaded, &args.by)?;
     if !args.run.skip_resource_check {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::context::{self, begin_staging, check_resources, compile, load, policy_index, provenance};
+use super::context::{self, begin_staging, check_resources, compile, policy_index, provenance};
 use super::options::RunOptions;
 use super::CliError;
 use crate::analysis::{self, Metric, TornadoRow};
@@ -43,7 +43,7 @@ fn year(s: &Scenario, year: Option<i32>) -> Result<i32, CliError> {
 pub(super) fn command(args: &SensitivityArgs) -> Result<(), CliError> {
     context::catch_interrupts();
     let started = context::timestamp();
-    let loaded = load(&args.scenario, &args.run.imports)?;
+    let loaded = args.run.load(&args.scenario)?;
     let s = &loaded.scenario;
     let settings = args.run.resolve(s, &args.scenario, "-sensitivity");
     let year = year(s, args.year)?;

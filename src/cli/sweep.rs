@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::context::{self, begin_staging, check_resources, compile, load, policy_index, provenance};
+use super::context::{self, begin_staging, check_resources, compile, policy_index, provenance};
 use super::options::{parse_decimal, RunOptions};
 use super::CliError;
 use crate::analysis::{self, Swept};
@@ -83,7 +83,7 @@ fn check_kinds(s: &Scenario, kinds: &[String]) -> Result<(), CliError> {
 pub(super) fn command(args: &SweepArgs) -> Result<(), CliError> {
     context::catch_interrupts();
     let started = context::timestamp();
-    let loaded = load(&args.scenario, &args.run.imports)?;
+    let loaded = args.run.load(&args.scenario)?;
     let s = &loaded.scenario;
     let settings = args.run.resolve(s, &args.scenario, "-sweep");
     let values = values(args)?;

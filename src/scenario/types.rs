@@ -107,6 +107,19 @@ pub struct CohortDefaults {
 }
 
 impl Scenario {
+    /// The scenario without any cost response (MODEL.md v1.3): the reading
+    /// of a cut as margin erosion. Its name says so, so every output does.
+    pub fn drop_cost_responses(&mut self) {
+        self.cost_response = None;
+        for practice in &mut self.practices {
+            practice.cost_response = None;
+        }
+        if let Some(cohort) = &mut self.cohort {
+            cohort.defaults.cost_response = None;
+        }
+        self.name = format!("{} (without cost response)", self.name);
+    }
+
     /// The projected calendar years, in order.
     pub fn calendar_years(&self) -> impl Iterator<Item = i32> + '_ {
         (0..self.years as i32).map(move |t| self.start_year + t)
