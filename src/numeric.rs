@@ -16,6 +16,7 @@
 //! functions on it: the same bits on every platform.
 
 pub mod math;
+pub mod optimize;
 pub mod special;
 
 use std::cmp::Ordering;

@@ -198,3 +198,56 @@ fn calibrate_and_backtest_run_on_the_committed_excerpt() {
     assert_eq!(cell(&sh, all, "matched"), rows.len().to_string());
     assert_eq!(cell(&sh, all, "unmatched"), unmatched.len().to_string());
 }
+
+/// Three releases of the committed excerpt: `seqsim calibrate` fits the
+/// v1.3 dynamics (a small, quick fit) and writes the moments table and a
+/// fragment whose drivers carry spreads, and a cost response with a speed
+/// in [0, 1].
+#[test]
+fn calibrate_on_three_releases_fits_the_dynamics() {
+    let dir = tempfile::tempdir().unwrap();
+    let releases = ["cms/panel_2017.csv", "cms/panel_2019.csv", "cms/panel_2021.csv"].map(data);
+    let fragment = dir.path().join("dynamics.yaml");
+    let mut args: Vec<&str> = vec!["calibrate"];
+    args.extend(releases.iter().map(|p| p.to_str().unwrap()));
+    args.extend([
+        "--medicare-update",
+        "2018=0.018088,2019=0.0185,2020=0.031,2021=0.029",
+        "--evaluations",
+        "80",
+        "--bootstrap",
+        "20",
+        "--replicates",
+        "2",
+        "--out",
+        fragment.to_str().unwrap(),
+    ]);
+    let run = seqsim(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let table = stderr(&run);
+    assert!(table.contains("Dynamics fitted by simulated method of moments"), "{table}");
+    assert!(table.contains("releases 0, 2, 4 years after the first"), "{table}");
+    assert!(table.contains("| margin autocorrelation, releases 1-3 * |"), "{table}");
+    let yaml = std::fs::read_to_string(&fragment).unwrap();
+    let speed: f64 = yaml
+        .lines()
+        .find_map(|l| l.strip_prefix("cost_response: {speed: "))
+        .and_then(|rest| rest.split(',').next())
+        .expect("a cost_response line")
+        .parse()
+        .unwrap();
+    assert!((0.0..=1.0).contains(&speed), "{speed}");
+    for driver in ["volume_growth", "commercial_rate_growth", "labor_inflation"] {
+        let line = yaml.lines().find(|l| l.trim_start().starts_with(&format!("{driver}:"))).expect(driver);
+        assert!(line.contains("sd: 0.") && line.contains("panel_2017.csv panel_2019.csv panel_2021.csv"), "{line}");
+    }
+    // Two releases out of order are refused with what was found.
+    let reversed = seqsim(&[
+        "calibrate",
+        releases[2].to_str().unwrap(),
+        releases[1].to_str().unwrap(),
+        releases[0].to_str().unwrap(),
+    ]);
+    assert_eq!(reversed.status.code(), Some(1), "{}", stderr(&reversed));
+    assert!(stderr(&reversed).contains("in releases given in time order"), "{}", stderr(&reversed));
+}

@@ -937,6 +937,16 @@ pub fn shard_paths(paths: u64, index: u64, count: u64) -> Range<u64> {
     to_path(first)..to_path(end)
 }
 
+/// Standard normals for another analysis's common random numbers (the
+/// calibration of the dynamics): `out` filled from the stream of (`seed`,
+/// `path`, FNV-1a of `key`), with the engine's own generator and sampler.
+pub fn standard_normals(seed: u64, path: u64, key: &str, out: &mut [f64]) {
+    let mut rng = rng::stream(seed, path, rng::practice_key(key));
+    for value in out {
+        *value = samplers::standard_normal(&mut rng);
+    }
+}
+
 /// The margin of every cell on one path, in cell order: the engine's
 /// per-path output, for checking MODEL.md §3's reproducibility rules.
 pub fn path_margins(plan: &Plan, seed: u64, path: u64) -> Vec<f64> {

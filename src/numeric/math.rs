@@ -41,6 +41,12 @@ pub fn ln(x: f64) -> f64 {
     libm::log(x)
 }
 
+/// The hyperbolic tangent.
+#[inline]
+pub fn tanh(x: f64) -> f64 {
+    libm::tanh(x)
+}
+
 /// `x^y`.
 #[inline]
 pub fn pow(x: f64, y: f64) -> f64 {

@@ -12,6 +12,7 @@
 mod backtest_page;
 mod brief;
 pub mod calibration;
+pub mod calibration_dynamics;
 mod chart;
 mod cohort_page;
 pub mod format;

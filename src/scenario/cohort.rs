@@ -204,9 +204,10 @@ pub fn practices(
     for (r, cells) in table.rows.iter().enumerate() {
         let mut row = Row { cells, columns: &columns, number: r + 1, file: path, problems: &mut problems };
         if let Some(practice) = practice::practice(&mut row, &defaults, &mut ids) {
+            let (driver_overrides, cost_response) = spec.defaults.for_kind(&practice.kind);
             out.push(Practice {
-                driver_overrides: spec.defaults.driver_overrides.clone(),
-                cost_response: spec.defaults.cost_response.clone(),
+                driver_overrides,
+                cost_response,
                 attributes: columns.attributes(&table.columns, cells),
                 ..practice
             });
@@ -222,6 +223,14 @@ pub fn practices(
 pub fn unknown_kinds(scenario: &Scenario) -> Vec<String> {
     let kinds = scenario.kinds();
     let mut problems = Vec::new();
+    if let Some(cohort) = &scenario.cohort {
+        for (kind, _) in &cohort.defaults.for_kinds {
+            if !kinds.contains(kind) {
+                let message = no_such_kind(kind, kinds.iter().map(String::as_str));
+                problems.push(format!("cohort.defaults.for_kinds.{kind}: {message}"));
+            }
+        }
+    }
     // Imported files may name kinds the scenario lacks (MODEL.md §1 "Imports").
     for policy in scenario.policies.iter().filter(|p| p.import.is_none()) {
         for (kind, _) in &policy.for_kinds {

@@ -273,6 +273,7 @@ pub fn cohort_defaults(source: &mut impl Source) -> CohortDefaults {
         closure_days_cash: checked_number(source, Field::ClosureDaysCash).given(),
         driver_overrides: Vec::new(),
         cost_response: None,
+        for_kinds: Vec::new(),
     }
 }
 

@@ -104,6 +104,37 @@ pub struct CohortDefaults {
     pub driver_overrides: Vec<(Driver, DriverSpec)>,
     /// `cost_response` for every row (MODEL.md v1.3): replaces the top level's.
     pub cost_response: Option<CostResponse>,
+    /// `for_kinds`: drivers and a response for the rows of one kind, over
+    /// the defaults above (a driver replaces the default's; a response
+    /// replaces the default's).
+    pub for_kinds: Vec<(String, KindDefaults)>,
+}
+
+/// A cohort's defaults for the rows of one kind.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KindDefaults {
+    /// Practice-scope driver overrides.
+    pub driver_overrides: Vec<(Driver, DriverSpec)>,
+    /// `cost_response`.
+    pub cost_response: Option<CostResponse>,
+}
+
+impl CohortDefaults {
+    /// The driver overrides and response of a row of `kind`.
+    pub fn for_kind(&self, kind: &str) -> (Vec<(Driver, DriverSpec)>, Option<CostResponse>) {
+        let mut drivers = self.driver_overrides.clone();
+        let mut response = self.cost_response.clone();
+        if let Some((_, own)) = self.for_kinds.iter().find(|(k, _)| k == kind) {
+            for (driver, spec) in &own.driver_overrides {
+                drivers.retain(|(d, _)| d != driver);
+                drivers.push((*driver, spec.clone()));
+            }
+            if own.cost_response.is_some() {
+                response = own.cost_response.clone();
+            }
+        }
+        (drivers, response)
+    }
 }
 
 impl Scenario {

@@ -6,7 +6,7 @@
 use super::context::Ctx;
 use super::practices::YamlPractice;
 use crate::scenario::practice;
-use crate::scenario::types::{CohortDefaults, CohortSpec, Driver, DriverSpec, Field};
+use crate::scenario::types::{CohortDefaults, CohortSpec, Driver, DriverSpec, Field, KindDefaults};
 use crate::scenario::yaml::{join_key, scalar_text, Node};
 
 impl Ctx {
@@ -34,7 +34,16 @@ impl Ctx {
         node: &Node,
         drivers: Option<&[DriverSpec; Driver::COUNT]>,
     ) -> Option<CohortDefaults> {
-        let allowed = ["count", "variable_cost_share", "medicare", "thresholds", "drivers", "cost_response", "source"];
+        let allowed = [
+            "count",
+            "variable_cost_share",
+            "medicare",
+            "thresholds",
+            "drivers",
+            "cost_response",
+            "for_kinds",
+            "source",
+        ];
         let top = self.fields(node, "cohort.defaults", &allowed)?;
         self.source(top.get("source"), "cohort.defaults.source");
         let mut defaults = practice::cohort_defaults(&mut YamlPractice::new(self, top.clone(), false));
@@ -44,7 +53,51 @@ impl Ctx {
         if let Some(node) = top.get("cost_response") {
             defaults.cost_response = Some(self.cost_response(node, "cohort.defaults.cost_response")?);
         }
+        if let Some(node) = top.get("for_kinds") {
+            defaults.for_kinds = self.cohort_kinds(node, drivers)?;
+        }
         Some(defaults)
+    }
+
+    /// `cohort.defaults.for_kinds: {KIND: {drivers, cost_response}}`: the
+    /// rows of one kind take these over the defaults (whether the cohort has
+    /// the kind is checked once its rows are read).
+    fn cohort_kinds(
+        &mut self,
+        node: &Node,
+        drivers: Option<&[DriverSpec; Driver::COUNT]>,
+    ) -> Option<Vec<(String, KindDefaults)>> {
+        let path = "cohort.defaults.for_kinds";
+        let entries = self.entries(node, path, "a mapping from kinds to their drivers and cost_response")?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (key, value) in entries {
+            let kind_path = join_key(path, &scalar_text(key));
+            let Some(kind) = self.identifier(key, &kind_path) else {
+                ok = false;
+                continue;
+            };
+            let Some(f) = self.fields(value, &kind_path, &["drivers", "cost_response", "source"]) else {
+                ok = false;
+                continue;
+            };
+            self.source(f.get("source"), &f.path("source"));
+            let driver_overrides = match f.get("drivers") {
+                Some(n) => self.overrides(n, &f.path("drivers"), drivers),
+                None => Some(Vec::new()),
+            };
+            let cost_response = match f.get("cost_response") {
+                Some(n) => self.cost_response(n, &f.path("cost_response")).map(Some),
+                None => Some(None),
+            };
+            match (driver_overrides, cost_response) {
+                (Some(driver_overrides), Some(cost_response)) => {
+                    out.push((kind, KindDefaults { driver_overrides, cost_response }))
+                }
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
     }
 
     /// `cohort.columns`: standard column name → the file's column name.
@@ -109,6 +162,33 @@ mod tests {
     }
 
     #[test]
+    fn a_kind_takes_its_own_drivers_and_response_over_the_defaults() {
+        let (spec, messages) = read(
+            "cohort:\n  file: h.csv\n  defaults:\n    cost_response: {speed: 0.15}\n    drivers:\n      volume_growth: {dist: normal, mean: 0, sd: 0.07}\n      labor_inflation: {dist: normal, mean: 0.03, sd: 0.07}\n    for_kinds:\n      cah:\n        drivers: {volume_growth: {dist: normal, mean: 0, sd: 0.08, noise: 0.01}}\n        cost_response: {speed: 0.18, target: -0.05}\n",
+        );
+        assert!(messages.is_empty(), "{messages:?}");
+        let defaults = spec.unwrap().defaults;
+        let (drivers, response) = defaults.for_kind("cah");
+        // labor from the defaults, volume replaced by the kind's (noise included).
+        assert_eq!(drivers.len(), 2);
+        let volume = drivers.iter().find(|(d, _)| *d == Driver::VolumeGrowth).unwrap();
+        assert_eq!(volume.1.dynamics.noise, Decimal::new(1, 2));
+        let response = response.unwrap();
+        assert_eq!(response.speed, Decimal::new(18, 2));
+        assert_eq!(response.target, crate::scenario::types::CostTarget::Margin(Decimal::new(-5, 2)));
+        // Another kind keeps the defaults.
+        let (drivers, response) = defaults.for_kind("urban");
+        assert_eq!(drivers.iter().find(|(d, _)| *d == Driver::VolumeGrowth).unwrap().1.dynamics.noise, Decimal::ZERO);
+        assert_eq!(response.unwrap().speed, Decimal::new(15, 2));
+        // Only drivers and cost_response (and a source) per kind.
+        let (_, messages) = read("cohort:\n  file: h.csv\n  defaults:\n    for_kinds:\n      cah: {count: 3}\n");
+        assert_eq!(
+            messages,
+            ["t.yaml:5:13: error: cohort.defaults.for_kinds.cah.count: unknown key `count` (allowed here: drivers, cost_response, source)"]
+        );
+    }
+
+    #[test]
     fn defaults_follow_the_practice_rules() {
         let (spec, messages) = read(
             "cohort:\n  file: h.csv\n  defaults:\n    count: -1\n    medicare: {basis: capitation, program_share: 80}\n    revenue: {medicare_ffs: 1}\n  columns: {ident: id}\n",
@@ -117,7 +197,7 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "t.yaml:6:5: error: cohort.defaults.revenue: unknown key `revenue` (allowed here: count, variable_cost_share, medicare, thresholds, drivers, cost_response, source)",
+                "t.yaml:6:5: error: cohort.defaults.revenue: unknown key `revenue` (allowed here: count, variable_cost_share, medicare, thresholds, drivers, cost_response, for_kinds, source)",
                 "t.yaml:4:12: error: cohort.defaults.count: must be >= 0 (the number of real practices it stands for), found -1",
                 "t.yaml:5:23: error: cohort.defaults.medicare.basis: unknown basis `capitation`: use fee_schedule or cost_based",
                 "t.yaml:5:50: error: cohort.defaults.medicare.program_share: must be between 0 and 1, found 80; shares are fractions, so 80% is 0.80",

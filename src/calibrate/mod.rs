@@ -22,6 +22,8 @@
 //! between hospitals, and one pair of releases cannot tell a shared shock
 //! from the mean.
 
+pub mod dynamics;
+
 use std::collections::HashMap;
 
 use rust_decimal::prelude::ToPrimitive;
