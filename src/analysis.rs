@@ -601,3 +601,44 @@ pub fn tornado(
     rows.sort_by(|a, b| order(&a.practice).cmp(&order(&b.practice)).then(b.swing.total_cmp(&a.swing)));
     Ok(rows)
 }
+
+/// A policy's effect on one practice in one year read two ways (MODEL.md
+/// v1.3 §3 "Dynamics"; issue 26): with the practice's cost response, the
+/// spending it need not cut (or must cut) and the margin change left after
+/// it; without any response, the margin change the cut makes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadingRow {
+    /// Practice id.
+    pub practice: String,
+    /// Practice kind.
+    pub kind: String,
+    /// Policy name (never the baseline).
+    pub policy: String,
+    /// Calendar year.
+    pub year: i32,
+    /// Mean margin difference with the response.
+    pub dmargin_with_response: f64,
+    /// Mean difference of CUTBACK with the response (negative: the
+    /// practice cuts less spending than under the baseline).
+    pub dcutback_with_response: f64,
+    /// Mean margin difference without any response.
+    pub dmargin_without_response: f64,
+}
+
+/// The two readings, row for row of `with` (the run's compare rows) and
+/// `without` (the same run without responses; the same keys in the same order).
+pub fn readings(with: &[CompareRow], without: &[CompareRow]) -> Vec<ReadingRow> {
+    with.iter()
+        .zip(without)
+        .filter(|(a, b)| a.practice == b.practice && a.policy == b.policy && a.year == b.year)
+        .map(|(a, b)| ReadingRow {
+            practice: a.practice.clone(),
+            kind: a.kind.clone(),
+            policy: a.policy.clone(),
+            year: a.year,
+            dmargin_with_response: a.dmargin_mean,
+            dcutback_with_response: a.dcutback_mean,
+            dmargin_without_response: b.dmargin_mean,
+        })
+        .collect()
+}

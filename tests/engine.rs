@@ -429,3 +429,63 @@ fn without_cost_response_a_cut_shows_as_margin_erosion() {
     let brief = std::fs::read_to_string(without.join("brief.md")).unwrap();
     assert!(brief.contains("(without cost response)"), "{brief}");
 }
+
+#[test]
+fn both_readings_state_each_policy_with_and_without_the_response() {
+    // dynamics.yaml: `hospital` has speed 0 (its two readings agree), the
+    // others respond (a repeal from 2028 changes their spending from 2029).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = root.join("tests/golden/dynamics.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("both");
+    seqsim_ok(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--paths",
+        "400",
+        "--both-readings",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let (header, rows) = read_csv(&out.join("readings.csv"));
+    assert_eq!(
+        header[..7],
+        [
+            "practice",
+            "kind",
+            "policy",
+            "year",
+            "dmargin_with_response",
+            "dcutback_with_response",
+            "dmargin_without_response"
+        ]
+    );
+    let value = |row: &[String], column: &str| cell(&header, row, column).parse::<f64>().unwrap();
+    let hospital: Vec<&Vec<String>> = rows.iter().filter(|r| cell(&header, r, "practice") == "hospital").collect();
+    assert!(!hospital.is_empty());
+    for row in &hospital {
+        assert_eq!(value(row, "dmargin_with_response"), value(row, "dmargin_without_response"));
+        assert_eq!(value(row, "dcutback_with_response"), 0.0);
+    }
+    // A responding practice: in 2030 the repeal's extra revenue is partly spent.
+    let clinic =
+        rows.iter().find(|r| cell(&header, r, "practice") == "clinic" && cell(&header, r, "year") == "2030").unwrap();
+    assert!(value(clinic, "dcutback_with_response") < 0.0);
+    assert!(value(clinic, "dmargin_with_response") < value(clinic, "dmargin_without_response"));
+    let brief = std::fs::read_to_string(out.join("brief.md")).unwrap();
+    assert!(brief.contains("## Two readings of each policy"), "{brief}");
+    assert!(brief.contains("(no response)") || brief.contains("need not cut"), "{brief}");
+    // Without any response there is one reading: a usage error that says why.
+    let plain = data("all_fixed.yaml");
+    let run = seqsim(&[
+        "run",
+        plain.to_str().unwrap(),
+        "--paths",
+        "10",
+        "--both-readings",
+        "--out",
+        dir.path().join("no").to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(stderr(&run).contains("no practice of this scenario has a cost_response"), "{}", stderr(&run));
+}

@@ -51,7 +51,8 @@ pub(super) fn command(args: &MergeArgs) -> Result<(), CliError> {
         precision: None,
         merged_shards: Some(shards.iter().map(|s| s.file.display().to_string()).collect()),
     };
-    let finished = Finished { plan: &plan, acc: &acc, attribution: &attribution, cohort, by: &by, png: false };
+    let finished =
+        Finished { plan: &plan, acc: &acc, attribution: &attribution, cohort, by: &by, png: false, readings: &[] };
     finish(staging, &finished, facts, &provenance, started)
 }
 

@@ -41,6 +41,12 @@ pub(super) struct RunArgs {
     /// Run only shard I of K (0-based) and write its accumulator state for `seqsim merge`.
     #[arg(long, value_name = "I/K", value_parser = parse_shard)]
     shard: Option<(u64, u64)>,
+    /// Also run the scenario without its cost responses, on the same paths,
+    /// and state each policy's effect both ways (readings.csv, brief.md,
+    /// evidence.xlsx): spending the practice need not cut with the
+    /// response, margin change without it. Archetype runs, unsharded.
+    #[arg(long, conflicts_with_all = ["shard", "precision", "no_cost_response"])]
+    both_readings: bool,
 }
 
 /// A run being carried out: its scenario, plan and settings.
@@ -113,6 +119,10 @@ fn fixed_run(run: &RunContext<'_>) -> Result<std::time::Duration, CliError> {
     let simulated = simulate(run.plan, seed, range.clone(), threads, cohort, &|n: u64| progress.advance(n));
     progress.finish();
     let (acc, attribution) = simulated?;
+    let readings = match run.args.both_readings {
+        true => second_reading(run, &acc, seed, range.clone(), threads)?,
+        false => Vec::new(),
+    };
     let simulated_in = run.clock.elapsed();
     let provenance = provenance(run.loaded, Some(seed), Some(paths));
     if let Some((index, count)) = run.args.shard {
@@ -120,10 +130,43 @@ fn fixed_run(run: &RunContext<'_>) -> Result<std::time::Duration, CliError> {
         return Ok(simulated_in);
     }
     let facts = facts(run, paths, None);
-    let finished =
-        Finished { plan: run.plan, acc: &acc, attribution: &attribution, cohort, by: &run.args.by, png: run.args.png };
+    let finished = Finished {
+        plan: run.plan,
+        acc: &acc,
+        attribution: &attribution,
+        cohort,
+        by: &run.args.by,
+        png: run.args.png,
+        readings: &readings,
+    };
     finish(staging, &finished, facts, &provenance, run.started.clone())?;
     Ok(simulated_in)
+}
+
+/// `--both-readings`: the run again without cost responses, on the same
+/// paths, and each policy's effect read both ways.
+fn second_reading(
+    run: &RunContext<'_>,
+    acc: &Accumulator,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    threads: usize,
+) -> Result<Vec<analysis::ReadingRow>, CliError> {
+    if run.loaded.scenario.cohort.is_some() {
+        return Err(CliError::usage(
+            "--both-readings is for archetype scenarios; for a cohort, run it twice, once with --no-cost-response",
+        ));
+    }
+    let Some(without) = run.plan.without_cost_response() else {
+        return Err(CliError::usage(
+            "--both-readings: no practice of this scenario has a cost_response, so a cut has one reading (the margin change)",
+        ));
+    };
+    let progress = Progress::new(range.end - range.start);
+    let second = engine::simulate(&without, seed, range, threads, &|n: u64| progress.advance(n));
+    progress.finish();
+    let with = summary::summarize(run.plan, acc).compare;
+    Ok(analysis::readings(&with, &summary::summarize(&without, &second?).compare))
 }
 
 /// Paths an archetype run of `plan` simulates per path of the run: the run
@@ -233,6 +276,7 @@ fn precision_run(run: &RunContext<'_>, target: f64) -> Result<(), CliError> {
         cohort: run.loaded.scenario.cohort.is_some(),
         by: &run.args.by,
         png: run.args.png,
+        readings: &[],
     };
     finish(staging, &finished, facts(run, done, Some(record)), &provenance, run.started.clone())?;
     if !reached {
@@ -256,6 +300,8 @@ pub(super) struct Finished<'a> {
     pub by: &'a [String],
     /// Also write the charts as PNG.
     pub png: bool,
+    /// Each policy's effect with and without cost responses (`--both-readings`; else empty).
+    pub readings: &'a [analysis::ReadingRow],
 }
 
 /// Summarises a finished run, writes its outputs (archetype or cohort),
@@ -296,7 +342,13 @@ pub(super) fn write_finished(
     let summary = summary::summarize(plan, finished.acc);
     let record = if !finished.cohort {
         let attribution = analysis::attribution(plan, &summary.compare, finished.attribution);
-        let tables = report::RunTables { plan, summary: &summary, attribution: &attribution, png: finished.png };
+        let tables = report::RunTables {
+            plan,
+            summary: &summary,
+            attribution: &attribution,
+            png: finished.png,
+            readings: finished.readings,
+        };
         report::write_run(&mut staging, &tables, facts, provenance, &context::times_since(started))?
     } else {
         let groups = summary::groups(plan, finished.acc, &summary.summary);

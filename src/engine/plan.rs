@@ -252,6 +252,21 @@ impl Plan {
         (shocks().any(PracticeShocks::macro_noise), shocks().any(PracticeShocks::reads_shared))
     }
 
+    /// The same plan with every cost response off (MODEL.md v1.3: the
+    /// reading of a cut as margin erosion), or `None` when no practice has
+    /// one. The draws are the same: a response uses no randomness.
+    pub fn without_cost_response(&self) -> Option<Plan> {
+        let responds = |p: &PracticePlan| p.terms.response != crate::model::Response::Fixed;
+        if !self.practices.iter().any(responds) {
+            return None;
+        }
+        let mut plan = self.clone();
+        for practice in &mut plan.practices {
+            practice.terms.response = crate::model::Response::Fixed;
+        }
+        Some(plan)
+    }
+
     /// Evaluations per path the engine computes rather than copies (see [`Plan::duplicates`]).
     pub fn computed_evaluations_per_path(&self) -> u64 {
         (self.duplicates().iter().filter(|d| d.is_none()).count() * self.years) as u64

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::analysis::ReadingRow;
 use crate::engine::summary::{GroupRow, Summary};
 
 use super::format::{dollars_short, percent, practices};
@@ -27,7 +28,7 @@ pub(super) fn sources_and_footer(out: &mut String, provenance: &Provenance, when
 }
 
 /// Renders the brief of an archetype run.
-pub fn render(record: &RunRecord, run: &Archetypes, summary: &Summary) -> String {
+pub fn render(record: &RunRecord, run: &Archetypes, summary: &Summary, readings: &[ReadingRow]) -> String {
     let provenance = record.provenance();
     let projection = &run.projection;
     let last = projection.last_year();
@@ -74,9 +75,25 @@ pub fn render(record: &RunRecord, run: &Archetypes, summary: &Summary) -> String
     out.push_str(&table::baseline_cut_by_year(projection, &summary.national).markdown());
     let _ = writeln!(out, "\nEach policy in {last}:\n");
     out.push_str(&table::national(projection, &summary.national).markdown());
+    two_readings(&mut out, run, readings);
 
     sources_and_footer(&mut out, &provenance, Some("The scenario cites no sources."));
     out
+}
+
+/// `--both-readings`: each policy's effect on each practice read both ways.
+fn two_readings(out: &mut String, run: &Archetypes, readings: &[ReadingRow]) {
+    if readings.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Two readings of each policy\n");
+    let _ = writeln!(out, "{}\n", table::READINGS_NOTE);
+    match table::readings(run, readings) {
+        Some(readings) => out.push_str(&readings.markdown()),
+        None => {
+            let _ = writeln!(out, "No policy moves any practice's margin or spending.");
+        }
+    }
 }
 
 /// CO-253 dollars a group's facilities lose under `policy` over the whole projection.

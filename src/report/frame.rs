@@ -152,6 +152,22 @@ pub fn attribution(rows: &[AttributionRow], provenance: &Provenance) -> PolarsRe
     with_provenance(columns, rows.len(), provenance)
 }
 
+/// The readings table (`--both-readings`): each policy's effect with and
+/// without cost responses.
+pub fn readings(rows: &[crate::analysis::ReadingRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    let f = |name: &str, get: fn(&crate::analysis::ReadingRow) -> f64| floats(name, rows.iter().map(get));
+    let columns = vec![
+        text("practice", rows.iter().map(|r| r.practice.as_str())),
+        text("kind", rows.iter().map(|r| r.kind.as_str())),
+        text("policy", rows.iter().map(|r| r.policy.as_str())),
+        years(rows.iter().map(|r| r.year)),
+        f("dmargin_with_response", |r| r.dmargin_with_response),
+        f("dcutback_with_response", |r| r.dcutback_with_response),
+        f("dmargin_without_response", |r| r.dmargin_without_response),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}
+
 /// The national table (MODEL.md §6).
 pub fn national(rows: &[NationalRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
     let f = |name: &str, get: fn(&NationalRow) -> f64| floats(name, rows.iter().map(get));

@@ -26,6 +26,8 @@ pub struct Page<'a> {
     pub practice_charts: &'a [(String, Vec<String>)],
     /// The national chart.
     pub national_chart: &'a str,
+    /// Each policy read with and without cost responses (`run --both-readings`; else empty).
+    pub readings: &'a [crate::analysis::ReadingRow],
 }
 
 /// An SVG prepared for inlining in HTML5, where the SVG namespace is implied
@@ -152,6 +154,16 @@ pub fn render(page: &Page<'_>) -> String {
         escape(baseline)
     );
     out.push_str(&table::national(projection, page.national).html());
+    if !page.readings.is_empty() {
+        let _ = writeln!(out, "<h2>Two readings of each policy</h2>");
+        let _ = writeln!(out, "<p>{}</p>", escape(table::READINGS_NOTE));
+        match table::readings(page.run, page.readings) {
+            Some(readings) => out.push_str(&readings.html()),
+            None => {
+                let _ = writeln!(out, "<p>No policy moves any practice's margin or spending.</p>");
+            }
+        }
+    }
 
     sources_and_manifest(&mut out, record, &[]);
     page_end(&mut out, record);

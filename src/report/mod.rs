@@ -174,6 +174,8 @@ pub struct RunTables<'a> {
     pub attribution: &'a [crate::analysis::AttributionRow],
     /// Also write the charts as PNG.
     pub png: bool,
+    /// Each policy's effect with and without cost responses (empty unless asked).
+    pub readings: &'a [crate::analysis::ReadingRow],
 }
 
 /// Writes every output of `seqsim run` into `staging`: the three tables in
@@ -187,16 +189,19 @@ pub fn write_run(
     provenance: &Provenance,
     times: &RunTimes,
 ) -> Result<RunRecord, OutputError> {
-    let RunTables { plan, summary, attribution, png } = *tables;
+    let RunTables { plan, summary, attribution, png, readings } = *tables;
     write_table(staging, "summary", frame::summary(&summary.summary, provenance), provenance)?;
     write_table(staging, "compare", frame::compare(&summary.compare, provenance), provenance)?;
     write_table(staging, "national", frame::national(&summary.national, provenance), provenance)?;
     if !attribution.is_empty() {
         write_table(staging, "attribution", frame::attribution(attribution, provenance), provenance)?;
     }
+    if !readings.is_empty() {
+        write_table(staging, "readings", frame::readings(readings, provenance), provenance)?;
+    }
     let run = Archetypes::of(facts.projection(plan), plan);
     let record = RunRecord::new(provenance, times, RunKind::Run(run.clone()));
-    staging.write("brief.md", brief::render(&record, &run, summary).as_bytes())?;
+    staging.write("brief.md", brief::render(&record, &run, summary, readings).as_bytes())?;
     for (name, svg) in charts(&run, &summary.summary, &summary.national, provenance)? {
         write_chart_as(staging, &name, &svg, png)?;
     }
@@ -205,7 +210,7 @@ pub fn write_run(
         None => RunKind::Run(run.clone()),
     };
     let record = RunRecord { run: kind, ..record };
-    let workbook = xlsx::archetypes(&record.clone().with_files(staging.written()), &run, summary);
+    let workbook = xlsx::archetypes(&record.clone().with_files(staging.written()), &run, summary, readings);
     staging.write(EVIDENCE_XLSX, &workbook.map_err(xlsx_error)?)?;
     write_manifest(staging, record)
 }
@@ -327,6 +332,7 @@ fn write_archetype_report(
         national: &results.national,
         practice_charts: &practice_charts,
         national_chart: &national_chart,
+        readings: &results.readings,
     });
     output::write_atomic(page, html.as_bytes())?;
     Ok(())

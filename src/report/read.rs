@@ -30,6 +30,8 @@ pub struct Results {
     pub compare: Vec<CompareRow>,
     /// `national.parquet`.
     pub national: Vec<NationalRow>,
+    /// `readings.parquet` (`run --both-readings`; empty without it).
+    pub readings: Vec<crate::analysis::ReadingRow>,
 }
 
 /// One Parquet table of a results directory, read column by column.
@@ -163,7 +165,26 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
         .collect();
 
     let national = national(dir)?;
-    Ok(Results { summary, compare, national })
+    let readings = if dir.join("readings.parquet").exists() { readings(dir)? } else { Vec::new() };
+    Ok(Results { summary, compare, national, readings })
+}
+
+/// `readings.parquet`.
+fn readings(dir: &Path) -> Result<Vec<crate::analysis::ReadingRow>, ReadError> {
+    let c = Columns::open(dir, "readings.parquet")?;
+    let (practice, kind, policy, year) = (c.text("practice")?, c.text("kind")?, c.text("policy")?, c.years()?);
+    let f = c.float_columns(&["dmargin_with_response", "dcutback_with_response", "dmargin_without_response"])?;
+    Ok((0..practice.len())
+        .map(|i| crate::analysis::ReadingRow {
+            practice: practice[i].clone(),
+            kind: kind[i].clone(),
+            policy: policy[i].clone(),
+            year: year[i],
+            dmargin_with_response: f[0][i],
+            dcutback_with_response: f[1][i],
+            dmargin_without_response: f[2][i],
+        })
+        .collect())
 }
 
 /// `national.parquet`.

@@ -5,11 +5,12 @@
 
 use std::fmt::Write;
 
+use crate::analysis::ReadingRow;
 use crate::engine::summary::{largest_margin_change, CompareRow, NationalRow, SummaryRow};
 
-use super::format::{compare_cells, dollars_short, margin_interval, practices as count, probability};
+use super::format::{compare_cells, dollars, dollars_short, margin_interval, points, practices as count, probability};
 use super::html::escape;
-use super::record::Projection;
+use super::record::{Archetypes, Projection};
 
 /// A table for people: header cells, then rows of cells (plain text).
 #[derive(Clone, Debug, PartialEq)]
@@ -169,6 +170,65 @@ pub fn baseline_cut_by_year(projection: &Projection, national: &[NationalRow]) -
         .collect();
     let header: Vec<&str> = std::iter::once("Year").chain(kinds.iter().copied()).collect();
     Table::new(&header, rows)
+}
+
+/// What the two readings of a policy are (`--both-readings`), for the brief and the page.
+pub const READINGS_NOTE: &str =
+    "Practices with a cost response close part of each year's margin gap by changing their \
+spending, so a cut shows up less in margins and more as spending they must cut. Each policy is read both ways, on the \
+same paths: the margin change without any response (the practice absorbs the cut), and with the scenario's response, \
+the spending the practice need not cut (or must cut) and the margin change left. The year shown is the one in which \
+the policy moves the margin most without a response (after the first year for a practice with a response: it answers \
+the year before, so in the first year both readings agree).";
+
+/// Each practice and non-baseline policy in the year it moves the margin
+/// most without a response, read both ways; `None` when no policy moves
+/// anything.
+pub fn readings(run: &Archetypes, readings: &[ReadingRow]) -> Option<Table> {
+    let projection = &run.projection;
+    let mut rows = Vec::new();
+    for practice in &run.practices {
+        for policy in projection.policies.iter().filter(|p| p.name != projection.baseline) {
+            let cells: Vec<&ReadingRow> =
+                readings.iter().filter(|r| r.practice == practice.id && r.policy == policy.name).collect();
+            let responds = cells.iter().any(|r| r.dcutback_with_response != 0.0);
+            let first = projection.start_year;
+            let Some(peak) = cells
+                .iter()
+                .filter(|r| !responds || r.year > first)
+                .max_by(|a, b| a.dmargin_without_response.abs().total_cmp(&b.dmargin_without_response.abs()))
+            else {
+                continue;
+            };
+            if peak.dmargin_without_response == 0.0 && !responds {
+                continue;
+            }
+            let spending = if !responds {
+                "(no response)".to_string()
+            } else if peak.dcutback_with_response <= 0.0 {
+                format!("need not cut {}", dollars(-peak.dcutback_with_response))
+            } else {
+                format!("must cut {}", dollars(peak.dcutback_with_response))
+            };
+            rows.push(vec![
+                practice.name.clone(),
+                policy.label.clone(),
+                peak.year.to_string(),
+                points(peak.dmargin_without_response),
+                spending,
+                points(peak.dmargin_with_response),
+            ]);
+        }
+    }
+    let header = [
+        "practice",
+        "policy",
+        "year",
+        "margin change without a response",
+        "with the response: spending the practice",
+        "margin change with the response",
+    ];
+    (!rows.is_empty()).then(|| Table::new(&header, rows))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet, XlsxError};
 
+use crate::analysis::ReadingRow;
 use crate::engine::summary::{largest_margin_change, CompareRow, GroupRow, NationalRow, Summary, SummaryRow};
 
 use super::format;
@@ -235,6 +236,21 @@ fn summary_columns<'a>() -> Vec<Column<'a, SummaryRow>> {
         n("cash_mean", Style::Dollars, |r| r.cash_mean),
         n("days_cash_mean", Style::Days, |r| r.days_cash_mean),
         n("cutback_mean", Style::Dollars, |r| r.cutback_mean),
+    ]
+}
+
+/// `readings.csv`'s columns (provenance aside): `--both-readings`.
+fn readings_columns<'a>() -> Vec<Column<'a, ReadingRow>> {
+    let n =
+        |header: &str, style: Style, get: fn(&ReadingRow) -> f64| column(header, style, move |r| Cell::Number(get(r)));
+    vec![
+        column("practice", Style::Text, |r: &ReadingRow| text(&r.practice)),
+        column("kind", Style::Text, |r: &ReadingRow| text(&r.kind)),
+        column("policy", Style::Text, |r: &ReadingRow| text(&r.policy)),
+        n("year", Style::Year, |r| f64::from(r.year)),
+        n("dmargin_with_response", Style::Change, |r| r.dmargin_with_response),
+        n("dcutback_with_response", Style::Dollars, |r| r.dcutback_with_response),
+        n("dmargin_without_response", Style::Change, |r| r.dmargin_without_response),
     ]
 }
 
@@ -494,7 +510,12 @@ fn new_workbook(record: &RunRecord) -> Result<Workbook, XlsxError> {
 
 /// The workbook of an archetype run (or merge): Headline, Summary, Compare,
 /// National, Sources, Manifest.
-pub fn archetypes(record: &RunRecord, run: &Archetypes, summary: &Summary) -> Result<Vec<u8>, XlsxError> {
+pub fn archetypes(
+    record: &RunRecord,
+    run: &Archetypes,
+    summary: &Summary,
+    readings: &[ReadingRow],
+) -> Result<Vec<u8>, XlsxError> {
     let formats = Formats::new();
     let mut workbook = new_workbook(record)?;
     let last = run.projection.last_year();
@@ -515,6 +536,9 @@ pub fn archetypes(record: &RunRecord, run: &Archetypes, summary: &Summary) -> Re
     table(&mut workbook, &formats, "Summary", &summary_columns(), &summary.summary)?;
     table(&mut workbook, &formats, "Compare", &compare_columns(), &summary.compare)?;
     table(&mut workbook, &formats, "National", &national_columns(), &summary.national)?;
+    if !readings.is_empty() {
+        table(&mut workbook, &formats, "Readings", &readings_columns(), readings)?;
+    }
     provenance_sheets(&mut workbook, &formats, record)?;
     workbook.save_to_buffer()
 }

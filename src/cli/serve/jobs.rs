@@ -609,7 +609,8 @@ fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<Job
         precision: None,
         merged_shards: None,
     };
-    let finished = Finished { plan: &plan, acc: &acc, attribution: &attribution, cohort, by: &[], png: false };
+    let finished =
+        Finished { plan: &plan, acc: &acc, attribution: &attribution, cohort, by: &[], png: false, readings: &[] };
     let written = write_finished(staging, &finished, facts, &provenance, started)?;
     // The page embeds the SVG charts; PNG copies would triple the time of a run.
     report::write_report(&written.out, &written.out.join("report.html"), false)
