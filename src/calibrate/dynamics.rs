@@ -251,6 +251,12 @@ pub struct GroupFit {
     pub moments: Vec<Moment>,
     /// The kind's median base margin the target shrinks toward.
     pub median_margin: f64,
+    /// The drivers' yearly means solved for each period between releases
+    /// (in sample: they reproduce that period's mean changes), as
+    /// (commercial and Medicaid price growth, cost inflation); volume's
+    /// mean is 0 and its drift is in the days walk. A projection from a
+    /// later release may use them as the trend known at its origin.
+    pub period_means: Vec<(f64, f64)>,
 }
 
 /// The fit of every group.
@@ -381,6 +387,7 @@ fn fit_group(name: &str, units: &[&Unit], years: &[usize], first_year: i32, opti
         objective_base_target,
         moments,
         median_margin: median(&mut all.clone()),
+        period_means: means.price.iter().zip(&means.cost).map(|(p, c)| (*p, *c)).collect(),
     }
 }
 

@@ -49,6 +49,21 @@ pub fn table(fit: &DynamicsFit) -> String {
             g.objective_base_target
         );
     }
+    let _ = writeln!(
+        out,
+        "\nYearly means solved per period between releases (in sample; volume 0): price growth / cost inflation\n"
+    );
+    let _ = writeln!(
+        out,
+        "| group | {} |",
+        (1..fit.years.len()).map(|k| format!("releases {}-{}", k, k + 1)).collect::<Vec<_>>().join(" | ")
+    );
+    let _ = writeln!(out, "|---|{}", "---|".repeat(fit.years.len().saturating_sub(1)));
+    for g in &fit.groups {
+        let cells: Vec<String> =
+            g.period_means.iter().map(|(price, cost)| format!("{:.4} / {:.4}", price, cost)).collect();
+        let _ = writeln!(out, "| {} | {} |", g.group, cells.join(" | "));
+    }
     for g in &fit.groups {
         let _ = writeln!(out, "\nMoments, {} (observed ± bootstrap se, fitted; * in the objective):\n", g.group);
         let _ = writeln!(out, "| moment | observed | se | fitted |");
