@@ -628,9 +628,10 @@ pub struct ReadingRow {
 /// The two readings, row for row of `with` (the run's compare rows) and
 /// `without` (the same run without responses; the same keys in the same order).
 pub fn readings(with: &[CompareRow], without: &[CompareRow]) -> Vec<ReadingRow> {
+    assert_eq!(with.len(), without.len(), "the two readings come from the same plan's compare rows");
     with.iter()
         .zip(without)
-        .filter(|(a, b)| a.practice == b.practice && a.policy == b.policy && a.year == b.year)
+        .inspect(|(a, b)| debug_assert!(a.practice == b.practice && a.policy == b.policy && a.year == b.year))
         .map(|(a, b)| ReadingRow {
             practice: a.practice.clone(),
             kind: a.kind.clone(),

@@ -171,11 +171,12 @@ pub struct Dynamics {
 impl Dynamics {
     /// From the optimiser's unconstrained coordinates.
     fn from_coordinates(x: &[f64]) -> Dynamics {
+        // MODEL.md v1.3: noise in 0..=1; speed and the target's weight shares.
         let share = |v: f64| v.abs().min(1.0);
         Dynamics {
-            volume: (x[0].abs(), x[1].abs()),
-            price: (x[2].abs(), x[3].abs()),
-            cost: (x[4].abs(), x[5].abs()),
+            volume: (x[0].abs(), share(x[1])),
+            price: (x[2].abs(), share(x[3])),
+            cost: (x[4].abs(), share(x[5])),
             // |rho| below 0.68 keeps the matrix with the 0.9 cost block positive definite.
             price_cost_rho: 0.68 * tanh(x[6]),
             speed: share(x[7]),
@@ -185,7 +186,10 @@ impl Dynamics {
     }
 
     fn coordinates(&self) -> Vec<f64> {
-        let atanh = |v: f64| 0.5 * ln((1.0 + v) / (1.0 - v));
+        let atanh = |v: f64| {
+            let v = v.clamp(-1.0 + 1e-12, 1.0 - 1e-12);
+            0.5 * ln((1.0 + v) / (1.0 - v))
+        };
         vec![
             self.volume.0,
             self.volume.1,
@@ -247,6 +251,17 @@ pub struct GroupFit {
     pub objective: f64,
     /// The same fit with `target: base` (own weight 1): its objective.
     pub objective_base_target: f64,
+    /// The parameters refitted with `target: base` (own weight 1): the speed
+    /// to use with that target.
+    pub base_target: Dynamics,
+    /// The parameters refitted with the kind's median as the target (own
+    /// weight 0), and the objective.
+    pub median_target: Dynamics,
+    /// Its objective.
+    pub objective_median_target: f64,
+    /// Moments the objective left out: their observed value or bootstrap
+    /// error is not a number (e.g. no inpatient days in the tables).
+    pub unusable_moments: Vec<String>,
     /// Every moment.
     pub moments: Vec<Moment>,
     /// The kind's median base margin the target shrinks toward.
@@ -313,6 +328,17 @@ fn fit_group(name: &str, units: &[&Unit], years: &[usize], first_year: i32, opti
     let spec = MomentSpec::new(years.len());
     let observed = spec.compute(&observed_totals, &keep);
     let se = bootstrap(&spec, &observed_totals, options);
+    // A moment the reports cannot give (no inpatient days in a cohort table,
+    // a correlation of constants) leaves the objective, and the fit says so.
+    let mut spec = spec;
+    let unusable: Vec<usize> = spec
+        .weighted
+        .iter()
+        .copied()
+        .filter(|&m| !(observed[m].is_finite() && se[m].is_finite() && se[m] > 0.0))
+        .collect();
+    spec.weighted.retain(|m| !unusable.contains(m));
+    let spec = spec;
     let median_by_kind = kind_medians(units);
     let sim = Simulation::new(units, years, first_year, options, &median_by_kind);
     let replicate_keep: Vec<bool> = (0..sim.units()).map(|i| keep[i % units.len()]).collect();
@@ -362,7 +388,8 @@ fn fit_group(name: &str, units: &[&Unit], years: &[usize], first_year: i32, opti
     let (second, second_means, second_j) = run(restart, None);
     let (dynamics, means, objective_value) =
         if second_j < first_j { (second, second_means, second_j) } else { (first, first_means, first_j) };
-    let (_, _, objective_base_target) = run(dynamics, Some(1.0));
+    let (base_target, _, objective_base_target) = run(dynamics, Some(1.0));
+    let (median_target, _, objective_median_target) = run(dynamics, Some(0.0));
     let fitted = objective(&dynamics, &means).1;
     let moments = spec
         .names
@@ -385,6 +412,10 @@ fn fit_group(name: &str, units: &[&Unit], years: &[usize], first_year: i32, opti
         dynamics,
         objective: objective_value,
         objective_base_target,
+        base_target,
+        median_target,
+        objective_median_target,
+        unusable_moments: unusable.iter().map(|&m| spec.names[m].0.clone()).collect(),
         moments,
         median_margin: median(&mut all.clone()),
         period_means: means.price.iter().zip(&means.cost).map(|(p, c)| (*p, *c)).collect(),

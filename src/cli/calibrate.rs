@@ -124,7 +124,8 @@ fn dynamics(args: &CalibrateArgs) -> Result<(), CliError> {
         )));
     }
     let options = dynamics::Options {
-        variable_cost_share: args.variable_cost_share.to_string().parse().unwrap_or(0.35),
+        variable_cost_share: rust_decimal::prelude::ToPrimitive::to_f64(&args.variable_cost_share)
+            .ok_or_else(|| CliError::usage("--variable-cost-share: not a number"))?,
         medicare_updates: args.medicare_update.clone(),
         by_kind: args.by.is_some(),
         replicates: usize::from(args.replicates),

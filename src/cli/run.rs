@@ -39,7 +39,7 @@ pub(super) struct RunArgs {
     #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
     by: Vec<String>,
     /// Run only shard I of K (0-based) and write its accumulator state for `seqsim merge`.
-    #[arg(long, value_name = "I/K", value_parser = parse_shard)]
+    #[arg(long, value_name = "I/K", value_parser = parse_shard, conflicts_with = "no_cost_response")]
     shard: Option<(u64, u64)>,
     /// Also run the scenario without its cost responses, on the same paths,
     /// and state each policy's effect both ways (readings.csv, brief.md,
@@ -110,6 +110,7 @@ fn paths_of(run: &RunContext<'_>) -> std::ops::Range<u64> {
 /// long the command took up to the end of the simulation.
 fn fixed_run(run: &RunContext<'_>) -> Result<std::time::Duration, CliError> {
     let Resolved { paths, seed, threads, ref out } = run.settings;
+    let without_response = if run.args.both_readings { Some(reading_plan(run)?) } else { None };
     let staging = begin_staging(out, run.args.run.force)?;
     let range = paths_of(run);
     let cohort = run.loaded.scenario.cohort.is_some();
@@ -119,9 +120,9 @@ fn fixed_run(run: &RunContext<'_>) -> Result<std::time::Duration, CliError> {
     let simulated = simulate(run.plan, seed, range.clone(), threads, cohort, &|n: u64| progress.advance(n));
     progress.finish();
     let (acc, attribution) = simulated?;
-    let readings = match run.args.both_readings {
-        true => second_reading(run, &acc, seed, range.clone(), threads)?,
-        false => Vec::new(),
+    let readings = match &without_response {
+        Some(without) => second_reading(run.plan, without, &acc, seed, range.clone(), threads)?,
+        None => Vec::new(),
     };
     let simulated_in = run.clock.elapsed();
     let provenance = provenance(run.loaded, Some(seed), Some(paths));
@@ -143,30 +144,36 @@ fn fixed_run(run: &RunContext<'_>) -> Result<std::time::Duration, CliError> {
     Ok(simulated_in)
 }
 
-/// `--both-readings`: the run again without cost responses, on the same
-/// paths, and each policy's effect read both ways.
-fn second_reading(
-    run: &RunContext<'_>,
-    acc: &Accumulator,
-    seed: u64,
-    range: std::ops::Range<u64>,
-    threads: usize,
-) -> Result<Vec<analysis::ReadingRow>, CliError> {
+/// `--both-readings`: the plan without cost responses, checked before
+/// anything is simulated.
+fn reading_plan(run: &RunContext<'_>) -> Result<Plan, CliError> {
     if run.loaded.scenario.cohort.is_some() {
         return Err(CliError::usage(
             "--both-readings is for archetype scenarios; for a cohort, run it twice, once with --no-cost-response",
         ));
     }
-    let Some(without) = run.plan.without_cost_response() else {
-        return Err(CliError::usage(
+    run.plan.without_cost_response().ok_or_else(|| {
+        CliError::usage(
             "--both-readings: no practice of this scenario has a cost_response, so a cut has one reading (the margin change)",
-        ));
-    };
+        )
+    })
+}
+
+/// `--both-readings`: the run again without cost responses, on the same
+/// paths, and each policy's effect read both ways.
+fn second_reading(
+    plan: &Plan,
+    without: &Plan,
+    acc: &Accumulator,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    threads: usize,
+) -> Result<Vec<analysis::ReadingRow>, CliError> {
     let progress = Progress::new(range.end - range.start);
-    let second = engine::simulate(&without, seed, range, threads, &|n: u64| progress.advance(n));
+    let second = engine::simulate(without, seed, range, threads, &|n: u64| progress.advance(n));
     progress.finish();
-    let with = summary::summarize(run.plan, acc).compare;
-    Ok(analysis::readings(&with, &summary::summarize(&without, &second?).compare))
+    let with = summary::summarize(plan, acc).compare;
+    Ok(analysis::readings(&with, &summary::summarize(without, &second?).compare))
 }
 
 /// Paths an archetype run of `plan` simulates per path of the run: the run

@@ -97,8 +97,13 @@ impl PracticeShocks {
         let mut levels = [Lanes::splat(1.0); Driver::COUNT];
         for (t, idx) in indices.iter_mut().enumerate() {
             for &slot in &self.active {
-                let z = if self.macro_slot[slot] { macro_z[t][slot] } else { own[t][slot] };
-                let noise = model::clamp_growth(Lanes::splat(self.noise[slot]) * z);
+                let noise = if self.noise[slot] == 0.0 {
+                    // `X * S * (1 + 0)`: the same bits as with any z times 0.
+                    Lanes::splat(0.0)
+                } else {
+                    let z = if self.macro_slot[slot] { macro_z[t][slot] } else { own[t][slot] };
+                    model::clamp_growth(Lanes::splat(self.noise[slot]) * z)
+                };
                 let index = index_of(idx, slot);
                 *index = if self.shared[slot] == 0.0 {
                     model::shocked_index(*index, None, noise)

@@ -25,14 +25,14 @@ pub fn table(fit: &DynamicsFit) -> String {
     );
     let _ = writeln!(
         out,
-        "| group | hospitals (kept) | volume sd / noise | price sd / noise | cost sd / noise | price-cost rho | speed | own weight in target | J | J with target base |"
+        "| group | hospitals (kept) | volume sd / noise | price sd / noise | cost sd / noise | price-cost rho | speed | own weight in target | J | speed (J) with target base | speed (J) with the kind median |"
     );
-    let _ = writeln!(out, "|---|---:|---|---|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|");
     for g in &fit.groups {
         let d = &g.dynamics;
         let _ = writeln!(
             out,
-            "| {} | {} ({}) | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} | {:.3} | {:.2} | {:.1} | {:.1} |",
+            "| {} | {} ({}) | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} | {:.3} | {:.2} | {:.1} | {:.3} ({:.1}) | {:.3} ({:.1}) |",
             g.group,
             g.hospitals,
             g.kept,
@@ -46,7 +46,18 @@ pub fn table(fit: &DynamicsFit) -> String {
             d.speed,
             d.own_weight,
             g.objective,
-            g.objective_base_target
+            g.base_target.speed,
+            g.objective_base_target,
+            g.median_target.speed,
+            g.objective_median_target
+        );
+    }
+    for g in fit.groups.iter().filter(|g| !g.unusable_moments.is_empty()) {
+        let _ = writeln!(
+            out,
+            "\n{}: left out of the objective (not a number in the reports): {}",
+            g.group,
+            g.unusable_moments.join(", ")
         );
     }
     let _ = writeln!(
@@ -98,8 +109,9 @@ pub fn yaml(fit: &DynamicsFit, inputs: &Inputs) -> String {
     }
     let _ = writeln!(
         out,
-        "# Means are the scenario's to set: only spreads, noise, correlations and the response are fitted."
+        "# Means are the scenario's to set (replace MEAN): only spreads, noise, correlations and the response are fitted;"
     );
+    let _ = writeln!(out, "# `shared` cannot be fitted from the reports (methodology 8.4).");
     let Some(first) = fit.groups.first() else { return out };
     let line = |out: &mut String, indent: &str, g: &GroupFit, name: &str, (sd, noise): (f64, f64)| {
         let noise = if noise >= 0.0005 { format!(", noise: {noise:.3}") } else { String::new() };

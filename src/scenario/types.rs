@@ -147,6 +147,9 @@ impl Scenario {
         }
         if let Some(cohort) = &mut self.cohort {
             cohort.defaults.cost_response = None;
+            for (_, kind) in &mut cohort.defaults.for_kinds {
+                kind.cost_response = None;
+            }
         }
         self.name = format!("{} (without cost response)", self.name);
     }

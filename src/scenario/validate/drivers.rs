@@ -112,10 +112,12 @@ impl Ctx {
         self.source(f.get("source"), &f.path("source"));
         let scope = self.scope(&f, rule.default_scope(driver), rule);
         let dist = self.distribution(&kind, &f);
-        let dynamics = self.dynamics(&f, driver, scope?)?;
+        // Checked whatever `scope:` said, so every problem is reported.
+        let dynamics = self.dynamics(&f, driver, scope.unwrap_or(rule.default_scope(driver)));
+        let (scope, dynamics) = (scope?, dynamics?);
         let dist = dist?;
         self.rate_warning(dist.ledger_mean(), path, node.mark, driver);
-        Some(DriverSpec { dist, scope: scope?, dynamics })
+        Some(DriverSpec { dist, scope, dynamics })
     }
 
     /// `{value: X, source: ..., scope: ...}`: a fixed driver.
@@ -125,10 +127,10 @@ impl Ctx {
         let scope = self.scope(&f, rule.default_scope(driver), rule);
         let value_node = self.required(&f, "value", "the number")?;
         let value = self.rate(value_node, &f.path("value"), false);
-        let dynamics = self.dynamics(&f, driver, scope?)?;
-        let value = value?;
+        let dynamics = self.dynamics(&f, driver, scope.unwrap_or(rule.default_scope(driver)));
+        let (scope, dynamics, value) = (scope?, dynamics?, value?);
         self.rate_warning(value, path, node.mark, driver);
-        Some(DriverSpec { dist: Dist::Fixed { value }, scope: scope?, dynamics })
+        Some(DriverSpec { dist: Dist::Fixed { value }, scope, dynamics })
     }
 
     /// A driver's `noise` and `shared` (MODEL.md v1.3 §3 "Dynamics"): each
