@@ -26,6 +26,7 @@ use std::collections::HashMap;
 
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::backtest::{quantile, sample_sd};
 use crate::import::panel::Hospital;
 use crate::model::{self, Indices, Levers, Payment, PolicyState, Response, Terms};
 use crate::numeric::cholesky;
@@ -130,8 +131,8 @@ impl Series {
                 units.push(unit);
             }
         }
-        let years = gaps.iter().map(|g| median(&mut g.clone()).round().max(0.0) as usize).collect();
-        let middle = median(&mut midpoints);
+        let years = gaps.iter().map(|g| median(g).round().max(0.0) as usize).collect();
+        let middle = median(&midpoints);
         let first_year =
             if middle.is_finite() { crate::calendar::date_from_day_number(middle as i64).year() } else { 0 };
         Series { units, years, first_year, matched: ccns.len(), kind_changed }
@@ -417,7 +418,7 @@ fn fit_group(name: &str, units: &[&Unit], years: &[usize], first_year: i32, opti
         objective_median_target,
         unusable_moments: unusable.iter().map(|&m| spec.names[m].0.clone()).collect(),
         moments,
-        median_margin: median(&mut all.clone()),
+        median_margin: median(&all),
         period_means: means.price.iter().zip(&means.cost).map(|(p, c)| (*p, *c)).collect(),
     }
 }
@@ -432,7 +433,7 @@ fn kind_medians(units: &[&Unit]) -> HashMap<String, f64> {
     for u in units {
         by.entry(u.kind.clone()).or_default().push(margin(u.revenue_total(0), u.costs_total(0)));
     }
-    by.into_iter().map(|(k, mut v)| (k, median(&mut v))).collect()
+    by.into_iter().map(|(k, v)| (k, median(&v))).collect()
 }
 
 /// Which hospitals every moment uses: every log change of total revenue and
@@ -463,34 +464,31 @@ fn pairs(releases: usize) -> Vec<(usize, usize)> {
 }
 
 fn fences(values: &[f64]) -> (f64, f64) {
-    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     if finite.is_empty() {
         return (f64::NEG_INFINITY, f64::INFINITY);
     }
-    finite.sort_by(f64::total_cmp);
-    let (q1, q3) = (crate::backtest::quantile(&finite, 0.25), crate::backtest::quantile(&finite, 0.75));
+    let (q1, q3) = (quantile(&finite, 0.25), quantile(&finite, 0.75));
     (q1 - FENCE_IQR * (q3 - q1), q3 + FENCE_IQR * (q3 - q1))
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    crate::backtest::quantile(values, 0.5)
+/// The median; NaN when there are no values.
+fn median(values: &[f64]) -> f64 {
+    quantile(values, 0.5)
 }
 
+/// The mean; NaN when there are no values.
 fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len().max(1) as f64
+    crate::backtest::mean(values.iter().copied())
 }
 
+/// The sample standard deviation; NaN (a moment the data cannot give) for
+/// fewer than two values.
 fn sd(values: &[f64]) -> f64 {
-    let m = mean(values);
-    let n = values.len();
-    if n < 2 {
+    if values.len() < 2 {
         return f64::NAN;
     }
-    (values.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1) as f64).sqrt()
+    sample_sd(values)
 }
 
 fn correlation(a: &[f64], b: &[f64]) -> f64 {
@@ -639,7 +637,7 @@ impl MomentSpec {
             if k > 0 {
                 set(format!("sd_M_{}", k + 1), sd(margins));
             }
-            set(format!("med_M_{}", k + 1), median(&mut margins.clone()));
+            set(format!("med_M_{}", k + 1), median(margins));
         }
         for k in 2..releases {
             let (first, second) = (span(k - 2, k - 1), span(k - 1, k));
