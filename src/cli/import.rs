@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::CliError;
-use crate::import::cms::{self, FacilityType};
+use crate::import::cms::{self, CashDefinition, FacilityType, MarginDefinition, RucaCodes, RuralDefinition};
 use crate::report::output::write_atomic;
 
 #[derive(Debug, clap::Subcommand)]
@@ -25,9 +25,41 @@ pub(super) struct CmsArgs {
     /// Also keep these facility types (comma-separated CMS codes: PH, LTCH, RH, CH, RNMHC, ORD).
     #[arg(long, value_delimiter = ',', value_name = "TYPES", value_parser = parse_facility_type)]
     include_types: Vec<FacilityType>,
+    /// The base-year margin: `total` (net income / (net patient revenue + other income), as
+    /// published margins are) or `patient-care` (net income from service to patients / NPR).
+    #[arg(long, default_value = "total", value_parser = parse_margin)]
+    margin: MarginDefinition,
+    /// Days of cash count `with-investments` (cash + temporary + long-term investments, as rating
+    /// agencies do) or `liquid` cash (cash + temporary investments).
+    #[arg(long, default_value = "with-investments", value_parser = parse_cash)]
+    cash: CashDefinition,
+    /// Which short-term hospitals are rural: `cbsa` (a non-metropolitan CBSA), `forhp` (a
+    /// non-metropolitan CBSA or ZIP RUCA 4-10; needs --ruca) or `cms-flag` (the Rural Versus
+    /// Urban flag, which includes urban hospitals reclassified as rural).
+    #[arg(long, default_value = "cbsa", value_parser = parse_rural)]
+    rural: RuralDefinition,
+    /// The USDA ZIP RUCA file (columns zip and ruca1): fills the ruca column; needed by --rural forhp.
+    #[arg(long, value_name = "RUCA.csv")]
+    ruca: Option<PathBuf>,
+    /// A release from before the pandemic (e.g. the 2019 cost reports): relief-window reports take
+    /// their other income and expenses as shares of NPR from it (see the import rules).
+    #[arg(long, value_name = "RELEASE.csv")]
+    other_income_from: Option<PathBuf>,
     /// Replace an existing cohort table.
     #[arg(long)]
     force: bool,
+}
+
+fn parse_margin(text: &str) -> Result<MarginDefinition, String> {
+    MarginDefinition::parse(text).ok_or_else(|| format!("`{text}` is not a margin definition (total, patient-care)"))
+}
+
+fn parse_cash(text: &str) -> Result<CashDefinition, String> {
+    CashDefinition::parse(text).ok_or_else(|| format!("`{text}` is not a cash definition (with-investments, liquid)"))
+}
+
+fn parse_rural(text: &str) -> Result<RuralDefinition, String> {
+    RuralDefinition::parse(text).ok_or_else(|| format!("`{text}` is not a rural definition (cbsa, forhp, cms-flag)"))
 }
 
 /// Parses a CMS facility type code.
@@ -49,7 +81,16 @@ pub(super) fn command(command: ImportCommand) -> Result<(), CliError> {
             )));
         }
     }
-    let import = cms::import(&args.files, &cms::ImportOptions { include_types: args.include_types })?;
+    let ruca = args.ruca.as_deref().map(RucaCodes::read).transpose()?;
+    let options = cms::ImportOptions {
+        include_types: args.include_types,
+        margin: args.margin,
+        cash: args.cash,
+        rural: args.rural,
+        ruca,
+        other_income_base: args.other_income_from,
+    };
+    let import = cms::import(&args.files, &options)?;
     let mut table = Vec::new();
     cms::write_cohort_csv(&import, &mut table).map_err(|source| CliError::Io {
         path: args.out.clone(),
@@ -72,6 +113,8 @@ fn print_counts(r: &cms::ImportReport) {
         r.rows_dropped,
         r.release_year.map_or_else(|| "unknown".to_string(), |y| y.to_string())
     );
+    let d = &r.definitions;
+    println!("  margin {}, cash {}, rural {}", d.margin, d.cash, d.rural);
     for (kind, totals) in &r.kept_by_kind {
         println!("  kept {kind:<28} {:>6}", totals.count);
     }

@@ -81,6 +81,20 @@ pub enum Col {
     Ime,
     /// `Managed Care Simulated Payments`.
     ManagedCare,
+    /// `Total Other Income` (grants, appropriations, investment income,
+    /// pandemic relief in 2020-2021: outside patient care).
+    OtherIncome,
+    /// `Total Other Expenses`.
+    OtherExpenses,
+    /// `Net Income` (net income from service to patients + total other
+    /// income - total other expenses).
+    TotalNetIncome,
+    /// `Investments` (long-term investments, a balance-sheet stock).
+    Investments,
+    /// `City`.
+    City,
+    /// `Zip Code` (five digits, ZIP+4, or without its leading zero).
+    Zip,
 }
 
 /// Every column with its header name and whether the layout requires it, in
@@ -120,6 +134,12 @@ pub const COLUMNS: &[(Col, &str, bool)] = &[
     (Col::Dsh, "Disproportionate Share Adjustment", false),
     (Col::Ime, "Total IME Payment", false),
     (Col::ManagedCare, "Managed Care Simulated Payments", false),
+    (Col::OtherIncome, "Total Other Income", true),
+    (Col::OtherExpenses, "Total Other Expenses", true),
+    (Col::TotalNetIncome, "Net Income", true),
+    (Col::Investments, "Investments", false),
+    (Col::City, "City", false),
+    (Col::Zip, "Zip Code", false),
 ];
 
 /// The header name of `col`.

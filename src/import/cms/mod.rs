@@ -35,6 +35,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 pub mod csv;
+pub mod definitions;
 pub mod layout;
 pub mod payer;
 pub mod report;
@@ -42,8 +43,11 @@ pub mod rows;
 #[cfg(test)]
 mod tests;
 
-pub use payer::{Amounts, Estimator};
-pub use report::{report_json, write_cohort_csv, DropCount, ImportReport, InputFile, KindTotals, Rule};
+pub use definitions::{
+    BaseShares, CashDefinition, MarginDefinition, OtherIncomeRule, OtherShares, RucaCodes, RuralDefinition,
+};
+pub use payer::{Amounts, Estimator, OtherIncome};
+pub use report::{report_json, write_cohort_csv, Definitions, DropCount, ImportReport, InputFile, KindTotals, Rule};
 pub use rows::{DropReason, FacilityType, Kind};
 
 use crate::calendar::Date;
@@ -99,6 +103,9 @@ pub enum ImportError {
         /// How many columns the header has.
         columns: usize,
     },
+    /// The rural definition needs a RUCA file.
+    #[error("--rural forhp needs the USDA RUCA ZIP file: give --ruca FILE (columns zip and ruca1)")]
+    NeedsRuca,
     /// A cell (or a row's shape) is not what the column holds.
     #[error("{}: row {row}, column `{column}`: {message}", file.display())]
     Cell {
@@ -118,6 +125,18 @@ pub enum ImportError {
 pub struct ImportOptions {
     /// Facility types kept besides STH and CAH (which are always kept).
     pub include_types: Vec<FacilityType>,
+    /// The base-year margin.
+    pub margin: MarginDefinition,
+    /// The cash days of cash count.
+    pub cash: CashDefinition,
+    /// Which short-term hospitals are rural.
+    pub rural: RuralDefinition,
+    /// RUCA codes by ZIP (required by [`RuralDefinition::Forhp`]; with
+    /// another definition they only fill the `ruca` column).
+    pub ruca: Option<RucaCodes>,
+    /// A pre-pandemic release whose other income and expenses, as shares
+    /// of NPR, replace those of relief-window reports (total margin only).
+    pub other_income_base: Option<PathBuf>,
 }
 
 /// One kept report: a cohort row.
@@ -137,6 +156,12 @@ pub struct CohortRow {
     pub state: String,
     /// `County`.
     pub county: String,
+    /// `City`.
+    pub city: String,
+    /// Five-digit ZIP (empty when the file has none).
+    pub zip: String,
+    /// Primary RUCA code of the ZIP, when a RUCA file was given and has it.
+    pub ruca: Option<u8>,
     /// `Medicare CBSA Number`.
     pub cbsa: String,
     /// `Type of Control` in words.
@@ -158,6 +183,12 @@ pub struct CohortRow {
     pub file_npr: Decimal,
     /// The file's `Net Income from Service to Patients` (not annualised).
     pub file_net_income: Decimal,
+    /// The file's `Net Income` (not annualised).
+    pub file_total_net_income: Option<Decimal>,
+    /// The file's `Total Other Income` (not annualised; blank is zero).
+    pub file_other_income: Decimal,
+    /// The file's `Total Other Expenses` (not annualised; blank is zero).
+    pub file_other_expenses: Decimal,
     /// Index of the input file.
     pub file: usize,
     /// Row in that file (the header is row 1).
@@ -175,7 +206,8 @@ impl CohortRow {
         self.file_net_income / self.file_npr
     }
 
-    /// The cohort row's margin, (revenue - costs) / revenue.
+    /// The cohort row's base-year margin, (revenue - costs) / revenue: the
+    /// margin of the import's definition.
     pub fn margin(&self) -> Decimal {
         let revenue: Decimal = self.amounts.revenue.iter().sum();
         let costs: Decimal = self.amounts.costs.iter().sum();
@@ -190,6 +222,8 @@ pub struct Import {
     pub rows: Vec<CohortRow>,
     /// What was read, kept, dropped and estimated.
     pub report: ImportReport,
+    /// The options it was made with.
+    pub options: ImportOptions,
     /// Each dropped report with a valid CCN, and why (a CCN can appear
     /// twice: once for a duplicate report, once for its kept or dropped twin).
     pub dropped: Vec<(String, DropReason)>,
@@ -270,6 +304,71 @@ fn release_year(raws: &[Raw], has_year_column: bool) -> (Option<i32>, &'static s
     (counts.iter().max_by_key(|(year, n)| (**n, **year)).map(|(year, _)| *year), from)
 }
 
+/// Whether a report is rural by `definition` (`None`: unknown), and
+/// whether that came from the `Rural Versus Urban` flag for want of a CBSA.
+fn rurality(raw: &Raw, ruca: Option<u8>, definition: RuralDefinition) -> (Option<bool>, bool) {
+    let flag = match raw.rural_urban.as_str() {
+        "R" => Some(true),
+        "U" => Some(false),
+        _ => None,
+    };
+    let cbsa = definitions::rural_cbsa(&raw.cbsa);
+    match definition {
+        RuralDefinition::CmsFlag => (flag, false),
+        RuralDefinition::Cbsa => (cbsa.or(flag), cbsa.is_none()),
+        RuralDefinition::Forhp => {
+            let by_zip = ruca.is_some_and(definitions::rural_ruca);
+            (cbsa.or(flag).map(|rural| rural || by_zip), cbsa.is_none())
+        }
+    }
+}
+
+/// Other income and expenses as shares of NPR, per CCN and median per
+/// kind, from the reports of `path` that end before the relief window (one
+/// per CCN: the longest period, then the latest end).
+fn base_shares(path: &Path, options: &ImportOptions) -> Result<BaseShares, ImportError> {
+    let data = read_one(0, path)?;
+    let mut best: HashMap<String, (i64, Date, OtherShares, Option<Kind>)> = HashMap::new();
+    for raw in &data.raws {
+        let (Some(ccn), Some(days), Some(end), Some(npr)) =
+            (rows::normalise_ccn(&raw.ccn_text), raw.days(), raw.end, raw.npr)
+        else {
+            continue;
+        };
+        if end >= definitions::RELIEF_FROM || npr <= Decimal::ZERO {
+            continue;
+        }
+        let shares = OtherShares { income: raw.other_income / npr, expenses: raw.other_expenses / npr };
+        let zip = definitions::zip5(&raw.zip).unwrap_or_default();
+        let ruca = options.ruca.as_ref().and_then(|codes| codes.code(&zip));
+        let kind =
+            FacilityType::parse(&raw.facility_type).and_then(|t| Kind::of(t, rurality(raw, ruca, options.rural).0));
+        let entry = (days, end, shares, kind);
+        match best.get(&ccn) {
+            Some(held) if (held.0, held.1) >= (days, end) => {}
+            _ => {
+                best.insert(ccn, entry);
+            }
+        }
+    }
+    let mut by_kind_values: HashMap<Kind, (Vec<Decimal>, Vec<Decimal>)> = HashMap::new();
+    for (_, _, shares, kind) in best.values() {
+        if let Some(kind) = kind {
+            let entry = by_kind_values.entry(*kind).or_default();
+            entry.0.push(shares.income);
+            entry.1.push(shares.expenses);
+        }
+    }
+    let by_kind = by_kind_values
+        .into_iter()
+        .map(|(kind, (income, expenses))| {
+            (kind, OtherShares { income: definitions::median(income), expenses: definitions::median(expenses) })
+        })
+        .collect();
+    let by_ccn = best.into_iter().map(|(ccn, (_, _, shares, _))| (ccn, shares)).collect();
+    Ok(BaseShares { file: path.to_path_buf(), by_ccn, by_kind })
+}
+
 /// Imports `files` (one or more cost report extracts) with `options`.
 ///
 /// Every file is read whole and checked first: a cell that is not what its
@@ -281,7 +380,14 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
     if files.is_empty() {
         return Err(ImportError::NoFiles);
     }
+    if options.rural == RuralDefinition::Forhp && options.ruca.is_none() {
+        return Err(ImportError::NeedsRuca);
+    }
     let data: Vec<FileData> = files.iter().enumerate().map(|(i, f)| read_one(i, f)).collect::<Result<_, _>>()?;
+    let base = match &options.other_income_base {
+        Some(path) => base_shares(path, options)?,
+        None => BaseShares::default(),
+    };
     let mut drops = report::Drops::default();
     let mut dropped = Vec::new();
     let mut padded = 0;
@@ -345,13 +451,27 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
             drops.add(DropReason::FacilityTypeExcluded, ccn.clone());
             continue;
         }
-        let Some(kind) = Kind::of(facility_type, &raw.rural_urban) else {
+        let zip = definitions::zip5(&raw.zip).unwrap_or_default();
+        let ruca = options.ruca.as_ref().and_then(|codes| codes.code(&zip));
+        let (rural, from_flag) = rurality(raw, ruca, options.rural);
+        if from_flag && facility_type == FacilityType::ShortTerm {
+            *adjustments.entry("rural_from_flag_without_cbsa".to_string()).or_default() += 1;
+        }
+        let Some(kind) = Kind::of(facility_type, rural) else {
             dropped.push((ccn.clone(), DropReason::RuralUrbanUnknown));
             drops.add(DropReason::RuralUrbanUnknown, ccn.clone());
             continue;
         };
         let ma_share = payer::ma_penetration(data[raw.file].info.release_year);
-        let amounts = match payer::evaluate(raw, *days, kind, ma_share) {
+        let other = match (options.margin, raw.begin.zip(raw.end)) {
+            (MarginDefinition::PatientCare, _) => OtherIncome::LeftOut,
+            (MarginDefinition::Total, Some((begin, end))) if definitions::in_relief_window(begin, end) => {
+                let (shares, rule) = base.shares(ccn, kind);
+                OtherIncome::Shares(shares, rule)
+            }
+            (MarginDefinition::Total, _) => OtherIncome::Reported,
+        };
+        let amounts = match payer::evaluate(raw, *days, kind, ma_share, other, options.cash) {
             Ok(amounts) => amounts,
             Err(reason) => {
                 dropped.push((ccn.clone(), reason));
@@ -380,6 +500,9 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
             rural_urban: raw.rural_urban.clone(),
             state: raw.state.clone(),
             county: raw.county.clone(),
+            city: raw.city.clone(),
+            zip,
+            ruca,
             cbsa: raw.cbsa.clone(),
             control: rows::control_words(&raw.control),
             beds: raw.beds.clone(),
@@ -390,11 +513,14 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
             amounts,
             file_npr,
             file_net_income,
+            file_total_net_income: raw.total_net_income,
+            file_other_income: raw.other_income,
+            file_other_expenses: raw.other_expenses,
             file: raw.file,
             row: raw.row,
         });
     }
     let files_info: Vec<InputFile> = data.into_iter().map(|d| d.info).collect();
     let report = report::build(files_info, options, &rows_out, drops, adjustments);
-    Ok(Import { rows: rows_out, report, dropped })
+    Ok(Import { rows: rows_out, report, dropped, options: options.clone() })
 }

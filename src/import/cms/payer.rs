@@ -16,6 +16,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
+use super::definitions::{CashDefinition, OtherIncomeRule, OtherShares};
 use super::rows::{DropReason, Kind, Raw};
 
 /// Shortest reporting period kept, in days: half a year. Shorter periods
@@ -78,6 +79,9 @@ pub enum Estimator {
     MaPenetration,
     /// NPR minus every other line.
     Remainder,
+    /// A relief-window report's other income: NPR x the hospital's (or its
+    /// kind's) pre-window share (see `definitions::OtherIncomeRule`).
+    PreReliefShare,
     /// Not in the file and not estimated: zero.
     NotReported,
 }
@@ -92,26 +96,52 @@ impl Estimator {
             Estimator::ManagedCareSimulated => "managed_care_simulated",
             Estimator::MaPenetration => "ma_penetration",
             Estimator::Remainder => "remainder",
+            Estimator::PreReliefShare => "pre_relief_share",
             Estimator::NotReported => "not_reported",
         }
     }
 }
 
+/// Where a report's other income and other expenses come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtherIncome {
+    /// Left out: the patient-care margin.
+    LeftOut,
+    /// As the report gives them.
+    Reported,
+    /// NPR x these shares (a relief-window report), by this rule.
+    Shares(OtherShares, OtherIncomeRule),
+}
+
 /// The amounts of one kept report, annualised, in dollars and cents.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Amounts {
-    /// Revenue lines: medicare_ffs, medicare_advantage, medicaid, commercial, other.
+    /// Revenue lines: medicare_ffs, medicare_advantage, medicaid, commercial,
+    /// other (other income with the total margin, else zero).
     pub revenue: [Decimal; 5],
     /// How each revenue line was obtained.
     pub estimators: [Estimator; 5],
-    /// Cost lines: labor, supplies, other_costs.
+    /// Cost lines: labor, supplies, other_costs (other expenses included
+    /// with the total margin).
     pub costs: [Decimal; 3],
-    /// Cash on hand and in banks + temporary investments (a stock: not annualised).
+    /// The cash of the import's [`CashDefinition`] (a stock: not annualised).
     pub cash: Decimal,
-    /// Annualised net patient revenue (= the sum of `revenue`).
+    /// Cash on hand and in banks + temporary investments.
+    pub cash_liquid: Decimal,
+    /// `Investments` (long-term), as reported.
+    pub investments: Decimal,
+    /// Annualised net patient revenue (= the sum of the first four revenue lines).
     pub npr: Decimal,
-    /// Annualised net income from service to patients.
+    /// Annualised net income of the margin definition: revenue - costs.
     pub net_income: Decimal,
+    /// Annualised net income from service to patients.
+    pub net_income_patient_care: Decimal,
+    /// Annualised other income as used (signed; zero when left out).
+    pub other_income: Decimal,
+    /// Annualised other expenses as used (signed; zero when left out).
+    pub other_expenses: Decimal,
+    /// How other income and expenses were taken.
+    pub other_income_rule: OtherIncomeRule,
     /// Medicare FFS + MA was scaled down to fit NPR - Medicaid.
     pub capped_medicare: bool,
     /// Labor was capped at total costs.
@@ -142,7 +172,14 @@ fn split_exact<const N: usize>(total: Decimal, parts: [Decimal; N]) -> ([Decimal
 
 /// Checks one report (of a kept facility type and valid period) and computes
 /// its amounts, or says why it is dropped.
-pub fn evaluate(raw: &Raw, days: i64, kind: Kind, ma_share: Decimal) -> Result<Amounts, DropReason> {
+pub fn evaluate(
+    raw: &Raw,
+    days: i64,
+    kind: Kind,
+    ma_share: Decimal,
+    other: OtherIncome,
+    cash: CashDefinition,
+) -> Result<Amounts, DropReason> {
     if days < MIN_DAYS {
         return Err(DropReason::ShortPeriod);
     }
@@ -161,11 +198,13 @@ pub fn evaluate(raw: &Raw, days: i64, kind: Kind, ma_share: Decimal) -> Result<A
     if (npr - expense - income).abs() > INCOME_TOLERANCE {
         return Err(DropReason::IncomeMismatch);
     }
-    if income.abs() > npr {
-        return Err(DropReason::MarginOutOfRange);
-    }
-    if raw.medicaid.is_some_and(|m| m < Decimal::ZERO || m > npr) {
-        return Err(DropReason::MedicaidOutOfRange);
+    if other != OtherIncome::LeftOut {
+        let Some(total_income) = raw.total_net_income else {
+            return Err(DropReason::MissingFinancials);
+        };
+        if (income + raw.other_income - raw.other_expenses - total_income).abs() > INCOME_TOLERANCE {
+            return Err(DropReason::NetIncomeMismatch);
+        }
     }
     // Annualise: x * 365 / days, multiplied before dividing.
     let year = Decimal::from(365);
@@ -173,10 +212,27 @@ pub fn evaluate(raw: &Raw, days: i64, kind: Kind, ma_share: Decimal) -> Result<A
     let annual = |x: Decimal| x * year / span;
     let npr_a = annual(npr);
     let total = cents(npr_a);
-    let net_income = cents(annual(income));
-    let costs_total = total - net_income;
+    // Other income and expenses as used; a negative income counts as an
+    // expense and a negative expense as income, so every line is >= 0.
+    let (other_income, other_expenses, other_rule) = match other {
+        OtherIncome::LeftOut => (Decimal::ZERO, Decimal::ZERO, OtherIncomeRule::LeftOut),
+        OtherIncome::Reported => (annual(raw.other_income), annual(raw.other_expenses), OtherIncomeRule::Reported),
+        OtherIncome::Shares(shares, rule) => (npr_a * shares.income, npr_a * shares.expenses, rule),
+    };
+    let other_revenue_a = other_income.max(Decimal::ZERO) + (-other_expenses).max(Decimal::ZERO);
+    let other_costs_a = other_expenses.max(Decimal::ZERO) + (-other_income).max(Decimal::ZERO);
+    let other_revenue = cents(other_revenue_a);
+    let revenue_total = total + other_revenue;
+    let net_income = cents(annual(income) + other_revenue_a - other_costs_a);
+    if net_income.abs() > revenue_total {
+        return Err(DropReason::MarginOutOfRange);
+    }
+    let costs_total = revenue_total - net_income;
     if costs_total <= Decimal::ZERO {
         return Err(DropReason::OperatingExpenseNotPositive);
+    }
+    if raw.medicaid.is_some_and(|m| m < Decimal::ZERO || m > npr) {
+        return Err(DropReason::MedicaidOutOfRange);
     }
 
     // Medicaid.
@@ -222,21 +278,38 @@ pub fn evaluate(raw: &Raw, days: i64, kind: Kind, ma_share: Decimal) -> Result<A
     // takes the remainder; `other` is not reported in the file.
     let ([medicaid_c, ffs_c, ma_c], commercial) = split_exact(total, [medicaid, ffs, ma]);
 
-    // Costs.
+    // Costs: supplies are a share of operating expense; other expenses (and
+    // negative other income) go to other_costs.
     let labor_a = annual(raw.labor).max(Decimal::ZERO);
-    let costs_a = npr_a - annual(income);
+    let operating_a = npr_a - annual(income);
+    let costs_a = operating_a + other_costs_a;
     let capped_labor = labor_a > costs_a;
     let labor = labor_a.min(costs_a);
-    let supplies = (costs_a * SUPPLY_SHARE).min(costs_a - labor);
+    let supplies = (operating_a * SUPPLY_SHARE).max(Decimal::ZERO).min(costs_a - labor);
     let ([labor_c, supplies_c], other_costs) = split_exact(costs_total, [labor, supplies]);
 
+    let est_other = match other_rule {
+        OtherIncomeRule::LeftOut => Estimator::NotReported,
+        OtherIncomeRule::Reported => Estimator::Reported,
+        OtherIncomeRule::BaseShare | OtherIncomeRule::KindMedian => Estimator::PreReliefShare,
+    };
+    let cash_total = match cash {
+        CashDefinition::WithInvestments => raw.cash + raw.investments,
+        CashDefinition::Liquid => raw.cash,
+    };
     Ok(Amounts {
-        revenue: [ffs_c, ma_c, medicaid_c, commercial, Decimal::ZERO],
-        estimators: [est_ffs, est_ma, est_medicaid, Estimator::Remainder, Estimator::NotReported],
+        revenue: [ffs_c, ma_c, medicaid_c, commercial, other_revenue],
+        estimators: [est_ffs, est_ma, est_medicaid, Estimator::Remainder, est_other],
         costs: [labor_c, supplies_c, other_costs],
-        cash: raw.cash,
+        cash: cash_total,
+        cash_liquid: raw.cash,
+        investments: raw.investments,
         npr: total,
         net_income,
+        net_income_patient_care: cents(annual(income)),
+        other_income: cents(other_income),
+        other_expenses: cents(other_expenses),
+        other_income_rule: other_rule,
         capped_medicare,
         capped_labor,
     })

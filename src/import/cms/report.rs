@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
+use super::definitions::{self, CashDefinition};
 use super::payer::{self, Estimator};
 use super::rows::{DropReason, FacilityType};
 use super::{CohortRow, Import, ImportOptions};
@@ -58,6 +59,27 @@ pub struct KindTotals {
     pub medicaid: String,
     /// Sum of net income from service to patients.
     pub net_income: String,
+    /// Sum of other income as used (total margin; 0 otherwise).
+    pub other_income: String,
+    /// Sum of net income of the margin definition.
+    pub net_income_of_definition: String,
+}
+
+/// The definitions an import used.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Definitions {
+    /// `total` or `patient_care`.
+    pub margin: String,
+    /// `with_investments` or `liquid`.
+    pub cash: String,
+    /// `cbsa`, `forhp` or `cms_flag`.
+    pub rural: String,
+    /// The RUCA file, when given.
+    pub ruca_file: Option<String>,
+    /// The release whose shares replaced relief-window other income, when given.
+    pub other_income_base: Option<String>,
+    /// Kept reports per `other_income_rule`.
+    pub other_income_rules: BTreeMap<String, usize>,
 }
 
 /// An estimation or selection rule the import applied.
@@ -78,6 +100,8 @@ pub struct ImportReport {
     pub files: Vec<InputFile>,
     /// The release year when every file has the same one.
     pub release_year: Option<i32>,
+    /// The margin, cash and rural definitions.
+    pub definitions: Definitions,
     /// Facility types kept (STH and CAH, plus `include_types`).
     pub facility_types_kept: Vec<FacilityType>,
     /// Data rows read over all files.
@@ -123,8 +147,8 @@ fn money(value: Decimal) -> String {
 /// The revenue lines, in cohort column order.
 pub const REVENUE_LINES: [&str; 5] = ["medicare_ffs", "medicare_advantage", "medicaid", "commercial", "other"];
 
-/// Every rule, with its source (the same list for every import).
-pub fn rules() -> Vec<Rule> {
+/// Every rule, with its source, for an import with `options`.
+pub fn rules(options: &ImportOptions) -> Vec<Rule> {
     let pct = |d: Decimal| format!("{}%", (d * Decimal::from(100)).normalize());
     let ma: Vec<String> = payer::MA_PENETRATION.iter().map(|(y, s)| format!("{y} {}", pct(*s))).collect();
     let list: Vec<(&str, String)> = vec![
@@ -138,7 +162,9 @@ pub fn rules() -> Vec<Rule> {
         ("period_limits", format!("Reporting periods of {}..={} days are kept; shorter ones (short_period) are too seasonal to annualise, longer ones (long_period) are rare.", payer::MIN_DAYS, payer::MAX_DAYS)),
         ("annualise", "Flows (revenue, income, costs, payments) are annualised as value x 365 / days in exact decimal arithmetic; cash is a stock and is not.".into()),
         ("blank_is_zero", "A blank money or day cell is a zero cost report line; blank NPR, operating expense or net income drops the report (missing_financials).".into()),
-        ("margin_checks", format!("NPR <= 0 (npr_not_positive), operating expense <= 0 (operating_expense_not_positive), |NPR - operating expense - net income from service to patients| > ${} (income_mismatch; zero rows in 2017, 2019, 2021) and |net income / NPR| > 100% (margin_out_of_range) are dropped, never repaired.", payer::INCOME_TOLERANCE)),
+        ("margin_checks", format!("NPR <= 0 (npr_not_positive), operating expense <= 0 (operating_expense_not_positive), |NPR - operating expense - net income from service to patients| > ${tol} (income_mismatch; zero rows in 2017, 2019, 2021), for the total margin |net income from service to patients + total other income - total other expenses - net income| > ${tol} (net_income_mismatch; zero rows in 2017, 2019, 2021) and a margin of the chosen definition beyond +-100% (margin_out_of_range) are dropped, never repaired.", tol = payer::INCOME_TOLERANCE)),
+        ("margin_definition", format!("The base-year margin is the {} (default total: the nearest this extract comes to the operating and total margins Chartis, MedPAC and hospital associations publish; patient_care with --margin patient-care). With the total margin, other = total other income (a revenue line no policy cuts) and total other expenses join other_costs, so revenue - costs = Net Income; negative other income counts as an expense and negative other expense as income, so no line is negative.", options.margin.words())),
+        ("relief_window", format!("Total margin, a reporting period overlapping {}..={} (Provider Relief Fund and American Rescue Plan rural payments, one-off pandemic relief booked as other income): other income and other expenses are NPR x the hospital's own shares from its last report ending before {} in the --other-income-from release, else NPR x its kind's median shares there, else the 2019 release's kind medians (CAH 10.63%, rural PPS 7.08%, urban PPS 4.49% of NPR; other expenses 0%); other_income_rule says which.", definitions::RELIEF_FROM, definitions::RELIEF_TO, definitions::RELIEF_FROM)),
         ("round_cents_once", "Annualised NPR and net income are rounded to cents half away from zero; each other line is the difference of rounded cumulative sums, so lines are >= 0 and sum exactly to their total.".into()),
         ("revenue_total", "Revenue lines sum exactly to annualised Net Patient Revenue.".into()),
         ("costs_total", "Cost lines sum exactly to annualised NPR - annualised Net Income from Service to Patients (equal to Less Total Operating Expense on every kept row), so the base-year margin equals the file's net income / NPR up to cent rounding.".into()),
@@ -150,11 +176,12 @@ pub fn rules() -> Vec<Rule> {
         ("medicare_advantage_penetration", format!("Otherwise medicare_advantage = medicare_ffs x p / (1 - p), p = Medicare Advantage share of beneficiaries for the release year (KFF: {}; only 2021 verified, 2017 and 2019 NOT VERIFIED).", ma.join(", "))),
         ("medicare_cap", "If Medicare FFS + MA exceed NPR - Medicaid, both are scaled down to fit (counted in adjustments).".into()),
         ("commercial_remainder", "commercial = NPR - Medicare FFS - MA - Medicaid: every payer that is not Medicare or Medicaid (private insurance, self-pay, TRICARE, VA, other), which the file does not split.".into()),
-        ("other_not_reported", "other = 0 (not_reported): the file has no other-payer revenue line.".into()),
+        ("other_income", "other = total other income under the total margin (est_other reported, or pre_relief_share in the relief window), 0 (not_reported) under the patient-care margin: the file has no other-payer patient revenue line, so other-payer patient revenue is in commercial.".into()),
         ("labor", "labor = Total Salaries From Worksheet A + Wage-Related Costs (Core) + Wage-Related Costs (RHC/FQHC) + Contract Labor: Direct Patient Care + Wage Related Costs for Part - A Teaching Physicians + Wage Related Costs for Interns and Residents (those present), annualised, capped at total costs.".into()),
         ("supplies_ratio", format!("supplies = {} of total costs, capped at costs - labor (the file has no supply expense column; AHA, Costs of Caring 2024, citing Strata Decision Technology).", pct(payer::SUPPLY_SHARE))),
         ("other_costs_remainder", "other_costs = total costs - labor - supplies.".into()),
-        ("cash", "cash = Cash on Hand and in Banks + Temporary Investments (both liquid; Investments, a long-term asset line, excluded); may be negative (overdrafts).".into()),
+        ("cash", format!("cash = {} ({}; --cash liquid for cash on hand and in banks + temporary investments only); cash_liquid and investments are both written; may be negative (overdrafts). The cost report does not separate restricted from unrestricted investments, so days of cash with investments may overstate what rating agencies count.", options.cash.id(), cash_words(options.cash))),
+        ("rural", format!("Short-term hospitals are rural_pps_hospital when {}; a report without a CBSA falls back to the Rural Versus Urban flag (counted in adjustments). The R flag also marks urban hospitals reclassified as rural for payment (42 CFR 412.103): 307 of 1,074 R-flag STH reports in 2019 sit in a metropolitan CBSA. ruca is the ZIP's primary 2010 RUCA code when --ruca is given; rural_cbsa says whether the CBSA is non-metropolitan.", options.rural.words())),
         ("control_words", "control = Type of Control (Worksheet S-2 line 21) in words: 1 voluntary nonprofit church, 2 voluntary nonprofit other, 3-6 proprietary individual/corporation/partnership/other, 7-13 governmental federal/city-county/county/state/hospital district/city/other (as in public HCRIS data dictionaries; not checked against the CMS form itself).".into()),
     ];
     list.into_iter().map(|(id, description)| Rule { id: id.to_string(), description }).collect()
@@ -170,15 +197,19 @@ pub(super) fn build(
     let rows_read = files.iter().map(|f| f.rows_read).sum();
     let years: Vec<Option<i32>> = files.iter().map(|f| f.release_year).collect();
     let release_year = years.first().copied().flatten().filter(|y| years.iter().all(|z| *z == Some(*y)));
-    let mut sums: BTreeMap<String, (usize, [Decimal; 5])> = BTreeMap::new();
+    let mut sums: BTreeMap<String, (usize, [Decimal; 7])> = BTreeMap::new();
+    let mut other_income_rules: BTreeMap<String, usize> = BTreeMap::new();
     let mut estimators: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for row in rows {
         let a = &row.amounts;
         let entry = sums.entry(row.kind.id().to_string()).or_default();
         entry.0 += 1;
-        for (sum, value) in entry.1.iter_mut().zip([a.npr, a.revenue[0], a.revenue[1], a.revenue[2], a.net_income]) {
+        let values =
+            [a.npr, a.revenue[0], a.revenue[1], a.revenue[2], a.net_income_patient_care, a.revenue[4], a.net_income];
+        for (sum, value) in entry.1.iter_mut().zip(values) {
             *sum += value;
         }
+        *other_income_rules.entry(a.other_income_rule.id().to_string()).or_default() += 1;
         for (line, estimator) in REVENUE_LINES.iter().zip(a.estimators) {
             *estimators.entry(line.to_string()).or_default().entry(estimator.id().to_string()).or_default() += 1;
         }
@@ -193,6 +224,8 @@ pub(super) fn build(
                 medicare_advantage: money(s[2]),
                 medicaid: money(s[3]),
                 net_income: money(s[4]),
+                other_income: money(s[5]),
+                net_income_of_definition: money(s[6]),
             };
             (kind, totals)
         })
@@ -211,6 +244,14 @@ pub(super) fn build(
         source: "CMS Hospital Provider Cost Report".to_string(),
         files,
         release_year,
+        definitions: Definitions {
+            margin: options.margin.id().to_string(),
+            cash: options.cash.id().to_string(),
+            rural: options.rural.id().to_string(),
+            ruca_file: options.ruca.as_ref().map(|r| file_name(&r.file)),
+            other_income_base: options.other_income_base.as_deref().map(file_name),
+            other_income_rules,
+        },
         facility_types_kept: kept,
         rows_read,
         rows_kept: rows.len(),
@@ -219,7 +260,7 @@ pub(super) fn build(
         dropped,
         estimators,
         adjustments,
-        rules: rules(),
+        rules: rules(options),
     }
 }
 
@@ -262,6 +303,21 @@ pub const CSV_COLUMNS: &[&str] = &[
     "est_medicaid",
     "est_commercial",
     "est_other",
+    "city",
+    "zip",
+    "ruca",
+    "rural_cbsa",
+    "margin_definition",
+    "cash_definition",
+    "rural_definition",
+    "net_patient_revenue",
+    "other_income",
+    "other_expenses",
+    "other_income_rule",
+    "net_income",
+    "net_income_patient_care",
+    "cash_liquid",
+    "investments",
 ];
 
 fn quote(text: &str) -> String {
@@ -270,6 +326,19 @@ fn quote(text: &str) -> String {
         format!("\"{}\"", clean.replace('"', "\"\""))
     } else {
         clean
+    }
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+fn cash_words(cash: CashDefinition) -> &'static str {
+    match cash {
+        CashDefinition::WithInvestments => {
+            "cash on hand and in banks + temporary investments + investments, as rating agencies count days of cash"
+        }
+        CashDefinition::Liquid => "cash on hand and in banks + temporary investments",
     }
 }
 
@@ -306,6 +375,10 @@ pub fn write_cohort_csv(import: &Import, out: &mut impl Write) -> io::Result<()>
         out,
         "# Dollars per year (flows x 365 / days in the reporting period); cash as reported. Payer lines other than medicaid (when est_medicaid = reported) are ESTIMATES."
     )?;
+    let options = &import.options;
+    writeln!(out, "# margin: {} ({})", options.margin.id(), options.margin.words())?;
+    writeln!(out, "# cash: {} ({})", options.cash.id(), cash_words(options.cash))?;
+    writeln!(out, "# rural: {} ({})", options.rural.id(), options.rural.words())?;
     writeln!(out, "{}", CSV_COLUMNS.join(","))?;
     for row in &import.rows {
         let a = &row.amounts;
@@ -324,6 +397,24 @@ pub fn write_cohort_csv(import: &Import, out: &mut impl Write) -> io::Result<()>
         cells.push(row.days.to_string());
         cells.push(row.patient_days.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero).to_string());
         cells.extend(a.estimators.iter().map(|e: &Estimator| e.id().to_string()));
+        cells.push(quote(&row.city));
+        cells.push(row.zip.clone());
+        cells.push(row.ruca.map(|c| c.to_string()).unwrap_or_default());
+        cells.push(match definitions::rural_cbsa(&row.cbsa) {
+            Some(true) => "yes".to_string(),
+            Some(false) => "no".to_string(),
+            None => String::new(),
+        });
+        cells.push(import.options.margin.id().to_string());
+        cells.push(import.options.cash.id().to_string());
+        cells.push(import.options.rural.id().to_string());
+        for value in [a.npr, a.other_income, a.other_expenses] {
+            cells.push(money(value));
+        }
+        cells.push(a.other_income_rule.id().to_string());
+        for value in [a.net_income, a.net_income_patient_care, a.cash_liquid, a.investments] {
+            cells.push(money(value));
+        }
         writeln!(out, "{}", cells.join(","))?;
     }
     Ok(())

@@ -135,15 +135,15 @@ impl Kind {
         }
     }
 
-    /// The kind of `facility_type` with `rural_urban` (`R`, `U`, `NA`); `None`
-    /// for a short-term hospital that is neither rural nor urban.
-    pub fn of(facility_type: FacilityType, rural_urban: &str) -> Option<Kind> {
+    /// The kind of `facility_type`, given whether it is rural (by the
+    /// import's definition); `None` for a short-term hospital whose rurality
+    /// is unknown.
+    pub fn of(facility_type: FacilityType, rural: Option<bool>) -> Option<Kind> {
         Some(match facility_type {
             FacilityType::CriticalAccess => Kind::CriticalAccessHospital,
-            FacilityType::ShortTerm => match rural_urban {
-                "R" => Kind::RuralPpsHospital,
-                "U" => Kind::UrbanPpsHospital,
-                _ => return None,
+            FacilityType::ShortTerm => match rural? {
+                true => Kind::RuralPpsHospital,
+                false => Kind::UrbanPpsHospital,
             },
             FacilityType::Psychiatric => Kind::PsychiatricHospital,
             FacilityType::LongTermCare => Kind::LongTermCareHospital,
@@ -202,7 +202,7 @@ pub enum DropReason {
     /// The reporting period is longer than [`super::payer::MAX_DAYS`] days.
     LongPeriod,
     /// `Net Patient Revenue`, `Less Total Operating Expense` or `Net Income
-    /// from Service to Patients` is empty.
+    /// from Service to Patients` is empty (or `Net Income`, for the total margin).
     MissingFinancials,
     /// `Net Patient Revenue` <= 0.
     NprNotPositive,
@@ -211,7 +211,11 @@ pub enum DropReason {
     /// NPR - operating expense differs from net income from service to
     /// patients by more than $1.
     IncomeMismatch,
-    /// Net income from service to patients / NPR is outside [-100%, +100%].
+    /// Net income from service to patients + total other income - total
+    /// other expenses differs from `Net Income` by more than $1 (total
+    /// margin only).
+    NetIncomeMismatch,
+    /// The margin of the import's definition is outside [-100%, +100%].
     MarginOutOfRange,
     /// `Net Revenue from Medicaid` is negative or larger than NPR.
     MedicaidOutOfRange,
@@ -221,7 +225,7 @@ pub enum DropReason {
 
 impl DropReason {
     /// Every reason, in the order the importer checks them.
-    pub const ALL: [DropReason; 15] = [
+    pub const ALL: [DropReason; 16] = [
         DropReason::InvalidCcn,
         DropReason::InvalidPeriod,
         DropReason::DuplicateReport,
@@ -234,6 +238,7 @@ impl DropReason {
         DropReason::NprNotPositive,
         DropReason::OperatingExpenseNotPositive,
         DropReason::IncomeMismatch,
+        DropReason::NetIncomeMismatch,
         DropReason::MarginOutOfRange,
         DropReason::MedicaidOutOfRange,
         DropReason::MedicareNotEstimable,
@@ -254,6 +259,7 @@ impl DropReason {
             DropReason::NprNotPositive => "npr_not_positive",
             DropReason::OperatingExpenseNotPositive => "operating_expense_not_positive",
             DropReason::IncomeMismatch => "income_mismatch",
+            DropReason::NetIncomeMismatch => "net_income_mismatch",
             DropReason::MarginOutOfRange => "margin_out_of_range",
             DropReason::MedicaidOutOfRange => "medicaid_out_of_range",
             DropReason::MedicareNotEstimable => "medicare_not_estimable",
@@ -333,6 +339,18 @@ pub struct Raw {
     pub beds: String,
     /// `Cash on Hand and in Banks` + `Temporary Investments`.
     pub cash: Decimal,
+    /// `Investments` (long-term).
+    pub investments: Decimal,
+    /// `Total Other Income` (blank is zero).
+    pub other_income: Decimal,
+    /// `Total Other Expenses` (blank is zero).
+    pub other_expenses: Decimal,
+    /// `Net Income`.
+    pub total_net_income: Option<Decimal>,
+    /// `City`.
+    pub city: String,
+    /// `Zip Code` as written.
+    pub zip: String,
     /// Salaries, wage-related costs and contract labor (see `payer`).
     pub labor: Decimal,
     /// Inpatient DRG payments other than outliers (`DRG Amounts Other Than
@@ -378,6 +396,12 @@ impl Raw {
             days_total: amount(Col::DaysTotal)?,
             beds: text(Col::Beds)?,
             cash: amount(Col::Cash)? + amount(Col::TemporaryInvestments)?,
+            investments: amount(Col::Investments)?,
+            other_income: amount(Col::OtherIncome)?,
+            other_expenses: amount(Col::OtherExpenses)?,
+            total_net_income: record.number(Col::TotalNetIncome)?,
+            city: text(Col::City)?,
+            zip: text(Col::Zip)?,
             labor: amount(Col::Salaries)?
                 + amount(Col::WageCore)?
                 + amount(Col::WageRhc)?
@@ -416,11 +440,11 @@ mod tests {
 
     #[test]
     fn kinds_follow_type_and_rurality() {
-        assert_eq!(Kind::of(FacilityType::CriticalAccess, "U"), Some(Kind::CriticalAccessHospital));
-        assert_eq!(Kind::of(FacilityType::ShortTerm, "R"), Some(Kind::RuralPpsHospital));
-        assert_eq!(Kind::of(FacilityType::ShortTerm, "U"), Some(Kind::UrbanPpsHospital));
-        assert_eq!(Kind::of(FacilityType::ShortTerm, "NA"), None);
-        assert_eq!(Kind::of(FacilityType::Psychiatric, "NA"), Some(Kind::PsychiatricHospital));
+        assert_eq!(Kind::of(FacilityType::CriticalAccess, Some(false)), Some(Kind::CriticalAccessHospital));
+        assert_eq!(Kind::of(FacilityType::ShortTerm, Some(true)), Some(Kind::RuralPpsHospital));
+        assert_eq!(Kind::of(FacilityType::ShortTerm, Some(false)), Some(Kind::UrbanPpsHospital));
+        assert_eq!(Kind::of(FacilityType::ShortTerm, None), None);
+        assert_eq!(Kind::of(FacilityType::Psychiatric, None), Some(Kind::PsychiatricHospital));
         assert_eq!(FacilityType::parse("ltch"), Some(FacilityType::LongTermCare));
         assert_eq!(Kind::CriticalAccessHospital.basis(), "cost_based");
         assert_eq!(control_words("11"), "governmental_hospital_district");

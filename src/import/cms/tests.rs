@@ -33,17 +33,45 @@ fn dropped(import: &Import) -> BTreeMap<&'static str, usize> {
     import.report.dropped.iter().filter(|d| d.count > 0).map(|d| (d.reason.id(), d.count)).collect()
 }
 
-/// Every kept row: lines >= 0 (cash aside), revenue = annualised NPR, costs =
-/// annualised NPR - net income, and the margin equals the file's to rounding.
+/// Every kept row: lines >= 0 (cash aside), the four patient revenue lines
+/// = annualised NPR, revenue - costs = the definition's net income; and that
+/// net income against the file's: `Net Income` annualised (total margin,
+/// other income as reported), the margin `Net Income / (NPR + Total Other
+/// Income)` when other income and expenses are not negative, and `Net Income
+/// from Service to Patients / NPR` for the patient-care margin.
 fn assert_identities(import: &Import) {
+    let annual = |r: &CohortRow, x: Decimal| x * Decimal::from(365) / Decimal::from(r.days);
     for r in &import.rows {
         let a = &r.amounts;
         assert!(a.revenue.iter().chain(&a.costs).all(|v| *v >= Decimal::ZERO), "{}: negative line", r.ccn);
         assert!(a.revenue.iter().chain(&a.costs).all(|v| v.scale() <= 2), "{}: more than cents", r.ccn);
-        assert_eq!(a.revenue.iter().sum::<Decimal>(), a.npr, "{}: revenue", r.ccn);
-        assert_eq!(a.costs.iter().sum::<Decimal>(), a.npr - a.net_income, "{}: costs", r.ccn);
-        let gap = (r.margin() - r.file_margin()).abs();
-        assert!(gap < dec("0.000001"), "{}: margin {} vs file {}", r.ccn, r.margin(), r.file_margin());
+        assert_eq!(a.revenue[..4].iter().sum::<Decimal>(), a.npr, "{}: revenue", r.ccn);
+        let revenue: Decimal = a.revenue.iter().sum();
+        assert_eq!(a.costs.iter().sum::<Decimal>(), revenue - a.net_income, "{}: costs", r.ccn);
+        match a.other_income_rule {
+            OtherIncomeRule::LeftOut => {
+                assert_eq!(a.revenue[4], Decimal::ZERO);
+                let gap = (r.margin() - r.file_margin()).abs();
+                assert!(gap < dec("0.000001"), "{}: margin {} vs file {}", r.ccn, r.margin(), r.file_margin());
+            }
+            OtherIncomeRule::Reported => {
+                let file = r.file_total_net_income.unwrap();
+                // The file's identity holds to $1, annualised at most x 365/180.
+                let gap = (a.net_income - annual(r, file)).abs();
+                assert!(gap <= dec("2.03"), "{}: net income {} vs file {}", r.ccn, a.net_income, annual(r, file));
+                if r.file_other_income >= Decimal::ZERO && r.file_other_expenses >= Decimal::ZERO {
+                    let file_margin = file / (r.file_npr + r.file_other_income);
+                    let gap = (r.margin() - file_margin).abs();
+                    assert!(gap < dec("0.00001"), "{}: total margin {} vs file {file_margin}", r.ccn, r.margin());
+                }
+            }
+            OtherIncomeRule::BaseShare | OtherIncomeRule::KindMedian => {
+                let (begin, end) = (r.begin, r.end);
+                assert!(definitions::in_relief_window(begin, end), "{}: share outside the window", r.ccn);
+                let expected = a.net_income_patient_care + a.other_income - a.other_expenses;
+                assert!((a.net_income - expected).abs() <= dec("0.02"), "{}: relief-window net income", r.ccn);
+            }
+        }
     }
 }
 
@@ -61,7 +89,7 @@ fn excerpt_2021_keeps_drops_and_counts_every_trap() {
         ("short_period", 1),           // 230118: 121 days
         ("missing_financials", 2),     // 370170 (no NPR), 500052 (no operating expense)
         ("npr_not_positive", 1),       // 520107
-        ("margin_out_of_range", 2),    // 31309 (-126%), 181305 (-212%)
+        ("margin_out_of_range", 2),    // 31309 (-126%), 181305 (-198% total with the kind-median other income)
         ("medicaid_out_of_range", 1),  // 670010: negative Medicaid revenue
     ]
     .into_iter()
@@ -95,17 +123,27 @@ fn hand_checked_ipps_row() {
     //   supplies = 10,027,127 x 0.105 = 1,052,848.335; cumulative
     //     5,645,867.335 -> 5,645,867.34, so supplies = 1,052,848.34
     //   other_costs = 10,027,127 - 5,645,867.34 = 4,381,259.66
-    //   margin = -2,321,364 / 7,705,763, the file's.
+    // Total margin (the default): the period 10/1/2020-9/30/2021 is in the
+    // relief window, where the file's Total Other Income of 7,243,585 (94% of
+    // NPR: pandemic relief) is replaced; without a base release, by the rural
+    // PPS median share of 2019, 7.08%:
+    //   other = 7,705,763 x 0.0708 = 545,568.0204 -> 545,568.02
+    //   net income = -2,321,364 + 545,568.0204 = -1,775,795.9796 -> -1,775,795.98
+    //   revenue = 7,705,763 + 545,568.02 = 8,251,331.02; costs unchanged
+    //   (8,251,331.02 + 1,775,795.98 = 10,027,127.00).
+    //   margin = -1,775,795.98 / 8,251,331.02 = -21.5%
+    // CBSA 99925 is Mississippi's rural code: rural PPS by geography too.
     let out = run(&["CostReport_2021_excerpt.csv"], &ImportOptions::default());
     let r = row(&out, "250060");
     assert_eq!(r.kind, Kind::RuralPpsHospital);
     assert_eq!(r.kind.basis(), "fee_schedule");
     assert_eq!(r.days, 365);
     let a = &r.amounts;
-    let want = ["277265.00", "200778.10", "651889.00", "6575830.90", "0"].map(dec);
+    let want = ["277265.00", "200778.10", "651889.00", "6575830.90", "545568.02"].map(dec);
     assert_eq!(a.revenue, want);
     assert_eq!(a.costs, ["4593019.00", "1052848.34", "4381259.66"].map(dec));
     assert_eq!(a.cash, dec("4852364"));
+    assert_eq!(a.other_income_rule, OtherIncomeRule::KindMedian);
     assert_eq!(
         a.estimators,
         [
@@ -113,11 +151,116 @@ fn hand_checked_ipps_row() {
             Estimator::MaPenetration,
             Estimator::Reported,
             Estimator::Remainder,
-            Estimator::NotReported
+            Estimator::PreReliefShare
         ]
     );
-    assert_eq!(r.margin(), dec("-2321364") / dec("7705763"));
+    assert_eq!(r.margin(), dec("-1775795.98") / dec("8251331.02"));
     assert_eq!(r.control, "governmental_county");
+
+    // The patient-care margin: other = 0, the file's margin -2,321,364 / 7,705,763.
+    let patient_care = ImportOptions { margin: MarginDefinition::PatientCare, ..ImportOptions::default() };
+    let out = run(&["CostReport_2021_excerpt.csv"], &patient_care);
+    let r = row(&out, "250060");
+    assert_eq!(r.amounts.revenue[4], Decimal::ZERO);
+    assert_eq!(r.amounts.costs, ["4593019.00", "1052848.34", "4381259.66"].map(dec));
+    assert_eq!(r.amounts.estimators[4], Estimator::NotReported);
+    assert_eq!(r.margin(), dec("-2321364") / dec("7705763"));
+    assert_identities(&out);
+}
+
+#[test]
+fn relief_window_other_income_comes_from_the_2019_report() {
+    // 250060's 2019 report (10/1/2018-9/30/2019, before the window): NPR
+    // 7,761,275, Total Other Income 164,904, Total Other Expenses blank (0).
+    //   share = 164,904 / 7,761,275 = 0.021247024490177...
+    //   other (2021) = 7,705,763 x share = 163,724.5351765... -> 163,724.54
+    //   net income = -2,321,364 + 163,724.5351765 -> -2,157,639.46
+    //   revenue = 7,705,763 + 163,724.54 = 7,869,487.54
+    //   costs = 7,869,487.54 + 2,157,639.46 = 10,027,127.00 (as before)
+    let options =
+        ImportOptions { other_income_base: Some(data("CostReport_2019_excerpt.csv")), ..ImportOptions::default() };
+    let out = run(&["CostReport_2021_excerpt.csv"], &options);
+    let r = row(&out, "250060");
+    assert_eq!(r.amounts.other_income_rule, OtherIncomeRule::BaseShare);
+    assert_eq!(r.amounts.revenue[4], dec("163724.54"));
+    assert_eq!(r.amounts.net_income, dec("-2157639.46"));
+    assert_eq!(r.amounts.costs.iter().sum::<Decimal>(), dec("10027127.00"));
+    assert_eq!(r.margin(), dec("-2157639.46") / dec("7869487.54"));
+    assert_identities(&out);
+    // Every 2021 report here is in the window, so each takes a share; those
+    // whose 2019 period touches the window too (010173: 7/1/2019-6/30/2020;
+    // 100079: 6/1/2019-5/31/2020) take their kind's median in the 2019
+    // excerpt (181305's too, but its margin is then below -100%: dropped).
+    let rules = &out.report.definitions.other_income_rules;
+    assert_eq!(rules.values().sum::<usize>(), out.rows.len());
+    let medians: Vec<&str> = out
+        .rows
+        .iter()
+        .filter(|r| r.amounts.other_income_rule == OtherIncomeRule::KindMedian)
+        .map(|r| r.ccn.as_str())
+        .collect();
+    assert_eq!(medians, ["100079", "010173"]);
+    assert!(out.report.rules.iter().any(|rule| rule.id == "relief_window"));
+}
+
+#[test]
+fn a_report_before_the_window_keeps_its_other_income() {
+    // 250060's 2019 report is outside the window: other = 164,904 as
+    // reported, net income = Net Income -1,677,135, so the total margin is
+    //   -1,677,135 / (7,761,275 + 164,904) = -0.211594388670758...
+    let out = run(&["CostReport_2019_excerpt.csv"], &ImportOptions::default());
+    let r = row(&out, "250060");
+    assert_eq!(r.amounts.other_income_rule, OtherIncomeRule::Reported);
+    assert_eq!(r.amounts.revenue[4], dec("164904.00"));
+    assert_eq!(r.amounts.net_income, dec("-1677135.00"));
+    assert_eq!(r.margin(), dec("-1677135") / dec("7926179"));
+    assert_identities(&out);
+}
+
+#[test]
+fn cash_with_investments_is_the_default() {
+    // 140143 (2019): cash on hand 1,608,503 + temporary investments 0 +
+    // investments 35,434,317 = 37,042,820; liquid cash 1,608,503.
+    let out = run(&["CostReport_2019_excerpt.csv"], &ImportOptions::default());
+    let a = &row(&out, "140143").amounts;
+    assert_eq!((a.cash, a.cash_liquid, a.investments), (dec("37042820"), dec("1608503"), dec("35434317")));
+    let liquid = ImportOptions { cash: CashDefinition::Liquid, ..ImportOptions::default() };
+    let out = run(&["CostReport_2019_excerpt.csv"], &liquid);
+    assert_eq!(row(&out, "140143").amounts.cash, dec("1608503"));
+}
+
+#[test]
+fn rural_by_cbsa_flag_or_ruca() {
+    // 241364 is a CAH (always its own kind); 170186 is an STH flagged U in
+    // CBSA 48620 (Wichita): urban by every definition unless its ZIP is
+    // rural by RUCA. 250060 is STH R in Mississippi's rural CBSA 99925.
+    let cbsa = run(&["CostReport_2021_excerpt.csv"], &ImportOptions::default());
+    assert_eq!(row(&cbsa, "170186").kind, Kind::UrbanPpsHospital);
+    assert_eq!(row(&cbsa, "250060").kind, Kind::RuralPpsHospital);
+    // FORHP at ZIP level: 170186's ZIP 67226 given RUCA 4 becomes rural.
+    let forhp = ImportOptions {
+        rural: RuralDefinition::Forhp,
+        ruca: Some(RucaCodes::from_pairs(&[("67226", 4), ("39069", 10)])),
+        ..ImportOptions::default()
+    };
+    let out = run(&["CostReport_2021_excerpt.csv"], &forhp);
+    assert_eq!(row(&out, "170186").kind, Kind::RuralPpsHospital);
+    assert_eq!((row(&out, "170186").ruca, row(&out, "250060").ruca), (Some(4), Some(10)));
+    assert_eq!(row(&out, "250060").zip, "39069");
+    // A hospital flagged R in a metropolitan CBSA (a reclassified urban
+    // hospital): rural by the flag, urban by geography.
+    let text = std::fs::read_to_string(data("CostReport_2021_excerpt.csv")).unwrap();
+    assert_eq!(text.matches(",99925,R,STH,").count(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reclassified.csv");
+    std::fs::write(&path, text.replacen(",99925,R,STH,", ",25060,R,STH,", 1)).unwrap();
+    let flag = ImportOptions { rural: RuralDefinition::CmsFlag, ..ImportOptions::default() };
+    assert_eq!(row(&import(&[path.clone()], &flag).unwrap(), "250060").kind, Kind::RuralPpsHospital);
+    assert_eq!(row(&import(&[path], &ImportOptions::default()).unwrap(), "250060").kind, Kind::UrbanPpsHospital);
+    // Without the RUCA file, FORHP is refused with what to do.
+    let no_file = ImportOptions { rural: RuralDefinition::Forhp, ..ImportOptions::default() };
+    let files = [data("CostReport_2021_excerpt.csv")];
+    assert!(matches!(import(&files, &no_file), Err(ImportError::NeedsRuca)));
 }
 
 #[test]
@@ -172,7 +315,7 @@ fn cms_form_and_spreadsheet_form_give_the_same_rows() {
 
 #[test]
 fn include_types_adds_other_kinds() {
-    let all = ImportOptions { include_types: FacilityType::ALL.to_vec() };
+    let all = ImportOptions { include_types: FacilityType::ALL.to_vec(), ..ImportOptions::default() };
     let out = run(&["CostReport_2021_excerpt.csv"], &all);
     let kinds: Vec<&str> = out.report.kept_by_kind.keys().map(String::as_str).collect();
     for kind in ["psychiatric_hospital", "long_term_care_hospital", "rehabilitation_hospital", "childrens_hospital"] {
@@ -228,7 +371,7 @@ fn cohort_csv_is_read_by_the_cohort_reader() {
     assert_eq!(practices.len(), 18);
     let p = practices.iter().find(|p| p.id == "ccn_011300").unwrap();
     assert!(p.attributes.contains(&("ccn".to_string(), "011300".to_string())));
-    assert_eq!(p.revenue.total(), row(&out, "011300").amounts.npr);
+    assert_eq!(p.revenue.total(), row(&out, "011300").amounts.revenue.iter().sum::<Decimal>());
     let json: serde_json::Value = serde_json::from_str(&report_json(&out)).unwrap();
     assert_eq!(json["rows_kept"], 18);
     assert_eq!(json["dropped"][2]["reason"], "duplicate_report");
@@ -304,7 +447,7 @@ fn full_releases_when_present() {
     let billions = |d: Decimal| (d / dec("1000000000")).round_dp(2);
     for year in [2017, 2019, 2021] {
         let file = dir.join(format!("CostReport_{year}_Final.csv"));
-        let out = import(&[file], &ImportOptions::default()).unwrap();
+        let out = import(&[file.clone()], &ImportOptions::default()).unwrap();
         assert_identities(&out);
         let r = &out.report;
         assert_eq!(r.release_year, Some(year));
@@ -313,15 +456,7 @@ fn full_releases_when_present() {
             out.rows.iter().filter(|r| pred(r)).map(|r| r.amounts.revenue[line]).sum()
         };
         let ffs = sum(&|_| true, 0);
-        let rural = |r: &CohortRow| matches!(r.kind, Kind::CriticalAccessHospital | Kind::RuralPpsHospital);
-        let rural_ffs = sum(&rural, 0);
         let cahs = out.rows.iter().filter(|r| r.kind == Kind::CriticalAccessHospital).count();
-        // Rural by geography: a CMS state-rural CBSA code (999xx) rather than
-        // the `Rural Versus Urban` flag, which also marks urban hospitals
-        // reclassified as rural (42 CFR 412.103).
-        let geo = |r: &CohortRow| r.kind == Kind::CriticalAccessHospital || (rural(r) && r.cbsa.starts_with("999"));
-        let geo_count = out.rows.iter().filter(|r| geo(r)).count();
-        let geo_ffs = sum(&geo, 0);
         println!("== {year}: rows read {}, kept {}, dropped {}", r.rows_read, r.rows_kept, r.rows_dropped);
         for (kind, t) in &r.kept_by_kind {
             println!(
@@ -336,17 +471,64 @@ fn full_releases_when_present() {
             println!("   dropped {}: {} (e.g. {})", d.reason, d.count, d.examples.join(" "));
         }
         println!("   estimators {:?}; adjustments {:?}", r.estimators, r.adjustments);
-        println!(
-            "   CAHs kept {cahs}; Medicare FFS national ${}B, rural (CAH + rural PPS) ${}B; rural CO-253 at 2% x 0.8 = ${}M",
-            billions(ffs),
-            billions(rural_ffs),
-            (rural_ffs * two_percent * program_share / dec("1000000")).round_dp(1)
-        );
-        println!(
-            "   rural by CBSA 999xx (CAH + STH R in a rural CBSA): {geo_count} hospitals, FFS ${}B, CO-253 ${}M",
-            billions(geo_ffs),
-            (geo_ffs * two_percent * program_share / dec("1000000")).round_dp(1)
-        );
+        println!("   CAHs kept {cahs}; Medicare FFS national ${}B", billions(ffs));
+        // The rural CO-253 (2% x 80% program share of rural Medicare FFS)
+        // under each rural definition; FORHP needs the RUCA file.
+        let ruca_path = dir.join("../ruca/ruca2010_zip.csv");
+        let ruca = ruca_path.is_file().then(|| RucaCodes::read(&ruca_path).unwrap());
+        for rural in RuralDefinition::ALL {
+            if rural == RuralDefinition::Forhp && ruca.is_none() {
+                continue;
+            }
+            let options = ImportOptions { rural, ruca: ruca.clone(), ..ImportOptions::default() };
+            let by = import(&[file.clone()], &options).unwrap();
+            let is_rural = |r: &&CohortRow| matches!(r.kind, Kind::CriticalAccessHospital | Kind::RuralPpsHospital);
+            let count = by.rows.iter().filter(is_rural).count();
+            let rural_ffs: Decimal = by.rows.iter().filter(is_rural).map(|r| r.amounts.revenue[0]).sum();
+            println!(
+                "   rural ({}): {count} hospitals, Medicare FFS ${}B, CO-253 at 2% x 0.8 = ${}M",
+                rural.id(),
+                billions(rural_ffs),
+                (rural_ffs * two_percent * program_share / dec("1000000")).round_dp(1)
+            );
+        }
+        // The R flag and geography against the RUCA file: a rural CBSA's
+        // hospitals sit in rural ZIPs, and the R-flagged hospitals of
+        // metropolitan CBSAs (reclassified) mostly in metropolitan ones.
+        if let Some(codes) = &ruca {
+            let flagged =
+                ImportOptions { rural: RuralDefinition::CmsFlag, ruca: ruca.clone(), ..ImportOptions::default() };
+            let rows = import(&[file.clone()], &flagged).unwrap().rows;
+            let sth = |r: &&CohortRow| r.facility_type == FacilityType::ShortTerm;
+            let share_rural = |rows: &[&CohortRow]| {
+                let coded: Vec<u8> = rows.iter().filter_map(|r| codes.code(&r.zip)).collect();
+                let rural = coded.iter().filter(|c| definitions::rural_ruca(**c)).count();
+                (rural as f64 / coded.len().max(1) as f64, coded.len())
+            };
+            let in_rural_cbsa: Vec<&CohortRow> =
+                rows.iter().filter(sth).filter(|r| definitions::rural_cbsa(&r.cbsa) == Some(true)).collect();
+            let reclassified: Vec<&CohortRow> = rows
+                .iter()
+                .filter(sth)
+                .filter(|r| r.rural_urban == "R" && definitions::rural_cbsa(&r.cbsa) == Some(false))
+                .collect();
+            let (geo, geo_n) = share_rural(&in_rural_cbsa);
+            let (rec, rec_n) = share_rural(&reclassified);
+            println!(
+                "   RUCA 4-10 share: STH in a rural CBSA {:.1}% of {geo_n}; R-flag STH in a metro CBSA {:.1}% of {rec_n}",
+                100.0 * geo,
+                100.0 * rec
+            );
+            assert!(geo > 0.9, "{geo}");
+            assert!(rec < 0.5, "{rec}");
+        }
+        // Every identity under the patient-care margin and liquid cash too.
+        let other = ImportOptions {
+            margin: MarginDefinition::PatientCare,
+            cash: CashDefinition::Liquid,
+            ..ImportOptions::default()
+        };
+        assert_identities(&import(&[file.clone()], &other).unwrap());
         assert!((1_250..=1_400).contains(&cahs), "{cahs} CAHs");
     }
 }
