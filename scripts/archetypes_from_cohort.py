@@ -3,10 +3,10 @@
 cost-report cohort (scenarios/cohorts/us_hospitals_2021.csv).
 
 For each group (critical access and rural PPS hospitals split into those with
-a negative and a non-negative patient-care margin; urban PPS hospitals as one
+a negative and a non-negative margin; urban PPS hospitals as one
 group) it prints the number of hospitals and the medians that shape an
 archetype: net patient revenue, the share of each revenue line in it, the
-share of labor and supplies in costs, the patient-care margin and days of
+share of labor and supplies in costs, the margin and days of
 cash. Usage: python3 scripts/archetypes_from_cohort.py [COHORT.csv]
 """
 import csv
@@ -35,7 +35,7 @@ def describe(name, group):
         print(f"  median share {line:<20} {median(float(row[line]) / r for row, r, _, _ in group):.4f}")
     for line in COSTS[:2]:
         print(f"  median cost share {line:<15} {median(float(row[line]) / c for row, _, c, _ in group):.4f}")
-    print(f"  median patient-care margin {median(m for *_, m in group):.4f}")
+    print(f"  median margin {median(m for *_, m in group):.4f}")
     print(f"  median days of cash {median(365 * float(row['cash']) / c for row, _, c, _ in group):.1f}")
 
 
@@ -45,7 +45,7 @@ def main():
     for kind in ["critical_access_hospital", "rural_pps_hospital"]:
         group = [d for d in data if d[0]["kind"] == kind]
         red = [d for d in group if d[3] < 0]
-        print(f"{kind}: {len(red)} of {len(group)} ({len(red) / len(group):.1%}) with a negative patient-care margin")
+        print(f"{kind}: {len(red)} of {len(group)} ({len(red) / len(group):.1%}) with a negative margin")
         describe(f"{kind} (negative margin)", red)
         describe(f"{kind} (non-negative margin)", [d for d in group if d[3] >= 0])
     describe("urban_pps_hospital", [d for d in data if d[0]["kind"] == "urban_pps_hospital"])

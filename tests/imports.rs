@@ -247,3 +247,29 @@ fn every_bundled_scenario_imports_current_law() {
     }
     assert!(projections >= 4, "national, quickstart, rural_cohort and us_hospitals are checked");
 }
+
+/// The CY2027 physician fee schedule update (the general `medicare_update`,
+/// which physician practices take): current law uses the proposed rule's
+/// non-QP conversion factor, $32.8409 against CY2026's $33.4009:
+///   32.8409 / 33.4009 - 1 = -0.56 / 33.4009 = -0.0167660... -> -0.016766;
+/// the sensitivity policy the statute's computation,
+///   1.0025 / 1.025 - 1 = -9/410 = -0.0219512... -> -0.021951;
+/// both hold +0.25% (MACRA) from 2028. The FY2031 split's sensitivity policy
+/// is gone (CAA 2023 struck it).
+#[test]
+fn cy2027_pfs_update_is_the_proposed_rules_and_its_sensitivity_the_statutes() {
+    let sensitivity = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/us/sensitivity.yaml");
+    let loaded = seqsim::scenario::load_with_imports(&scenario("national.yaml"), &[sensitivity]).unwrap();
+    let s = &loaded.scenario;
+    let update = |name: &str, year: i32| {
+        let at = s.policies.iter().position(|p| p.name == name).unwrap();
+        let [_, medicare_update, ..] = policy::schedules(s, at, "primary_care_practice");
+        medicare_update.year(year).weighted(Decimal::ZERO).unwrap()
+    };
+    assert_eq!(update("current_law", 2027), Decimal::new(-16766, 6));
+    assert_eq!(update("pfs_2027_alternative", 2027), Decimal::new(-21951, 6));
+    for name in ["current_law", "pfs_2027_alternative"] {
+        assert_eq!(update(name, 2028), Decimal::new(25, 4), "{name}");
+    }
+    assert!(s.policies.iter().all(|p| p.name != "seq_fy2031_split_alternative"));
+}

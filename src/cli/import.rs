@@ -41,10 +41,11 @@ pub(super) struct CmsArgs {
     /// The USDA ZIP RUCA file (columns zip and ruca1): fills the ruca column; needed by --rural forhp.
     #[arg(long, value_name = "RUCA.csv")]
     ruca: Option<PathBuf>,
-    /// A release from before the pandemic (e.g. the 2019 cost reports): relief-window reports take
-    /// their other income and expenses as shares of NPR from it (see the import rules).
-    #[arg(long, value_name = "RELEASE.csv")]
-    other_income_from: Option<PathBuf>,
+    /// Earlier releases (e.g. the 2017 and 2019 cost reports, comma-separated or repeated):
+    /// relief-window reports take their other income and expenses as shares of NPR from the
+    /// hospital's latest report there that ends before April 2020 (see the import rules).
+    #[arg(long, value_name = "RELEASE.csv", value_delimiter = ',')]
+    other_income_from: Vec<PathBuf>,
     /// Replace an existing cohort table.
     #[arg(long)]
     force: bool,

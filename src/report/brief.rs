@@ -136,6 +136,15 @@ fn group_line(projection: &Projection, groups: &[GroupRow], key: &[String], last
     Some(line)
 }
 
+/// A definition as recorded, or a word saying an older manifest had none.
+fn or_unknown(text: &str) -> &str {
+    if text.is_empty() {
+        "not recorded"
+    } else {
+        text
+    }
+}
+
 /// The brief of a cohort run: national totals and, with `--by`, each group's
 /// facilities with negative margins and exhausted cash in the final year.
 pub fn cohort(record: &RunRecord, run: &CohortRun, summary: &Summary, groups: &[GroupRow]) -> String {
@@ -145,12 +154,16 @@ pub fn cohort(record: &RunRecord, run: &CohortRun, summary: &Summary, groups: &[
     let last = projection.last_year();
     let mut out = format!(
         "# {}\n\nA cohort of {} facilities, {}–{last}, {} Monte Carlo paths (seed {}). Expected numbers are \
-         count-weighted; margin percentiles pool every facility's simulated margins.\n\n",
+         count-weighted; margin percentiles pool every facility's simulated margins.\n\n\
+         Margin: {}. Cash: {}. A facility is in the red when its margin is below zero; its cash is exhausted when its \
+         days of cash fall below the closure threshold, which is not a forecast that it closes.\n\n",
         provenance.scenario_name,
         run.cohort.facilities,
         projection.start_year,
         summary.paths,
-        provenance.seed.unwrap_or_default()
+        provenance.seed.unwrap_or_default(),
+        or_unknown(&run.cohort.margin),
+        or_unknown(&run.cohort.cash)
     );
     if !by.is_empty() {
         let mut keys: Vec<&Vec<String>> = Vec::new();

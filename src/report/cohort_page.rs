@@ -158,12 +158,14 @@ pub fn render(page: &Page<'_>) -> String {
         out,
         "<div class=\"note\"><strong>How to read this.</strong> Every facility of the cohort is simulated on its own, from its own reported revenue, costs and cash, \
          over {} simulated futures of the economy under each policy; all policies share the same futures, so differences between policies are paired. \
-         A facility is <em>in the red</em> in a year when its operating margin (revenue minus costs, over revenue) is below zero; its cash is <em>exhausted</em> when days of cash fell below the closure threshold in that year or earlier. \
+         A facility is <em>in the red</em> in a year when its margin is below zero; the margin is the {}. Its cash ({}) is <em>exhausted</em> when days of cash fell below the closure threshold in that year or earlier, which is not a forecast that it closes. \
          Counts are expected numbers of facilities (each facility's chance, added up), so they need not be whole numbers, and shares divide them by the facilities counted. \
          Margin percentiles (P5, P50, P95) pool every facility and every simulated future of a group. \
          CO-253 is the remittance code of the Medicare sequestration cut; “CO-253 {first}–{last}” adds the expected dollars over the projection. \
          The projection shows how policy moves facilities from where they stood in their cost reports, not a forecast of each facility. Inputs and their sources are listed at the end.</div>",
-        number(record.paths)
+        number(record.paths),
+        escape(if page.run.cohort.margin.is_empty() { "margin the cohort table gives" } else { &page.run.cohort.margin }),
+        escape(if page.run.cohort.cash.is_empty() { "as the cohort table gives it" } else { &page.run.cohort.cash })
     );
 
     let _ = writeln!(out, "<h2>Facilities in the red and out of cash</h2>");

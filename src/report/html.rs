@@ -111,7 +111,7 @@ pub fn render(page: &Page<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "<div class=\"note\"><strong>How to read this.</strong> Margins are operating margins (revenue minus costs, over revenue). \
+        "<div class=\"note\"><strong>How to read this.</strong> Margins are revenue minus costs, over revenue; a hospital's revenue includes its other income (grants, appropriations, investment income), so its margin is the total margin of the cost reports, and a physician practice's margin is before physician pay. \
          Each figure comes from {} simulated futures of the economy under each policy, all policies on the same futures, so differences between policies are paired. \
          Medians and 90% intervals (5th–95th percentile) describe the spread of outcomes; ± is the Monte Carlo standard error (the precision of the simulation, not the uncertainty of the future). \
          “Cash exhausted” means days of cash fell below the closure threshold in that year or earlier. \

@@ -597,7 +597,10 @@ pub fn write_cohort_run(
     write_table(staging, "national", frame::national(&summary.national, provenance), provenance)?;
     let run = CohortRun {
         projection: facts.projection(plan),
-        cohort: CohortRecord { facilities: plan.practices.len(), by: by.to_vec() },
+        cohort: {
+            let (margin, cash) = CohortRecord::definitions(plan.practices.iter().map(|p| p.attributes.as_slice()));
+            CohortRecord { facilities: plan.practices.len(), by: by.to_vec(), margin, cash }
+        },
     };
     let record = RunRecord::new(provenance, times, RunKind::CohortRun(run.clone()));
     staging.write("brief.md", brief::cohort(&record, &run, summary, groups).as_bytes())?;

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::import::cms::MarginDefinition;
+
 use crate::analysis::Metric;
 use crate::engine::Plan;
 use crate::scenario::{Citation, Lever};
@@ -201,6 +203,39 @@ pub struct CohortRecord {
     pub facilities: usize,
     /// The `--by` columns (empty without `--by`).
     pub by: Vec<String>,
+    /// What the facilities' margin is, in words (from the cohort table's
+    /// `margin_definition` column; see [`CohortRecord::definitions`]).
+    #[serde(default)]
+    pub margin: String,
+    /// What their cash is, in words (from `cash_definition`).
+    #[serde(default)]
+    pub cash: String,
+}
+
+impl CohortRecord {
+    /// The margin and cash definitions of facilities with these attributes:
+    /// the words of the importer's `margin_definition` and
+    /// `cash_definition` when every facility has the same, "mixed" when they
+    /// differ, and what the model computes when the table does not say.
+    pub fn definitions<'a>(attributes: impl Iterator<Item = &'a [(String, String)]> + Clone) -> (String, String) {
+        let one = |column: &str| -> Option<Option<String>> {
+            let mut values = attributes.clone().map(|a| a.iter().find(|(k, _)| k == column).map(|(_, v)| v.clone()));
+            let first = values.next()?;
+            values.all(|v| v == first).then_some(first).or(Some(Some("mixed".to_string())))
+        };
+        let margin = match one("margin_definition").flatten().as_deref() {
+            Some("mixed") => "mixed: the cohort table's rows use different margin definitions".to_string(),
+            Some(id) => MarginDefinition::parse(id).map_or_else(|| id.to_string(), |d| d.words().to_string()),
+            None => "revenue minus costs, over revenue, as the cohort table gives them".to_string(),
+        };
+        let cash = match one("cash_definition").flatten().as_deref() {
+            Some("with_investments") => "cash, temporary investments and investments".to_string(),
+            Some("liquid") => "cash and temporary investments".to_string(),
+            Some(other) => other.to_string(),
+            None => "the cohort table's cash".to_string(),
+        };
+        (margin, cash)
+    }
 }
 
 /// `run --precision SE --max-paths N` and its outcome.
@@ -520,7 +555,10 @@ mod tests {
             projection: projection(),
             practices: vec![PracticeRecord { id: "a".into(), name: "A".into(), kind: "clinic".into(), count: 2.5 }],
         };
-        let cohort = CohortRun { projection: projection(), cohort: CohortRecord { facilities: 3, by: vec![] } };
+        let cohort = CohortRun {
+            projection: projection(),
+            cohort: CohortRecord { facilities: 3, by: vec![], margin: String::new(), cash: String::new() },
+        };
         let kinds = [
             (RunKind::Run(archetypes.clone()), "run"),
             (RunKind::CohortRun(cohort.clone()), "cohort_run"),

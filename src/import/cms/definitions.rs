@@ -273,10 +273,11 @@ pub enum OtherIncomeRule {
     /// As reported (a period outside the relief window).
     Reported,
     /// A relief-window period: the hospital's own pre-window shares of NPR
-    /// (other income / NPR, other expenses / NPR) from the base release.
+    /// (other income / NPR, other expenses / NPR) from a base release.
     BaseShare,
     /// A relief-window period without a pre-window report of the hospital:
-    /// its kind's median shares.
+    /// its kind's median shares in the base releases (the 2019 release's
+    /// without them).
     KindMedian,
     /// The patient-care margin: other income and expenses left out.
     LeftOut,
@@ -317,11 +318,11 @@ pub fn kind_median_2019(kind: Kind) -> OtherShares {
     OtherShares { income, expenses: Decimal::ZERO }
 }
 
-/// Pre-window shares per CCN, and kind medians, from a base release.
+/// Pre-window shares per CCN, and kind medians, from base releases.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BaseShares {
-    /// The base release (for the import report).
-    pub file: PathBuf,
+    /// The base releases (for the import report).
+    pub files: Vec<PathBuf>,
     /// Shares per six-character CCN.
     pub by_ccn: HashMap<String, OtherShares>,
     /// Median shares per kind among the base release's hospitals.

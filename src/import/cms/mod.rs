@@ -134,9 +134,10 @@ pub struct ImportOptions {
     /// RUCA codes by ZIP (required by [`RuralDefinition::Forhp`]; with
     /// another definition they only fill the `ruca` column).
     pub ruca: Option<RucaCodes>,
-    /// A pre-pandemic release whose other income and expenses, as shares
-    /// of NPR, replace those of relief-window reports (total margin only).
-    pub other_income_base: Option<PathBuf>,
+    /// Earlier releases whose other income and expenses, as shares of NPR,
+    /// replace those of relief-window reports (total margin only): each
+    /// hospital's latest report that ends before the window, in any of them.
+    pub other_income_base: Vec<PathBuf>,
 }
 
 /// One kept report: a cohort row.
@@ -324,12 +325,12 @@ fn rurality(raw: &Raw, ruca: Option<u8>, definition: RuralDefinition) -> (Option
 }
 
 /// Other income and expenses as shares of NPR, per CCN and median per
-/// kind, from the reports of `path` that end before the relief window (one
-/// per CCN: the longest period, then the latest end).
-fn base_shares(path: &Path, options: &ImportOptions) -> Result<BaseShares, ImportError> {
-    let data = read_one(0, path)?;
-    let mut best: HashMap<String, (i64, Date, OtherShares, Option<Kind>)> = HashMap::new();
-    for raw in &data.raws {
+/// kind, from the reports of `paths` that end before the relief window (one
+/// per CCN: the latest end, then the longest period); empty without files.
+fn base_shares(paths: &[PathBuf], options: &ImportOptions) -> Result<BaseShares, ImportError> {
+    let data: Vec<FileData> = paths.iter().enumerate().map(|(i, p)| read_one(i, p)).collect::<Result<_, _>>()?;
+    let mut best: HashMap<String, (Date, i64, OtherShares, Option<Kind>)> = HashMap::new();
+    for raw in data.iter().flat_map(|d| &d.raws) {
         let (Some(ccn), Some(days), Some(end), Some(npr)) =
             (rows::normalise_ccn(&raw.ccn_text), raw.days(), raw.end, raw.npr)
         else {
@@ -343,9 +344,9 @@ fn base_shares(path: &Path, options: &ImportOptions) -> Result<BaseShares, Impor
         let ruca = options.ruca.as_ref().and_then(|codes| codes.code(&zip));
         let kind =
             FacilityType::parse(&raw.facility_type).and_then(|t| Kind::of(t, rurality(raw, ruca, options.rural).0));
-        let entry = (days, end, shares, kind);
+        let entry = (end, days, shares, kind);
         match best.get(&ccn) {
-            Some(held) if (held.0, held.1) >= (days, end) => {}
+            Some(held) if (held.0, held.1) >= (end, days) => {}
             _ => {
                 best.insert(ccn, entry);
             }
@@ -366,7 +367,7 @@ fn base_shares(path: &Path, options: &ImportOptions) -> Result<BaseShares, Impor
         })
         .collect();
     let by_ccn = best.into_iter().map(|(ccn, (_, _, shares, _))| (ccn, shares)).collect();
-    Ok(BaseShares { file: path.to_path_buf(), by_ccn, by_kind })
+    Ok(BaseShares { files: paths.to_vec(), by_ccn, by_kind })
 }
 
 /// Imports `files` (one or more cost report extracts) with `options`.
@@ -384,10 +385,7 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
         return Err(ImportError::NeedsRuca);
     }
     let data: Vec<FileData> = files.iter().enumerate().map(|(i, f)| read_one(i, f)).collect::<Result<_, _>>()?;
-    let base = match &options.other_income_base {
-        Some(path) => base_shares(path, options)?,
-        None => BaseShares::default(),
-    };
+    let base = base_shares(&options.other_income_base, options)?;
     let mut drops = report::Drops::default();
     let mut dropped = Vec::new();
     let mut padded = 0;

@@ -76,8 +76,8 @@ pub struct Definitions {
     pub rural: String,
     /// The RUCA file, when given.
     pub ruca_file: Option<String>,
-    /// The release whose shares replaced relief-window other income, when given.
-    pub other_income_base: Option<String>,
+    /// The releases whose shares replaced relief-window other income.
+    pub other_income_base: Vec<String>,
     /// Kept reports per `other_income_rule`.
     pub other_income_rules: BTreeMap<String, usize>,
 }
@@ -164,7 +164,7 @@ pub fn rules(options: &ImportOptions) -> Vec<Rule> {
         ("blank_is_zero", "A blank money or day cell is a zero cost report line; blank NPR, operating expense or net income drops the report (missing_financials).".into()),
         ("margin_checks", format!("NPR <= 0 (npr_not_positive), operating expense <= 0 (operating_expense_not_positive), |NPR - operating expense - net income from service to patients| > ${tol} (income_mismatch; zero rows in 2017, 2019, 2021), for the total margin |net income from service to patients + total other income - total other expenses - net income| > ${tol} (net_income_mismatch; zero rows in 2017, 2019, 2021) and a margin of the chosen definition beyond +-100% (margin_out_of_range) are dropped, never repaired.", tol = payer::INCOME_TOLERANCE)),
         ("margin_definition", format!("The base-year margin is the {} (default total: the nearest this extract comes to the operating and total margins Chartis, MedPAC and hospital associations publish; patient_care with --margin patient-care). With the total margin, other = total other income (a revenue line no policy cuts) and total other expenses join other_costs, so revenue - costs = Net Income; negative other income counts as an expense and negative other expense as income, so no line is negative.", options.margin.words())),
-        ("relief_window", format!("Total margin, a reporting period overlapping {}..={} (Provider Relief Fund and American Rescue Plan rural payments, one-off pandemic relief booked as other income): other income and other expenses are NPR x the hospital's own shares from its last report ending before {} in the --other-income-from release, else NPR x its kind's median shares there, else the 2019 release's kind medians (CAH 10.63%, rural PPS 7.08%, urban PPS 4.49% of NPR; other expenses 0%); other_income_rule says which.", definitions::RELIEF_FROM, definitions::RELIEF_TO, definitions::RELIEF_FROM)),
+        ("relief_window", format!("Total margin, a reporting period overlapping {}..={} (Provider Relief Fund and American Rescue Plan rural payments, one-off pandemic relief booked as other income): other income and other expenses are NPR x the hospital's own shares from its latest report ending before {} in the --other-income-from releases, else NPR x its kind's median shares there, else the 2019 release's kind medians (CAH 10.63%, rural PPS 7.08%, urban PPS 4.49% of NPR; other expenses 0%); other_income_rule says which.", definitions::RELIEF_FROM, definitions::RELIEF_TO, definitions::RELIEF_FROM)),
         ("round_cents_once", "Annualised NPR and net income are rounded to cents half away from zero; each other line is the difference of rounded cumulative sums, so lines are >= 0 and sum exactly to their total.".into()),
         ("revenue_total", "Revenue lines sum exactly to annualised Net Patient Revenue.".into()),
         ("costs_total", "Cost lines sum exactly to annualised NPR - annualised Net Income from Service to Patients (equal to Less Total Operating Expense on every kept row), so the base-year margin equals the file's net income / NPR up to cent rounding.".into()),
@@ -249,7 +249,7 @@ pub(super) fn build(
             cash: options.cash.id().to_string(),
             rural: options.rural.id().to_string(),
             ruca_file: options.ruca.as_ref().map(|r| file_name(&r.file)),
-            other_income_base: options.other_income_base.as_deref().map(file_name),
+            other_income_base: options.other_income_base.iter().map(|p| file_name(p)).collect(),
             other_income_rules,
         },
         facility_types_kept: kept,

@@ -178,7 +178,7 @@ fn relief_window_other_income_comes_from_the_2019_report() {
     //   revenue = 7,705,763 + 163,724.54 = 7,869,487.54
     //   costs = 7,869,487.54 + 2,157,639.46 = 10,027,127.00 (as before)
     let options =
-        ImportOptions { other_income_base: Some(data("CostReport_2019_excerpt.csv")), ..ImportOptions::default() };
+        ImportOptions { other_income_base: vec![data("CostReport_2019_excerpt.csv")], ..ImportOptions::default() };
     let out = run(&["CostReport_2021_excerpt.csv"], &options);
     let r = row(&out, "250060");
     assert_eq!(r.amounts.other_income_rule, OtherIncomeRule::BaseShare);
@@ -255,7 +255,7 @@ fn rural_by_cbsa_flag_or_ruca() {
     let path = dir.path().join("reclassified.csv");
     std::fs::write(&path, text.replacen(",99925,R,STH,", ",25060,R,STH,", 1)).unwrap();
     let flag = ImportOptions { rural: RuralDefinition::CmsFlag, ..ImportOptions::default() };
-    assert_eq!(row(&import(&[path.clone()], &flag).unwrap(), "250060").kind, Kind::RuralPpsHospital);
+    assert_eq!(row(&import(std::slice::from_ref(&path), &flag).unwrap(), "250060").kind, Kind::RuralPpsHospital);
     assert_eq!(row(&import(&[path], &ImportOptions::default()).unwrap(), "250060").kind, Kind::UrbanPpsHospital);
     // Without the RUCA file, FORHP is refused with what to do.
     let no_file = ImportOptions { rural: RuralDefinition::Forhp, ..ImportOptions::default() };
@@ -447,7 +447,7 @@ fn full_releases_when_present() {
     let billions = |d: Decimal| (d / dec("1000000000")).round_dp(2);
     for year in [2017, 2019, 2021] {
         let file = dir.join(format!("CostReport_{year}_Final.csv"));
-        let out = import(&[file.clone()], &ImportOptions::default()).unwrap();
+        let out = import(std::slice::from_ref(&file), &ImportOptions::default()).unwrap();
         assert_identities(&out);
         let r = &out.report;
         assert_eq!(r.release_year, Some(year));
@@ -481,7 +481,7 @@ fn full_releases_when_present() {
                 continue;
             }
             let options = ImportOptions { rural, ruca: ruca.clone(), ..ImportOptions::default() };
-            let by = import(&[file.clone()], &options).unwrap();
+            let by = import(std::slice::from_ref(&file), &options).unwrap();
             let is_rural = |r: &&CohortRow| matches!(r.kind, Kind::CriticalAccessHospital | Kind::RuralPpsHospital);
             let count = by.rows.iter().filter(is_rural).count();
             let rural_ffs: Decimal = by.rows.iter().filter(is_rural).map(|r| r.amounts.revenue[0]).sum();
@@ -498,7 +498,7 @@ fn full_releases_when_present() {
         if let Some(codes) = &ruca {
             let flagged =
                 ImportOptions { rural: RuralDefinition::CmsFlag, ruca: ruca.clone(), ..ImportOptions::default() };
-            let rows = import(&[file.clone()], &flagged).unwrap().rows;
+            let rows = import(std::slice::from_ref(&file), &flagged).unwrap().rows;
             let sth = |r: &&CohortRow| r.facility_type == FacilityType::ShortTerm;
             let share_rural = |rows: &[&CohortRow]| {
                 let coded: Vec<u8> = rows.iter().filter_map(|r| codes.code(&r.zip)).collect();
@@ -528,7 +528,7 @@ fn full_releases_when_present() {
             cash: CashDefinition::Liquid,
             ..ImportOptions::default()
         };
-        assert_identities(&import(&[file.clone()], &other).unwrap());
+        assert_identities(&import(std::slice::from_ref(&file), &other).unwrap());
         assert!((1_250..=1_400).contains(&cahs), "{cahs} CAHs");
     }
 }
