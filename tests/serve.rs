@@ -3,7 +3,8 @@
 //! bad, policies edited in their lever tables (saved, refused with the
 //! problem beside the table, a new policy, another baseline), permalinks,
 //! hostile requests and edits (oversized, unknown ids, paths, not JSON, alias
-//! bombs), a token when the address is not loopback, and SIGTERM. After every
+//! bombs), a browser's neighbours (another `Host`, a form posted from another
+//! origin), a token when the address is not loopback, and SIGTERM. After every
 //! bad request the server still serves.
 
 // Tests may panic on a failed expectation: that is the test failing.
@@ -74,10 +75,26 @@ impl Reply {
     }
 }
 
+/// A request naming the server by the address it printed as its `Host`.
 fn request(server: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    request_as(server, Some(&server.address), method, path, headers, body)
+}
+
+/// A request with `host` as its `Host` (none: no `Host` header).
+fn request_as(
+    server: &Server,
+    host: Option<&str>,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
     let mut stream = TcpStream::connect(&server.address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", server.address);
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if let Some(host) = host {
+        head.push_str(&format!("Host: {host}\r\n"));
+    }
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -174,8 +191,24 @@ fn a_person_picks_a_scenario_runs_it_and_downloads_the_results() {
     let events = get(&server, &format!("{job}/events"));
     assert!(events.text().contains("event: end"), "{}", events.text());
 
-    // Names that are not the run's files are not served.
-    for path in ["/f/../../../etc/passwd", "/f/%2e%2e/%2e%2e/etc/passwd", "/f/charts/../manifest.json", "/f/nope.csv"] {
+    // Names that are not the run's files are not served: traversal, plain and
+    // percent-encoded (slashes and backslashes too), absolute paths, and a
+    // detour to a file the run has.
+    for path in [
+        "/f/../../../etc/passwd",
+        "/f/%2e%2e/%2e%2e/etc/passwd",
+        "/f/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/f/..%2f..%2f..%2fetc%2fpasswd",
+        "/f/%2E%2E/%2E%2E/%2E%2E/etc/passwd",
+        "/f/..%5c..%5c..%5cetc%5cpasswd",
+        "/f/%252e%252e/%252e%252e/etc/passwd",
+        "/f//etc/passwd",
+        "/f/%2fetc%2fpasswd",
+        "/f/charts/../manifest.json",
+        "/f/./manifest.json",
+        "/f/%2e/manifest.json",
+        "/f/nope.csv",
+    ] {
         assert_eq!(get(&server, &format!("{job}{path}")).status, 404, "{path}");
     }
     assert_eq!(get(&server, "/").status, 200);
@@ -237,6 +270,72 @@ fn a_run_can_be_cancelled() {
 }
 
 #[test]
+fn a_browsers_neighbours_are_kept_out() {
+    let server = start(&["--bind", "127.0.0.1:0"]);
+    let port = server.address.rsplit_once(':').unwrap().1.to_string();
+
+    // Another name for the server (DNS rebinding) is refused, saying which are accepted and why.
+    for host in [Some("evil.example"), Some("evil.example:80"), Some(&*format!("evil.example:{port}")), None] {
+        let reply = request_as(&server, host, "GET", "/", &[], b"");
+        assert_eq!(reply.status, 421, "{host:?}");
+        let text = reply.text();
+        assert!(text.contains(&format!("localhost:{port}")) && text.contains("DNS rebinding"), "{text}");
+    }
+    // So is a target naming another host (absolute form).
+    let absolute = request_as(&server, Some(&server.address), "GET", "http://evil.example/", &[], b"");
+    assert_eq!(absolute.status, 421);
+    let reply = request_as(&server, Some("evil.example"), "POST", "/s/quickstart/run", &[], b"paths=300&seed=11");
+    assert_eq!(reply.status, 421);
+    // The server's own names are served.
+    for host in
+        [format!("localhost:{port}"), format!("LOCALHOST:{port}"), format!("[::1]:{port}"), server.address.clone()]
+    {
+        assert_eq!(request_as(&server, Some(&host), "GET", "/", &[], b"").status, 200, "{host}");
+    }
+
+    // A form posted from another site's page is refused and does nothing.
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let from = |origin: &'static str| [form[0], ("Origin", origin)];
+    let evil = request(&server, "POST", "/s/quickstart/run", &from("http://evil.example"), b"paths=300&seed=11");
+    assert_eq!(evil.status, 403);
+    assert!(evil.text().contains("another origin"), "{}", evil.text());
+    for origin in ["null", "http://localhost:1", "https://evil.example"] {
+        assert_eq!(request(&server, "POST", "/s/quickstart/run", &from(origin), b"paths=300&seed=11").status, 403);
+    }
+    let referer = [form[0], ("Referer", "http://evil.example/s/quickstart")];
+    assert_eq!(request(&server, "POST", "/s/quickstart/run", &referer, b"paths=300&seed=11").status, 403);
+    let good =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml"))
+            .unwrap()
+            .replacen("name:", "name: Crossorigin", 1);
+    let upload = format!("yaml={}", encode(&good));
+    let origin = [form[0], ("Origin", "http://evil.example")];
+    assert_eq!(request(&server, "POST", "/upload", &origin, upload.as_bytes()).status, 403);
+    let edit = repeal_form("", "2027", "0.01");
+    assert_eq!(request(&server, "POST", "/s/quickstart/edit", &origin, edit.as_bytes()).status, 403);
+    let front = get(&server, "/").text();
+    assert!(!front.contains("/j/"), "nothing was run: {front}");
+
+    // The same form from the server's own page works (Origin, or Referer when there is no Origin).
+    let own = format!("http://{}", server.address);
+    let started = request(&server, "POST", "/s/quickstart/run", &[form[0], ("Origin", &own)], b"paths=300&seed=11");
+    assert_eq!(started.status, 303, "{}", started.text());
+    let job = started.location();
+    let named = format!("http://localhost:{port}");
+    let again = request(&server, "POST", "/s/quickstart/run", &[form[0], ("Origin", &named)], b"paths=300&seed=11");
+    assert_eq!(again.location(), job, "another of the server's names is the same origin");
+    let page = format!("{own}/s/quickstart");
+    let referred = request(&server, "POST", "/s/quickstart/run", &[form[0], ("Referer", &page)], b"paths=300&seed=11");
+    assert_eq!(referred.location(), job);
+    // A run cannot be cancelled from another origin either.
+    assert_eq!(request(&server, "POST", &format!("{job}/cancel"), &origin, b"").status, 403);
+    assert!(wait_for(&server, &job).contains("id=\"state\">done"));
+    let uploaded = request(&server, "POST", "/upload", &[form[0], ("Origin", &own)], upload.as_bytes());
+    assert_eq!(uploaded.status, 303, "{}", uploaded.text());
+    assert!(get(&server, &uploaded.location()).text().contains("Crossorigin"));
+}
+
+#[test]
 fn a_non_loopback_address_needs_the_token() {
     let server = start(&["--bind", "0.0.0.0:0"]);
     let token = server.token.clone().expect("a generated token is printed");
@@ -249,6 +348,13 @@ fn a_non_loopback_address_needs_the_token() {
     assert!(first.head.to_ascii_lowercase().contains("set-cookie: seqsim_token="));
     let cookie = format!("seqsim_token={token}");
     assert_eq!(request(&server, "GET", "/s/quickstart", &[("Cookie", &cookie)], b"").status, 200);
+    // The token guards it, so any name for the server is served (a proxy's, say)...
+    let named = request_as(&server, Some("workbench.example:8080"), "GET", "/", &[("Authorization", &bearer)], b"");
+    assert_eq!(named.status, 200);
+    assert_eq!(request_as(&server, Some("workbench.example"), "GET", "/", &[], b"").status, 401);
+    // ...but a form posted from another origin is still refused.
+    let evil = [("Authorization", &*bearer), ("Origin", "http://evil.example")];
+    assert_eq!(request(&server, "POST", "/s/quickstart/run", &evil, b"paths=300&seed=1").status, 403);
 }
 
 /// The `e=` of a location such as `/s/quickstart?e=...`.

@@ -9,6 +9,28 @@
 //! files by ids, never by a path; at most `--max-runs` runs go at once;
 //! every request but the progress stream times out; a run that fails or
 //! panics is reported on its page and the server goes on serving.
+//!
+//! A browser's neighbours are kept out ([`guard`], before the token check):
+//!
+//! - **Host.** On a loopback address a request must name the server as its
+//!   `Host`: the address it listens on (with the port it got, for port 0),
+//!   or `localhost`, `127.0.0.1` or `[::1]` with that port. Anything else,
+//!   or no `Host`, gets 421 Misdirected Request: a web page the analyst
+//!   visits could otherwise point its own name at 127.0.0.1 (DNS rebinding)
+//!   and read the workbench as its own origin. On any other address the
+//!   token is required already (generated when not given) and guards the
+//!   server, so any `Host` is accepted (names and proxies in front of it
+//!   are the operator's).
+//! - **Origin.** A request other than GET or HEAD is refused (403) when its
+//!   `Origin` is not `http://HOST` (HOST as the request names it, or one of
+//!   the loopback names above), or, with no `Origin`, when its `Referer` does
+//!   not start with `http://HOST/`; with neither it is let through, as
+//!   `curl` and scripts send neither. Browsers send `Origin` with every
+//!   cross-origin POST, so another site's page cannot post the workbench's
+//!   forms. This was chosen over a per-page form token because the server
+//!   keeps no state for pages (edits travel in the address and a link is
+//!   the edited scenario, surviving a restart): a token would need a secret
+//!   and a field in every form for what the browser's `Origin` already says.
 
 mod jobs;
 mod page;
@@ -20,7 +42,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Form, Path, Query, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -99,7 +121,7 @@ async fn serve(server: Shared, bind: SocketAddr) -> Result<(), CliError> {
     println!("seqsim serve: listening on http://{address}/");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let app = router(server.clone());
+    let app = router(server.clone(), Hosts::for_address(address));
     let stop = Arc::new(tokio::sync::Notify::new());
     let notify = stop.clone();
     // SIGINT and SIGTERM end the accept loop; the results directory goes with the server.
@@ -152,7 +174,7 @@ async fn blocking(work: impl FnOnce() -> Response + Send + 'static) -> Response 
     })
 }
 
-fn router(server: Shared) -> Router {
+fn router(server: Shared, hosts: Hosts) -> Router {
     let timed = Router::new()
         .route("/", get(index))
         .route("/upload", post(upload))
@@ -169,7 +191,115 @@ fn router(server: Shared) -> Router {
         .merge(timed)
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(middleware::from_fn_with_state(server.clone(), authorize))
+        .layer(middleware::from_fn_with_state(Arc::new(hosts), guard))
         .with_state(server)
+}
+
+/// The `Host` names a request may give (`host:port`; on port 80 also `host`
+/// alone, as browsers leave the default port out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Hosts {
+    /// A loopback address: only these.
+    Only(Vec<String>),
+    /// Any other address: any (the token guards the server).
+    Any,
+}
+
+impl Hosts {
+    /// The names of the server listening on `address` (its actual port).
+    fn for_address(address: SocketAddr) -> Hosts {
+        if !address.ip().is_loopback() {
+            return Hosts::Any;
+        }
+        let port = address.port();
+        let ip = SocketAddr::new(address.ip(), port).to_string();
+        let mut names = vec![ip, format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")];
+        if port == 80 {
+            let bare: Vec<String> =
+                names.iter().filter_map(|n| n.rsplit_once(':').map(|(h, _)| h.to_string())).collect();
+            names.extend(bare);
+        }
+        let mut seen = Vec::new();
+        for name in names {
+            if !seen.contains(&name) {
+                seen.push(name);
+            }
+        }
+        Hosts::Only(seen)
+    }
+
+    /// Whether a request may name `host`.
+    fn allows(&self, host: &str) -> bool {
+        match self {
+            Hosts::Only(names) => names.iter().any(|n| n.eq_ignore_ascii_case(host)),
+            Hosts::Any => true,
+        }
+    }
+
+    /// Whether `authority` (from `Origin` or `Referer`) is the server as the
+    /// request named it (`host`) or another of its loopback names.
+    fn same_server(&self, host: Option<&str>, authority: &str) -> bool {
+        host.is_some_and(|h| h.eq_ignore_ascii_case(authority))
+            || (matches!(self, Hosts::Only(_)) && self.allows(authority))
+    }
+}
+
+/// The host a request names: its `Host` header, which must be the only one
+/// and must agree with the target's authority when the target has one
+/// (`GET http://host/ HTTP/1.1`). `None` when it names none or several.
+fn request_host(request: &Request) -> Option<&str> {
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let host = match (hosts.next(), hosts.next()) {
+        (Some(host), None) => host.to_str().ok(),
+        _ => None,
+    };
+    match (host, request.uri().authority()) {
+        (Some(host), Some(authority)) if !authority.as_str().eq_ignore_ascii_case(host) => None,
+        (Some(host), _) => Some(host),
+        (None, Some(authority)) => Some(authority.as_str()),
+        (None, None) => None,
+    }
+}
+
+/// Whether a request other than GET or HEAD comes from the server's own
+/// pages (or from no browser): its `Origin` is `http://HOST`; or, with no
+/// `Origin`, its `Referer` starts with `http://HOST/`; or it has neither.
+fn same_origin(hosts: &Hosts, host: Option<&str>, headers: &HeaderMap) -> bool {
+    let text = |name: header::HeaderName| headers.get(name).map(|v| v.to_str().ok());
+    match (text(header::ORIGIN), text(header::REFERER)) {
+        (Some(origin), _) => {
+            origin.and_then(|o| o.strip_prefix("http://")).is_some_and(|authority| hosts.same_server(host, authority))
+        }
+        (None, Some(referer)) => referer
+            .and_then(|r| r.strip_prefix("http://"))
+            .and_then(|r| r.split_once('/'))
+            .is_some_and(|(authority, _)| hosts.same_server(host, authority)),
+        (None, None) => true,
+    }
+}
+
+/// Keeps a browser's neighbours out (see the module's documentation): a
+/// request must name the server as its `Host` (on loopback), and a request
+/// that changes something must not come from another origin.
+async fn guard(State(hosts): State<Arc<Hosts>>, request: Request, next: Next) -> Response {
+    let host = request_host(&request);
+    if let Hosts::Only(names) = hosts.as_ref() {
+        if !host.is_some_and(|h| hosts.allows(h)) {
+            let message = format!(
+                "seqsim serve answers only to Host {} (it listens on loopback; other names are refused so that \
+                 a web page cannot reach it through DNS rebinding)\n",
+                names.join(", ")
+            );
+            return (StatusCode::MISDIRECTED_REQUEST, message).into_response();
+        }
+    }
+    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
+    if !reads && !same_origin(&hosts, host, request.headers()) {
+        let message = "seqsim serve refuses a form posted from another origin (its Origin or Referer is not this \
+                       server)\n";
+        return (StatusCode::FORBIDDEN, message).into_response();
+    }
+    next.run(request).await
 }
 
 /// Ends a request that takes longer than [`REQUEST_TIMEOUT`].
@@ -512,4 +642,68 @@ async fn file(State(server): State<Shared>, Path((id, name)): Path<(String, Stri
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(address: &str) -> Hosts {
+        Hosts::for_address(address.parse().unwrap())
+    }
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn a_loopback_server_answers_to_its_own_names_only() {
+        let h = hosts("127.0.0.1:8080");
+        for name in ["127.0.0.1:8080", "localhost:8080", "LocalHost:8080", "[::1]:8080"] {
+            assert!(h.allows(name), "{name}");
+        }
+        for name in ["evil.example", "evil.example:8080", "localhost", "localhost:8081", "127.0.0.1", ""] {
+            assert!(!h.allows(name), "{name}");
+        }
+        let v6 = hosts("[::1]:9000");
+        assert!(v6.allows("[::1]:9000") && v6.allows("localhost:9000") && !v6.allows("[::1]:9001"));
+        // Port 80: a browser names the host alone.
+        let web = hosts("127.0.0.1:80");
+        assert!(web.allows("localhost") && web.allows("127.0.0.1:80") && web.allows("[::1]"));
+        assert!(!web.allows("evil.example"));
+        // Another loopback address is one of the names.
+        assert!(hosts("127.0.0.2:7000").allows("127.0.0.2:7000"));
+        // Anything but loopback: the token guards it.
+        assert_eq!(hosts("0.0.0.0:8080"), Hosts::Any);
+        assert!(hosts("192.0.2.1:8080").allows("evil.example"));
+    }
+
+    #[test]
+    fn a_post_from_another_origin_is_refused() {
+        let h = hosts("127.0.0.1:8080");
+        let host = Some("127.0.0.1:8080");
+        let ok = |pairs: &[(header::HeaderName, &str)]| same_origin(&h, host, &headers(pairs));
+        assert!(ok(&[]), "curl sends neither");
+        assert!(ok(&[(header::ORIGIN, "http://127.0.0.1:8080")]));
+        assert!(ok(&[(header::ORIGIN, "http://localhost:8080")]), "another of the server's names");
+        assert!(ok(&[(header::REFERER, "http://127.0.0.1:8080/s/quickstart?e=")]));
+        for origin in ["http://evil.example", "null", "http://127.0.0.1:8081", "https://127.0.0.1:8080", ""] {
+            assert!(!ok(&[(header::ORIGIN, origin)]), "{origin}");
+            // Origin decides when both are there.
+            assert!(!ok(&[(header::ORIGIN, origin), (header::REFERER, "http://127.0.0.1:8080/")]), "{origin}");
+        }
+        for referer in ["http://evil.example/", "http://127.0.0.1:8080@evil.example/", "http://127.0.0.1:8080", "x"] {
+            assert!(!ok(&[(header::REFERER, referer)]), "{referer}");
+        }
+        // Any address but loopback: the origin must be the host the request names.
+        let any = Hosts::Any;
+        let origin = headers(&[(header::ORIGIN, "http://workbench.example:8080")]);
+        assert!(same_origin(&any, Some("workbench.example:8080"), &origin));
+        assert!(!same_origin(&any, Some("other.example:8080"), &origin));
+        assert!(!same_origin(&any, None, &origin));
+    }
 }
