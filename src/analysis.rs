@@ -5,6 +5,8 @@
 
 use std::ops::Range;
 
+pub mod at_risk;
+
 use crate::engine::summary::{summarize, CompareRow, SummaryRow};
 use crate::engine::{simulate, Accumulator, EngineError, Plan};
 use crate::scenario::{Driver, Lever};

@@ -144,6 +144,53 @@ fn group_totals_are_sums_of_facility_rows_and_csv_equals_parquet() {
     }
 }
 
+/// `at_risk.csv`: the baseline's chances per facility and year, the same as
+/// `facilities.csv`'s, and a rank within the state that orders facilities by
+/// their final-year P(cash exhausted), then P(distress).
+#[test]
+fn the_risk_list_ranks_each_states_facilities_by_final_year_risk() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenario("cohorts/rural_hospitals_synthetic.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).take(41).collect();
+    std::fs::write(dir.path().join("small.csv"), lines.join("\n") + "\n").unwrap();
+    let yaml = common::bundled_text("rural_cohort.yaml").replace("cohorts/rural_hospitals_synthetic.csv", "small.csv");
+    std::fs::write(dir.path().join("s.yaml"), yaml).unwrap();
+    let out = dir.path().join("out");
+    let result =
+        seqsim(&["run", dir.path().join("s.yaml").to_str().unwrap(), "--paths", "400", "--out", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let (rh, risk) = read_csv(&out.join("at_risk.csv"));
+    let (fh, facilities) = read_csv(&out.join("facilities.csv"));
+    let baseline: Vec<&Vec<String>> = facilities.iter().filter(|f| cell(&fh, f, "policy") == "current_law").collect();
+    assert_eq!(risk.len(), baseline.len(), "one row per facility and year under the baseline");
+    for r in &risk {
+        let f = baseline
+            .iter()
+            .find(|f| {
+                cell(&fh, f, "practice") == cell(&rh, r, "practice") && cell(&fh, f, "year") == cell(&rh, r, "year")
+            })
+            .unwrap();
+        for column in ["p_negative", "p_exhausted", "p_distress"] {
+            assert_eq!(cell(&rh, r, column), cell(&fh, f, column), "{column}");
+        }
+        assert_eq!(cell(&rh, r, "state"), cell(&fh, f, "state"));
+    }
+    let last = risk.iter().map(|r| cell(&rh, r, "year").parse::<i32>().unwrap()).max().unwrap();
+    let finals: Vec<&Vec<String>> = risk.iter().filter(|r| cell(&rh, r, "year") == last.to_string()).collect();
+    let num = |r: &Vec<String>, c: &str| cell(&rh, r, c).parse::<f64>().unwrap();
+    for pair in finals.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if cell(&rh, a, "state") != cell(&rh, b, "state") {
+            assert_eq!(num(b, "rank_in_state"), 1.0, "a state's list starts at rank 1");
+            continue;
+        }
+        assert_eq!(num(b, "rank_in_state"), num(a, "rank_in_state") + 1.0);
+        let key = |r: &Vec<String>| (num(r, "p_exhausted"), num(r, "p_distress"));
+        assert!(key(a) >= key(b), "{:?} ranked above {:?}", key(a), key(b));
+    }
+    assert!(finals.iter().any(|r| num(r, "rank_in_state") > 1.0), "some state has several facilities");
+}
+
 #[test]
 fn malformed_cohort_files_get_row_and_column_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -268,12 +268,66 @@ pub fn render(page: &Page<'_>) -> String {
         }
     }
 
+    write_at_risk(&mut out, page, last);
     write_national(&mut out, page, &label_of, first, last);
     let cohort = &page.run.cohort;
     let cohort_rows = [("Facilities", cohort.facilities.to_string()), ("Grouped by", cohort.by.join(", "))];
     sources_and_manifest(&mut out, record, &cohort_rows);
     page_end(&mut out, record);
     out
+}
+
+/// The highest-risk facilities of each state under the baseline, from
+/// `at_risk.csv`, with a state picker (a few lines of script; without
+/// script every state shows).
+fn write_at_risk(out: &mut String, page: &Page<'_>, last: i32) {
+    let rows = &page.results.at_risk;
+    if rows.is_empty() {
+        return;
+    }
+    let mut states: Vec<&str> = rows.iter().map(|r| r.state.as_str()).collect();
+    states.sort_unstable();
+    states.dedup();
+    let _ = writeln!(out, "<h2 id=\"at-risk\">Facilities most at risk, by state</h2>");
+    let _ = writeln!(
+        out,
+        "<p>Under the baseline, the {} facilities of each state with the highest chance that their cash ran out by {last} \
+         (then the highest chance of distress), from <code>at_risk.csv</code>, which lists every facility with these chances by year, \
+         their Monte Carlo errors (±) and its rank in its state. These are chances from the model, not closure forecasts: how well \
+         such rankings have matched later closures and reported losses is scored by <code>seqsim backtest --closures</code> \
+         (README, “Risk scores”).</p>",
+        super::read::RISK_ROWS_PER_STATE
+    );
+    let options: String = states
+        .iter()
+        .map(|s| format!("<option value=\"{0}\">{0}</option>", escape(if s.is_empty() { "(none)" } else { s })))
+        .collect();
+    let _ = writeln!(
+        out,
+        "<p><label>State <select id=\"risk-state\" onchange=\"for (const r of document.querySelectorAll('#risk-table tbody tr')) r.hidden = this.value !== '' && r.dataset.state !== this.value;\"><option value=\"\">all states</option>{options}</select></label></p>"
+    );
+    let _ = writeln!(
+        out,
+        "<div class=\"table-wrap\"><table id=\"risk-table\"><thead><tr><th>State</th><th>Rank</th><th>Facility</th><th>City</th><th>Kind</th><th>P(cash exhausted by {last})</th><th>P(distress) {last}</th><th>P(margin &lt; 0) {last}</th></tr></thead><tbody>"
+    );
+    let chance = |(p, se): (f64, f64)| format!("{} ± {}", percent(p), percent(se));
+    for r in rows {
+        let state = if r.state.is_empty() { "(none)" } else { r.state.as_str() };
+        let _ = writeln!(
+            out,
+            "<tr data-state=\"{0}\"><td>{0}</td><td>{1} of {2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td><td>{8}</td></tr>",
+            escape(state),
+            r.rank,
+            r.of,
+            escape(&r.name),
+            escape(&r.city),
+            escape(&r.kind.replace('_', " ")),
+            chance(r.p_exhausted),
+            chance(r.p_distress),
+            chance(r.p_negative)
+        );
+    }
+    let _ = writeln!(out, "</tbody></table></div>");
 }
 
 /// Style the archetype page does not need: maps may scale down on a phone.

@@ -309,6 +309,35 @@ pub fn facilities(
     with_provenance(columns, rows.len(), provenance)
 }
 
+/// The risk list (`at_risk.csv`): `state, rank_in_state, facilities_in_state,
+/// practice, name, ccn, city, kind, year, p_negative, p_negative_se,
+/// p_distress, p_distress_se, p_exhausted, p_exhausted_se`, then provenance.
+pub fn at_risk(rows: &[crate::analysis::at_risk::AtRiskRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
+    use crate::analysis::at_risk::AtRiskRow;
+    let counts = |name: &str, get: fn(&AtRiskRow) -> usize| {
+        Column::new(name.into(), rows.iter().map(|r| get(r) as u32).collect::<Vec<u32>>())
+    };
+    let f = |name: &str, get: fn(&AtRiskRow) -> f64| floats(name, rows.iter().map(get));
+    let columns = vec![
+        text("state", rows.iter().map(|r| r.state.as_str())),
+        counts("rank_in_state", |r| r.rank_in_state),
+        counts("facilities_in_state", |r| r.facilities_in_state),
+        text("practice", rows.iter().map(|r| r.practice.as_str())),
+        text("name", rows.iter().map(|r| r.name.as_str())),
+        text("ccn", rows.iter().map(|r| r.ccn.as_str())),
+        text("city", rows.iter().map(|r| r.city.as_str())),
+        text("kind", rows.iter().map(|r| r.kind.as_str())),
+        years(rows.iter().map(|r| r.year)),
+        f("p_negative", |r| r.p_negative),
+        f("p_negative_se", |r| r.p_negative_se),
+        f("p_distress", |r| r.p_distress),
+        f("p_distress_se", |r| r.p_distress_se),
+        f("p_exhausted", |r| r.p_exhausted),
+        f("p_exhausted_se", |r| r.p_exhausted_se),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}
+
 /// Group table: `<by columns>, policy, year, facilities, n_negative,
 /// n_distress, n_exhausted, cut_total, margin_p5, margin_p50, margin_p95`.
 pub fn groups(

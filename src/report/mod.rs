@@ -576,7 +576,7 @@ pub struct CohortTables<'a> {
 }
 
 /// Writes a cohort run: `facilities.{csv,parquet}`, `groups.{csv,parquet}`
-/// (with `--by`), the national table, a short brief, `evidence.xlsx` and the
+/// (with `--by`), the national table, the risk list `at_risk.{csv,parquet}`, a short brief, `evidence.xlsx` and the
 /// manifest.
 /// Per-facility percentiles are not kept (memory stays proportional to
 /// facilities x years x policies); percentiles are reported per group.
@@ -595,6 +595,8 @@ pub fn write_cohort_run(
         write_csv_parquet(staging, "groups", frame::groups(groups, by, provenance), provenance)?;
     }
     write_table(staging, "national", frame::national(&summary.national, provenance), provenance)?;
+    let risk = crate::analysis::at_risk::at_risk(plan, &summary.summary);
+    write_csv_parquet(staging, "at_risk", frame::at_risk(&risk, provenance), provenance)?;
     let run = CohortRun {
         projection: facts.projection(plan),
         cohort: {

@@ -235,6 +235,70 @@ pub struct CohortResults {
     pub totals: Vec<CohortYear>,
     /// `national.parquet`.
     pub national: Vec<NationalRow>,
+    /// The highest-risk facilities of each state in the final year
+    /// (`at_risk.parquet`; empty for a run written before it existed).
+    pub at_risk: Vec<RiskRow>,
+}
+
+/// One facility of the risk list in the final year.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RiskRow {
+    /// State.
+    pub state: String,
+    /// Rank within the state (1 = highest risk).
+    pub rank: usize,
+    /// Facilities ranked in the state.
+    pub of: usize,
+    /// Name.
+    pub name: String,
+    /// City.
+    pub city: String,
+    /// Kind.
+    pub kind: String,
+    /// P(cash exhausted by the final year) and its standard error.
+    pub p_exhausted: (f64, f64),
+    /// P(distress) in the final year and its standard error.
+    pub p_distress: (f64, f64),
+    /// P(margin < 0) in the final year and its standard error.
+    pub p_negative: (f64, f64),
+}
+
+/// How many facilities of each state the page lists.
+pub const RISK_ROWS_PER_STATE: usize = 10;
+
+/// The final year's rows of `at_risk.parquet` ranked at most
+/// [`RISK_ROWS_PER_STATE`] in their state; none when the file is absent.
+fn at_risk(dir: &Path) -> Result<Vec<RiskRow>, ReadError> {
+    if !dir.join("at_risk.parquet").exists() {
+        return Ok(Vec::new());
+    }
+    let c = Columns::open(dir, "at_risk.parquet")?;
+    let (state, name, city, kind, year) =
+        (c.text("state")?, c.text("name")?, c.text("city")?, c.text("kind")?, c.years()?);
+    let (rank, of) = (c.number("rank_in_state")?, c.number("facilities_in_state")?);
+    let f = c.float_columns(&[
+        "p_exhausted",
+        "p_exhausted_se",
+        "p_distress",
+        "p_distress_se",
+        "p_negative",
+        "p_negative_se",
+    ])?;
+    let last = year.iter().copied().max().unwrap_or_default();
+    Ok((0..year.len())
+        .filter(|&i| year[i] == last && rank[i] <= RISK_ROWS_PER_STATE as f64)
+        .map(|i| RiskRow {
+            state: state[i].clone(),
+            rank: rank[i] as usize,
+            of: of[i] as usize,
+            name: name[i].clone(),
+            city: city[i].clone(),
+            kind: kind[i].clone(),
+            p_exhausted: (f[0][i], f[1][i]),
+            p_distress: (f[2][i], f[3][i]),
+            p_negative: (f[4][i], f[5][i]),
+        })
+        .collect())
 }
 
 /// Reads a cohort run's groups (by the `by` columns), national and
@@ -244,7 +308,8 @@ pub fn cohort_results(dir: &Path, by: &[String]) -> Result<CohortResults, ReadEr
     let groups = if by.is_empty() { Vec::new() } else { group_rows(dir, &by)? };
     let totals = if groups.is_empty() { facility_totals(dir)? } else { group_totals(&groups) };
     let national = national(dir)?;
-    Ok(CohortResults { by, groups, totals, national })
+    let at_risk = at_risk(dir)?;
+    Ok(CohortResults { by, groups, totals, national, at_risk })
 }
 
 /// `groups.parquet`: key columns kept as text (a CCN or ZIP stays as written).
