@@ -30,12 +30,16 @@ impl Drop for Server {
 }
 
 fn start(args: &[&str]) -> Server {
+    start_with(args, &["quickstart.yaml", "national.yaml"])
+}
+
+/// A server offering these bundled scenarios.
+fn start_with(args: &[&str], offered: &[&str]) -> Server {
     let scenarios = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut child = Command::new(env!("CARGO_BIN_EXE_seqsim"))
         .arg("serve")
         .args(args)
-        .arg(scenarios.join("quickstart.yaml"))
-        .arg(scenarios.join("national.yaml"))
+        .args(offered.iter().map(|s| scenarios.join(s)))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -156,6 +160,25 @@ fn wait_for(server: &Server, job: &str) -> String {
         assert!(Instant::now() < deadline, "the run did not finish");
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// A cohort with states is grouped by state in the workbench, as `run --by
+/// state` would: the groups table, the state maps and the risk list.
+#[test]
+fn a_cohort_run_in_the_workbench_is_grouped_by_state() {
+    let server = start_with(&["--bind", "127.0.0.1:0"], &["rural_cohort.yaml"]);
+    let started = post_form(&server, "/s/rural_cohort/run", "paths=100&seed=5");
+    assert_eq!(started.status, 303);
+    let job = started.location();
+    let page = wait_for(&server, &job);
+    assert!(page.contains("id=\"state\">done"), "{page}");
+    let groups = get(&server, &format!("{job}/f/groups.csv"));
+    assert_eq!(groups.status, 200, "a groups table");
+    assert!(groups.text().starts_with("state,policy,year,"), "grouped by state");
+    assert_eq!(get(&server, &format!("{job}/f/at_risk.csv")).status, 200, "the risk list");
+    let report = get(&server, &format!("{job}/f/report.html")).text();
+    assert!(report.contains("map_exhausted") || report.contains("<svg"), "the state map");
+    assert!(!report.contains("No state map"), "no advice to rerun with --by state");
 }
 
 #[test]

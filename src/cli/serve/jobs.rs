@@ -586,12 +586,26 @@ fn load(source: &Source) -> Result<Loaded, CliError> {
     }
 }
 
+/// The workbench groups a cohort by state when every facility has one (as
+/// `seqsim run --by state`: the Groups sheet, the state maps and tables);
+/// archetype runs and cohorts without a state are not grouped.
+fn default_grouping(loaded: &Loaded) -> Vec<String> {
+    let scenario = &loaded.scenario;
+    let has_state = |p: &crate::scenario::Practice| p.attributes.iter().any(|(k, v)| k == "state" && !v.is_empty());
+    if scenario.cohort.is_some() && !scenario.practices.is_empty() && scenario.practices.iter().all(has_state) {
+        vec!["state".to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
 /// One run, as `seqsim run` does it: the plan, the engine (stopped when the
 /// job is cancelled), the results directory with every output, then the
 /// report page and the scenario text beside them.
 fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<JobState, CliError> {
     let started = context::timestamp();
-    let plan = grouped_plan(loaded, &[])?;
+    let by = default_grouping(loaded);
+    let plan = grouped_plan(loaded, &by)?;
     check_resources(&plan, threads)?;
     let cohort = loaded.scenario.cohort.is_some();
     job.total.store(job.paths * runs_per_path(&plan, cohort), Ordering::Relaxed);
@@ -610,7 +624,7 @@ fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<Job
         merged_shards: None,
     };
     let finished =
-        Finished { plan: &plan, acc: &acc, attribution: &attribution, cohort, by: &[], png: false, readings: &[] };
+        Finished { plan: &plan, acc: &acc, attribution: &attribution, cohort, by: &by, png: false, readings: &[] };
     let written = write_finished(staging, &finished, facts, &provenance, started)?;
     // The page embeds the SVG charts; PNG copies would triple the time of a run.
     report::write_report(&written.out, &written.out.join("report.html"), false)

@@ -42,10 +42,14 @@ pub const INPATIENT_SHARE: Decimal = Decimal::from_parts(60, 0, 0, false, 2);
 /// expense column.
 pub const SUPPLY_SHARE: Decimal = Decimal::from_parts(105, 0, 0, false, 3);
 
-/// Medicare Advantage share of Medicare beneficiaries by year (KFF): 2021
-/// 42% (26.4 of 62.7 million, "Medicare Advantage in 2021: Enrollment
-/// Update and Key Trends", verified); 2019 34% and 2017 33% (KFF's annual
-/// updates, NOT VERIFIED here). A release year outside the table uses the
+/// Medicare Advantage share of ALL Medicare beneficiaries by year (KFF's
+/// series before 2022; from 2022 KFF reports shares of beneficiaries
+/// eligible for MA, a different denominator that is not mixed in here):
+/// 2017 33% ("Medicare Advantage 2017 Spotlight"), 2021 42% (26.4 of 62.7
+/// million, "Medicare Advantage in 2021: Enrollment Update and Key Trends"),
+/// both checked; 2019 34% is KFF's 2018 figure ("A Dozen Facts About
+/// Medicare Advantage", checked): no 2019 figure of the series was found
+/// (NOT VERIFIED for 2019). A release year outside the table uses the
 /// nearest year's share.
 pub const MA_PENETRATION: &[(i32, Decimal)] = &[
     (2017, Decimal::from_parts(33, 0, 0, false, 2)),
