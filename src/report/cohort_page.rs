@@ -31,6 +31,31 @@ pub struct Page<'a> {
     pub maps: &'a [(String, String)],
 }
 
+/// The year the page's one-year tables and maps show: the year in which
+/// some policy's expected facilities in the red differ most from the
+/// baseline's (the earliest on a tie), so that a policy's effect is seen
+/// even when the final year falls after it ended; the last year when no
+/// policy differs. The page states this rule.
+pub fn shown_year(totals: &[CohortYear], baseline: &str) -> i32 {
+    let (_, last) = year_span(totals);
+    let mut best: Option<(f64, i32)> = None;
+    for t in totals.iter().filter(|t| t.policy != baseline) {
+        let Some(b) = totals.iter().find(|b| b.policy == baseline && b.year == t.year) else { continue };
+        let gap = (t.n_negative - b.n_negative).abs();
+        if !gap.is_finite() || gap <= 1e-9 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((g, y)) => gap > g || (gap == g && t.year < y),
+        };
+        if better {
+            best = Some((gap, t.year));
+        }
+    }
+    best.map_or(last, |(_, year)| year)
+}
+
 /// First and last projected year.
 pub fn year_span(totals: &[CohortYear]) -> (i32, i32) {
     let first = totals.iter().map(|r| r.year).min().unwrap_or_default();
@@ -130,6 +155,7 @@ pub fn render(page: &Page<'_>) -> String {
     let baseline = &projection.baseline;
     let label_of = |policy: &str| -> String { projection.label(policy).to_string() };
     let (first, last) = year_span(&r.totals);
+    let shown = shown_year(&r.totals, baseline);
     let mut out = String::new();
     page_start(&mut out, &format!("{name} — seqsim cohort report"), &format!("{STYLE}{EXTRA_STYLE}"));
     let _ = writeln!(out, "<h1>{}</h1>", escape(name));
@@ -179,7 +205,12 @@ pub fn render(page: &Page<'_>) -> String {
     ]) {
         let _ = writeln!(out, "<figure id=\"{id}\">{}<figcaption>{caption}</figcaption></figure>", inline_svg(svg));
     }
-    write_whole_cohort(&mut out, page, &label_of, first, last);
+    let _ = writeln!(
+        out,
+        "<p>One-year tables and maps below show <strong>{shown}</strong>: the year in which a policy's expected facilities in the red differ most from the baseline's (the final year, {last}, when no policy differs), because a policy that ends before {last} would otherwise show no effect.</p>"
+    );
+    write_whole_cohort(&mut out, page, &label_of, first, shown);
+    write_policy_windows(&mut out, page, &label_of);
 
     let _ = writeln!(out, "<h2>By state</h2>");
     if page.maps.is_empty() {
@@ -196,7 +227,7 @@ pub fn render(page: &Page<'_>) -> String {
                 escape(caption)
             );
         }
-        if let Some(states) = by_state(r, baseline, last) {
+        if let Some(states) = by_state(r, baseline, shown) {
             let off: Vec<String> = states
                 .iter()
                 .filter(|s| !tilemap::on_map(&s.state))
@@ -213,7 +244,7 @@ pub fn render(page: &Page<'_>) -> String {
             if !off.is_empty() {
                 let _ = writeln!(
                     out,
-                    "<p>Also in the cohort but not on the map (territories or other codes), {last}, {}: {}. They are in the tables below.</p>",
+                    "<p>Also in the cohort but not on the map (territories or other codes), {shown}, {}: {}. They are in the tables below.</p>",
                     escape(&label_of(baseline)),
                     off.join("; ")
                 );
@@ -222,16 +253,16 @@ pub fn render(page: &Page<'_>) -> String {
     }
 
     if !r.by.is_empty() {
-        let _ = writeln!(out, "<h2>Groups in {last}</h2>");
+        let _ = writeln!(out, "<h2>Groups in {shown}</h2>");
         let _ = writeln!(
             out,
-            "<p>One table per policy, one row per group of {}, sorted by {}. Counts and margins are for {last}; CO-253 adds up {first}–{last}.</p>",
+            "<p>One table per policy, one row per group of {}, sorted by {}. Counts and margins are for {shown}; CO-253 adds up {first}–{last}.</p>",
             r.by.iter().map(|b| format!("<code>{}</code>", escape(b))).collect::<Vec<_>>().join(", "),
             if r.by.len() > 1 { "the group's values" } else { "its value" }
         );
         for policy in &projection.policies {
             let (policy, label) = (&policy.name, &policy.label);
-            let lines = group_lines(&r.groups, policy, last);
+            let lines = group_lines(&r.groups, policy, shown);
             if lines.is_empty() {
                 continue;
             }
@@ -269,7 +300,7 @@ pub fn render(page: &Page<'_>) -> String {
     }
 
     write_at_risk(&mut out, page, last);
-    write_national(&mut out, page, &label_of, first, last);
+    write_national(&mut out, page, &label_of, first, shown);
     let cohort = &page.run.cohort;
     let cohort_rows = [("Facilities", cohort.facilities.to_string()), ("Grouped by", cohort.by.join(", "))];
     sources_and_manifest(&mut out, record, &cohort_rows);
@@ -334,14 +365,15 @@ fn write_at_risk(out: &mut String, page: &Page<'_>, last: i32) {
 const EXTRA_STYLE: &str = "\nfigure.map svg { width: 100%; }\n";
 
 /// The whole cohort in the final year, one row per policy.
-fn write_whole_cohort(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> String, first: i32, last: i32) {
+fn write_whole_cohort(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> String, first: i32, shown: i32) {
     let totals = &page.results.totals;
+    let (_, last) = year_span(totals);
     let _ = writeln!(
         out,
-        "<div class=\"table-wrap\"><table class=\"whole\"><thead><tr><th>Policy, whole cohort</th><th>Facilities</th><th>In the red {last}</th><th>In distress {last}</th><th>Cash exhausted by {last}</th><th>CO-253 {first}–{last}</th></tr></thead><tbody>"
+        "<div class=\"table-wrap\"><table class=\"whole\"><thead><tr><th>Policy, whole cohort</th><th>Facilities</th><th>In the red {shown}</th><th>In distress {shown}</th><th>Cash exhausted by {shown}</th><th>CO-253 {first}–{last}</th></tr></thead><tbody>"
     );
     for policy in page.run.projection.policies.iter().map(|p| &p.name) {
-        let Some(t) = totals.iter().find(|t| t.policy == *policy && t.year == last) else { continue };
+        let Some(t) = totals.iter().find(|t| t.policy == *policy && t.year == shown) else { continue };
         let cut: f64 =
             totals.iter().filter(|t| t.policy == *policy).map(|t| t.cut_total).filter(|v| v.is_finite()).sum();
         let _ = writeln!(
@@ -358,8 +390,76 @@ fn write_whole_cohort(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str)
     let _ = writeln!(out, "</tbody></table></div>");
 }
 
+/// Each policy against the baseline over the years in which they differ:
+/// CO-253 kept, and the peak and average change in expected facilities in
+/// the red (negative: fewer in the red). A policy that equals the baseline
+/// in every year is listed once as having no effect.
+fn write_policy_windows(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> String) {
+    let totals = &page.results.totals;
+    let baseline = &page.run.projection.baseline;
+    let mut rows = String::new();
+    let mut no_effect: Vec<String> = Vec::new();
+    for policy in page.run.projection.policies.iter().map(|p| &p.name).filter(|p| *p != baseline) {
+        let mut kept = 0.0;
+        let mut changes: Vec<(i32, f64)> = Vec::new();
+        for t in totals.iter().filter(|t| t.policy == *policy) {
+            let Some(b) = totals.iter().find(|b| b.policy == *baseline && b.year == t.year) else { continue };
+            kept += b.cut_total - t.cut_total;
+            let change = t.n_negative - b.n_negative;
+            if change.is_finite() && change.abs() > 1e-9 {
+                changes.push((t.year, change));
+            }
+        }
+        if changes.is_empty() && kept.abs() < 0.5 {
+            no_effect.push(label_of(policy));
+            continue;
+        }
+        let (from, to) = (
+            changes.iter().map(|c| c.0).min().unwrap_or_default(),
+            changes.iter().map(|c| c.0).max().unwrap_or_default(),
+        );
+        let peak =
+            changes.iter().copied().fold((0, 0.0_f64), |best, c| if c.1.abs() > best.1.abs() { c } else { best });
+        let average = changes.iter().map(|c| c.1).sum::<f64>() / changes.len().max(1) as f64;
+        let signed = |v: f64| {
+            format!(
+                "{}{:.1}",
+                if v > 0.0 {
+                    "+"
+                } else if v < 0.0 {
+                    "−"
+                } else {
+                    ""
+                },
+                v.abs()
+            )
+        };
+        let _ = writeln!(
+            rows,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td>{}</td></tr>",
+            escape(&label_of(policy)),
+            if changes.is_empty() { "none".to_string() } else { format!("{from}–{to}") },
+            dollars_short(kept),
+            signed(peak.1),
+            peak.0,
+            signed(average)
+        );
+    }
+    let _ = writeln!(out, "<h3>Each policy against the baseline, over the years they differ</h3>");
+    if !rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "<div class=\"table-wrap\"><table class=\"windows\"><thead><tr><th>Policy</th><th>Years it differs</th><th>CO-253 kept</th><th>Change in facilities in the red: peak (year)</th><th>Average change over those years</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        );
+        let _ = writeln!(out, "<p>Changes are expected facilities (each facility's chance, added up); negative means fewer facilities in the red than under the baseline.</p>");
+    }
+    if !no_effect.is_empty() {
+        let _ = writeln!(out, "<p>No effect on these facilities: {}.</p>", escape(&no_effect.join(", ")));
+    }
+}
+
 /// National totals by kind of facility, from `national.parquet`.
-fn write_national(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> String, first: i32, last: i32) {
+fn write_national(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> String, first: i32, shown: i32) {
     let national = &page.results.national;
     let _ = writeln!(out, "<h2>National totals</h2>");
     let _ = writeln!(out, "<p>Every facility of the cohort, by kind of facility and in all (<code>all</code>).</p>");
@@ -373,11 +473,11 @@ fn write_national(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> 
     kinds.push("all");
     let _ = writeln!(
         out,
-        "<div class=\"table-wrap\"><table class=\"national\"><thead><tr><th>Policy</th><th>Kind</th><th>CO-253 in {last}</th><th>Cumulative CO-253 {first}–{last}</th><th>Facilities in distress {last}</th><th>Facilities with cash exhausted by {last}</th></tr></thead><tbody>"
+        "<div class=\"table-wrap\"><table class=\"national\"><thead><tr><th>Policy</th><th>Kind</th><th>CO-253 in {shown}</th><th>Cumulative CO-253 {first}–{shown}</th><th>Facilities in distress {shown}</th><th>Facilities with cash exhausted by {shown}</th></tr></thead><tbody>"
     );
     for policy in page.run.projection.policies.iter().map(|p| &p.name) {
         for kind in &kinds {
-            let Some(n) = national.iter().find(|n| n.kind == *kind && n.policy == *policy && n.year == last) else {
+            let Some(n) = national.iter().find(|n| n.kind == *kind && n.policy == *policy && n.year == shown) else {
                 continue;
             };
             let _ = writeln!(

@@ -385,7 +385,8 @@ struct StateMap {
 fn state_maps(results: &read::CohortResults, projection: &Projection, provenance: &Provenance) -> Vec<StateMap> {
     let (first, last) = cohort_page::year_span(&results.totals);
     let baseline = &projection.baseline;
-    let Some(states) = cohort_page::by_state(results, baseline, last) else { return Vec::new() };
+    let shown = cohort_page::shown_year(&results.totals, baseline);
+    let Some(states) = cohort_page::by_state(results, baseline, shown) else { return Vec::new() };
     let baseline_label = projection.label(baseline);
     let caption = chart::caption(provenance);
     let share = |n: f64, of: f64| if of > 0.0 { n / of } else { f64::NAN };
@@ -404,7 +405,7 @@ fn state_maps(results: &read::CohortResults, projection: &Projection, provenance
             .map(|(_, v)| *v)
             .filter(|v| v.is_finite())
             .fold(0.0, f64::max);
-        let title = format!("Share of facilities {what} in {last}, {baseline_label}");
+        let title = format!("Share of facilities {what} in {shown}, {baseline_label}");
         let svg = tilemap::render(&tilemap::Map {
             title: &title,
             legend: &format!("facilities {what}, % of the state's facilities in the cohort"),
