@@ -159,6 +159,49 @@ fn a_missing_import_is_an_error_naming_it() {
     assert!(err.contains("no/such/law.yaml: error: cannot read the imported policy file `no/such/law.yaml`"), "{err}");
 }
 
+/// A bundled scenario copied elsewhere loses its relative imports: the
+/// errors say where they looked, and the knock-on ones (no policy at all,
+/// an unknown baseline or base) are not listed before, or beside, their cause.
+#[test]
+fn a_copied_scenario_says_where_its_imports_were_looked_for_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.yaml");
+    std::fs::write(&copy, std::fs::read_to_string(scenario("national.yaml")).unwrap()).unwrap();
+    let result = seqsim(&["validate", copy.to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    let errors: Vec<&str> = err.lines().filter(|l| l.contains(": error: ")).collect();
+    assert_eq!(errors.len(), 2, "the two imports, nothing else: {err}");
+    let looked = dir.path().parent().unwrap().join("policies/us/current_law.yaml");
+    assert!(errors[0].contains(&format!("looked for {}", looked.display())), "{err}");
+    for knock_on in ["at least one policy", "is not one of the policies", "unknown base policy"] {
+        assert!(!err.contains(knock_on), "{knock_on}: {err}");
+    }
+}
+
+/// An imported file that is not YAML: its parse error alone, not the
+/// unknown base policies of the files that build on it.
+#[test]
+fn a_broken_import_is_reported_without_its_knock_on_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let law = std::fs::read_to_string(root.join("policies/us/current_law.yaml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("policies/us")).unwrap();
+    std::fs::write(dir.path().join("policies/us/current_law.yaml"), law.replacen("name:", "name: \"unclosed", 1))
+        .unwrap();
+    std::fs::copy(root.join("policies/us/alternatives.yaml"), dir.path().join("policies/us/alternatives.yaml"))
+        .unwrap();
+    std::fs::create_dir_all(dir.path().join("scenarios")).unwrap();
+    let scenario = dir.path().join("scenarios/national.yaml");
+    std::fs::write(&scenario, std::fs::read_to_string(root.join("scenarios/national.yaml")).unwrap()).unwrap();
+    let result = seqsim(&["validate", scenario.to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    let errors: Vec<&str> = err.lines().filter(|l| l.contains(": error: ")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains("current_law.yaml:") && errors[0].contains("not valid YAML"), "{err}");
+}
+
 #[test]
 fn imported_for_kinds_may_name_kinds_the_scenario_lacks() {
     // law.yaml names `home_health_agency`, which no practice has: allowed in an import.

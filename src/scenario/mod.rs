@@ -227,7 +227,14 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>, extra: &[PathBuf]) -> Result<Load
     let extra: Vec<String> = extra.iter().map(|p| p.display().to_string()).collect();
     let mut read = |origin: ImportOrigin, written: &str| {
         let file = import_path(path, origin, written);
-        read_capped(&file).map(|bytes| (file, bytes)).map_err(|problem| problem.to_string())
+        read_capped(&file).map(|bytes| (file.clone(), bytes)).map_err(|problem| match origin {
+            ImportOrigin::Scenario => format!(
+                "{problem}; looked for {} (imports are relative to the scenario file's folder: a copy of a bundled \
+                 scenario must name the repository's policies/ folder by an absolute path or one relative to the copy)",
+                file.display()
+            ),
+            ImportOrigin::CommandLine => problem.to_string(),
+        })
     };
     let parsed = parse_with_imports(text, &extra, &mut read);
     match parsed.scenario {
@@ -284,10 +291,12 @@ pub fn parse_with_imports(text: &str, extra: &[String], read: &mut ImportReader<
         .chain(extra.iter().map(|written| (ImportOrigin::CommandLine, written.clone(), None)));
     let mut imports = Vec::new();
     let mut documents = Vec::new();
+    let mut incomplete = false;
     for (index, (origin, written, mark)) in requests.enumerate() {
         let (file, bytes) = match read(origin, &written) {
             Ok(found) => found,
             Err(reason) => {
+                incomplete = true;
                 let (path, file) = match origin {
                     ImportOrigin::Scenario => (format!("imports[{index}]"), None),
                     ImportOrigin::CommandLine => (String::new(), Some(PathBuf::from(&written))),
@@ -301,17 +310,18 @@ pub fn parse_with_imports(text: &str, extra: &[String], read: &mut ImportReader<
             }
         };
         let sha256 = hex(&Sha256::digest(&bytes));
-        if let Some(root) = parse_import(&bytes, &file, &mut diagnostics) {
-            documents.push(validate::ImportDocument {
+        match parse_import(&bytes, &file, &mut diagnostics) {
+            Some(root) => documents.push(validate::ImportDocument {
                 written: written.clone(),
                 file: file.clone(),
                 sha256: sha256.clone(),
                 root,
-            });
+            }),
+            None => incomplete = true,
         }
         imports.push(ImportedFile { written, origin, path: file, sha256, bytes });
     }
-    let (scenario, more) = validate::validate(&root, &documents);
+    let (scenario, more) = validate::validate(&root, &documents, incomplete);
     diagnostics.extend(more);
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| (d.file.is_some(), d.file.clone(), d.mark().map(|m| (m.line, m.column)));

@@ -27,6 +27,10 @@ pub(super) struct Ctx {
     /// The imported file being validated (`None`: the scenario itself);
     /// diagnostics and citations are attributed to it.
     pub(super) file: Option<(PathBuf, String)>,
+    /// An imported file could not be read or parsed: problems that follow
+    /// from its missing policies (no policy at all, an unknown base or
+    /// baseline) are its knock-on effects and are not reported again.
+    pub(super) imports_incomplete: bool,
 }
 
 /// A mapping whose keys were checked against the allowed set.

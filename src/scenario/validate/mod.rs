@@ -45,8 +45,12 @@ const TOP_KEYS: [&str; 13] = [
 /// Validates a whole scenario document and the policy files it imports.
 /// Returns the scenario when there is no error, and every diagnostic
 /// (errors and warnings) either way.
-pub fn validate(root: &Node, imports: &[ImportDocument]) -> (Option<Scenario>, Vec<Diagnostic>) {
-    let mut ctx = Ctx::default();
+pub fn validate(
+    root: &Node,
+    imports: &[ImportDocument],
+    imports_incomplete: bool,
+) -> (Option<Scenario>, Vec<Diagnostic>) {
+    let mut ctx = Ctx { imports_incomplete, ..Ctx::default() };
     let scenario = ctx.scenario(root, imports);
     let failed = ctx.diagnostics.iter().any(|d| d.severity == Severity::Error);
     (if failed { None } else { scenario }, ctx.diagnostics)
@@ -149,7 +153,7 @@ mod tests {
     fn check(text: &str) -> (Option<Scenario>, Vec<String>) {
         let (root, problems) = yaml::parse(text).unwrap();
         assert!(problems.is_empty(), "{problems:?}");
-        let (scenario, diagnostics) = validate(&root, &[]);
+        let (scenario, diagnostics) = validate(&root, &[], false);
         (scenario, diagnostics.iter().map(|d| d.render(Path::new("t.yaml"))).collect())
     }
 
