@@ -6,7 +6,7 @@ use crate::analysis::ReadingRow;
 use crate::engine::summary::{GroupRow, Summary};
 
 use super::format::{dollars_short, percent, practices};
-use super::record::{Archetypes, CohortRun, Projection, RunRecord};
+use super::record::{Archetypes, CohortRun, PolicyRecord, Projection, RunRecord};
 use super::{table, Provenance};
 
 /// "` (<name> as of <as_of>)`" when the baseline stands on an imported law.
@@ -101,26 +101,53 @@ fn cumulative_cut(groups: &[GroupRow], key: &[String], policy: &str) -> f64 {
     groups.iter().filter(|g| g.key == key && g.policy == policy).map(|g| g.cut_total).sum()
 }
 
+/// A count of real facilities as an integer when it is one (a cohort's
+/// facilities each count 1), else with one decimal (an expected number).
+fn facilities_count(n: f64) -> String {
+    if (n - n.round()).abs() < 1e-9 {
+        format!("{}", n.round() as i64)
+    } else {
+        practices(n)
+    }
+}
+
+/// Whether `policy` equals the baseline in every group and year: the same
+/// CO-253 dollars and expected facilities in the red and out of cash.
+fn no_effect(groups: &[GroupRow], policy: &str, baseline: &str) -> bool {
+    let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+    groups.iter().filter(|g| g.policy == policy).all(|g| {
+        groups.iter().find(|b| b.policy == baseline && b.key == g.key && b.year == g.year).is_some_and(|b| {
+            same(g.cut_total, b.cut_total) && same(g.n_negative, b.n_negative) && same(g.n_exhausted, b.n_exhausted)
+        })
+    })
+}
+
 /// One sentence for a group (a state, say): its facilities, how many run
-/// negative margins and out of cash by the final year under the baseline,
-/// the CO-253 dollars taken over the projection, and what each other policy
-/// changes.
-fn group_line(projection: &Projection, groups: &[GroupRow], key: &[String], last: i32) -> Option<String> {
+/// negative margins and out of cash in the shown year under the baseline,
+/// the CO-253 dollars taken over the projection, and what each policy that
+/// has an effect changes.
+fn group_line(
+    projection: &Projection,
+    groups: &[GroupRow],
+    key: &[String],
+    (shown, last): (i32, i32),
+    effective: &[&PolicyRecord],
+) -> Option<String> {
     let baseline = projection.policies.iter().find(|p| p.name == projection.baseline)?;
-    let at = |policy: &str| groups.iter().find(|g| g.key == key && g.policy == policy && g.year == last);
+    let at = |policy: &str| groups.iter().find(|g| g.key == key && g.policy == policy && g.year == shown);
     let Some(base) = at(&baseline.name) else { return Some(format!("- **{}**: no rows", key.join(", "))) };
     let base_cut = cumulative_cut(groups, key, &baseline.name);
     let mut line = format!(
-        "- **{}**: {} facilities; under {} in {last}, {} with negative margins and {} with cash exhausted; CO-253 takes {} over {}–{last}.",
+        "- **{}**: {} facilities; under {} in {shown}, {} with negative margins and {} with cash exhausted; CO-253 takes {} over {}–{last}.",
         key.join(", "),
-        practices(base.facilities),
+        facilities_count(base.facilities),
         baseline.label,
         practices(base.n_negative),
         practices(base.n_exhausted),
         dollars_short(base_cut),
         projection.start_year
     );
-    for policy in projection.policies.iter().filter(|p| p.name != baseline.name) {
+    for policy in effective {
         if let Some(g) = at(&policy.name) {
             let kept = base_cut - cumulative_cut(groups, key, &policy.name);
             let dollars = if kept < 0.0 {
@@ -129,8 +156,14 @@ fn group_line(projection: &Projection, groups: &[GroupRow], key: &[String], last
                 format!("keeps {}", dollars_short(kept))
             };
             // Rounded first, so that a change below 0.05 reads "+0.0", never "-0.0".
-            let exhausted = ((g.n_exhausted - base.n_exhausted) * 10.0).round() / 10.0 + 0.0;
-            let _ = write!(line, " {}: {dollars}, cash exhausted {exhausted:+.1}.", policy.label);
+            let change = |a: f64, b: f64| ((a - b) * 10.0).round() / 10.0 + 0.0;
+            let _ = write!(
+                line,
+                " {}: {dollars}; in {shown}, {:+.1} in the red and {:+.1} with cash exhausted.",
+                policy.label,
+                change(g.n_negative, base.n_negative),
+                change(g.n_exhausted, base.n_exhausted)
+            );
         }
     }
     Some(line)
@@ -173,9 +206,23 @@ pub fn cohort(record: &RunRecord, run: &CohortRun, summary: &Summary, groups: &[
             }
         }
         keys.sort();
+        let shown = super::cohort_page::shown_year(&super::read::group_totals(groups), &projection.baseline);
+        let (effective, idle): (Vec<&PolicyRecord>, Vec<&PolicyRecord>) = projection
+            .policies
+            .iter()
+            .filter(|p| p.name != projection.baseline)
+            .partition(|p| !no_effect(groups, &p.name, &projection.baseline));
         let _ = writeln!(out, "## By {}, one line each\n", by.join(", "));
+        let _ = writeln!(
+            out,
+            "Counts are for {shown}, the year in which a policy's expected facilities in the red differ most from the baseline's (the final year when none differs).\n"
+        );
+        if !idle.is_empty() {
+            let labels: Vec<&str> = idle.iter().map(|p| p.label.as_str()).collect();
+            let _ = writeln!(out, "No effect on these facilities: {}.\n", labels.join("; "));
+        }
         for key in &keys {
-            if let Some(line) = group_line(projection, groups, key, last) {
+            if let Some(line) = group_line(projection, groups, key, (shown, last), &effective) {
                 let _ = writeln!(out, "{line}");
             }
         }
@@ -196,7 +243,7 @@ pub fn cohort(record: &RunRecord, run: &CohortRun, summary: &Summary, groups: &[
                 "| {} | {} | {} | {} | {} | {} | {} | {} / {} / {} |",
                 g.key.join(" | "),
                 projection.label(&g.policy),
-                practices(g.facilities),
+                facilities_count(g.facilities),
                 practices(g.n_negative),
                 practices(g.n_exhausted),
                 dollars_short(g.cut_total),
