@@ -10,12 +10,23 @@
 //! predictive interval from per-path shares. Hospitals without a later
 //! report are listed with the reason, never dropped silently. Nothing here
 //! does I/O.
+//!
+//! The projected probabilities are scored as risk scores too ([`risk`]:
+//! reliability and Brier score of P(margin < 0) and P(distress), their AUC
+//! beside persistence's), and, given a list of closures, against the
+//! closures that followed ([`closures`]); [`scores`] holds the statistics.
+
+pub mod closures;
+pub mod risk;
+pub mod scores;
 
 use std::collections::HashMap;
 use std::ops::Range;
 
+use crate::calendar::Date;
 use crate::engine::summary::{summarize, SummaryRow};
 use crate::engine::{path_margins, simulate, Accumulator, EngineError, Histogram, Plan};
+use crate::import::sheps::Closure;
 
 /// The cohort attribute holding a hospital's CMS Certification Number.
 pub const CCN_COLUMN: &str = "ccn";
@@ -23,6 +34,49 @@ pub const CCN_COLUMN: &str = "ccn";
 pub const ALL: &str = "all";
 /// Bins of the PIT histogram (deciles).
 pub const PIT_BINS: usize = 10;
+
+/// A risk score: one of seqsim's projected probabilities, or persistence's
+/// ranking by a base-year figure (lower = riskier).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Score {
+    /// Projected P(margin < 0).
+    PNegative,
+    /// Projected P(distress).
+    PDistress,
+    /// Projected P(cash exhausted).
+    PExhausted,
+    /// Persistence: the base-year margin.
+    PersistenceMargin,
+    /// Persistence: the base-year days of cash.
+    PersistenceDaysCash,
+}
+
+impl Score {
+    /// The id written in tables.
+    pub fn id(self) -> &'static str {
+        match self {
+            Score::PNegative => "seqsim_p_negative",
+            Score::PDistress => "seqsim_p_distress",
+            Score::PExhausted => "seqsim_p_exhausted",
+            Score::PersistenceMargin => "persistence_margin",
+            Score::PersistenceDaysCash => "persistence_days_cash",
+        }
+    }
+    /// The label people read.
+    pub fn label(self) -> &'static str {
+        match self {
+            Score::PNegative => "seqsim P(margin < 0)",
+            Score::PDistress => "seqsim P(distress)",
+            Score::PExhausted => "seqsim P(cash exhausted)",
+            Score::PersistenceMargin => "persistence: base-year margin",
+            Score::PersistenceDaysCash => "persistence: base-year days of cash",
+        }
+    }
+    /// Whether it is persistence's.
+    pub fn is_persistence(self) -> bool {
+        matches!(self, Score::PersistenceMargin | Score::PersistenceDaysCash)
+    }
+}
 
 /// One hospital's reported margin in the later release.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +91,8 @@ pub struct Outcome {
     pub margin: f64,
     /// Calendar year the reporting period ends in.
     pub end_year: i32,
+    /// Reported days of cash, `365 cash / costs`, when the release gives cash.
+    pub days_cash: Option<f64>,
 }
 
 /// Why a hospital of the projected cohort has no outcome to compare with.
@@ -143,6 +199,16 @@ pub struct HospitalRow {
     pub p_negative: f64,
     /// Projected P(cash exhausted by the compared year).
     pub p_exhausted: f64,
+    /// Projected P(distress) in the compared year.
+    pub p_distress: f64,
+    /// Base-year days of cash, `365 cash / costs`.
+    pub base_days_cash: f64,
+    /// Reported days of cash (NaN when the later release gives no cash).
+    pub actual_days_cash: f64,
+    /// Reported distress by the scenario's thresholds (margin below its
+    /// threshold or days of cash below theirs); `None` when the margin is
+    /// above its threshold and days of cash are not reported.
+    pub actual_distress: Option<bool>,
 }
 
 impl HospitalRow {
@@ -240,6 +306,12 @@ pub struct Backtest {
     /// The most common year the matched later reports end in (to check
     /// that `--year` is the year the later release describes).
     pub outcome_year: Option<i32>,
+    /// Every hospital of the projected cohort with a CCN, for the closure scores.
+    pub facilities: Vec<closures::Facility>,
+    /// Reliability and ranking of the projected probabilities.
+    pub risk: risk::RiskScores,
+    /// Scores against a list of closures, when one was given.
+    pub closures: Option<closures::ClosureScores>,
 }
 
 fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> &'a str {
@@ -247,12 +319,14 @@ fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// Projects `plan`'s baseline with `spec`, and scores year `spec.year`
-/// against `later`. `base_margins[p]` is practice `p`'s base-year margin.
+/// against `later` (and the cohort's risk against `closure_list`, when
+/// given). `base_margins[p]` is practice `p`'s base-year margin.
 pub fn run(
     plan: &Plan,
     base_margins: &[f64],
     later: &Later,
     spec: &Spec,
+    closure_list: Option<&[Closure]>,
     progress: &(dyn Fn(u64) -> bool + Sync),
 ) -> Result<Backtest, BacktestError> {
     let (first, last) = (plan.start_year, plan.start_year + plan.years as i32 - 1);
@@ -297,8 +371,15 @@ pub fn run(
         .collect();
     let end_years: HashMap<&str, i32> = later.outcomes.iter().map(|o| (o.ccn.as_str(), o.end_year)).collect();
     let outcome_year = most_common(matched.hospitals.iter().filter_map(|h| end_years.get(h.ccn.as_str()).copied()));
+    let risk = risk::score(&matched.hospitals, &plan.kinds);
+    let base_year = plan.start_year - 1;
+    let closures = closure_list
+        .map(|list| closures::score(&matched.facilities, &plan.kinds, list, base_year, spec.year, plan.start_year));
     Ok(Backtest {
         outcome_year,
+        facilities: matched.facilities,
+        risk,
+        closures,
         year: spec.year,
         paths: spec.paths,
         share_paths,
@@ -324,6 +405,7 @@ struct Matched {
     practice_of: Vec<usize>,
     unmatched: Vec<UnmatchedRow>,
     without_ccn: usize,
+    facilities: Vec<closures::Facility>,
 }
 
 /// Pairs the plan's hospitals with `later`'s outcomes by CCN.
@@ -336,7 +418,13 @@ fn match_hospitals(
     t: usize,
 ) -> Matched {
     let outcomes: HashMap<&str, &Outcome> = later.outcomes.iter().map(|o| (o.ccn.as_str(), o)).collect();
-    let mut matched = Matched { hospitals: Vec::new(), practice_of: Vec::new(), unmatched: Vec::new(), without_ccn: 0 };
+    let mut matched = Matched {
+        hospitals: Vec::new(),
+        practice_of: Vec::new(),
+        unmatched: Vec::new(),
+        without_ccn: 0,
+        facilities: Vec::new(),
+    };
     for (p, practice) in plan.practices.iter().enumerate() {
         let ccn = attribute(&practice.attributes, CCN_COLUMN);
         if ccn.is_empty() {
@@ -345,6 +433,23 @@ fn match_hospitals(
         }
         let Some(row) = summary.get(p * plan.years + t) else { continue };
         let state = attribute(&practice.attributes, "state").to_string();
+        let terms = &practice.terms;
+        let base_days_cash = 365.0 * terms.cash / terms.base_costs;
+        let base_margin = base_margins.get(p).copied().unwrap_or(f64::NAN);
+        let years = (0..plan.years).filter_map(|y| summary.get(p * plan.years + y));
+        matched.facilities.push(closures::Facility {
+            ccn: ccn.to_string(),
+            name: practice.name.clone(),
+            city: attribute(&practice.attributes, "city").to_string(),
+            state: state.clone(),
+            kind: practice.kind.clone(),
+            base_end: Date::parse_iso(attribute(&practice.attributes, "fiscal_year_end")),
+            filed_later: outcomes.contains_key(ccn) || later.dropped.contains_key(ccn),
+            base_margin,
+            base_days_cash,
+            p_distress: years.clone().map(|r| r.p_distress).collect(),
+            p_exhausted: years.map(|r| r.p_exhausted).collect(),
+        });
         let Some(outcome) = outcomes.get(ccn) else {
             let reason = match later.dropped.get(ccn) {
                 Some(why) => Unmatched::Dropped(why.clone()),
@@ -362,6 +467,11 @@ fn match_hospitals(
             continue;
         };
         let histogram = acc.margin_histogram(plan.layout().cell(p, 0, t));
+        let actual_distress = if outcome.margin < terms.distress_margin {
+            Some(true)
+        } else {
+            outcome.days_cash.map(|d| d < terms.distress_days_cash)
+        };
         let (pit, crps) =
             histogram.map(|h| (h.share_at_or_below(outcome.margin), h.crps(outcome.margin))).unwrap_or((None, None));
         matched.hospitals.push(HospitalRow {
@@ -374,9 +484,13 @@ fn match_hospitals(
             actual: outcome.margin,
             pit: pit.unwrap_or(f64::NAN),
             crps: crps.unwrap_or(f64::NAN),
-            persistence: base_margins.get(p).copied().unwrap_or(f64::NAN),
+            persistence: base_margin,
             p_negative: row.p_negative,
             p_exhausted: row.p_exhausted,
+            p_distress: row.p_distress,
+            base_days_cash,
+            actual_days_cash: outcome.days_cash.unwrap_or(f64::NAN),
+            actual_distress,
         });
         matched.practice_of.push(p);
     }
@@ -528,6 +642,10 @@ mod tests {
             persistence,
             p_negative: 0.4,
             p_exhausted: 0.1,
+            p_distress: 0.5,
+            base_days_cash: 30.0,
+            actual_days_cash: 20.0,
+            actual_distress: Some(actual < 0.0),
         }
     }
 

@@ -56,6 +56,11 @@ impl Date {
         self.year
     }
 
+    /// The month of this date, 1-12.
+    pub fn month(self) -> u32 {
+        self.month
+    }
+
     /// Days since 1970-01-01 (negative before), by Howard Hinnant's `days_from_civil`.
     pub fn day_number(self) -> i64 {
         let year = i64::from(self.year) - i64::from(self.month <= 2);

@@ -454,6 +454,7 @@ mod tests {
         let hospital = |days: i64, labor: i64, medicaid: i64| Hospital {
             ccn: "010001".into(),
             name: String::new(),
+            city: String::new(),
             kind: "rural_pps_hospital".into(),
             state: "AL".into(),
             begin: Date::first_of_year(2017),
@@ -462,6 +463,7 @@ mod tests {
             costs: [d(labor), d(10), d(10)],
             patient_days: Some(d(days)),
             medicaid_reported: true,
+            cash: None,
         };
         // Volume 1000 -> 1210 over 2 years: sqrt(1.21) - 1 = 0.10.
         // Labor 100 -> 121 with vcs 0: 0.10 a year; Medicaid 20 -> 24.2 is

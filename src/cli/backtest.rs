@@ -1,6 +1,8 @@
-//! `seqsim backtest SCENARIO --actual LATER --year Y`: projects a cohort
-//! scenario built on an earlier release of cost reports and scores year `Y`
-//! against the margins the same hospitals (by CCN) reported later.
+//! `seqsim backtest SCENARIO --actual LATER --year Y [--closures LIST]`:
+//! projects a cohort scenario built on an earlier release of cost reports
+//! and scores year `Y` against the margins the same hospitals (by CCN)
+//! reported later; with `--closures`, scores the cohort's risk against the
+//! closures on the Sheps Center's list.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +13,7 @@ use super::options::RunOptions;
 use super::CliError;
 use crate::backtest::{self, Later, Outcome};
 use crate::import::panel::{self, Form};
+use crate::import::sheps;
 use crate::report;
 
 /// Paths whose per-path shares in the red are computed for the predictive
@@ -27,6 +30,13 @@ pub(super) struct BacktestArgs {
     /// The projected year compared with the later release (e.g. 2019).
     #[arg(long, value_name = "YEAR")]
     year: i32,
+    /// The Sheps Center's list of rural hospital closures (CSV with
+    /// `hospital, city, state, closure_month, closure_year, converted,
+    /// ccn_matched`): P(cash exhausted) and P(distress) are scored against
+    /// closures within 2 and 4 years of the base year, where the list and
+    /// the later release reach that far.
+    #[arg(long, value_name = "FILE")]
+    closures: Option<PathBuf>,
     #[command(flatten)]
     run: RunOptions,
 }
@@ -44,6 +54,7 @@ fn later(path: &Path) -> Result<(Later, panel::Panel), CliError> {
                 kind: h.kind.clone(),
                 margin: h.margin()?.to_f64()?,
                 end_year: h.end.year(),
+                days_cash: h.days_cash().and_then(|d| d.to_f64()),
             })
         })
         .collect();
@@ -66,6 +77,7 @@ pub(super) fn command(args: &BacktestArgs) -> Result<(), CliError> {
     let settings = args.run.resolve(s, &args.scenario, "-backtest");
     let (paths, seed, threads) = (settings.paths, settings.seed, settings.threads);
     let (later, panel) = later(&args.actual)?;
+    let closure_list = args.closures.as_deref().map(sheps::read).transpose()?;
     let plan = compile(&loaded)?;
     let base_margins: Vec<f64> = s
         .practices
@@ -77,11 +89,13 @@ pub(super) fn command(args: &BacktestArgs) -> Result<(), CliError> {
         .collect();
     let mut staging = begin_staging(&settings.out, args.run.force)?;
     let spec_run = backtest::Spec { seed, paths, threads, year: args.year, share_paths: SHARE_PATHS };
-    let result = backtest::run(&plan, &base_margins, &later, &spec_run, &context::proceed).map_err(|e| match e {
-        backtest::BacktestError::Engine(e) => CliError::from(e),
-        backtest::BacktestError::YearOutside { .. } => CliError::usage(e.to_string()),
-        other => CliError::Invalid(format!("error: {other}")),
-    })?;
+    let list = closure_list.as_ref().map(|l| l.closures.as_slice());
+    let result =
+        backtest::run(&plan, &base_margins, &later, &spec_run, list, &context::proceed).map_err(|e| match e {
+            backtest::BacktestError::Engine(e) => CliError::from(e),
+            backtest::BacktestError::YearOutside { .. } => CliError::usage(e.to_string()),
+            other => CliError::Invalid(format!("error: {other}")),
+        })?;
     let inputs = report::BacktestInputs {
         // As the scenario writes it and by file name (the SHA-256 identifies
         // it): what the brief says must not depend on where the files sit.
@@ -89,6 +103,7 @@ pub(super) fn command(args: &BacktestArgs) -> Result<(), CliError> {
         later_file: panel.file_name(),
         later_sha256: panel.sha256.clone(),
         base_year: s.start_year - 1,
+        closures: closure_list.as_ref().map(|l| (l.file_name(), l.sha256.clone())),
     };
     let provenance = provenance(&loaded, Some(seed), Some(paths));
     let times = context::times_since(started);
@@ -102,6 +117,9 @@ pub(super) fn command(args: &BacktestArgs) -> Result<(), CliError> {
         );
     }
     print!("{}", report::terminal::backtest(&result));
+    if let Some(scores) = &result.closures {
+        print!("{}", report::terminal::backtest_closures(scores));
+    }
     println!("Backtest written to {}", out.display());
     Ok(())
 }

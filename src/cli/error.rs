@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::engine::{EngineError, PlanError};
-use crate::import::{cms, panel};
+use crate::import::{cms, panel, sheps};
 use crate::report::{read::ReadError, shard::ShardError, OutputError, ReportError};
 use crate::scenario::LoadError;
 
@@ -70,6 +70,9 @@ pub enum CliError {
     /// A release of cost reports could not be read.
     #[error("error: {0}")]
     Panel(#[from] panel::PanelError),
+    /// A list of closures could not be read.
+    #[error("error: {0}")]
+    Closures(#[from] sheps::ShepsError),
     /// CMS cost reports could not be imported.
     #[error("error: {0}")]
     Import(#[from] cms::ImportError),
@@ -123,6 +126,7 @@ impl CliError {
             | CliError::Report(_)
             | CliError::Shard(_)
             | CliError::Panel(_)
+            | CliError::Closures(_)
             | CliError::Import(_)
             | CliError::Engine(_) => EXIT_FAILED,
         }

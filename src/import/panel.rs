@@ -24,6 +24,8 @@ pub struct Hospital {
     pub ccn: String,
     /// Name.
     pub name: String,
+    /// City (empty when a cohort table has no `city` column).
+    pub city: String,
     /// Cohort kind id (`critical_access_hospital`, ...).
     pub kind: String,
     /// State code.
@@ -40,6 +42,9 @@ pub struct Hospital {
     pub patient_days: Option<Decimal>,
     /// Whether the Medicaid line is the reported `Net Revenue from Medicaid`.
     pub medicaid_reported: bool,
+    /// Cash and investments as the importer counts them (`None` when a
+    /// cohort table has no `cash` column or an empty cell).
+    pub cash: Option<Decimal>,
 }
 
 impl Hospital {
@@ -55,6 +60,14 @@ impl Hospital {
     pub fn margin(&self) -> Option<Decimal> {
         let revenue = self.revenue_total();
         (revenue > Decimal::ZERO).then(|| (revenue - self.costs_total()) / revenue)
+    }
+    /// Days of cash, `365 cash / costs`; `None` without cash or positive costs.
+    pub fn days_cash(&self) -> Option<Decimal> {
+        let costs = self.costs_total();
+        if costs <= Decimal::ZERO {
+            return None;
+        }
+        Decimal::from(365).checked_mul(self.cash?)?.checked_div(costs)
     }
     /// The middle of the reporting period, as a day number.
     pub fn midpoint_day(&self) -> i64 {
@@ -183,6 +196,7 @@ fn from_release(path: &Path, sha256: String) -> Result<Panel, PanelError> {
         .map(|row| Hospital {
             ccn: row.ccn.clone(),
             name: row.name.clone(),
+            city: row.city.clone(),
             kind: row.kind.id().to_string(),
             state: row.state.clone(),
             begin: row.begin,
@@ -191,6 +205,7 @@ fn from_release(path: &Path, sha256: String) -> Result<Panel, PanelError> {
             costs: row.amounts.costs,
             patient_days: Some(row.patient_days),
             medicaid_reported: row.amounts.estimators[2] == cms::Estimator::Reported,
+            cash: Some(row.amounts.cash),
         })
         .collect();
     let year = import.report.release_year;
@@ -232,7 +247,7 @@ fn from_table(path: &Path, sha256: String, body: &[u8]) -> Result<Panel, PanelEr
             .ok_or_else(|| PanelError::MissingColumn { file: path.to_path_buf(), column: name.into() })?;
         index.insert(name, i);
     }
-    for name in ["name", "state", "fiscal_year_begin", "patient_days", "est_medicaid"] {
+    for name in ["name", "city", "state", "fiscal_year_begin", "patient_days", "est_medicaid", "cash"] {
         if let Some(i) = position(name) {
             index.insert(name, i);
         }
@@ -269,8 +284,13 @@ fn from_table(path: &Path, sha256: String, body: &[u8]) -> Result<Panel, PanelEr
             "" => None,
             value => Some(layout::parse_number(value).map_err(|message| cell_error(row, "patient_days", message))?),
         };
+        let cash = match text("cash")?.as_str() {
+            "" => None,
+            value => Some(layout::parse_number(value).map_err(|message| cell_error(row, "cash", message))?),
+        };
         hospitals.push(Hospital {
             name: text("name")?,
+            city: text("city")?,
             kind: text("kind")?,
             state: text("state")?,
             begin,
@@ -285,6 +305,7 @@ fn from_table(path: &Path, sha256: String, body: &[u8]) -> Result<Panel, PanelEr
             costs: [number("labor")?, number("supplies")?, number("other_costs")?],
             patient_days,
             medicaid_reported: text("est_medicaid")? == cms::Estimator::Reported.id(),
+            cash,
             ccn,
         });
     }
@@ -309,6 +330,7 @@ mod tests {
         let h = Hospital {
             ccn: "010001".into(),
             name: String::new(),
+            city: String::new(),
             kind: "rural_pps_hospital".into(),
             state: "AL".into(),
             begin: day,
@@ -317,9 +339,12 @@ mod tests {
             costs: [d(60), d(10), d(35)],
             patient_days: None,
             medicaid_reported: true,
+            cash: Some(d(21)),
         };
         // (100 - 105) / 100 = -0.05.
         assert_eq!(h.margin(), Some(Decimal::new(-5, 2)));
+        // 365 * 21 / 105 = 73 days.
+        assert_eq!(h.days_cash(), Some(d(73)));
     }
 
     #[test]
@@ -338,8 +363,8 @@ mod tests {
         assert_eq!(from_release.hospitals.len(), from_table.hospitals.len());
         for (a, b) in from_release.hospitals.iter().zip(&from_table.hospitals) {
             assert_eq!(
-                (&a.ccn, &a.kind, a.margin(), a.medicaid_reported),
-                (&b.ccn, &b.kind, b.margin(), b.medicaid_reported)
+                (&a.ccn, &a.kind, a.margin(), a.medicaid_reported, &a.city, a.cash),
+                (&b.ccn, &b.kind, b.margin(), b.medicaid_reported, &b.city, b.cash)
             );
             // The table rounds annualised days to one decimal.
             let days = a

@@ -690,3 +690,71 @@ pub fn backtest_share_negative(
     }
     Ok(svg)
 }
+
+/// The reliability diagram of a backtest over all hospitals: for each
+/// decile of the projected P(margin < 0) and P(distress), the mean
+/// projection against the share that happened, with Wilson's 95% interval;
+/// probabilities that mean what they say lie on the dashed diagonal.
+pub fn backtest_reliability(
+    tables: &[crate::backtest::risk::ReliabilityTable],
+    year: i32,
+    provenance: &Provenance,
+) -> Result<String, OutputError> {
+    let mut svg = String::new();
+    let name = "backtest_reliability.svg";
+    let err = chart_error(name);
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 620)).into_drawing_area();
+        let title = format!("Projected probability against what happened in {year} (deciles, all hospitals)");
+        let body = framed(&root, &title, 550, provenance).map_err(&err)?;
+        let mut chart = ChartBuilder::on(&body)
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0f64..1.0, 0.0f64..1.0)
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .configure_mesh()
+            .x_labels(11)
+            .y_labels(11)
+            .x_desc("projected probability (mean of the decile)")
+            .y_desc("observed share (95% Wilson interval)")
+            .x_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .draw_series(DashedLineSeries::new([(0.0, 0.0), (1.0, 1.0)], 8, 5, BLACK.mix(0.6).stroke_width(2)))
+            .map_err(|e| err(e.to_string()))?
+            .label("probabilities that mean what they say")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.mix(0.6).stroke_width(2)));
+        let all = tables.iter().filter(|t| t.group == crate::backtest::ALL);
+        for (i, table) in all.enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let points: Vec<(f64, f64)> = table
+                .bins
+                .iter()
+                .map(|b| (b.forecast_mean, b.observed_share))
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect();
+            let whiskers = table.bins.iter().filter(|b| b.forecast_mean.is_finite()).map(|b| {
+                PathElement::new(
+                    [(b.forecast_mean, b.interval[0]), (b.forecast_mean, b.interval[1])],
+                    colour.mix(0.7).stroke_width(2),
+                )
+            });
+            chart.draw_series(whiskers).map_err(|e| err(e.to_string()))?;
+            chart
+                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
+                .map_err(|e| err(e.to_string()))?
+                .label(format!("{} ({} hospitals)", crate::backtest::risk::Target::label(table.target), table.brier.n))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(3)));
+            chart
+                .draw_series(points.into_iter().map(|p| Circle::new(p, 5, colour.filled())))
+                .map_err(|e| err(e.to_string()))?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(&err)?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(svg)
+}

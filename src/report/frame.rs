@@ -456,3 +456,248 @@ pub fn backtest_unmatched(rows: &[crate::backtest::UnmatchedRow], provenance: &P
     ];
     with_provenance(columns, rows.len(), provenance)
 }
+
+fn counts(name: &str, values: impl Iterator<Item = usize>) -> Column {
+    Column::new(name.into(), values.map(|v| v as u64).collect::<Vec<u64>>())
+}
+
+/// The reliability tables of a backtest: `target, group, decile, hospitals,
+/// forecast_min, forecast_max, forecast_mean, observed, observed_share,
+/// observed_low, observed_high` (Wilson 95%), one row per non-empty decile,
+/// then provenance.
+pub fn backtest_reliability(
+    tables: &[crate::backtest::risk::ReliabilityTable],
+    provenance: &Provenance,
+) -> PolarsResult<DataFrame> {
+    let rows: Vec<(&crate::backtest::risk::ReliabilityTable, &crate::backtest::scores::Bin)> =
+        tables.iter().flat_map(|t| t.bins.iter().map(move |b| (t, b))).collect();
+    let columns = vec![
+        text("target", rows.iter().map(|(t, _)| t.target.id())),
+        text("group", rows.iter().map(|(t, _)| t.group.as_str())),
+        counts("decile", rows.iter().map(|(_, b)| b.class + 1)),
+        counts("hospitals", rows.iter().map(|(_, b)| b.n)),
+        floats("forecast_min", rows.iter().map(|(_, b)| b.forecast_range[0])),
+        floats("forecast_max", rows.iter().map(|(_, b)| b.forecast_range[1])),
+        floats("forecast_mean", rows.iter().map(|(_, b)| b.forecast_mean)),
+        counts("observed", rows.iter().map(|(_, b)| b.observed)),
+        floats("observed_share", rows.iter().map(|(_, b)| b.observed_share)),
+        floats("observed_low", rows.iter().map(|(_, b)| b.interval[0])),
+        floats("observed_high", rows.iter().map(|(_, b)| b.interval[1])),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}
+
+/// The Brier scores of a backtest over its reliability deciles: `target,
+/// group, hospitals, brier, reliability, resolution, uncertainty,
+/// within_variance, within_covariance` (`brier = reliability - resolution +
+/// uncertainty + within_variance - 2 within_covariance`), then provenance.
+pub fn backtest_brier(
+    tables: &[crate::backtest::risk::ReliabilityTable],
+    provenance: &Provenance,
+) -> PolarsResult<DataFrame> {
+    let columns = vec![
+        text("target", tables.iter().map(|t| t.target.id())),
+        text("group", tables.iter().map(|t| t.group.as_str())),
+        counts("hospitals", tables.iter().map(|t| t.brier.n)),
+        floats("brier", tables.iter().map(|t| t.brier.score)),
+        floats("reliability", tables.iter().map(|t| t.brier.reliability)),
+        floats("resolution", tables.iter().map(|t| t.brier.resolution)),
+        floats("uncertainty", tables.iter().map(|t| t.brier.uncertainty)),
+        floats("within_variance", tables.iter().map(|t| t.brier.within_variance)),
+        floats("within_covariance", tables.iter().map(|t| t.brier.within_covariance)),
+    ];
+    with_provenance(columns, tables.len(), provenance)
+}
+
+/// AUC columns of one score: `auc, auc_se, auc_low, auc_high,
+/// vs_persistence_margin, vs_persistence_margin_se,
+/// vs_persistence_margin_low, vs_persistence_margin_high` (empty when not
+/// computable, e.g. no standard error with a single positive).
+fn auc_columns(
+    aucs: &[Option<crate::backtest::scores::Auc>],
+    differences: &[Option<crate::backtest::scores::AucDifference>],
+) -> Vec<Column> {
+    let a = |name: &str, get: fn(&crate::backtest::scores::Auc) -> f64| {
+        optional_floats(name, aucs.iter().map(|x| x.as_ref().map(get).filter(|v| v.is_finite())))
+    };
+    let d = |name: &str, get: fn(&crate::backtest::scores::AucDifference) -> f64| {
+        optional_floats(name, differences.iter().map(|x| x.as_ref().map(get).filter(|v| v.is_finite())))
+    };
+    vec![
+        a("auc", |x| x.auc),
+        a("auc_se", |x| x.se),
+        a("auc_low", |x| x.interval[0]),
+        a("auc_high", |x| x.interval[1]),
+        d("vs_persistence_margin", |x| x.difference),
+        d("vs_persistence_margin_se", |x| x.se),
+        d("vs_persistence_margin_low", |x| x.interval[0]),
+        d("vs_persistence_margin_high", |x| x.interval[1]),
+    ]
+}
+
+/// The rankings of a backtest: `target, group, score, positives, negatives`,
+/// the AUC with DeLong's 95% interval and its difference from persistence's
+/// (base-year margin) with the paired interval, then provenance.
+pub fn backtest_ranking(
+    lines: &[crate::backtest::risk::RankingLine],
+    provenance: &Provenance,
+) -> PolarsResult<DataFrame> {
+    let aucs: Vec<_> = lines.iter().map(|l| l.auc).collect();
+    let differences: Vec<_> = lines.iter().map(|l| l.versus_persistence).collect();
+    let mut columns = vec![
+        text("target", lines.iter().map(|l| l.target.id())),
+        text("group", lines.iter().map(|l| l.group.as_str())),
+        text("score", lines.iter().map(|l| l.score.id())),
+        counts("positives", lines.iter().map(|l| l.auc.map_or(0, |a| a.positives))),
+        counts("negatives", lines.iter().map(|l| l.auc.map_or(0, |a| a.negatives))),
+    ];
+    columns.extend(auc_columns(&aucs, &differences));
+    with_provenance(columns, lines.len(), provenance)
+}
+
+/// The closure scores of a backtest: one row per scored horizon, group and
+/// score (`horizon_years, end_year, risk_year, group, score, closed,
+/// survived`, the AUC columns, closure counts and rates by quartile
+/// `q1..q4` and in the top decile, the top decile's share of closures),
+/// with the horizon's hospitals left out (`stopped_filing`,
+/// `closed_before_base`) and the list's matching counts; a horizon not
+/// scored is one row with its reason in `note`. Then provenance.
+pub fn backtest_closures(
+    scores: &crate::backtest::closures::ClosureScores,
+    provenance: &Provenance,
+) -> PolarsResult<DataFrame> {
+    use crate::backtest::closures::{ClassRate, ClosureLine, Horizon};
+    let mut rows: Vec<(&Horizon, Option<&ClosureLine>)> = Vec::new();
+    for h in &scores.horizons {
+        rows.extend(h.lines.iter().map(|l| (h, Some(l))));
+    }
+    let unscored: Vec<Horizon> = scores
+        .unscored
+        .iter()
+        .map(|u| Horizon {
+            years: u.years,
+            end_year: scores.base_year + u.years,
+            risk_year: scores.base_year + u.years,
+            closed: 0,
+            survived: 0,
+            stopped_filing: 0,
+            closed_before_base: 0,
+            lines: Vec::new(),
+        })
+        .collect();
+    rows.extend(unscored.iter().map(|h| (h, None)));
+    let notes: Vec<String> = rows
+        .iter()
+        .map(|(h, l)| match l {
+            Some(_) => String::new(),
+            None => scores
+                .unscored
+                .iter()
+                .find(|u| u.years == h.years)
+                .map_or_else(String::new, |u| format!("not scored: {}", u.why)),
+        })
+        .collect();
+    let n = rows.len();
+    let line_count =
+        |name: &str, get: fn(&ClosureLine) -> usize| counts_opt(name, rows.iter().map(|(_, l)| l.map(get)));
+    let class = |name: String, get: &dyn Fn(&ClosureLine) -> ClassRate| -> Vec<Column> {
+        vec![
+            counts_opt(&format!("{name}_hospitals"), rows.iter().map(|(_, l)| l.map(|l| get(l).n))),
+            counts_opt(&format!("{name}_closed"), rows.iter().map(|(_, l)| l.map(|l| get(l).closed))),
+            optional_floats(
+                &format!("{name}_rate"),
+                rows.iter().map(|(_, l)| l.map(get).filter(|c| c.n > 0).map(|c| c.rate())),
+            ),
+        ]
+    };
+    let aucs: Vec<_> = rows.iter().map(|(_, l)| l.and_then(|l| l.auc)).collect();
+    let differences: Vec<_> = rows.iter().map(|(_, l)| l.and_then(|l| l.versus_persistence)).collect();
+    let m = &scores.matching;
+    let repeat = |name: &str, value: usize| Column::new(name.into(), vec![value as u64; n]);
+    let mut columns = vec![
+        Column::new("horizon_years".into(), rows.iter().map(|(h, _)| h.years).collect::<Vec<i32>>()),
+        Column::new("end_year".into(), rows.iter().map(|(h, _)| h.end_year).collect::<Vec<i32>>()),
+        Column::new("risk_year".into(), rows.iter().map(|(h, _)| h.risk_year).collect::<Vec<i32>>()),
+        text("group", rows.iter().map(|(_, l)| l.map_or(crate::backtest::ALL, |l| l.group.as_str()))),
+        text("score", rows.iter().map(|(_, l)| l.map_or("", |l| l.score.id()))),
+        line_count("closed", |l| l.closed),
+        line_count("survived", |l| l.survived),
+    ];
+    columns.extend(auc_columns(&aucs, &differences));
+    for q in 0..4 {
+        columns.extend(class(format!("q{}", q + 1), &move |l: &ClosureLine| l.quartiles[q]));
+    }
+    columns.extend(class("top_decile".to_string(), &|l: &ClosureLine| l.top_decile));
+    columns.push(optional_floats(
+        "top_decile_share_of_closures",
+        rows.iter().map(|(_, l)| l.map(ClosureLine::top_decile_share).filter(|v| v.is_finite())),
+    ));
+    columns.extend([
+        counts("stopped_filing", rows.iter().map(|(h, _)| h.stopped_filing)),
+        counts("closed_before_base", rows.iter().map(|(h, _)| h.closed_before_base)),
+        repeat("list_rows", m.rows),
+        repeat("list_rows_from_base_year", m.considered),
+        repeat("matched_by_ccn", m.by_ccn),
+        repeat("matched_by_ccn_names_differ", m.by_ccn_names_differ),
+        repeat("matched_by_name_and_place", m.by_name),
+        repeat("unmatched", m.unmatched),
+        repeat("ccn_leads_rejected", m.leads_rejected),
+        repeat("matched_still_filing", m.still_filing),
+        text("note", notes.iter().map(String::as_str)),
+    ]);
+    with_provenance(columns, n, provenance)
+}
+
+fn counts_opt(name: &str, values: impl Iterator<Item = Option<usize>>) -> Column {
+    Column::new(name.into(), values.map(|v| v.map(|v| v as u64)).collect::<Vec<Option<u64>>>())
+}
+
+/// The list's rows from the base year on and how each was matched:
+/// `row, hospital, city, state, closure_year, closure_month, converted,
+/// ccn_listed, how, names_agree, ccn_lead_rejected, ccn, cohort_name,
+/// cohort_city, kind, base_period_end, after_base_period, filed_later`
+/// (the last eight empty when unmatched), then provenance.
+pub fn backtest_closure_list(
+    scores: &crate::backtest::closures::ClosureScores,
+    facilities: &[crate::backtest::closures::Facility],
+    provenance: &Provenance,
+) -> PolarsResult<DataFrame> {
+    let rows = &scores.matches;
+    let facility = |i: usize| rows[i].facility.and_then(|f| facilities.get(f));
+    let from_facility = |name: &str, get: fn(&crate::backtest::closures::Facility) -> String| {
+        Column::new(name.into(), (0..rows.len()).map(|i| facility(i).map(get)).collect::<Vec<Option<String>>>())
+    };
+    let ends: Vec<Option<String>> =
+        (0..rows.len()).map(|i| facility(i).and_then(|f| f.base_end).map(|d| d.to_string())).collect();
+    let after: Vec<Option<bool>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            facility(i).map(|f| f.base_end.is_none_or(|e| (m.closure.year, m.closure.month) > (e.year(), e.month())))
+        })
+        .collect();
+    let columns = vec![
+        counts("row", rows.iter().map(|m| m.closure.row)),
+        text("hospital", rows.iter().map(|m| m.closure.hospital.as_str())),
+        text("city", rows.iter().map(|m| m.closure.city.as_str())),
+        text("state", rows.iter().map(|m| m.closure.state.as_str())),
+        Column::new("closure_year".into(), rows.iter().map(|m| m.closure.year).collect::<Vec<i32>>()),
+        Column::new("closure_month".into(), rows.iter().map(|m| m.closure.month).collect::<Vec<u32>>()),
+        Column::new("converted".into(), rows.iter().map(|m| m.closure.converted).collect::<Vec<bool>>()),
+        text("ccn_listed", rows.iter().map(|m| m.closure.ccn.as_deref().unwrap_or(""))),
+        text("how", rows.iter().map(|m| m.how.id())),
+        Column::new("names_agree".into(), rows.iter().map(|m| m.names_agree).collect::<Vec<bool>>()),
+        Column::new("ccn_lead_rejected".into(), rows.iter().map(|m| m.lead_rejected).collect::<Vec<bool>>()),
+        from_facility("ccn", |f| f.ccn.clone()),
+        from_facility("cohort_name", |f| f.name.clone()),
+        from_facility("cohort_city", |f| f.city.clone()),
+        from_facility("kind", |f| f.kind.clone()),
+        Column::new("base_period_end".into(), ends),
+        Column::new("after_base_period".into(), after),
+        Column::new(
+            "filed_later".into(),
+            (0..rows.len()).map(|i| facility(i).map(|f| f.filed_later)).collect::<Vec<Option<bool>>>(),
+        ),
+    ];
+    with_provenance(columns, rows.len(), provenance)
+}

@@ -433,9 +433,12 @@ fn write_manifest(staging: &mut Staging, record: RunRecord) -> Result<RunRecord,
 }
 
 /// Writes a backtest: `backtest.csv` (per hospital), `backtest_summary.csv`
-/// (by kind and over all), `backtest_unmatched.csv`, the PIT and
-/// share-in-the-red charts (SVG and PNG), `brief.md`, `manifest.json`, and
-/// `report.html` (after the manifest, like `seqsim report`).
+/// (by kind and over all), `backtest_unmatched.csv`, the risk scores
+/// (`backtest_reliability.csv`, `backtest_brier.csv`, `backtest_ranking.csv`
+/// and, with a closure list, `backtest_closures.csv` and
+/// `backtest_closure_list.csv`), the PIT, share-in-the-red and reliability
+/// charts (SVG and PNG), `brief.md`, `manifest.json`, and `report.html`
+/// (after the manifest, like `seqsim report`).
 pub fn write_backtest(
     staging: &mut Staging,
     backtest: &crate::backtest::Backtest,
@@ -447,9 +450,20 @@ pub fn write_backtest(
         ("backtest.csv", frame::backtest_hospitals(&backtest.hospitals, provenance)),
         ("backtest_summary.csv", frame::backtest_summary(&backtest.summary, provenance)),
         ("backtest_unmatched.csv", frame::backtest_unmatched(&backtest.unmatched, provenance)),
+        ("backtest_reliability.csv", frame::backtest_reliability(&backtest.risk.reliability, provenance)),
+        ("backtest_brier.csv", frame::backtest_brier(&backtest.risk.reliability, provenance)),
+        ("backtest_ranking.csv", frame::backtest_ranking(&backtest.risk.ranking, provenance)),
     ];
     for (name, frame) in tables {
         write_csv(staging, name, frame)?;
+    }
+    if let Some(closures) = &backtest.closures {
+        write_csv(staging, "backtest_closures.csv", frame::backtest_closures(closures, provenance))?;
+        write_csv(
+            staging,
+            "backtest_closure_list.csv",
+            frame::backtest_closure_list(closures, &backtest.facilities, provenance),
+        )?;
     }
     let all = backtest.summary.iter().find(|l| l.group == crate::backtest::ALL);
     let mut charts = Vec::new();
@@ -463,6 +477,8 @@ pub fn write_backtest(
     for (name, svg) in &charts {
         write_chart(staging, name, svg)?;
     }
+    let reliability = chart::backtest_reliability(&backtest.risk.reliability, backtest.year, provenance)?;
+    write_chart(staging, "backtest_reliability.svg", &reliability)?;
     staging.write("brief.md", backtest_page::brief(backtest, inputs, provenance).as_bytes())?;
     let run = RunKind::Backtest {
         backtest: BacktestRecord {
@@ -473,11 +489,15 @@ pub fn write_backtest(
             matched: backtest.hospitals.len(),
             unmatched: backtest.unmatched.len(),
             share_paths: backtest.share_paths,
+            closures: inputs
+                .closures
+                .as_ref()
+                .map(|(file, sha256)| LaterRelease { file: file.clone(), sha256: sha256.clone() }),
         },
     };
     let record = write_manifest(staging, RunRecord::new(provenance, times, run))?;
     let svgs: Vec<String> = charts.into_iter().map(|(_, svg)| svg).collect();
-    staging.write("report.html", backtest_page::page(backtest, inputs, &record, &svgs).as_bytes())
+    staging.write("report.html", backtest_page::page(backtest, inputs, &record, &svgs, Some(&reliability)).as_bytes())
 }
 
 /// Writes one table as CSV.

@@ -303,9 +303,12 @@ pub struct BacktestRecord {
     pub unmatched: usize,
     /// Paths of the predictive interval of the share in the red.
     pub share_paths: u64,
+    /// The list of closures scored against (`--closures`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closures: Option<LaterRelease>,
 }
 
-/// The later release of a backtest.
+/// A file a backtest read besides its cohort: the later release, or the list of closures.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LaterRelease {
     /// As given.

@@ -197,6 +197,28 @@ pub fn run_headline(record: &RunRecord, summary: &Summary) -> String {
     }
 }
 
+/// The closure scores' lines over all hospitals: each horizon's AUCs, or why
+/// it was not scored.
+pub fn backtest_closures(scores: &crate::backtest::closures::ClosureScores) -> String {
+    use crate::backtest::ALL;
+    let mut out = String::new();
+    for h in &scores.horizons {
+        out.push_str(&format!(
+            "Closures within {} years (to {}): {} closed, {} survived, {} stopped filing (left out); AUC over all:",
+            h.years, h.end_year, h.closed, h.survived, h.stopped_filing
+        ));
+        for line in h.lines.iter().filter(|l| l.group == ALL) {
+            let auc = line.auc.map_or_else(|| "n/a".to_string(), |a| format!("{:.3}", a.auc));
+            out.push_str(&format!(" {} {auc};", line.score.id()));
+        }
+        out.push('\n');
+    }
+    for u in &scores.unscored {
+        out.push_str(&format!("Closures within {} years: not scored, {}\n", u.years, u.why));
+    }
+    out
+}
+
 /// The backtest's headline: per kind and over all, projected and reported
 /// share in the red, 90% interval coverage and CRPS skill against persistence.
 pub fn backtest(backtest: &crate::backtest::Backtest) -> String {
