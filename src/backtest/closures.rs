@@ -50,6 +50,7 @@ pub const GENERIC_WORDS: [&str; 36] = [
     "CAMPUS",
     "CARE",
     "CENTER",
+    "CENTERS",
     "CENTRE",
     "CLINIC",
     "COMMUNITY",
@@ -68,17 +69,16 @@ pub const GENERIC_WORDS: [&str; 36] = [
     "LLC",
     "MEDICAL",
     "MEMORIAL",
+    "MUNICIPAL",
     "NETWORK",
     "OF",
     "REGIONAL",
+    "SERVICE",
     "SERVICES",
     "ST",
     "SYSTEM",
     "SYSTEMS",
     "THE",
-    "CENTERS",
-    "MUNICIPAL",
-    "SERVICE",
 ];
 
 /// Abbreviations spelled out before generic words are dropped.
