@@ -257,10 +257,12 @@ pub fn tornado(rows: &[crate::analysis::TornadoRow], provenance: &Provenance) ->
 }
 
 /// Per-facility table: `practice, kind, <attribute columns>, policy, year,
-/// margin_mean, p_negative, p_exhausted, cut_mean`, then provenance.
+/// margin_mean, p_negative, p_exhausted, cut_mean, p_distress, cash_mean`,
+/// then `name` (the facility's name, for people) and provenance.
 pub fn facilities(
     rows: &[SummaryRow],
     attributes: &[(String, Vec<(String, String)>)],
+    facility_names: &std::collections::HashMap<&str, &str>,
     provenance: &Provenance,
 ) -> PolarsResult<DataFrame> {
     let names: Vec<&str> =
@@ -305,6 +307,7 @@ pub fn facilities(
         f("cut_mean", |r| r.cut_mean),
         f("p_distress", |r| r.p_distress),
         f("cash_mean", |r| r.cash_mean),
+        text("name", rows.iter().map(|r| facility_names.get(r.practice.as_str()).copied().unwrap_or_default())),
     ]);
     with_provenance(columns, rows.len(), provenance)
 }

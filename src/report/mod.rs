@@ -609,9 +609,22 @@ pub fn write_cohort_run(
     times: &RunTimes,
 ) -> Result<RunRecord, OutputError> {
     let CohortTables { plan, summary, groups, by } = *tables;
+    // Groups (states) in order, then the policies in the scenario's order,
+    // then years: groups.csv, the Groups sheet and the brief read alike.
+    let policy_order = |name: &str| plan.policies.iter().position(|p| p.name == name).unwrap_or(usize::MAX);
+    let mut sorted = groups.to_vec();
+    sorted.sort_by(|a, b| (&a.key, policy_order(&a.policy), a.year).cmp(&(&b.key, policy_order(&b.policy), b.year)));
+    let groups = sorted.as_slice();
     let attributes: Vec<(String, Vec<(String, String)>)> =
         plan.practices.iter().map(|p| (p.id.clone(), p.attributes.clone())).collect();
-    write_csv_parquet(staging, "facilities", frame::facilities(&summary.summary, &attributes, provenance), provenance)?;
+    let names: std::collections::HashMap<&str, &str> =
+        plan.practices.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
+    write_csv_parquet(
+        staging,
+        "facilities",
+        frame::facilities(&summary.summary, &attributes, &names, provenance),
+        provenance,
+    )?;
     if !by.is_empty() {
         write_csv_parquet(staging, "groups", frame::groups(groups, by, provenance), provenance)?;
     }

@@ -371,7 +371,10 @@ fn cohort_headline_columns<'a>(projection: &Projection) -> Vec<Column<'a, Cohort
     let last = projection.last_year();
     vec![
         column("policy", Style::Text, |h: &CohortHeadlineRow<'_>| text(h.policy)),
-        column("label", Style::Text, |h: &CohortHeadlineRow<'_>| text(h.label)),
+        column("label", Style::Text, |h: &CohortHeadlineRow<'_>| match h.kept {
+            Some(_) => text(h.label),
+            None => Cell::Text(format!("{} (baseline)", h.label)),
+        }),
         column(format!("expected facilities in distress {last}"), Style::Count, |h: &CohortHeadlineRow<'_>| {
             Cell::Number(h.national.n_distress)
         }),
@@ -383,7 +386,7 @@ fn cohort_headline_columns<'a>(projection: &Projection) -> Vec<Column<'a, Cohort
         }),
         column("CO-253 kept vs baseline", Style::Dollars, |h: &CohortHeadlineRow<'_>| match h.kept {
             Some(kept) => Cell::Number(kept),
-            None => text("baseline"),
+            None => Cell::Empty,
         }),
     ]
 }
