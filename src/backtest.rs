@@ -27,6 +27,7 @@ use crate::calendar::Date;
 use crate::engine::summary::{summarize, SummaryRow};
 use crate::engine::{path_margins, simulate, Accumulator, EngineError, Histogram, Plan};
 use crate::import::sheps::Closure;
+use crate::numeric::stats::{mean, quantile, sample_sd};
 
 /// The cohort attribute holding a hospital's CMS Certification Number.
 pub const CCN_COLUMN: &str = "ccn";
@@ -538,39 +539,6 @@ fn pooled_histogram(acc: &Accumulator, plan: &Plan, t: usize, practices: impl It
     pooled
 }
 
-/// The type-7 quantile of `values` (sorted here); NaN when empty.
-pub fn quantile(values: &[f64], q: f64) -> f64 {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted.sort_by(f64::total_cmp);
-    let position = (sorted.len() - 1) as f64 * q;
-    let low = position.floor() as usize;
-    let high = (low + 1).min(sorted.len() - 1);
-    sorted[low] + (position - low as f64) * (sorted[high] - sorted[low])
-}
-
-/// The mean of `values`; NaN when there are none.
-pub(crate) fn mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    if n == 0 {
-        f64::NAN
-    } else {
-        sum / n as f64
-    }
-}
-
-/// Sample standard deviation (N - 1); 0 for fewer than two values.
-pub(crate) fn sample_sd(values: &[f64]) -> f64 {
-    if values.len() < 2 {
-        return 0.0;
-    }
-    let m = mean(values.iter().copied());
-    let ss: f64 = values.iter().map(|v| (v - m) * (v - m)).sum();
-    (ss / (values.len() - 1) as f64).sqrt()
-}
-
 /// The PIT bin of `pit` (a PIT of exactly 1 goes to the last bin).
 fn pit_bin(pit: f64) -> usize {
     ((pit * PIT_BINS as f64).floor() as usize).min(PIT_BINS - 1)
@@ -663,15 +631,6 @@ mod tests {
     fn persistence_crps_is_its_absolute_error() {
         // |(-0.03) - 0.02| = 0.05.
         assert!((row([0.0; 5], -0.03, 0.02).persistence_crps() - 0.05).abs() < 1e-15);
-    }
-
-    #[test]
-    fn quantile_is_type_7() {
-        // Position (4 - 1) * 0.5 = 1.5: halfway between 2 and 3.
-        assert_eq!(quantile(&[4.0, 1.0, 3.0, 2.0], 0.5), 2.5);
-        // Position 3 * 0.05 = 0.15: 1 + 0.15 * (2 - 1).
-        assert!((quantile(&[4.0, 1.0, 3.0, 2.0], 0.05) - 1.15).abs() < 1e-12);
-        assert!(quantile(&[], 0.5).is_nan());
     }
 
     #[test]

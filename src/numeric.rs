@@ -18,6 +18,7 @@
 pub mod math;
 pub mod optimize;
 pub mod special;
+pub mod stats;
 
 use std::cmp::Ordering;
 

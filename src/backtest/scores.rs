@@ -80,8 +80,9 @@ fn components(scores: &[f64], outcomes: &[bool]) -> Option<Components> {
     Some(Components { v10, v01 })
 }
 
+/// The mean of a slice ([`crate::numeric::stats::mean`]).
 fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len() as f64
+    crate::numeric::stats::mean(values.iter().copied())
 }
 
 /// The sample covariance (N - 1) of two equally long lists; NaN for fewer than two.

@@ -26,12 +26,12 @@ use std::collections::HashMap;
 
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::backtest::{quantile, sample_sd};
 use crate::import::panel::Hospital;
 use crate::model::{self, Indices, Levers, Payment, PolicyState, Response, Terms};
 use crate::numeric::cholesky;
 use crate::numeric::math::{exp, ln, tanh};
 use crate::numeric::optimize::nelder_mead;
+use crate::numeric::stats::{quantile, sample_sd};
 
 /// Tukey's far-out fences.
 const FENCE_IQR: f64 = 3.0;
@@ -479,7 +479,7 @@ fn median(values: &[f64]) -> f64 {
 
 /// The mean; NaN when there are no values.
 fn mean(values: &[f64]) -> f64 {
-    crate::backtest::mean(values.iter().copied())
+    crate::numeric::stats::mean(values.iter().copied())
 }
 
 /// The sample standard deviation; NaN (a moment the data cannot give) for

@@ -29,10 +29,10 @@ use std::collections::HashMap;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use crate::backtest::sample_sd;
 use crate::import::panel::Hospital;
 use crate::numeric::math::{ln, pow};
 use crate::numeric::special::{normal_cdf, BetaQuantile};
+use crate::numeric::stats::sample_sd;
 use crate::scenario::Driver;
 
 /// Tukey's far-out fences: values beyond `Q1 - 3 IQR` or `Q3 + 3 IQR` are trimmed.
@@ -333,13 +333,13 @@ fn fit_all<'a>(panel: impl Iterator<Item = (&'a [f64; MEASURED.len()], f64)>) ->
 
 /// The mean of a sample (the backtest's summary statistic, one definition).
 fn mean(values: &[f64]) -> f64 {
-    crate::backtest::mean(values.iter().copied())
+    crate::numeric::stats::mean(values.iter().copied())
 }
 
 /// Tukey's far-out fences of `values`.
 fn fences(values: &[f64]) -> (f64, f64) {
-    let q1 = crate::backtest::quantile(values, 0.25);
-    let q3 = crate::backtest::quantile(values, 0.75);
+    let q1 = crate::numeric::stats::quantile(values, 0.25);
+    let q3 = crate::numeric::stats::quantile(values, 0.75);
     let iqr = q3 - q1;
     (q1 - FENCE_IQR * iqr, q3 + FENCE_IQR * iqr)
 }
