@@ -629,11 +629,8 @@ fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<Job
     // The page embeds the SVG charts; PNG copies would triple the time of a run.
     report::write_report(&written.out, &written.out.join("report.html"), false)
         .map_err(|e| CliError::Invalid(format!("error: the report page: {e}")))?;
-    std::fs::write(written.out.join("scenario.yaml"), &loaded.bytes).map_err(|source| CliError::Io {
-        path: PathBuf::from("scenario.yaml"),
-        what: "cannot write",
-        source,
-    })?;
+    // Through the report layer's atomic writer, like every other output.
+    report::output::write_atomic(&written.out.join("scenario.yaml"), &loaded.bytes)?;
     let mut files: Vec<String> = written.record.files.iter().map(|f| f.name.clone()).collect();
     files.extend(["manifest.json", "report.html", "scenario.yaml"].map(String::from));
     Ok(JobState::Done {
