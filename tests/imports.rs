@@ -316,3 +316,32 @@ fn cy2027_pfs_update_is_the_proposed_rules_and_its_sensitivity_the_statutes() {
     }
     assert!(s.policies.iter().all(|p| p.name != "seq_fy2031_split_alternative"));
 }
+
+/// `seqsim new COPY --from us_hospitals` writes a copy that runs from
+/// anywhere: its imports and cohort file are absolute; an existing file is
+/// not replaced without --force, and an unknown name is a usage error.
+#[test]
+fn a_new_copy_of_a_bundled_scenario_validates_wherever_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("mine.yaml");
+    let new = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_seqsim"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let made = new(&["new", copy.to_str().unwrap(), "--from", "national"]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let text = std::fs::read_to_string(&copy).unwrap();
+    assert!(!text.contains("../policies/"), "{text}");
+    assert!(text.starts_with("# seqsim national scenario"), "comments are kept");
+    let checked = seqsim(&["validate", copy.to_str().unwrap()]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    let again = new(&["new", copy.to_str().unwrap(), "--from", "national"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("exists; pass --force"), "{}", stderr(&again));
+    let unknown = new(&["new", dir.path().join("x.yaml").to_str().unwrap(), "--from", "no_such"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("no bundled scenario scenarios/no_such.yaml"), "{}", stderr(&unknown));
+}

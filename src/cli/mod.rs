@@ -15,6 +15,7 @@ mod error;
 mod import;
 mod ledger;
 mod merge;
+mod new;
 mod options;
 mod report;
 mod run;
@@ -38,6 +39,8 @@ pub struct Cli {
 enum Command {
     /// Check scenario files against the format of MODEL.md §1 and list every problem.
     Validate(validate::ValidateArgs),
+    /// Write an editable copy of a bundled scenario whose imports work wherever it is saved.
+    New(new::NewArgs),
     /// Print the exact point ledger: every driver at its mean, decimal arithmetic.
     Ledger(ledger::LedgerArgs),
     /// Run the Monte Carlo simulation and write the evidence tables.
@@ -107,6 +110,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Validate(args) => validate::command(&args),
+        Command::New(args) => new::command(&args),
         Command::Ledger(args) => ledger::command(&args),
         Command::Run(args) => run::command(&args),
         Command::Sweep(args) => sweep::command(&args),

@@ -12,6 +12,7 @@ mod diagnostic;
 pub mod edit;
 mod number;
 mod practice;
+pub mod relocate;
 mod text;
 mod types;
 mod validate;
