@@ -162,6 +162,22 @@ fn wait_for(server: &Server, job: &str) -> String {
     }
 }
 
+/// The front page says what seqsim answers, lists projections before
+/// backtests with a line each, and puts the upload form after them.
+#[test]
+fn the_front_page_lists_projections_then_backtests_with_a_line_each() {
+    let server = start_with(&["--bind", "127.0.0.1:0"], &["backtest_2017_2019.yaml", "national.yaml"]);
+    let page = get(&server, "/").text();
+    assert!(page.contains("Medicare sequestration"), "what it answers");
+    let projections = page.find("<h2>Projections</h2>").unwrap();
+    let backtests = page.find("<h2>Backtests").unwrap();
+    let upload = page.find("<h2>Upload a scenario</h2>").unwrap();
+    assert!(projections < backtests && backtests < upload, "projections, backtests, then the upload form");
+    assert!(page[projections..backtests].contains("/s/national"), "national is a projection");
+    assert!(page[backtests..upload].contains("/s/backtest_2017_2019"), "the backtest is listed after");
+    assert!(page[projections..backtests].contains("class=\"meta\">Eight archetypes"), "a line from its description");
+}
+
 /// A cohort with states is grouped by state in the workbench, as `run --by
 /// state` would: the groups table, the state maps and the risk list.
 #[test]

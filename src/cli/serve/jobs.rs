@@ -170,9 +170,31 @@ pub enum StartError {
 }
 
 /// The scenarios, uploads and runs.
+/// A scenario on the front page.
+#[derive(Clone, Debug)]
+pub struct Offered {
+    /// Its id in links.
+    pub id: String,
+    /// Its `name:`.
+    pub name: String,
+    /// The first sentence of its `description:` (empty without one).
+    pub summary: String,
+    /// Whether it is a backtest (`backtest_*.yaml`): listed after the projections.
+    pub backtest: bool,
+}
+
+/// The first sentence of a description, on one line.
+fn first_sentence(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.find(". ") {
+        Some(end) => one_line[..=end].to_string(),
+        None => one_line,
+    }
+}
+
 pub struct Workbench {
     catalogue: Vec<(String, Source)>,
-    names: Vec<(String, String)>,
+    names: Vec<Offered>,
     uploads: Mutex<Vec<(String, Source)>>,
     jobs: Mutex<HashMap<String, Arc<Job>>>,
     slots: Arc<tokio::sync::Semaphore>,
@@ -247,11 +269,14 @@ impl Workbench {
         let names = catalogue
             .iter()
             .map(|(id, source)| {
-                let name = match load(source) {
-                    Ok(loaded) => loaded.scenario.name,
-                    Err(_) => format!("{id} (does not load)"),
+                let (name, summary) = match load(source) {
+                    Ok(loaded) => (
+                        loaded.scenario.name,
+                        loaded.scenario.description.as_deref().map(first_sentence).unwrap_or_default(),
+                    ),
+                    Err(_) => (format!("{id} (does not load)"), String::new()),
                 };
-                (id.clone(), name)
+                Offered { id: id.clone(), name, summary, backtest: id.starts_with("backtest") }
             })
             .collect();
         Ok(Workbench {
@@ -280,7 +305,7 @@ impl Workbench {
 
     /// Every offered scenario: id and name (or that it does not load), as
     /// read when the server started.
-    pub fn catalogue(&self) -> &[(String, String)] {
+    pub fn catalogue(&self) -> &[Offered] {
         &self.names
     }
 

@@ -52,12 +52,30 @@ fn upload_form(text: &str) -> String {
 }
 
 /// The front page: the offered scenarios, the upload form and the runs so far.
-pub fn index(catalogue: &[(String, String)], jobs: &[Arc<Job>]) -> String {
-    let mut body = String::from("<h1>seqsim workbench</h1><h2>Scenarios</h2><ul>");
-    for (id, name) in catalogue {
-        let _ = write!(body, "<li><a href=\"/s/{}\">{}</a></li>", escape(id), escape(name));
+pub fn index(catalogue: &[super::jobs::Offered], jobs: &[Arc<Job>]) -> String {
+    let mut body = String::from(
+        "<h1>seqsim workbench</h1><p>seqsim projects how Medicare sequestration (the 2% cut remittances show as CO-253) and \
+         other payment policies move the margins and cash of hospitals and practices, year by year, with their uncertainty. \
+         Pick a projection, run it, and compare each policy with current law by state and by facility.</p>",
+    );
+    for (title, backtests) in
+        [("Projections", false), ("Backtests: how earlier projections matched what happened", true)]
+    {
+        let offered: Vec<&super::jobs::Offered> = catalogue.iter().filter(|o| o.backtest == backtests).collect();
+        if offered.is_empty() {
+            continue;
+        }
+        let _ = write!(body, "<h2>{}</h2><ul class=\"catalogue\">", escape(title));
+        for o in offered {
+            let _ = write!(body, "<li><a href=\"/s/{}\">{}</a>", escape(&o.id), escape(&o.name));
+            if !o.summary.is_empty() {
+                let _ = write!(body, "<br><span class=\"meta\">{}</span>", escape(&o.summary));
+            }
+            body.push_str("</li>");
+        }
+        body.push_str("</ul>");
     }
-    body.push_str("</ul><h2>Upload a scenario</h2>");
+    body.push_str("<h2>Upload a scenario</h2>");
     body.push_str(&upload_form(""));
     if !jobs.is_empty() {
         body.push_str("<h2>Runs</h2><ul>");
