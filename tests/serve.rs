@@ -195,6 +195,31 @@ fn a_cohort_run_in_the_workbench_is_grouped_by_state() {
     let report = get(&server, &format!("{job}/f/report.html")).text();
     assert!(report.contains("map_exhausted") || report.contains("<svg"), "the state map");
     assert!(!report.contains("No state map"), "no advice to rerun with --by state");
+
+    // A state's page: the run page's form leads there, and it lists the
+    // state's facilities by name with the baseline's chances of facilities.csv.
+    assert!(page.contains("id=\"state-form\""), "the run page offers a state");
+    let picked = get(&server, &format!("{job}/state?st=ks"));
+    assert_eq!((picked.status, picked.location()), (303, format!("{job}/state/KS")));
+    let state = get(&server, &format!("{job}/state/KS"));
+    assert_eq!(state.status, 200);
+    let state = state.text();
+    let csv = get(&server, &format!("{job}/f/facilities.csv")).text();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let kansas: Vec<Vec<&str>> = lines
+        .map(|l| l.split(',').collect::<Vec<&str>>())
+        .filter(|r| r[col("state")] == "KS" && r[col("policy")] == "current_law")
+        .collect();
+    assert!(!kansas.is_empty());
+    let shown = state.split("figures for <strong>").nth(1).unwrap().split("</strong>").next().unwrap().to_string();
+    let row = kansas.iter().find(|r| r[col("year")] == shown).unwrap();
+    let p: f64 = row[col("p_exhausted")].parse().unwrap();
+    assert!(state.contains(&format!("{:.2}%", p * 100.0)), "{} at {}", row[col("name")], p);
+    assert!(state.contains(row[col("name")]), "facilities by name");
+    assert!(state.contains("@media print"), "a print stylesheet");
+    assert_eq!(get(&server, &format!("{job}/state/..%2F..")).status, 404);
 }
 
 #[test]

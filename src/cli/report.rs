@@ -1,5 +1,6 @@
-//! `seqsim report RESULTS_DIR [-o FILE]`: redraws a results directory's
-//! charts and writes its self-contained HTML page.
+//! `seqsim report RESULTS_DIR [-o FILE] [--state ST]`: redraws a results
+//! directory's charts and writes its self-contained HTML page, or, with
+//! `--state`, one state's page of a cohort run (`state_ST.html`).
 
 use std::path::PathBuf;
 
@@ -13,9 +14,20 @@ pub(super) struct ReportArgs {
     /// The page to write (default: RESULTS/report.html).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// One state's page of a cohort run (its facilities, margins, risks and each policy's
+    /// change; default file RESULTS/state_ST.html).
+    #[arg(long, value_name = "ST")]
+    state: Option<String>,
 }
 
 pub(super) fn command(args: &ReportArgs) -> Result<(), CliError> {
+    if let Some(state) = &args.state {
+        let page = args.output.clone().unwrap_or_else(|| args.results.join(format!("state_{state}.html")));
+        let html = report::state_page::render(&args.results, state)?;
+        report::output::write_atomic(&page, html.as_bytes())?;
+        println!("State page written to {}", page.display());
+        return Ok(());
+    }
     let page = args.output.clone().unwrap_or_else(|| args.results.join("report.html"));
     report::write_report(&args.results, &page, true)?;
     println!("Report written to {}", page.display());

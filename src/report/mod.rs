@@ -23,6 +23,7 @@ mod raster;
 pub mod read;
 mod record;
 pub mod shard;
+pub mod state_page;
 mod table;
 pub mod terminal;
 mod tilemap;

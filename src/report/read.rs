@@ -263,6 +263,60 @@ pub struct RiskRow {
     pub p_negative: (f64, f64),
 }
 
+/// One facility of a state in one year under one policy (`facilities.parquet`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StateFacility {
+    /// Practice id.
+    pub practice: String,
+    /// Name.
+    pub name: String,
+    /// City (empty when the cohort has none).
+    pub city: String,
+    /// Kind.
+    pub kind: String,
+    /// Policy.
+    pub policy: String,
+    /// Year.
+    pub year: i32,
+    /// Mean margin.
+    pub margin_mean: f64,
+    /// P(margin < 0).
+    pub p_negative: f64,
+    /// P(distress).
+    pub p_distress: f64,
+    /// P(cash exhausted).
+    pub p_exhausted: f64,
+    /// Mean CO-253 dollars that year.
+    pub cut_mean: f64,
+}
+
+/// The rows of `facilities.parquet` whose `state` is `state` (every policy
+/// and year); an error when the table has no `state` column.
+pub fn state_facilities(dir: &Path, state: &str) -> Result<Vec<StateFacility>, ReadError> {
+    let c = Columns::open(dir, "facilities.parquet")?;
+    let states = c.as_text("state")?;
+    let (practice, kind, policy, year) = (c.text("practice")?, c.text("kind")?, c.text("policy")?, c.years()?);
+    let name = c.as_text("name")?;
+    let city = if c.frame.column("city").is_ok() { c.as_text("city")? } else { vec![String::new(); states.len()] };
+    let f = c.float_columns(&["margin_mean", "p_negative", "p_distress", "p_exhausted", "cut_mean"])?;
+    Ok((0..states.len())
+        .filter(|&i| states[i] == state)
+        .map(|i| StateFacility {
+            practice: practice[i].clone(),
+            name: name[i].clone(),
+            city: city[i].clone(),
+            kind: kind[i].clone(),
+            policy: policy[i].clone(),
+            year: year[i],
+            margin_mean: f[0][i],
+            p_negative: f[1][i],
+            p_distress: f[2][i],
+            p_exhausted: f[3][i],
+            cut_mean: f[4][i],
+        })
+        .collect())
+}
+
 /// How many facilities of each state the page lists.
 pub const RISK_ROWS_PER_STATE: usize = 10;
 

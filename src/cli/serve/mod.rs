@@ -185,6 +185,8 @@ fn router(server: Shared, hosts: Hosts) -> Router {
         .route("/j/{id}", get(job))
         .route("/j/{id}/cancel", post(cancel))
         .route("/j/{id}/f/{*name}", get(file))
+        .route("/j/{id}/state", get(state_pick))
+        .route("/j/{id}/state/{state}", get(state_page))
         .layer(middleware::from_fn(timeout));
     Router::new()
         .route("/j/{id}/events", get(events))
@@ -621,6 +623,34 @@ async fn events(State(server): State<Shared>, Path(id): Path<String>) -> Respons
 
 fn event_is_end(job: &jobs::Job) -> bool {
     !matches!(job.state(), JobState::Queued | JobState::Running)
+}
+
+/// The state form of a run's page: to the state's page.
+async fn state_pick(
+    State(server): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(job) = server.workbench.job(&id) else { return not_found("run") };
+    let id = job.id.clone();
+    let state: String = query.get("st").map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
+    if state.is_empty() || state.len() > 8 || !state.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return not_found("state");
+    }
+    Redirect::to(&format!("/j/{id}/state/{state}")).into_response()
+}
+
+/// One state's page of a finished cohort run.
+async fn state_page(State(server): State<Shared>, Path((id, state)): Path<(String, String)>) -> Response {
+    let Some(job) = server.workbench.job(&id) else { return not_found("run") };
+    let JobState::Done { out, .. } = job.state() else { return not_found("finished run") };
+    if state.is_empty() || state.len() > 8 || !state.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return not_found("state");
+    }
+    match tokio::task::spawn_blocking(move || crate::report::state_page::render(&out, &state)).await {
+        Ok(Ok(page)) => html(StatusCode::OK, page),
+        _ => not_found("state page"),
+    }
 }
 
 async fn file(State(server): State<Shared>, Path((id, name)): Path<(String, String)>) -> Response {

@@ -529,9 +529,20 @@ pub fn job(job: &Job) -> String {
                 }
                 let _ = write!(body, "<li>{table} table: {}</li>", formats.join(" · "));
             }
+            body.push_str("</ul>");
+            if files.iter().any(|f| f == "groups.csv") && files.iter().any(|f| f == "at_risk.csv") {
+                let _ = write!(
+                    body,
+                    "<h2>A state</h2><form method=\"get\" action=\"/j/{}/state\" id=\"state-form\"><label>State (two letters) \
+                     <input name=\"st\" size=\"3\" maxlength=\"8\" placeholder=\"KS\" required></label> \
+                     <button type=\"submit\">Open its page</button></form>\
+                     <p class=\"meta\">One state's facilities by name, with each one's margin and risks and what each policy changes; it prints as a handout.</p>",
+                    escape(&job.id)
+                );
+            }
             let _ = write!(
                 body,
-                "</ul><h2>Report</h2><iframe src=\"/j/{}/f/report.html\" title=\"report\"></iframe>",
+                "<h2>Report</h2><iframe src=\"/j/{}/f/report.html\" title=\"report\"></iframe>",
                 escape(&job.id)
             );
         }
