@@ -2,7 +2,7 @@
 //! per-path kernel), a whole national run at 100,000 paths through the binary
 //! (outputs included), one cell's histogram batch, the accumulator merge,
 //! and the exact ledger.
-//! Run with `cargo bench`; figures are documented in README "Performance".
+//! Run with `cargo bench`; figures are documented in docs/performance.md.
 
 use std::path::Path;
 use std::process::Command;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the README's performance table: the whole `seqsim run` process on a
+# Prints the performance table of docs/performance.md: the whole `seqsim run` process on a
 # scenario (default scenarios/national.yaml) for 10k, 100k and 1M paths on one
 # and two threads, the median of REPS runs (default 3) of each, with the
 # evaluations/s and peak RSS that `--stats` reports for that run.

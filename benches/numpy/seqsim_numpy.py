@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A vectorised NumPy implementation of MODEL.md (v1.3), for the speed comparison
-of the performance issue (README "Performance") and CI's cross-check of the model.
+of the performance issue (docs/performance.md) and CI's cross-check of the model.
 
 It reads the same scenario file, resolves the dated policies itself (MODEL.md
 §1), draws every driver with NumPy's PCG64 generator (so its numbers differ

@@ -1,7 +1,7 @@
 //! Closures: the Sheps Center's list matched to the projected cohort, and
 //! the cohort's risk scores ranked against the closures that followed.
 //!
-//! **Matching** (one rule, stated here and in the README). Names and places
+//! **Matching** (one rule, stated here and in docs/real-hospitals.md). Names and places
 //! are normalised: upper case, apostrophes and periods deleted, `&` read as
 //! AND, every other character that is not a letter or digit a space;
 //! abbreviations spelled out (MED, CTR, HOSP, MEM, REG, HLTH, SYS, GEN) and

@@ -1,6 +1,6 @@
 //! The command line's one error type: every way a command can fail, each
 //! rendered once (by `cli::main`) and mapped to its exit code here and only
-//! here (README "Exit codes").
+//! here (docs/commands.md, "Exit codes").
 
 use std::path::PathBuf;
 
@@ -108,7 +108,7 @@ pub enum CliError {
 }
 
 impl CliError {
-    /// The exit code (README "Exit codes").
+    /// The exit code (docs/commands.md, "Exit codes").
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => EXIT_USAGE,

@@ -326,7 +326,7 @@ fn write_at_risk(out: &mut String, page: &Page<'_>, last: i32) {
          (then the highest chance of distress), from <code>at_risk.csv</code>, which lists every facility with these chances by year, \
          their Monte Carlo errors (±) and its rank in its state. These are chances from the model, not closure forecasts: how well \
          such rankings have matched later closures and reported losses is scored by <code>seqsim backtest --closures</code> \
-         (README, “Risk scores”).</p>",
+         (docs/real-hospitals.md, “Risk scores”).</p>",
         super::read::RISK_ROWS_PER_STATE
     );
     let options: String = states
