@@ -315,10 +315,6 @@ pub struct Backtest {
     pub closures: Option<closures::ClosureScores>,
 }
 
-fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> &'a str {
-    attributes.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
-
 /// Projects `plan`'s baseline with `spec`, and scores year `spec.year`
 /// against `later` (and the cohort's risk against `closure_list`, when
 /// given). `base_margins[p]` is practice `p`'s base-year margin.
@@ -341,7 +337,7 @@ pub fn run(
     for practice in &mut plan.practices {
         practice.group = None;
     }
-    if plan.practices.iter().all(|p| attribute(&p.attributes, CCN_COLUMN).is_empty()) {
+    if plan.practices.iter().all(|p| p.attribute(CCN_COLUMN).is_empty()) {
         return Err(BacktestError::NoCcn);
     }
     let acc = simulate(&plan, spec.seed, 0..spec.paths, spec.threads, progress)?;
@@ -427,13 +423,13 @@ fn match_hospitals(
         facilities: Vec::new(),
     };
     for (p, practice) in plan.practices.iter().enumerate() {
-        let ccn = attribute(&practice.attributes, CCN_COLUMN);
+        let ccn = practice.attribute(CCN_COLUMN);
         if ccn.is_empty() {
             matched.without_ccn += 1;
             continue;
         }
         let Some(row) = summary.get(p * plan.years + t) else { continue };
-        let state = attribute(&practice.attributes, "state").to_string();
+        let state = practice.attribute("state").to_string();
         let terms = &practice.terms;
         let base_days_cash = 365.0 * terms.cash / terms.base_costs;
         let base_margin = base_margins.get(p).copied().unwrap_or(f64::NAN);
@@ -441,10 +437,10 @@ fn match_hospitals(
         matched.facilities.push(closures::Facility {
             ccn: ccn.to_string(),
             name: practice.name.clone(),
-            city: attribute(&practice.attributes, "city").to_string(),
+            city: practice.attribute("city").to_string(),
             state: state.clone(),
             kind: practice.kind.clone(),
-            base_end: Date::parse_iso(attribute(&practice.attributes, "fiscal_year_end")),
+            base_end: Date::parse_iso(practice.attribute("fiscal_year_end")),
             filed_later: outcomes.contains_key(ccn) || later.dropped.contains_key(ccn),
             base_margin,
             base_days_cash,

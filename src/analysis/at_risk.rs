@@ -53,10 +53,6 @@ pub struct AtRiskRow {
     pub p_exhausted_se: f64,
 }
 
-fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> &'a str {
-    attributes.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
-
 /// The baseline's rows of `summary`, one per facility and year, ranked
 /// within each state (see the module docs), in the order state, rank, year.
 pub fn at_risk(plan: &Plan, summary: &[SummaryRow]) -> Vec<AtRiskRow> {
@@ -72,7 +68,7 @@ pub fn at_risk(plan: &Plan, summary: &[SummaryRow]) -> Vec<AtRiskRow> {
     }
     let mut by_state: HashMap<&str, Vec<&str>> = HashMap::new();
     for p in &plan.practices {
-        by_state.entry(attribute(&p.attributes, STATE)).or_default().push(p.id.as_str());
+        by_state.entry(p.attribute(STATE)).or_default().push(p.id.as_str());
     }
     let mut rank: HashMap<&str, (usize, usize)> = HashMap::new();
     for ids in by_state.values_mut() {
@@ -96,13 +92,13 @@ pub fn at_risk(plan: &Plan, summary: &[SummaryRow]) -> Vec<AtRiskRow> {
             let p = facilities.get(r.practice.as_str())?;
             let (rank_in_state, facilities_in_state) = rank.get(r.practice.as_str()).copied()?;
             Some(AtRiskRow {
-                state: attribute(&p.attributes, STATE).to_string(),
+                state: p.attribute(STATE).to_string(),
                 rank_in_state,
                 facilities_in_state,
                 practice: r.practice.clone(),
                 name: p.name.clone(),
-                ccn: attribute(&p.attributes, "ccn").to_string(),
-                city: attribute(&p.attributes, "city").to_string(),
+                ccn: p.attribute("ccn").to_string(),
+                city: p.attribute("city").to_string(),
                 kind: r.kind.clone(),
                 year: r.year,
                 p_negative: r.p_negative,

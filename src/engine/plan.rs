@@ -45,6 +45,14 @@ pub struct PracticePlan {
     pub group: Option<usize>,
 }
 
+impl PracticePlan {
+    /// The value of grouping attribute `name` (a cohort column), empty when
+    /// the practice has none.
+    pub fn attribute(&self, name: &str) -> &str {
+        self.attributes.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+}
+
 /// A policy's name and label.
 #[derive(Clone, Debug)]
 pub struct PolicyInfo {

@@ -398,7 +398,7 @@ fn group_rows(dir: &Path, by: &[String]) -> Result<Vec<GroupRow>, ReadError> {
 
 /// Adds up rows into whole-cohort totals by policy and year, in the order
 /// policies and years first appear.
-fn add_up(rows: impl Iterator<Item = CohortYear>) -> Vec<CohortYear> {
+pub(super) fn add_up(rows: impl Iterator<Item = CohortYear>) -> Vec<CohortYear> {
     let mut totals: Vec<CohortYear> = Vec::new();
     let mut index: std::collections::HashMap<(String, i32), usize> = std::collections::HashMap::new();
     for row in rows {

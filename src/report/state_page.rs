@@ -29,31 +29,17 @@ pub fn render(dir: &Path, state: &str) -> Result<String, ReportError> {
     let rows = read::state_facilities(dir, state)?;
     let projection = &run.projection;
     let baseline = projection.baseline.clone();
-    // The state's totals by policy and year, for the shown year and the summary.
-    let mut totals: Vec<CohortYear> = Vec::new();
-    for r in &rows {
-        let index = match totals.iter().position(|t| t.policy == r.policy && t.year == r.year) {
-            Some(i) => i,
-            None => {
-                totals.push(CohortYear {
-                    policy: r.policy.clone(),
-                    year: r.year,
-                    facilities: 0.0,
-                    n_negative: 0.0,
-                    n_distress: 0.0,
-                    n_exhausted: 0.0,
-                    cut_total: 0.0,
-                });
-                totals.len() - 1
-            }
-        };
-        let t = &mut totals[index];
-        t.facilities += 1.0;
-        t.n_negative += r.p_negative;
-        t.n_distress += r.p_distress;
-        t.n_exhausted += r.p_exhausted;
-        t.cut_total += r.cut_mean;
-    }
+    // The state's totals by policy and year (each facility counts once), for
+    // the shown year and the summary.
+    let totals = read::add_up(rows.iter().map(|r| CohortYear {
+        policy: r.policy.clone(),
+        year: r.year,
+        facilities: 1.0,
+        n_negative: r.p_negative,
+        n_distress: r.p_distress,
+        n_exhausted: r.p_exhausted,
+        cut_total: r.cut_mean,
+    }));
     let mut out = String::new();
     let title = format!("{state}: {}", record.scenario.name);
     page_start(&mut out, &format!("{title} — seqsim state page"), &format!("{STYLE}{PRINT_STYLE}"));
