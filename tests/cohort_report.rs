@@ -63,7 +63,7 @@ fn assert_self_contained(page: &str) {
 /// (`column` summed over the rows of a policy and year) differ most from the
 /// baseline's, the earliest on a tie.
 fn shown_year(page: &str, header: &[String], rows: &[Vec<String>], column: &str) -> i32 {
-    let start = "One-year tables and maps below show <strong>";
+    let start = "The page opens on <strong>";
     let said: i32 = section(page, start, "</strong>")[start.len()..].parse().unwrap();
     let mut totals: std::collections::BTreeMap<(String, i32), f64> = Default::default();
     for r in rows {
@@ -116,8 +116,13 @@ fn a_cohort_report_by_state_maps_and_tabulates_what_groups_csv_holds() {
         let of: f64 = cell(&header, row, "facilities").parse().unwrap();
         format!("{:.1}%", n / of * 100.0)
     };
-    let exhausted_map = section(&page, "<figure id=\"map-0\"", "</figure>");
-    let negative_map = section(&page, "<figure id=\"map-1\"", "</figure>");
+    // Every year has its section behind the year picker; only the shown one is not hidden.
+    let years: std::collections::BTreeSet<&str> = rows.iter().map(|r| cell(&header, r, "year")).collect();
+    assert_eq!(page.matches("<section class=\"year\"").count(), years.len());
+    assert_eq!(page.matches("<section class=\"year\" data-year=\"").count() - page.matches("\" hidden>").count(), 1);
+    let year = section(&page, &format!("<section class=\"year\" data-year=\"{last}\">"), "</section>");
+    let exhausted_map = section(year, &format!("<figure id=\"map-{last}-0\""), "</figure>");
+    let negative_map = section(year, &format!("<figure id=\"map-{last}-1\""), "</figure>");
     for map in [exhausted_map, negative_map] {
         assert_eq!(map.matches("<rect class=\"tile\"").count(), 51, "one tile per state and DC");
         assert_eq!(tile_value(map, "CA"), "no data", "California is not in the excerpt");
@@ -144,8 +149,8 @@ fn a_cohort_report_by_state_maps_and_tabulates_what_groups_csv_holds() {
     let mut states: Vec<&str> = rows.iter().map(|r| cell(&header, r, "state")).collect();
     states.sort_unstable();
     states.dedup();
-    assert_eq!(page.matches("<table class=\"groups\"").count(), POLICIES);
-    let table = section(&page, "<table class=\"groups\" data-policy=\"current_law\"", "</table>");
+    assert_eq!(year.matches("<table class=\"groups\"").count(), POLICIES);
+    let table = section(year, "<table class=\"groups\" data-policy=\"current_law\"", "</table>");
     assert_eq!(table.matches("<tr data-key=").count(), states.len());
     for state in &states {
         assert!(table.contains(&format!("<tr data-key=\"{state}\">")), "{state} has a row");
@@ -174,7 +179,8 @@ fn a_cohort_report_without_by_has_no_map_and_counts_from_the_facilities() {
         .collect();
     let negative: f64 = in_last.iter().map(|r| cell(&header, r, "p_negative").parse::<f64>().unwrap()).sum();
     let expected = format!("{:.1} ({:.2}%)", negative, negative / in_last.len() as f64 * 100.0);
-    let whole = section(&page, "<table class=\"whole\"", "</table>");
+    let year = section(&page, &format!("<section class=\"year\" data-year=\"{last}\">"), "</section>");
+    let whole = section(year, "<table class=\"whole\"", "</table>");
     assert!(whole.contains(&expected), "{expected} in {whole}");
 }
 

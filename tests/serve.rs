@@ -213,13 +213,55 @@ fn a_cohort_run_in_the_workbench_is_grouped_by_state() {
         .filter(|r| r[col("state")] == "KS" && r[col("policy")] == "current_law")
         .collect();
     assert!(!kansas.is_empty());
-    let shown = state.split("figures for <strong>").nth(1).unwrap().split("</strong>").next().unwrap().to_string();
+    // The year the page opens on is the picker's selected one; every year has its section.
+    let picker = state.split("<select id=\"year\"").nth(1).unwrap().split("</select>").next().unwrap();
+    let shown = picker.split("\" selected>").next().unwrap().rsplit("value=\"").next().unwrap().to_string();
+    assert_eq!(state.matches("<section class=\"year\"").count(), picker.matches("<option").count());
+    assert!(state.contains(&format!("<section class=\"year\" data-year=\"{shown}\">")), "the shown year is not hidden");
+    let section = format!("<section class=\"year\" data-year=\"{shown}\">");
+    let state = state.split(&section).nth(1).unwrap().split("</section>").next().unwrap();
     let row = kansas.iter().find(|r| r[col("year")] == shown).unwrap();
     let p: f64 = row[col("p_exhausted")].parse().unwrap();
-    assert!(state.contains(&format!("{:.2}%", p * 100.0)), "{} at {}", row[col("name")], p);
+    assert!(state.contains(&format!("{:.2}%", p * 100.0)), "{} at {} in {shown}", row[col("name")], p);
     assert!(state.contains(row[col("name")]), "facilities by name");
-    assert!(state.contains("@media print"), "a print stylesheet");
+    let page_text = get(&server, &format!("{job}/state/KS")).text();
+    assert!(page_text.contains("@media print"), "a print stylesheet");
+    assert!(page_text.contains("class=\"highlight\" data-state=\"KS\""), "Kansas's tile outlined");
     assert_eq!(get(&server, &format!("{job}/state/..%2F..")).status, 404);
+
+    // The state's workbook, linked from its page.
+    assert!(page_text.contains(&format!("href=\"{job}/state/KS/workbook.xlsx\"")));
+    let workbook = get(&server, &format!("{job}/state/KS/workbook.xlsx"));
+    assert_eq!(workbook.status, 200);
+    assert!(workbook.body.starts_with(b"PK"), "an xlsx (zip) file");
+    assert_eq!(get(&server, &format!("{job}/state/K%20S/workbook.xlsx")).status, 404);
+}
+
+/// The front page's "pick your state" runs the cohort and the finished run
+/// page leads to the state; `by=` groups by another column, and a column
+/// the table lacks is refused before anything runs.
+#[test]
+fn a_state_is_picked_on_the_front_page_and_a_run_is_grouped_on_request() {
+    let server = start_with(&["--bind", "127.0.0.1:0"], &["rural_cohort.yaml"]);
+    let front = get(&server, "/").text();
+    assert!(front.contains("id=\"pick-state-rural_cohort\""), "{front}");
+    assert!(front.contains("<option value=\"KS\">Kansas</option>"), "states by name");
+    let started = get(&server, "/s/rural_cohort/run?st=ks&paths=50&seed=5");
+    assert_eq!(started.status, 303);
+    let job = started.location();
+    assert!(job.ends_with("?st=KS"), "{job}");
+    let page = wait_for(&server, &job);
+    let id = job.trim_end_matches("?st=KS");
+    assert!(page.contains(&format!("id=\"focus-state\" href=\"{id}/state/KS\"")), "{page}");
+
+    let by_kind = get(&server, "/s/rural_cohort/run?by=kind&paths=50&seed=5");
+    assert_eq!(by_kind.status, 303);
+    let job = by_kind.location();
+    wait_for(&server, &job);
+    assert!(get(&server, &format!("{job}/f/groups.csv")).text().starts_with("kind,policy,year,"));
+    let refused = get(&server, "/s/rural_cohort/run?by=no_such_column&paths=50");
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("no_such_column"));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `seqsim report RESULTS_DIR [-o FILE] [--state ST]`: redraws a results
 //! directory's charts and writes its self-contained HTML page, or, with
-//! `--state`, one state's page of a cohort run (`state_ST.html`).
+//! `--state`, one state's page of a cohort run (`state_ST.html`) and its
+//! workbook (`state_ST.xlsx`).
 
 use std::path::PathBuf;
 
@@ -15,7 +16,7 @@ pub(super) struct ReportArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
     /// One state's page of a cohort run (its facilities, margins, risks and each policy's
-    /// change; default file RESULTS/state_ST.html).
+    /// change; default file RESULTS/state_ST.html) and its Excel workbook beside it (.xlsx).
     #[arg(long, value_name = "ST")]
     state: Option<String>,
 }
@@ -23,9 +24,8 @@ pub(super) struct ReportArgs {
 pub(super) fn command(args: &ReportArgs) -> Result<(), CliError> {
     if let Some(state) = &args.state {
         let page = args.output.clone().unwrap_or_else(|| args.results.join(format!("state_{state}.html")));
-        let html = report::state_page::render(&args.results, state)?;
-        report::output::write_atomic(&page, html.as_bytes())?;
-        println!("State page written to {}", page.display());
+        let workbook = report::state_page::write(&args.results, state, &page)?;
+        println!("State page written to {} and its workbook to {}", page.display(), workbook.display());
         return Ok(());
     }
     let page = args.output.clone().unwrap_or_else(|| args.results.join("report.html"));

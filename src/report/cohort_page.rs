@@ -27,8 +27,8 @@ pub struct Page<'a> {
     pub results: &'a CohortResults,
     /// Share in the red, then share with cash exhausted (SVG).
     pub share_charts: &'a [String],
-    /// The state maps (SVG) with their captions; empty without `--by state`.
-    pub maps: &'a [(String, String)],
+    /// Each year's state maps (SVG) with their captions; none without `--by state`.
+    pub maps: &'a [(i32, Vec<(String, String)>)],
 }
 
 /// The year the page's one-year tables and maps show: the year in which
@@ -200,29 +200,55 @@ pub fn render(page: &Page<'_>) -> String {
         "<p>Whole cohort, each year, one line per policy: expected facilities in the red (or with cash exhausted) over all facilities.</p>"
     );
     for (svg, (id, caption)) in page.share_charts.iter().zip([
-        ("share-negative", "Share of the cohort's facilities with a negative operating margin, by year and policy."),
+        ("share-negative", "Share of the cohort's facilities with a negative margin, by year and policy."),
         ("share-exhausted", "Share of the cohort's facilities with cash exhausted by each year, by policy."),
     ]) {
         let _ = writeln!(out, "<figure id=\"{id}\">{}<figcaption>{caption}</figcaption></figure>", inline_svg(svg));
     }
+    write_policy_windows(&mut out, page, &label_of);
+    let options: String = (first..=last)
+        .map(|y| format!("<option value=\"{y}\"{}>{y}</option>", if y == shown { " selected" } else { "" }))
+        .collect();
     let _ = writeln!(
         out,
-        "<p>One-year tables and maps below show <strong>{shown}</strong>: the year in which a policy's expected facilities in the red differ most from the baseline's (the final year, {last}, when no policy differs), because a policy that ends before {last} would otherwise show no effect.</p>"
+        "<h2>One year</h2><p>The tables and maps below are for one year: <label>year <select id=\"year\" onchange=\"{YEAR_PICKER}\">{options}</select></label>. \
+         The page opens on <strong>{shown}</strong>, the year in which a policy's expected facilities in the red differ most from the baseline's \
+         (the final year, {last}, when no policy differs), because a policy that ends before {last} would otherwise show no effect.</p>"
     );
-    write_whole_cohort(&mut out, page, &label_of, first, shown);
-    write_policy_windows(&mut out, page, &label_of);
+    for year in first..=last {
+        let hidden = if year == shown { "" } else { " hidden" };
+        let _ = writeln!(out, "<section class=\"year\" data-year=\"{year}\"{hidden}>");
+        write_whole_cohort(&mut out, page, &label_of, first, year);
+        write_year_maps(&mut out, page, &label_of, year);
+        write_groups(&mut out, page, first, year);
+        let _ = writeln!(out, "</section>");
+    }
 
-    let _ = writeln!(out, "<h2>By state</h2>");
-    if page.maps.is_empty() {
+    write_at_risk(&mut out, page, last);
+    write_national(&mut out, page, &label_of, first, shown);
+    let cohort = &page.run.cohort;
+    let cohort_rows = [("Facilities", cohort.facilities.to_string()), ("Grouped by", cohort.by.join(", "))];
+    sources_and_manifest(&mut out, record, &cohort_rows);
+    page_end(&mut out, record);
+    out
+}
+
+/// The state maps of one year, and the places of the cohort off the map.
+fn write_year_maps(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> String, shown: i32) {
+    let r = page.results;
+    let baseline = &page.run.projection.baseline;
+    let _ = writeln!(out, "<h3>By state, {shown}</h3>");
+    if page.maps.iter().all(|(_, maps)| maps.is_empty()) {
         let _ = writeln!(
             out,
             "<p class=\"note\">No state map: this run was not grouped by <code>{STATE_COLUMN}</code>. Run it with <code>--by {STATE_COLUMN}</code> (a column of the cohort table) to map it.</p>"
         );
     } else {
-        for (i, (svg, caption)) in page.maps.iter().enumerate() {
+        let maps = page.maps.iter().filter(|(y, _)| *y == shown).flat_map(|(_, maps)| maps);
+        for (i, (svg, caption)) in maps.enumerate() {
             let _ = writeln!(
                 out,
-                "<figure id=\"map-{i}\" class=\"map\">{}<figcaption>{}</figcaption></figure>",
+                "<figure id=\"map-{shown}-{i}\" class=\"map\">{}<figcaption>{}</figcaption></figure>",
                 inline_svg(svg),
                 escape(caption)
             );
@@ -251,9 +277,15 @@ pub fn render(page: &Page<'_>) -> String {
             }
         }
     }
+}
 
+/// One table per policy of the groups in one year.
+fn write_groups(out: &mut String, page: &Page<'_>, first: i32, shown: i32) {
+    let r = page.results;
+    let projection = &page.run.projection;
+    let (_, last) = year_span(&r.totals);
     if !r.by.is_empty() {
-        let _ = writeln!(out, "<h2>Groups in {shown}</h2>");
+        let _ = writeln!(out, "<h3>Groups in {shown}</h3>");
         let _ = writeln!(
             out,
             "<p>One table per policy, one row per group of {}, sorted by {}. Counts and margins are for {shown}; CO-253 adds up {first}–{last}.</p>",
@@ -268,7 +300,7 @@ pub fn render(page: &Page<'_>) -> String {
             }
             let _ = writeln!(
                 out,
-                "<h3>{} <span class=\"meta\">(<code>{}</code>)</span></h3>",
+                "<h4>{} <span class=\"meta\">(<code>{}</code>)</span></h4>",
                 escape(label),
                 escape(policy)
             );
@@ -298,14 +330,6 @@ pub fn render(page: &Page<'_>) -> String {
             let _ = writeln!(out, "</tbody></table></div>");
         }
     }
-
-    write_at_risk(&mut out, page, last);
-    write_national(&mut out, page, &label_of, first, shown);
-    let cohort = &page.run.cohort;
-    let cohort_rows = [("Facilities", cohort.facilities.to_string()), ("Grouped by", cohort.by.join(", "))];
-    sources_and_manifest(&mut out, record, &cohort_rows);
-    page_end(&mut out, record);
-    out
 }
 
 /// The highest-risk facilities of each state under the baseline, from
@@ -360,6 +384,12 @@ fn write_at_risk(out: &mut String, page: &Page<'_>, last: i32) {
     }
     let _ = writeln!(out, "</tbody></table></div>");
 }
+
+/// The year picker's handler: shows the chosen year's section, hides the
+/// others (without script, the first shown year stays; the page holds no
+/// `<script>` element).
+pub(super) const YEAR_PICKER: &str =
+    "for (const s of document.querySelectorAll('section.year')) s.hidden = s.dataset.year !== this.value;";
 
 /// Style the archetype page does not need: maps may scale down on a phone.
 const EXTRA_STYLE: &str = "\nfigure.map svg { width: 100%; }\n";

@@ -27,6 +27,7 @@ pub mod state_page;
 mod table;
 pub mod terminal;
 mod tilemap;
+pub use tilemap::state_name;
 mod tornado;
 mod xlsx;
 
@@ -358,11 +359,21 @@ fn write_cohort_report(
     {
         charts.push((name.to_string(), chart::cohort_share(&results.totals, share, &policies, &provenance)?));
     }
-    let maps = state_maps(&results, &run.projection, &provenance);
-    charts.extend(maps.iter().map(|m| (m.name.to_string(), m.svg.clone())));
+    // The map files show the page's first year; the page has every year's.
+    let shown = cohort_page::shown_year(&results.totals, &run.projection.baseline);
+    charts.extend(
+        state_maps(&results, &run.projection, &provenance, shown).into_iter().map(|m| (m.name.to_string(), m.svg)),
+    );
     write_report_charts(dir, &charts, png)?;
     let share_charts: Vec<String> = charts.iter().take(2).map(|(_, svg)| svg.clone()).collect();
-    let maps: Vec<(String, String)> = maps.into_iter().map(|m| (m.svg, m.caption)).collect();
+    let (_, last) = cohort_page::year_span(&results.totals);
+    let first = results.totals.iter().map(|t| t.year).min().unwrap_or(last);
+    let maps: Vec<(i32, Vec<(String, String)>)> = (first..=last)
+        .map(|year| {
+            let maps = state_maps(&results, &run.projection, &provenance, year);
+            (year, maps.into_iter().map(|m| (m.svg, m.caption)).collect())
+        })
+        .collect();
     let html = cohort_page::render(&cohort_page::Page {
         record,
         run,
@@ -382,11 +393,15 @@ struct StateMap {
 }
 
 /// With `--by state`, the maps of the shares of facilities with cash
-/// exhausted and in the red in the final year under the baseline.
-fn state_maps(results: &read::CohortResults, projection: &Projection, provenance: &Provenance) -> Vec<StateMap> {
+/// exhausted and in the red in `shown` under the baseline.
+fn state_maps(
+    results: &read::CohortResults,
+    projection: &Projection,
+    provenance: &Provenance,
+    shown: i32,
+) -> Vec<StateMap> {
     let (first, last) = cohort_page::year_span(&results.totals);
     let baseline = &projection.baseline;
-    let shown = cohort_page::shown_year(&results.totals, baseline);
     let Some(states) = cohort_page::by_state(results, baseline, shown) else { return Vec::new() };
     let baseline_label = projection.label(baseline);
     let caption = chart::caption(provenance);
@@ -414,6 +429,7 @@ fn state_maps(results: &read::CohortResults, projection: &Projection, provenance
             scale_max: tilemap::nice_ceiling(top),
             format: cohort_page::tile_share,
             caption: &caption,
+            highlight: None,
         });
         let caption = format!(
             "{title}: expected facilities {what} over the state's facilities in the cohort, one tile per state (grey: no facility of the cohort). Projection {first}–{last}."

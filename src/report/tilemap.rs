@@ -62,6 +62,11 @@ pub const TILES: [(&str, &str, u8, u8); 51] = [
     ("FL", "Florida", 7, 8),
 ];
 
+/// The name of the state or DC with the postal code `code`.
+pub fn state_name(code: &str) -> Option<&'static str> {
+    TILES.iter().find(|(c, ..)| *c == code).map(|(_, name, ..)| *name)
+}
+
 /// Whether `code` has a tile (the 50 states and DC; not the territories).
 pub fn on_map(code: &str) -> bool {
     TILES.iter().any(|(c, ..)| *c == code)
@@ -111,6 +116,8 @@ pub struct Map<'a> {
     pub format: fn(f64) -> String,
     /// The provenance caption below.
     pub caption: &'a str,
+    /// A state whose tile is outlined (a state's own page).
+    pub highlight: Option<&'a str>,
 }
 
 // Big tiles and type on a tight canvas, so labels stay legible when the
@@ -166,6 +173,18 @@ pub fn render(map: &Map<'_>) -> String {
             y + 59,
             if value.is_some() { 17 } else { 15 },
             escape(&label)
+        );
+    }
+    // The highlighted tile's outline, drawn over its neighbours' gaps.
+    if let Some((code, name, row, col)) = TILES.iter().find(|(c, ..)| Some(*c) == map.highlight) {
+        let _ = writeln!(
+            svg,
+            "<rect class=\"highlight\" data-state=\"{code}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"none\" stroke=\"#08306b\" stroke-width=\"5\"><title>{}</title></rect>",
+            left + u32::from(*col) * step - 2,
+            TOP + u32::from(*row) * step - 2,
+            TILE + 4,
+            TILE + 4,
+            escape(name)
         );
     }
     // Legend: the colour ramp with labelled stops, then the "no data" swatch.
@@ -269,12 +288,39 @@ mod tests {
             scale_max: nice_ceiling(0.25),
             format: |v| format!("{:.1}%", v * 100.0),
             caption: "c",
+            highlight: None,
         });
         assert_eq!(svg.matches("<rect class=\"tile\"").count(), 51);
+        assert!(!svg.contains("class=\"highlight\""));
         assert!(svg.contains("data-state=\"KS\" x="));
         assert!(svg.contains(">25.0%</text>"));
         assert_eq!(svg.matches(">no data</text>").count(), 50 + 1);
         assert!(roxmltree::Document::parse(&svg).is_ok());
+    }
+
+    #[test]
+    fn a_state_page_map_outlines_its_state_only() {
+        let values = vec![("KS".to_string(), 0.25)];
+        let map = |highlight| {
+            render(&Map {
+                title: "t",
+                legend: "l",
+                values: &values,
+                scale_max: 1.0,
+                format: |v| format!("{v}"),
+                caption: "c",
+                highlight,
+            })
+        };
+        let svg = map(Some("KS"));
+        assert_eq!(svg.matches("class=\"highlight\"").count(), 1);
+        // Kansas is row 5, column 3: x = left + 3 * 76 - 2, y = 50 + 5 * 76 - 2 = 428.
+        let left = (WIDTH - (COLUMNS * (TILE + GAP) - GAP)) / 2;
+        assert!(svg.contains(&format!("data-state=\"KS\" x=\"{}\" y=\"428\"", left + 3 * 76 - 2)), "{svg}");
+        assert!(svg.contains("<title>Kansas</title>"));
+        assert!(roxmltree::Document::parse(&svg).is_ok());
+        // A code without a tile outlines nothing.
+        assert!(!map(Some("PR")).contains("class=\"highlight\""));
     }
 
     #[test]

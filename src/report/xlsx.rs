@@ -17,6 +17,7 @@ use crate::engine::summary::{largest_margin_change, CompareRow, GroupRow, Nation
 
 use super::format;
 use super::record::{Archetypes, CohortRun, Merged, Projection, RunKind, RunRecord};
+use super::state_page::{FacilityChange, FacilityLine, LineChange, StateLine, StateView};
 
 /// Excel's last row (1,048,576 rows, the header included).
 const MAX_ROWS: usize = 1_048_575;
@@ -576,6 +577,69 @@ pub fn cohort(
         table(&mut workbook, &formats, "Groups", &group_columns(&run.cohort.by), groups)?;
     }
     provenance_sheets(&mut workbook, &formats, record)?;
+    workbook.save_to_buffer()
+}
+
+/// The state's totals, policy × year (the state page's first table, every year).
+fn state_line_columns<'a>() -> Vec<Column<'a, StateLine>> {
+    let change = |header: &str, get: fn(&LineChange) -> f64| {
+        column(header, Style::Count, move |l: &StateLine| {
+            l.change.as_ref().map_or(Cell::Empty, |c| Cell::Number(get(c)))
+        })
+    };
+    vec![
+        column("policy", Style::Text, |l: &StateLine| text(&l.label)),
+        column("year", Style::Year, |l: &StateLine| Cell::Number(f64::from(l.year))),
+        column("facilities", Style::Whole, |l: &StateLine| Cell::Number(l.facilities as f64)),
+        column("in the red", Style::Count, |l: &StateLine| Cell::Number(l.n_negative)),
+        change("change in the red", |c| c.dn_negative),
+        column("in distress", Style::Count, |l: &StateLine| Cell::Number(l.n_distress)),
+        change("change in distress", |c| c.dn_distress),
+        column("cash exhausted", Style::Count, |l: &StateLine| Cell::Number(l.n_exhausted)),
+        change("change cash exhausted", |c| c.dn_exhausted),
+        column("CO-253 in the year", Style::Dollars, |l: &StateLine| Cell::Number(l.cut_total)),
+        column("CO-253 through the year", Style::Dollars, |l: &StateLine| Cell::Number(l.cut_cum_total)),
+        column("CO-253 kept through the year", Style::Dollars, |l: &StateLine| {
+            l.change.as_ref().map_or(Cell::Empty, |c| Cell::Number(c.kept_cum))
+        }),
+    ]
+}
+
+/// The state's facilities, facility × year × policy, riskiest first.
+fn state_facility_columns<'a>() -> Vec<Column<'a, FacilityLine>> {
+    let change = |header: &str, style: Style, get: fn(&FacilityChange) -> f64| {
+        column(header, style, move |l: &FacilityLine| l.change.as_ref().map_or(Cell::Empty, |c| Cell::Number(get(c))))
+    };
+    vec![
+        column("facility", Style::Text, |l: &FacilityLine| text(&l.row.name)),
+        column("city", Style::Text, |l: &FacilityLine| text(&l.row.city)),
+        column("kind", Style::Text, |l: &FacilityLine| text(&l.row.kind.replace('_', " "))),
+        column("practice", Style::Text, |l: &FacilityLine| text(&l.row.practice)),
+        column("year", Style::Year, |l: &FacilityLine| Cell::Number(f64::from(l.row.year))),
+        column("policy", Style::Text, |l: &FacilityLine| text(&l.label)),
+        column("margin", Style::Share, |l: &FacilityLine| Cell::Number(l.row.margin_mean)),
+        column("P(in the red)", Style::Share, |l: &FacilityLine| Cell::Number(l.row.p_negative)),
+        column("P(distress)", Style::Share, |l: &FacilityLine| Cell::Number(l.row.p_distress)),
+        column("P(cash exhausted)", Style::Share, |l: &FacilityLine| Cell::Number(l.row.p_exhausted)),
+        column("CO-253 in the year", Style::Dollars, |l: &FacilityLine| Cell::Number(l.row.cut_mean)),
+        change("margin change", Style::Change, |c| c.dmargin),
+        change("P(in the red) change", Style::Change, |c| c.dp_negative),
+        change("P(distress) change", Style::Change, |c| c.dp_distress),
+        change("P(cash exhausted) change", Style::Change, |c| c.dp_exhausted),
+        change("CO-253 kept through the year", Style::Dollars, |c| c.kept_cum),
+    ]
+}
+
+/// One state's workbook (`seqsim report DIR --state ST`, the workbench's
+/// state page): "State" (its totals by policy and year with each change
+/// against the baseline), "Facilities" (each facility by year and policy,
+/// riskiest first), then "Sources" and "Manifest".
+pub fn state(view: &StateView) -> Result<Vec<u8>, XlsxError> {
+    let formats = Formats::new();
+    let mut workbook = new_workbook(&view.record)?;
+    table(&mut workbook, &formats, "State", &state_line_columns(), &view.lines)?;
+    table(&mut workbook, &formats, "Facilities", &state_facility_columns(), &view.facilities)?;
+    provenance_sheets(&mut workbook, &formats, &view.record)?;
     workbook.save_to_buffer()
 }
 

@@ -7,17 +7,24 @@
 # drives the browser over the DevTools pipe (Python standard library and
 # openpyxl). The server listens on a free loopback port and is always stopped,
 # as is the browser.
-# Usage: tests/browser/check_workbench.sh PATH_TO_SEQSIM_BINARY [SCREENSHOT.png [RUN_SCREENSHOT.png]]
+# Then tests/browser/check_state.py walks a state association's way from the
+# front page to Kansas's page, its printed handout and workbook.
+# Usage: tests/browser/check_workbench.sh PATH_TO_SEQSIM_BINARY [SCREENSHOT.png [RUN_SCREENSHOT.png
+#        [STATE_SCREENSHOT.png [HANDOUT.pdf]]]]
 # SCREENSHOT.png: the edited scenario page, 1280 wide, as docs/workbench.png
 # shows it (tests/browser/check_workbench.sh BINARY docs/workbench.png makes
 # it again); RUN_SCREENSHOT.png: the whole finished run page.
 set -euo pipefail
-seqsim=${1:?usage: check_workbench.sh PATH_TO_SEQSIM_BINARY [SCREENSHOT.png [RUN_SCREENSHOT.png]]}
+seqsim=${1:?usage: check_workbench.sh PATH_TO_SEQSIM_BINARY [SCREENSHOT.png [RUN_SCREENSHOT.png [STATE.png [HANDOUT.pdf]]]]}
 shot=${2:-}
 run_shot=${3:-}
+state_shot=${4:-}
+handout=${5:-}
 seqsim=$(realpath "$seqsim")
 [ -z "$shot" ] || shot=$(realpath -m "$shot")
 [ -z "$run_shot" ] || run_shot=$(realpath -m "$run_shot")
+[ -z "$state_shot" ] || state_shot=$(realpath -m "$state_shot")
+[ -z "$handout" ] || handout=$(realpath -m "$handout")
 cd "$(dirname "$0")/../.."
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
@@ -74,6 +81,15 @@ check=$!
 status=0
 wait "$check" || status=$?
 check=""
+# Then a state association's walk: front page, Kansas, its page, the
+# printed handout and the workbook, checked against `seqsim run --by state`.
+if [ "$status" -eq 0 ]; then
+  python3 tests/browser/check_state.py --url "$url" --seqsim "$seqsim" --chromium "$browser" \
+    --work "$work" ${state_shot:+--screenshot "$state_shot"} ${handout:+--pdf "$handout"} &
+  check=$!
+  wait "$check" || status=$?
+  check=""
+fi
 if [ "$status" -ne 0 ]; then
   echo "check_workbench: the server's log:" >&2
   sed 's/^/  /' "$work/server.log" >&2

@@ -113,6 +113,8 @@ pub struct Job {
     pub seed: u64,
     /// Paths.
     pub paths: u64,
+    /// The cohort columns its tables are grouped by.
+    pub by: Vec<String>,
     /// The order runs were started in.
     started: u64,
     total: AtomicU64,
@@ -181,6 +183,10 @@ pub struct Offered {
     pub summary: String,
     /// Whether it is a backtest (`backtest_*.yaml`): listed after the projections.
     pub backtest: bool,
+    /// The states of its facilities, sorted, when a run of it is grouped by
+    /// state (a cohort whose every facility has one): the front page's
+    /// "pick your state".
+    pub states: Vec<String>,
 }
 
 /// The first sentence of a description, on one line.
@@ -269,14 +275,15 @@ impl Workbench {
         let names = catalogue
             .iter()
             .map(|(id, source)| {
-                let (name, summary) = match load(source) {
+                let (name, summary, states) = match load(source) {
                     Ok(loaded) => (
-                        loaded.scenario.name,
+                        loaded.scenario.name.clone(),
                         loaded.scenario.description.as_deref().map(first_sentence).unwrap_or_default(),
+                        states_of(&loaded),
                     ),
-                    Err(_) => (format!("{id} (does not load)"), String::new()),
+                    Err(_) => (format!("{id} (does not load)"), String::new(), Vec::new()),
                 };
-                Offered { id: id.clone(), name, summary, backtest: id.starts_with("backtest") }
+                Offered { id: id.clone(), name, summary, backtest: id.starts_with("backtest"), states }
             })
             .collect();
         Ok(Workbench {
@@ -457,7 +464,11 @@ impl Workbench {
             return Err(StartError::Invalid(format!("paths: between 1 and {} on this server", self.max_paths)));
         }
         let seed = settings.seed.unwrap_or(loaded.scenario.seed);
-        let key = format!("{} {seed} {paths}", loaded.sha256);
+        let by = match settings.by {
+            Some(by) => grouping_on_request(&loaded, by)?,
+            None => default_grouping(&loaded),
+        };
+        let key = format!("{} {seed} {paths} {}", loaded.sha256, by.join(","));
         let job_id = format!("r{}", &scenario::hex(&sha2::Sha256::digest(key.as_bytes()))[..16]);
         let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(job) = jobs.get(&job_id) {
@@ -473,6 +484,7 @@ impl Workbench {
             version: current,
             seed,
             paths,
+            by,
             started: self.started.fetch_add(1, Ordering::Relaxed),
             total: AtomicU64::new(paths),
             done: AtomicU64::new(0),
@@ -564,6 +576,9 @@ pub struct RunRequest {
     pub seed: Option<u64>,
     /// The scenario version a permalink names.
     pub version: Option<String>,
+    /// The cohort columns to group by (default: by state when every
+    /// facility has one; see [`default_grouping`]).
+    pub by: Option<Vec<String>>,
 }
 
 /// Scrubs server directories from a run's error (see [`Workbench::scrub`]).
@@ -624,12 +639,40 @@ fn default_grouping(loaded: &Loaded) -> Vec<String> {
     }
 }
 
+/// The grouping a run asks for (`?by=kind,state`), by `run --by`'s rule
+/// (checked before the run starts); no columns for an empty request.
+fn grouping_on_request(loaded: &Loaded, by: Vec<String>) -> Result<Vec<String>, StartError> {
+    let by: Vec<String> = by.into_iter().filter(|c| !c.is_empty()).collect();
+    if by.is_empty() {
+        return Ok(by);
+    }
+    grouped_plan(loaded, &by).map_err(|e| StartError::Invalid(e.to_string()))?;
+    Ok(by)
+}
+
+/// The states of a scenario grouped by state by default (sorted, once
+/// each); none for any other scenario.
+fn states_of(loaded: &Loaded) -> Vec<String> {
+    if default_grouping(loaded).is_empty() {
+        return Vec::new();
+    }
+    let mut states: Vec<String> = loaded
+        .scenario
+        .practices
+        .iter()
+        .filter_map(|p| p.attributes.iter().find(|(k, _)| k == "state").map(|(_, v)| v.clone()))
+        .collect();
+    states.sort_unstable();
+    states.dedup();
+    states
+}
+
 /// One run, as `seqsim run` does it: the plan, the engine (stopped when the
 /// job is cancelled), the results directory with every output, then the
 /// report page and the scenario text beside them.
 fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<JobState, CliError> {
     let started = context::timestamp();
-    let by = default_grouping(loaded);
+    let by = job.by.clone();
     let plan = grouped_plan(loaded, &by)?;
     check_resources(&plan, threads)?;
     let cohort = loaded.scenario.cohort.is_some();

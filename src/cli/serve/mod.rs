@@ -187,6 +187,7 @@ fn router(server: Shared, hosts: Hosts) -> Router {
         .route("/j/{id}/f/{*name}", get(file))
         .route("/j/{id}/state", get(state_pick))
         .route("/j/{id}/state/{state}", get(state_page))
+        .route("/j/{id}/state/{state}/workbook.xlsx", get(state_workbook))
         .layer(middleware::from_fn(timeout));
     Router::new()
         .route("/j/{id}/events", get(events))
@@ -538,14 +539,35 @@ fn apply_or_explain(server: &Server, id: &str, mut edits: Vec<Edit>) -> Response
     }
 }
 
-/// A run's settings: `?paths=N&seed=S&e=EDITS&v=VERSION` (the permalink) or the form.
+/// A run's settings: `?paths=N&seed=S&e=EDITS&v=VERSION` (the permalink) or
+/// the form, with `by=COLUMNS` (grouping) and `st=STATE` (the state whose
+/// page the finished run leads to). An empty field is no setting.
 #[derive(serde::Deserialize)]
 struct RunSettings {
+    #[serde(default, deserialize_with = "empty_as_none")]
     paths: Option<u64>,
+    #[serde(default, deserialize_with = "empty_as_none")]
     seed: Option<u64>,
     #[serde(default)]
     e: String,
     v: Option<String>,
+    by: Option<String>,
+    st: Option<String>,
+}
+
+/// A number field of a form, `None` when left empty.
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let text: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => t.parse().map(Some).map_err(|_| serde::de::Error::custom(format!("{t:?} is not a whole number"))),
+    }
+}
+
+/// A state code as a link carries it: letters and digits, at most 8.
+fn state_code(text: &str) -> Option<String> {
+    let code = text.trim().to_ascii_uppercase();
+    (!code.is_empty() && code.len() <= 8 && code.chars().all(|c| c.is_ascii_alphanumeric())).then_some(code)
 }
 
 async fn run(State(server): State<Shared>, Path(id): Path<String>, Query(settings): Query<RunSettings>) -> Response {
@@ -561,9 +583,17 @@ fn start(server: &Server, id: &str, settings: RunSettings) -> Response {
         Ok(edits) => edits,
         Err(message) => return bad_edits(&message),
     };
-    let request = jobs::RunRequest { paths: settings.paths, seed: settings.seed, version: settings.v };
+    let by = settings.by.map(|by| by.split(',').map(|c| c.trim().to_string()).collect());
+    let request = jobs::RunRequest { paths: settings.paths, seed: settings.seed, version: settings.v, by };
+    let focus = match settings.st.as_deref().map(str::trim) {
+        None | Some("") => String::new(),
+        Some(text) => match state_code(text) {
+            Some(code) => format!("?st={code}"),
+            None => return not_found("state"),
+        },
+    };
     match server.workbench.start(id, &edits, request) {
-        Ok(job) => Redirect::to(&format!("/j/{job}")).into_response(),
+        Ok(job) => Redirect::to(&format!("/j/{job}{focus}")).into_response(),
         Err(jobs::StartError::NoScenario) => not_found("scenario"),
         Err(jobs::StartError::Invalid(message)) => {
             html(StatusCode::UNPROCESSABLE_ENTITY, page::error("Cannot run", &message))
@@ -584,9 +614,14 @@ fn start(server: &Server, id: &str, settings: RunSettings) -> Response {
     }
 }
 
-async fn job(State(server): State<Shared>, Path(id): Path<String>) -> Response {
+async fn job(
+    State(server): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let focus = query.get("st").and_then(|s| state_code(s));
     match server.workbench.job(&id) {
-        Some(job) => html(StatusCode::OK, page::job(&job)),
+        Some(job) => html(StatusCode::OK, page::job(&job, focus.as_deref())),
         None => not_found("run"),
     }
 }
@@ -633,10 +668,7 @@ async fn state_pick(
 ) -> Response {
     let Some(job) = server.workbench.job(&id) else { return not_found("run") };
     let id = job.id.clone();
-    let state: String = query.get("st").map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
-    if state.is_empty() || state.len() > 8 || !state.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return not_found("state");
-    }
+    let Some(state) = query.get("st").and_then(|s| state_code(s)) else { return not_found("state") };
     Redirect::to(&format!("/j/{id}/state/{state}")).into_response()
 }
 
@@ -644,13 +676,36 @@ async fn state_pick(
 async fn state_page(State(server): State<Shared>, Path((id, state)): Path<(String, String)>) -> Response {
     let Some(job) = server.workbench.job(&id) else { return not_found("run") };
     let JobState::Done { out, .. } = job.state() else { return not_found("finished run") };
-    if state.is_empty() || state.len() > 8 || !state.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return not_found("state");
-    }
-    match tokio::task::spawn_blocking(move || crate::report::state_page::render(&out, &state)).await {
+    let Some(state) = state_code(&state) else { return not_found("state") };
+    let workbook = format!("/j/{id}/state/{state}/workbook.xlsx");
+    match tokio::task::spawn_blocking(move || crate::report::state_page::render(&out, &state, &workbook)).await {
         Ok(Ok(page)) => html(StatusCode::OK, page),
         _ => not_found("state page"),
     }
+}
+
+/// One state's workbook of a finished cohort run.
+async fn state_workbook(State(server): State<Shared>, Path((id, state)): Path<(String, String)>) -> Response {
+    let Some(job) = server.workbench.job(&id) else { return not_found("run") };
+    let JobState::Done { out, .. } = job.state() else { return not_found("finished run") };
+    let Some(state) = state_code(&state) else { return not_found("state") };
+    let name = format!("state_{state}.xlsx");
+    let built = tokio::task::spawn_blocking(move || {
+        let view = crate::report::state_page::StateView::read(&out, &state)?;
+        crate::report::state_page::workbook(&view)
+    })
+    .await;
+    let Ok(Ok(bytes)) = built else { return not_found("state workbook") };
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }
 
 async fn file(State(server): State<Shared>, Path((id, name)): Path<(String, String)>) -> Response {

@@ -58,6 +58,33 @@ pub fn index(catalogue: &[super::jobs::Offered], jobs: &[Arc<Job>]) -> String {
          other payment policies move the margins and cash of hospitals and practices, year by year, with their uncertainty. \
          Pick a projection, run it, and compare each policy with current law by state and by facility.</p>",
     );
+    // Projections of cohorts grouped by state, the most states first (the US
+    // hospital cohort before a synthetic one).
+    let mut by_state: Vec<&super::jobs::Offered> =
+        catalogue.iter().filter(|o| !o.backtest && !o.states.is_empty()).collect();
+    by_state.sort_by_key(|o| std::cmp::Reverse(o.states.len()));
+    for offered in by_state {
+        let options: String = offered
+            .states
+            .iter()
+            .map(|code| {
+                let name = crate::report::state_name(code).unwrap_or(code);
+                format!("<option value=\"{}\">{}</option>", escape(code), escape(name))
+            })
+            .collect();
+        let _ = write!(
+            body,
+            "<h2>Pick your state: {1}</h2><form method=\"get\" action=\"/s/{0}/run\" class=\"pick-state\" id=\"pick-state-{0}\">\
+             <label>State <select name=\"st\">{options}</select></label> \
+             <label>Paths <input name=\"paths\" type=\"number\" min=\"1\" placeholder=\"the scenario's\"></label> \
+             <button type=\"submit\">Run it and open the state</button></form>\
+             <p class=\"meta\">{2} Each facility's margin and risks under current law and each policy, the state's totals and their differences, \
+             as a page that prints as a board handout and an Excel workbook.</p>",
+            escape(&offered.id),
+            escape(&offered.name),
+            escape(&offered.summary)
+        );
+    }
     for (title, backtests) in
         [("Projections", false), ("Backtests: how earlier projections matched what happened", true)]
     {
@@ -459,12 +486,13 @@ s.addEventListener('end',function(){s.close();location.reload();});\
 
 /// A run: progress while it goes (server-sent events), then the headline,
 /// the downloads and the report page.
-pub fn job(job: &Job) -> String {
+pub fn job(job: &Job, focus: Option<&str>) -> String {
     let (scenario_id, name) = &job.scenario;
     let edits =
         if job.edits.is_empty() { String::new() } else { format!("&e={}", url_encode(&encode_edits(&job.edits))) };
+    let by = if job.by.is_empty() { String::new() } else { format!("&by={}", url_encode(&job.by.join(","))) };
     let permalink =
-        escape(&format!("/s/{scenario_id}/run?paths={}&seed={}&v={}{edits}", job.paths, job.seed, job.version));
+        escape(&format!("/s/{scenario_id}/run?paths={}&seed={}&v={}{by}{edits}", job.paths, job.seed, job.version));
     let scenario_link = escape(&format!("/s/{scenario_id}{}", edits.replacen('&', "?", 1)));
     let mut body = format!(
         "<h1>{}</h1><p>{} paths, seed {}{} · <a href=\"{permalink}\" id=\"permalink\">permalink</a> · \
@@ -502,11 +530,22 @@ pub fn job(job: &Job) -> String {
             );
         }
         JobState::Done { files, headline, .. } => {
+            let by_state = job.by.iter().any(|c| c == "state");
             let _ = write!(
                 body,
-                "<p>This run is <strong id=\"state\">done</strong>: its headline, downloads and report follow.</p><h2>Headline</h2><pre>{}</pre><h2>Downloads</h2><ul>",
-                escape(&headline)
+                "<p>This run is <strong id=\"state\">done</strong>: its headline, downloads and report follow.</p>"
             );
+            if let (Some(code), true) = (focus, by_state) {
+                let state = crate::report::state_name(code).unwrap_or(code);
+                let _ = write!(
+                    body,
+                    "<p class=\"focus\"><a id=\"focus-state\" href=\"/j/{}/state/{}\">{}: its hospitals, totals and each policy's difference →</a></p>",
+                    escape(&job.id),
+                    escape(code),
+                    escape(state)
+                );
+            }
+            let _ = write!(body, "<h2>Headline</h2><pre>{}</pre><h2>Downloads</h2><ul>", escape(&headline));
             let link =
                 |file: &str| format!("<a href=\"/j/{}/f/{}\">{}</a>", escape(&job.id), escape(file), escape(file));
             let described = [
@@ -530,7 +569,7 @@ pub fn job(job: &Job) -> String {
                 let _ = write!(body, "<li>{table} table: {}</li>", formats.join(" · "));
             }
             body.push_str("</ul>");
-            if files.iter().any(|f| f == "groups.csv") && files.iter().any(|f| f == "at_risk.csv") {
+            if by_state && files.iter().any(|f| f == "at_risk.csv") {
                 let _ = write!(
                     body,
                     "<h2>A state</h2><form method=\"get\" action=\"/j/{}/state\" id=\"state-form\"><label>State (two letters) \
