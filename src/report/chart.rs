@@ -363,85 +363,113 @@ pub fn national(
 ) -> Result<String, ChartError> {
     let first = rows.iter().map(|r| r.year).min().unwrap_or(2027);
     let last = rows.iter().map(|r| r.year).max().unwrap_or(first);
-    let at = |kind: &str, policy: &str, year: i32| {
-        rows.iter().find(|r| r.kind == kind && r.policy == policy && r.year == year)
-    };
+    let national = National { rows, baseline, first, last };
     draw("national.svg", (900, 760), |root| {
         let body = framed(root, "CO-253 sequestration dollars, all practices (count-weighted)", 690, provenance)?;
         let (top, bottom) = body.split_vertically(400);
-        let totals: Vec<f64> = (first..=last).map(|y| at("all", baseline, y).map_or(0.0, |r| r.cut_total)).collect();
-        let y_high = totals.iter().copied().fold(0.0, f64::max).max(1.0) * (1.15 + 0.06 * kinds.len() as f64);
-        let mut chart = ChartBuilder::on(&top)
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(80)
-            .caption(format!("per year by kind, {baseline}"), ("sans-serif", 16))
-            .build_cartesian_2d(first as f64 - 0.6..last as f64 + 0.6, 0.0..y_high / 1e6)?;
-        chart
-            .configure_mesh()
-            .x_labels((last - first + 1) as usize)
-            .x_label_formatter(&|x| format!("{}", x.round() as i64))
-            .y_desc("$ millions")
-            .draw()?;
-        let mut base = vec![0.0; (last - first + 1) as usize];
-        for (i, kind) in kinds.iter().enumerate() {
-            let colour = PALETTE[i % PALETTE.len()];
-            let bars: Vec<Rectangle<(f64, f64)>> = (first..=last)
-                .enumerate()
-                .map(|(t, year)| {
-                    let value = at(kind, baseline, year).map_or(0.0, |r| r.cut_total) / 1e6;
-                    let rect = Rectangle::new(
-                        [(year as f64 - 0.35, base[t]), (year as f64 + 0.35, base[t] + value)],
-                        colour.filled(),
-                    );
-                    base[t] += value;
-                    rect
-                })
-                .collect();
-            chart
-                .draw_series(bars)?
-                .label(kind.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
-        }
-        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-        let kept: Vec<(String, f64)> = policies
-            .iter()
-            .filter(|(name, _)| name != baseline)
-            .map(|(name, label)| {
-                let base_total = at("all", baseline, last).map_or(0.0, |r| r.cut_cum_total);
-                let policy_total = at("all", name, last).map_or(0.0, |r| r.cut_cum_total);
-                (label.clone(), (base_total - policy_total) / 1e6)
+        national_by_kind(&top, &national, kinds)?;
+        national_kept(&bottom, &national, policies)
+    })
+}
+
+/// The national rows of a run, with its baseline and its years.
+struct National<'a> {
+    rows: &'a [NationalRow],
+    baseline: &'a str,
+    first: i32,
+    last: i32,
+}
+
+impl National<'_> {
+    /// The row of `kind` under `policy` in `year`.
+    fn at(&self, kind: &str, policy: &str, year: i32) -> Option<&NationalRow> {
+        self.rows.iter().find(|r| r.kind == kind && r.policy == policy && r.year == year)
+    }
+}
+
+/// The upper panel of the national chart: CO-253 dollars per year under the
+/// baseline, one stacked bar per kind.
+fn national_by_kind(area: &Area<'_>, national: &National, kinds: &[String]) -> Result<(), DrawError> {
+    let National { baseline, first, last, .. } = *national;
+    let totals: Vec<f64> =
+        (first..=last).map(|y| national.at("all", baseline, y).map_or(0.0, |r| r.cut_total)).collect();
+    let y_high = totals.iter().copied().fold(0.0, f64::max).max(1.0) * (1.15 + 0.06 * kinds.len() as f64);
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .caption(format!("per year by kind, {baseline}"), ("sans-serif", 16))
+        .build_cartesian_2d(first as f64 - 0.6..last as f64 + 0.6, 0.0..y_high / 1e6)?;
+    chart
+        .configure_mesh()
+        .x_labels((last - first + 1) as usize)
+        .x_label_formatter(&|x| format!("{}", x.round() as i64))
+        .y_desc("$ millions")
+        .draw()?;
+    let mut base = vec![0.0; (last - first + 1) as usize];
+    for (i, kind) in kinds.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let bars: Vec<Rectangle<(f64, f64)>> = (first..=last)
+            .enumerate()
+            .map(|(t, year)| {
+                let value = national.at(kind, baseline, year).map_or(0.0, |r| r.cut_total) / 1e6;
+                let rect = Rectangle::new(
+                    [(year as f64 - 0.35, base[t]), (year as f64 + 0.35, base[t] + value)],
+                    colour.filled(),
+                );
+                base[t] += value;
+                rect
             })
             .collect();
-        let low = kept.iter().map(|(_, v)| *v).fold(0.0, f64::min);
-        let high = kept.iter().map(|(_, v)| *v).fold(0.0, f64::max);
-        let (low, high) = padded(low, high);
-        let n = kept.len().max(1);
-        let mut chart = ChartBuilder::on(&bottom)
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(240)
-            .caption(
-                format!("cumulative dollars kept in practices {first}–{last}, each policy vs {baseline}"),
-                ("sans-serif", 16),
-            )
-            .build_cartesian_2d(low..high, -0.5..(n as f64 - 0.5))?;
-        let labels: Vec<String> = kept.iter().map(|(l, _)| l.clone()).collect();
         chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(n)
-            .y_label_formatter(&|y| {
-                usize::try_from(y.round() as i64).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
-            })
-            .x_desc("$ millions (negative: more is cut)")
-            .draw()?;
-        chart.draw_series(kept.iter().enumerate().map(|(i, (_, v))| {
-            let colour = if *v >= 0.0 { PALETTE[2] } else { PALETTE[1] };
-            Rectangle::new([(0.0, i as f64 - 0.3), (*v, i as f64 + 0.3)], colour.filled())
-        }))?;
-        Ok(())
-    })
+            .draw_series(bars)?
+            .label(kind.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// The lower panel of the national chart: the cumulative CO-253 dollars each
+/// policy other than the baseline keeps in practices over the horizon.
+fn national_kept(area: &Area<'_>, national: &National, policies: &[(String, String)]) -> Result<(), DrawError> {
+    let National { baseline, first, last, .. } = *national;
+    let kept: Vec<(String, f64)> = policies
+        .iter()
+        .filter(|(name, _)| name != baseline)
+        .map(|(name, label)| {
+            let base_total = national.at("all", baseline, last).map_or(0.0, |r| r.cut_cum_total);
+            let policy_total = national.at("all", name, last).map_or(0.0, |r| r.cut_cum_total);
+            (label.clone(), (base_total - policy_total) / 1e6)
+        })
+        .collect();
+    let low = kept.iter().map(|(_, v)| *v).fold(0.0, f64::min);
+    let high = kept.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+    let (low, high) = padded(low, high);
+    let n = kept.len().max(1);
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(240)
+        .caption(
+            format!("cumulative dollars kept in practices {first}–{last}, each policy vs {baseline}"),
+            ("sans-serif", 16),
+        )
+        .build_cartesian_2d(low..high, -0.5..(n as f64 - 0.5))?;
+    let labels: Vec<String> = kept.iter().map(|(l, _)| l.clone()).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            usize::try_from(y.round() as i64).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+        })
+        .x_desc("$ millions (negative: more is cut)")
+        .draw()?;
+    chart.draw_series(kept.iter().enumerate().map(|(i, (_, v))| {
+        let colour = if *v >= 0.0 { PALETTE[2] } else { PALETTE[1] };
+        Rectangle::new([(0.0, i as f64 - 0.3), (*v, i as f64 + 0.3)], colour.filled())
+    }))?;
+    Ok(())
 }
 
 /// Which share of a cohort's facilities a chart follows.
