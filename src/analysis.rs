@@ -346,12 +346,18 @@ pub struct Target {
     pub text: String,
 }
 
+/// A break-even target that does not read (the text as given).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{0}` is not a target; write METRIC<=VALUE@YEAR, e.g. p_exhausted<=0.10@2035 (metrics: margin_mean, \
+     margin_p50, p_negative, p_distress, p_exhausted; comparisons <=, <, >=, >)"
+)]
+pub struct TargetError(pub String);
+
 impl Target {
     /// Parses `METRIC OP THRESHOLD@YEAR` (OP one of `<=`, `<`, `>=`, `>`).
-    pub fn parse(text: &str) -> Result<Target, String> {
-        let usage = || {
-            format!("`{text}` is not a target; write METRIC<=VALUE@YEAR, e.g. p_exhausted<=0.10@2035 (metrics: margin_mean, margin_p50, p_negative, p_distress, p_exhausted; comparisons <=, <, >=, >)")
-        };
+    pub fn parse(text: &str) -> Result<Target, TargetError> {
+        let usage = || TargetError(text.to_string());
         let (condition, year) = text.split_once('@').ok_or_else(usage)?;
         let year: i32 = year.trim().parse().map_err(|_| usage())?;
         let (at, len, comparison) = ["<=", ">=", "<", ">"]

@@ -94,7 +94,7 @@ pub(super) fn command(args: &BacktestArgs) -> Result<(), CliError> {
         backtest::run(&plan, &base_margins, &later, &spec_run, list, &context::proceed).map_err(|e| match e {
             backtest::BacktestError::Engine(e) => CliError::from(e),
             backtest::BacktestError::YearOutside { .. } => CliError::usage(e.to_string()),
-            other => CliError::Invalid(format!("error: {other}")),
+            other => CliError::Backtest(other),
         })?;
     let inputs = report::BacktestInputs {
         // As the scenario writes it and by file name (the SHA-256 identifies

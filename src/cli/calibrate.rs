@@ -81,7 +81,7 @@ pub(super) fn command(args: &CalibrateArgs) -> Result<(), CliError> {
     let result = calibrate::calibrate(&early.hospitals, &late.hospitals, &options);
     if result.pooled.is_empty() {
         return Err(CliError::Invalid(format!(
-            "error: {} and {}: only {} hospitals are in both releases with the same kind and reports at least {} years apart \
+            "{} and {}: only {} hospitals are in both releases with the same kind and reports at least {} years apart \
              ({} changed kind, {} are closer in time: is LATE a later release than EARLY?); at least {} are needed to fit a driver",
             early_path.display(),
             late_path.display(),
@@ -116,7 +116,7 @@ fn dynamics(args: &CalibrateArgs) -> Result<(), CliError> {
     if series.len() < dynamics::MIN_HOSPITALS || series.years.windows(2).any(|w| w[1] <= w[0]) {
         let files: Vec<String> = args.releases.iter().map(|p| p.display().to_string()).collect();
         return Err(CliError::Invalid(format!(
-            "error: {}: {} hospitals are in every release, {} years apart; at least {} are needed, in releases given in time order at least a year apart",
+            "{}: {} hospitals are in every release, {} years apart; at least {} are needed, in releases given in time order at least a year apart",
             files.join(", "),
             series.len(),
             series.years.iter().map(usize::to_string).collect::<Vec<_>>().join(", "),

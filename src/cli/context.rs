@@ -124,12 +124,11 @@ pub(super) fn add_facilities(
     let facilities = scenario::cohort::practices(&spec, &table, &label, &scenario.practices)?;
     scenario.practices.extend(facilities);
     if scenario.practices.is_empty() {
-        return Err(CliError::Invalid(format!("error: {label}: the cohort has no rows and the scenario no practices")));
+        return Err(CliError::Invalid(format!("{label}: the cohort has no rows and the scenario no practices")));
     }
     let unknown = scenario::cohort::unknown_kinds(scenario);
     if !unknown.is_empty() {
-        let lines: Vec<String> = unknown.iter().map(|u| format!("{}: error: {u}", scenario_path.display())).collect();
-        return Err(CliError::Invalid(lines.join("\n")));
+        return Err(CliError::InFile { path: scenario_path.to_path_buf(), problems: unknown });
     }
     Ok(())
 }
@@ -189,7 +188,7 @@ pub(super) fn check_resources(plan: &Plan, threads: usize) -> Result<(), CliErro
     let Some(available) = system::available_memory_bytes() else { return Ok(()) };
     if needed > available {
         return Err(CliError::Invalid(format!(
-            "error: this run would need about {:.1} GB of memory ({} practices x {} policies x {} years on {threads} threads) \
+            "this run would need about {:.1} GB of memory ({} practices x {} policies x {} years on {threads} threads) \
              but {:.1} GB are available; use fewer practices, policies, years or --threads, split it with --shard, \
              or pass --skip-resource-check to try anyway",
             needed as f64 / 1e9,

@@ -1,11 +1,15 @@
 //! The command line's one error type: every way a command can fail, each
-//! rendered once (by `cli::main`) and mapped to its exit code here and only
-//! here (docs/commands.md, "Exit codes").
+//! rendered once (by `cli::main`, or on a workbench page) through
+//! [`CliError::render`], the one place that writes the `error: ` prefix, and
+//! mapped to its exit code here and only here (docs/commands.md, "Exit
+//! codes").
 
-use std::path::PathBuf;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
 
 use crate::engine::{EngineError, PlanError};
 use crate::import::{cms, panel, sheps};
+use crate::ledger::LedgerError;
 use crate::report::{read::ReadError, shard::ShardError, OutputError, ReportError};
 use crate::scenario::LoadError;
 
@@ -26,11 +30,19 @@ pub const EXIT_BROKEN_PIPE: u8 = 141;
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// A flag's value does not fit the scenario or the other flags.
-    #[error("error: {0}")]
+    #[error("{0}")]
     Usage(String),
-    /// The input is invalid; the message is complete (positions, `error:`).
+    /// The input is invalid (a message without a position).
     #[error("{0}")]
     Invalid(String),
+    /// A scenario's problems found after it loaded, one line each.
+    #[error("{}", .problems.iter().map(|p| in_file(.path, p)).collect::<Vec<_>>().join("\n"))]
+    InFile {
+        /// The scenario file.
+        path: PathBuf,
+        /// Each problem, its key path first.
+        problems: Vec<String>,
+    },
     /// A scenario file could not be read or is invalid.
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -38,15 +50,23 @@ pub enum CliError {
     #[error(transparent)]
     Cohort(#[from] crate::scenario::cohort::CohortError),
     /// A scenario could not be compiled for the engine.
-    #[error("{path}: error: {source}")]
+    #[error("{}", in_file(.path, .source))]
     Plan {
         /// The scenario file.
         path: PathBuf,
         /// Why.
         source: PlanError,
     },
+    /// The exact ledger could not be computed.
+    #[error("{}", in_file(.path, .source))]
+    Ledger {
+        /// The scenario file.
+        path: PathBuf,
+        /// Why.
+        source: LedgerError,
+    },
     /// A file could not be read.
-    #[error("error: {}: {what}: {source}", .path.display())]
+    #[error("{}: {what}: {source}", .path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -56,28 +76,34 @@ pub enum CliError {
         source: std::io::Error,
     },
     /// Output could not be written.
-    #[error("error: {0}")]
+    #[error("{0}")]
     Output(#[from] OutputError),
     /// A results directory or a cohort table could not be read.
-    #[error("error: {0}")]
+    #[error("{0}")]
     Read(#[from] ReadError),
     /// `seqsim report` failed.
-    #[error("error: {0}")]
+    #[error("{0}")]
     Report(#[from] ReportError),
     /// A shard could not be used.
-    #[error("error: {0}")]
+    #[error("{0}")]
     Shard(#[from] ShardError),
     /// A release of cost reports could not be read.
-    #[error("error: {0}")]
+    #[error("{0}")]
     Panel(#[from] panel::PanelError),
     /// A list of closures could not be read.
-    #[error("error: {0}")]
+    #[error("{0}")]
     Closures(#[from] sheps::ShepsError),
     /// CMS cost reports could not be imported.
-    #[error("error: {0}")]
+    #[error("{0}")]
     Import(#[from] cms::ImportError),
+    /// A backtest could not be carried out.
+    #[error("{0}")]
+    Backtest(#[source] crate::backtest::BacktestError),
+    /// A scenario could not be copied with absolute paths (`seqsim new`).
+    #[error("{0}")]
+    Relocate(#[from] crate::scenario::relocate::RelocateError),
     /// The engine could not run.
-    #[error("error: {0}")]
+    #[error("{0}")]
     Engine(EngineError),
     /// Ctrl-C stopped the run.
     #[error("interrupted: no results were written")]
@@ -119,7 +145,9 @@ impl CliError {
             CliError::Invalid(_)
             | CliError::Load(_)
             | CliError::Cohort(_)
+            | CliError::InFile { .. }
             | CliError::Plan { .. }
+            | CliError::Ledger { .. }
             | CliError::Io { .. }
             | CliError::Output(_)
             | CliError::Read(_)
@@ -128,6 +156,8 @@ impl CliError {
             | CliError::Panel(_)
             | CliError::Closures(_)
             | CliError::Import(_)
+            | CliError::Backtest(_)
+            | CliError::Relocate(_)
             | CliError::Engine(_) => EXIT_FAILED,
         }
     }
@@ -136,6 +166,43 @@ impl CliError {
     pub fn usage(message: impl Into<String>) -> CliError {
         CliError::Usage(message.into())
     }
+
+    /// The message as people see it (on standard error, or on a workbench
+    /// page): `error: ` and the message, except where the message places
+    /// its own `FILE: error:` (a scenario's or a cohort table's problems) or
+    /// is not an error of the input (interrupted, imprecise, how many files
+    /// failed validation).
+    pub fn render(&self) -> String {
+        match self {
+            CliError::Load(_)
+            | CliError::Cohort(_)
+            | CliError::InFile { .. }
+            | CliError::Plan { .. }
+            | CliError::Ledger { .. }
+            | CliError::Interrupted
+            | CliError::Imprecise { .. }
+            | CliError::Validation { .. } => self.to_string(),
+            CliError::Usage(_)
+            | CliError::Invalid(_)
+            | CliError::Io { .. }
+            | CliError::Output(_)
+            | CliError::Read(_)
+            | CliError::Report(_)
+            | CliError::Shard(_)
+            | CliError::Panel(_)
+            | CliError::Closures(_)
+            | CliError::Import(_)
+            | CliError::Backtest(_)
+            | CliError::Relocate(_)
+            | CliError::Engine(_) => format!("error: {self}"),
+        }
+    }
+}
+
+/// A problem with a scenario file, as its diagnostics are written:
+/// `FILE: error: MESSAGE`.
+fn in_file(path: &Path, message: impl Display) -> String {
+    format!("{}: error: {message}", path.display())
 }
 
 impl From<EngineError> for CliError {
@@ -162,7 +229,7 @@ mod tests {
         let io = std::io::Error::other("gone");
         let read = CliError::Io { path: PathBuf::from("f.csv"), what: "cannot read the cohort file", source: io };
         assert_eq!(read.exit_code(), 1);
-        assert_eq!(read.to_string(), "error: f.csv: cannot read the cohort file: gone");
+        assert_eq!(read.render(), "error: f.csv: cannot read the cohort file: gone");
         assert_eq!(CliError::Validation { failed: 1, total: 2, worst: 2 }.exit_code(), 2);
     }
 }

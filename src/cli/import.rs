@@ -77,7 +77,7 @@ pub(super) fn command(command: ImportCommand) -> Result<(), CliError> {
     for path in [&args.out, &report_path] {
         if path.exists() && !args.force {
             return Err(CliError::Invalid(format!(
-                "error: {} exists; pass --force to replace it or choose another --out",
+                "{} exists; pass --force to replace it or choose another --out",
                 path.display()
             )));
         }

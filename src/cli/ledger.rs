@@ -47,8 +47,8 @@ pub(super) fn command(args: &LedgerArgs) -> Result<(), CliError> {
     let (policy, practice) = (args.policy.as_deref(), args.practice.as_deref());
     check_names(s, policy, practice)?;
     let resolution = policy::resolve(s);
-    let mut rows = ledger::ledger(s, &resolution)
-        .map_err(|e| CliError::Invalid(format!("{}: error: {e}", args.scenario.display())))?;
+    let mut rows =
+        ledger::ledger(s, &resolution).map_err(|source| CliError::Ledger { path: args.scenario.clone(), source })?;
     rows.retain(|r| policy.is_none_or(|p| r.policy == p) && practice.is_none_or(|p| r.practice == p));
     print!("{}", terminal::ledger(&rows));
     if let Some(csv) = &args.csv {

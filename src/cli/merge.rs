@@ -61,9 +61,8 @@ pub(super) fn command(args: &MergeArgs) -> Result<(), CliError> {
 /// against the SHA-256 the shard recorded).
 fn embedded_scenario(first: &shard::Shard) -> Result<Loaded, CliError> {
     let origin = PathBuf::from(&first.header.scenario_path);
-    let text = std::str::from_utf8(&first.scenario).map_err(|_| {
-        CliError::Invalid(format!("error: {}: the embedded scenario is not UTF-8", first.file.display()))
-    })?;
+    let text = std::str::from_utf8(&first.scenario)
+        .map_err(|_| CliError::Invalid(format!("{}: the embedded scenario is not UTF-8", first.file.display())))?;
     let embedded = &first.imports;
     let mut read = |origin: scenario::ImportOrigin, written: &str| {
         embedded
@@ -99,20 +98,20 @@ fn embedded_scenario(first: &shard::Shard) -> Result<Loaded, CliError> {
 fn cohort_table(first: &shard::Shard) -> Result<PathBuf, CliError> {
     let Some(cohort) = &first.header.cohort else {
         return Err(CliError::Invalid(format!(
-            "error: {}: the scenario has a cohort but the shard does not record its table; rerun the shards with this seqsim",
+            "{}: the scenario has a cohort but the shard does not record its table; rerun the shards with this seqsim",
             first.file.display()
         )));
     };
     let file = PathBuf::from(&cohort.file);
     let bytes = std::fs::read(&file).map_err(|e| {
         CliError::Invalid(format!(
-            "error: {}: cannot read the cohort table the shards were run on: {e}; merge where that file is",
+            "{}: cannot read the cohort table the shards were run on: {e}; merge where that file is",
             file.display()
         ))
     })?;
     if scenario::hex(&sha2::Sha256::digest(&bytes)) != cohort.sha256 {
         return Err(CliError::Invalid(format!(
-            "error: {}: the cohort table changed since the shards were run (SHA-256 differs); rerun the shards",
+            "{}: the cohort table changed since the shards were run (SHA-256 differs); rerun the shards",
             file.display()
         )));
     }
@@ -135,7 +134,7 @@ fn merged_accumulators(
             && shard.attribution.iter().zip(&attribution).all(|(a, b)| a.layout == b.layout);
         if shard.accumulator.layout != plan.layout() || !attribution_fits {
             return Err(CliError::Invalid(format!(
-                "error: {}: its tables do not match its scenario; rerun that shard",
+                "{}: its tables do not match its scenario; rerun that shard",
                 shard.file.display()
             )));
         }
@@ -147,7 +146,7 @@ fn merged_accumulators(
     let expected = shards.first().map_or(0, |s| s.header.paths);
     if acc.paths != expected {
         return Err(CliError::Invalid(format!(
-            "error: the shards hold {} paths but the run had {expected}; rerun the shards",
+            "the shards hold {} paths but the run had {expected}; rerun the shards",
             acc.paths
         )));
     }

@@ -101,7 +101,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::from(error::EXIT_OK),
         Err(failure) => {
-            eprintln!("{failure}");
+            eprintln!("{}", failure.render());
             ExitCode::from(failure.exit_code())
         }
     }

@@ -43,7 +43,7 @@ pub(super) fn command(args: &NewArgs) -> Result<(), CliError> {
         what: "cannot read the scenario to copy",
         source,
     })?;
-    let copy = relocate::relocate(&from, &text).map_err(|e| CliError::Invalid(format!("error: {e}")))?;
+    let copy = relocate::relocate(&from, &text)?;
     write_atomic(&args.scenario, copy.as_bytes())?;
     let loaded = context::load(&args.scenario, &[])?;
     println!(

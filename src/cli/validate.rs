@@ -31,7 +31,7 @@ pub(super) fn command(args: &ValidateArgs) -> Result<(), CliError> {
         match checked {
             Ok(loaded) => println!("{}: valid ({})", path.display(), outline(&loaded.scenario)),
             Err(failure) => {
-                eprintln!("{failure}");
+                eprintln!("{}", failure.render());
                 worst = worst.max(failure.exit_code());
                 failed += 1;
             }

@@ -266,7 +266,7 @@ fn from_table(path: &Path, sha256: String, body: &[u8]) -> Result<Panel, PanelEr
                 .map_err(|_| cell_error(row, name, "not UTF-8 text".into()))
         };
         let number = |name: &str| -> Result<Decimal, PanelError> {
-            layout::parse_number(&text(name)?).map_err(|message| cell_error(row, name, message))
+            layout::parse_number(&text(name)?).map_err(|e| cell_error(row, name, e.to_string()))
         };
         let date = |name: &str| -> Result<Date, PanelError> {
             let value = text(name)?;
@@ -282,11 +282,11 @@ fn from_table(path: &Path, sha256: String, body: &[u8]) -> Result<Panel, PanelEr
         let begin = if index.contains_key("fiscal_year_begin") { date("fiscal_year_begin")? } else { end };
         let patient_days = match text("patient_days")?.as_str() {
             "" => None,
-            value => Some(layout::parse_number(value).map_err(|message| cell_error(row, "patient_days", message))?),
+            value => Some(layout::parse_number(value).map_err(|e| cell_error(row, "patient_days", e.to_string()))?),
         };
         let cash = match text("cash")?.as_str() {
             "" => None,
-            value => Some(layout::parse_number(value).map_err(|message| cell_error(row, "cash", message))?),
+            value => Some(layout::parse_number(value).map_err(|e| cell_error(row, "cash", e.to_string()))?),
         };
         hospitals.push(Hospital {
             name: text("name")?,

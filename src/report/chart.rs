@@ -3,11 +3,13 @@
 //! deficiencies; every chart has a title and a caption with the scenario,
 //! seed and paths.
 
+use plotters::coord::Shift;
+use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 
 use crate::analysis::{FactorType, Metric, SweepRow, TornadoRow};
 
-use super::{OutputError, Provenance};
+use super::Provenance;
 
 /// Okabe–Ito colours (black last).
 const PALETTE: [RGBColor; 8] = [
@@ -23,8 +25,37 @@ const PALETTE: [RGBColor; 8] = [
 const DRIVER_COLOUR: RGBColor = PALETTE[0];
 const LEVER_COLOUR: RGBColor = PALETTE[1];
 
-fn chart_error(name: &str) -> impl Fn(String) -> OutputError + '_ {
-    move |message| OutputError::Encode { name: name.to_string(), message }
+/// What plotters reports when drawing fails (the SVG backend's errors are
+/// I/O errors).
+pub type DrawError = DrawingAreaErrorKind<std::io::Error>;
+
+/// Why a chart could not be drawn: the chart and plotters' error.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot encode {name}: {source}")]
+pub struct ChartError {
+    /// The chart's file name, e.g. `sweep.svg`.
+    pub name: String,
+    /// plotters' error.
+    #[source]
+    pub source: DrawError,
+}
+
+/// A drawing area on an SVG string.
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Draws a chart of `size` pixels with `paint` and returns its SVG; `name`
+/// (the chart's file name) labels a failure.
+fn draw(
+    name: &str,
+    size: (u32, u32),
+    paint: impl FnOnce(&Area<'_>) -> Result<(), DrawError>,
+) -> Result<String, ChartError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        paint(&root).and_then(|()| root.present()).map_err(|source| ChartError { name: name.to_string(), source })?;
+    }
+    Ok(svg)
 }
 
 /// The provenance line under every chart.
@@ -40,22 +71,20 @@ pub fn caption(provenance: &Provenance) -> String {
 
 /// Fills `root` white, writes `title` above and the provenance caption below,
 /// and returns the area between them (`body_height` pixels tall).
-fn framed<'a>(
-    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
-    title: &str,
-    body_height: u32,
-    provenance: &Provenance,
-) -> Result<DrawingArea<SVGBackend<'a>, plotters::coord::Shift>, String> {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+fn framed<'a>(root: &Area<'a>, title: &str, body_height: u32, provenance: &Provenance) -> Result<Area<'a>, DrawError> {
+    root.fill(&WHITE)?;
     let (head, rest) = root.split_vertically(40);
-    head.titled(title, ("sans-serif", 22)).map_err(|e| e.to_string())?;
+    head.titled(title, ("sans-serif", 22))?;
     let (body, foot) = rest.split_vertically(body_height);
-    foot.titled(&caption(provenance), ("sans-serif", 13)).map_err(|e| e.to_string())?;
+    foot.titled(&caption(provenance), ("sans-serif", 13))?;
     Ok(body)
 }
 
 /// Draws the series legend at `position` on a translucent white box.
-fn legend<'a, CT>(chart: &mut ChartContext<'a, SVGBackend<'a>, CT>, position: SeriesLabelPosition) -> Result<(), String>
+fn legend<'a, CT>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawError>
 where
     CT: plotters::coord::CoordTranslate,
 {
@@ -65,7 +94,6 @@ where
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .draw()
-        .map_err(|e| e.to_string())
 }
 
 fn padded(low: f64, high: f64) -> (f64, f64) {
@@ -83,14 +111,10 @@ pub fn sweep(
     year: i32,
     lever: &str,
     provenance: &Provenance,
-) -> Result<String, OutputError> {
-    let mut svg = String::new();
-    let err = chart_error("sweep.svg");
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 760)).into_drawing_area();
+) -> Result<String, ChartError> {
+    draw("sweep.svg", (900, 760), |root| {
         let body =
-            framed(&root, &format!("{lever} swept: cash exhaustion and median margin in {year}"), 690, provenance)
-                .map_err(&err)?;
+            framed(root, &format!("{lever} swept: cash exhaustion and median margin in {year}"), 690, provenance)?;
         let panels = body.split_evenly((2, 1));
         let (x_low, x_high) = padded(values.first().copied().unwrap_or(0.0), values.last().copied().unwrap_or(1.0));
         let at = |practice: &str, metric: Metric| -> Vec<(f64, f64)> {
@@ -113,29 +137,25 @@ pub fn sweep(
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(70)
-                .build_cartesian_2d(x_low..x_high, y_low..y_high)
-                .map_err(|e| err(e.to_string()))?;
+                .build_cartesian_2d(x_low..x_high, y_low..y_high)?;
             chart
                 .configure_mesh()
                 .x_desc(format!("{lever} (from the first projected year on)"))
                 .y_desc(format!("{label}, %"))
                 .x_label_formatter(&|v| format!("{:.2}%", v * 100.0))
                 .y_label_formatter(&|v| format!("{:.1}%", v * 100.0))
-                .draw()
-                .map_err(|e| err(e.to_string()))?;
+                .draw()?;
             for (i, practice) in practices.iter().enumerate() {
                 let colour = PALETTE[i % PALETTE.len()];
                 chart
-                    .draw_series(LineSeries::new(at(practice, metric), colour.stroke_width(2)))
-                    .map_err(|e| err(e.to_string()))?
+                    .draw_series(LineSeries::new(at(practice, metric), colour.stroke_width(2)))?
                     .label(practice.as_str())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
             }
-            legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// A tornado chart for one practice: one bar per factor from its low to its
@@ -147,16 +167,12 @@ pub fn tornado(
     metric: &str,
     year: i32,
     provenance: &Provenance,
-) -> Result<String, OutputError> {
-    let mut svg = String::new();
+) -> Result<String, ChartError> {
     let name = format!("tornado_{practice}.svg");
-    let err = chart_error(&name);
     let percent_points = metric.starts_with("margin") || metric.starts_with("p_");
-    {
-        let height = 140 + 34 * rows.len().max(1) as u32;
-        let root = SVGBackend::with_string(&mut svg, (900, height)).into_drawing_area();
-        let body = framed(&root, &format!("{practice}: what moves {metric} in {year}"), height - 70, provenance)
-            .map_err(&err)?;
+    let height = 140 + 34 * rows.len().max(1) as u32;
+    draw(&name, (900, height), |root| {
+        let body = framed(root, &format!("{practice}: what moves {metric} in {year}"), height - 70, provenance)?;
         let values: Vec<f64> = rows.iter().flat_map(|r| [r.low, r.high]).collect();
         let (x_low, x_high) = padded(
             values.iter().copied().fold(f64::INFINITY, f64::min),
@@ -168,8 +184,7 @@ pub fn tornado(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(260)
-            .build_cartesian_2d(x_low..x_high, -0.5f64..(n as f64 - 0.5))
-            .map_err(|e| err(e.to_string()))?;
+            .build_cartesian_2d(x_low..x_high, -0.5f64..(n as f64 - 0.5))?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -180,8 +195,7 @@ pub fn tornado(
             })
             .x_desc(if percent_points { format!("{metric}, %") } else { metric.to_string() })
             .x_label_formatter(&|v| if percent_points { format!("{:.2}%", v * 100.0) } else { format!("{v:.3}") })
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+            .draw()?;
         for (kind, colour) in [(FactorType::Driver, DRIVER_COLOUR), (FactorType::Lever, LEVER_COLOUR)] {
             let bars = rows.iter().enumerate().filter(|(_, r)| r.factor_type == kind).map(|(i, r)| {
                 let y = (n - 1 - i) as f64;
@@ -193,15 +207,13 @@ pub fn tornado(
                 "policy lever (baseline to policy)"
             };
             chart
-                .draw_series(bars)
-                .map_err(|e| err(e.to_string()))?
+                .draw_series(bars)?
                 .label(label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], colour.filled()));
         }
-        legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(&err)?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(svg)
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        Ok(())
+    })
 }
 
 use crate::engine::summary::{NationalRow, SummaryRow};
@@ -227,15 +239,11 @@ pub fn fan(
     practice: &str,
     policies: &[(String, String)],
     provenance: &Provenance,
-) -> Result<String, OutputError> {
+) -> Result<String, ChartError> {
     let name = format!("fan_{practice}.svg");
-    let err = chart_error(&name);
     let (first, last) = year_range(rows);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
-        let body = framed(&root, &format!("{practice}: operating margin, median and 50% / 90% bands"), 450, provenance)
-            .map_err(&err)?;
+    draw(&name, (900, 520), |root| {
+        let body = framed(root, &format!("{practice}: operating margin, median and 50% / 90% bands"), 450, provenance)?;
         let values: Vec<f64> = rows
             .iter()
             .filter(|r| r.practice == practice)
@@ -250,8 +258,7 @@ pub fn fan(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(first as f64 - 0.3..last as f64 + 0.3, y_low..y_high)
-            .map_err(|e| err(e.to_string()))?;
+            .build_cartesian_2d(first as f64 - 0.3..last as f64 + 0.3, y_low..y_high)?;
         chart
             .configure_mesh()
             .x_desc("calendar year")
@@ -259,14 +266,11 @@ pub fn fan(
             .x_labels((last - first + 1) as usize)
             .x_label_formatter(&|x| format!("{}", x.round() as i64))
             .y_label_formatter(&|y| format!("{:.1}%", y * 100.0 + 0.0))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(first as f64 - 0.3, 0.0), (last as f64 + 0.3, 0.0)],
-                BLACK.stroke_width(1),
-            )))
-            .map_err(|e| err(e.to_string()))?;
+            .draw()?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(first as f64 - 0.3, 0.0), (last as f64 + 0.3, 0.0)],
+            BLACK.stroke_width(1),
+        )))?;
         for (i, (policy, label)) in policies.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
             let line = series(rows, practice, policy);
@@ -274,23 +278,19 @@ pub fn fan(
                 let mut band: Vec<(f64, f64)> =
                     line.iter().map(|r| (r.year as f64, r.margin_percentiles[low])).collect();
                 band.extend(line.iter().rev().map(|r| (r.year as f64, r.margin_percentiles[high])));
-                chart
-                    .draw_series(std::iter::once(Polygon::new(band, colour.mix(alpha).filled())))
-                    .map_err(|e| err(e.to_string()))?;
+                chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(alpha).filled())))?;
             }
             chart
                 .draw_series(LineSeries::new(
                     line.iter().map(|r| (r.year as f64, r.margin_percentiles[2])),
                     colour.stroke_width(3),
-                ))
-                .map_err(|e| err(e.to_string()))?
+                ))?
                 .label(label.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(svg)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        Ok(())
+    })
 }
 
 /// The risk curves of one practice: P(cash exhausted by year) and
@@ -300,16 +300,12 @@ pub fn risk(
     practice: &str,
     policies: &[(String, String)],
     provenance: &Provenance,
-) -> Result<String, OutputError> {
+) -> Result<String, ChartError> {
     let name = format!("risk_{practice}.svg");
-    let err = chart_error(&name);
     let (first, last) = year_range(rows);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 700)).into_drawing_area();
+    draw(&name, (900, 700), |root| {
         let body =
-            framed(&root, &format!("{practice}: risk by year (bars: ±2 Monte Carlo standard errors)"), 630, provenance)
-                .map_err(&err)?;
+            framed(root, &format!("{practice}: risk by year (bars: ±2 Monte Carlo standard errors)"), 630, provenance)?;
         let panels = body.split_evenly((2, 1));
         let specs: [(&str, ProbabilityOf); 2] = [
             ("P(cash exhausted by year)", |r| (r.p_exhausted, r.p_exhausted_se)),
@@ -322,8 +318,7 @@ pub fn risk(
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(70)
-                .build_cartesian_2d(first as f64 - 0.3..last as f64 + 0.3, 0.0..y_high)
-                .map_err(|e| err(e.to_string()))?;
+                .build_cartesian_2d(first as f64 - 0.3..last as f64 + 0.3, 0.0..y_high)?;
             chart
                 .configure_mesh()
                 .x_desc("calendar year")
@@ -331,8 +326,7 @@ pub fn risk(
                 .x_labels((last - first + 1) as usize)
                 .x_label_formatter(&|x| format!("{}", x.round() as i64))
                 .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-                .draw()
-                .map_err(|e| err(e.to_string()))?;
+                .draw()?;
             for (i, (policy, policy_label)) in policies.iter().enumerate() {
                 let colour = PALETTE[i % PALETTE.len()];
                 let line = series(rows, practice, policy);
@@ -342,23 +336,19 @@ pub fn risk(
                     .draw_series(LineSeries::new(
                         line.iter().map(|r| (r.year as f64 + shift, get(r).0)),
                         colour.stroke_width(2),
-                    ))
-                    .map_err(|e| err(e.to_string()))?
+                    ))?
                     .label(policy_label.as_str())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
-                chart
-                    .draw_series(line.iter().map(|r| {
-                        let (p, se) = get(r);
-                        let x = r.year as f64 + shift;
-                        PathElement::new(vec![(x, (p - 2.0 * se).max(0.0)), (x, p + 2.0 * se)], colour.stroke_width(1))
-                    }))
-                    .map_err(|e| err(e.to_string()))?;
+                chart.draw_series(line.iter().map(|r| {
+                    let (p, se) = get(r);
+                    let x = r.year as f64 + shift;
+                    PathElement::new(vec![(x, (p - 2.0 * se).max(0.0)), (x, p + 2.0 * se)], colour.stroke_width(1))
+                }))?;
             }
-            legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(&err)?;
+            legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         }
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// National bars: CO-253 dollars per year by kind under the baseline
@@ -370,100 +360,116 @@ pub fn national(
     policies: &[(String, String)],
     kinds: &[String],
     provenance: &Provenance,
-) -> Result<String, OutputError> {
-    let err = chart_error("national.svg");
+) -> Result<String, ChartError> {
     let first = rows.iter().map(|r| r.year).min().unwrap_or(2027);
     let last = rows.iter().map(|r| r.year).max().unwrap_or(first);
-    let at = |kind: &str, policy: &str, year: i32| {
-        rows.iter().find(|r| r.kind == kind && r.policy == policy && r.year == year)
-    };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 760)).into_drawing_area();
-        let body = framed(&root, "CO-253 sequestration dollars, all practices (count-weighted)", 690, provenance)
-            .map_err(&err)?;
+    let national = National { rows, baseline, first, last };
+    draw("national.svg", (900, 760), |root| {
+        let body = framed(root, "CO-253 sequestration dollars, all practices (count-weighted)", 690, provenance)?;
         let (top, bottom) = body.split_vertically(400);
-        let totals: Vec<f64> = (first..=last).map(|y| at("all", baseline, y).map_or(0.0, |r| r.cut_total)).collect();
-        let y_high = totals.iter().copied().fold(0.0, f64::max).max(1.0) * (1.15 + 0.06 * kinds.len() as f64);
-        let mut chart = ChartBuilder::on(&top)
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(80)
-            .caption(format!("per year by kind, {baseline}"), ("sans-serif", 16))
-            .build_cartesian_2d(first as f64 - 0.6..last as f64 + 0.6, 0.0..y_high / 1e6)
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .configure_mesh()
-            .x_labels((last - first + 1) as usize)
-            .x_label_formatter(&|x| format!("{}", x.round() as i64))
-            .y_desc("$ millions")
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        let mut base = vec![0.0; (last - first + 1) as usize];
-        for (i, kind) in kinds.iter().enumerate() {
-            let colour = PALETTE[i % PALETTE.len()];
-            let bars: Vec<Rectangle<(f64, f64)>> = (first..=last)
-                .enumerate()
-                .map(|(t, year)| {
-                    let value = at(kind, baseline, year).map_or(0.0, |r| r.cut_total) / 1e6;
-                    let rect = Rectangle::new(
-                        [(year as f64 - 0.35, base[t]), (year as f64 + 0.35, base[t] + value)],
-                        colour.filled(),
-                    );
-                    base[t] += value;
-                    rect
-                })
-                .collect();
-            chart
-                .draw_series(bars)
-                .map_err(|e| err(e.to_string()))?
-                .label(kind.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
-        }
-        legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
-        let kept: Vec<(String, f64)> = policies
-            .iter()
-            .filter(|(name, _)| name != baseline)
-            .map(|(name, label)| {
-                let base_total = at("all", baseline, last).map_or(0.0, |r| r.cut_cum_total);
-                let policy_total = at("all", name, last).map_or(0.0, |r| r.cut_cum_total);
-                (label.clone(), (base_total - policy_total) / 1e6)
+        national_by_kind(&top, &national, kinds)?;
+        national_kept(&bottom, &national, policies)
+    })
+}
+
+/// The national rows of a run, with its baseline and its years.
+struct National<'a> {
+    rows: &'a [NationalRow],
+    baseline: &'a str,
+    first: i32,
+    last: i32,
+}
+
+impl National<'_> {
+    /// The row of `kind` under `policy` in `year`.
+    fn at(&self, kind: &str, policy: &str, year: i32) -> Option<&NationalRow> {
+        self.rows.iter().find(|r| r.kind == kind && r.policy == policy && r.year == year)
+    }
+}
+
+/// The upper panel of the national chart: CO-253 dollars per year under the
+/// baseline, one stacked bar per kind.
+fn national_by_kind(area: &Area<'_>, national: &National, kinds: &[String]) -> Result<(), DrawError> {
+    let National { baseline, first, last, .. } = *national;
+    let totals: Vec<f64> =
+        (first..=last).map(|y| national.at("all", baseline, y).map_or(0.0, |r| r.cut_total)).collect();
+    let y_high = totals.iter().copied().fold(0.0, f64::max).max(1.0) * (1.15 + 0.06 * kinds.len() as f64);
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .caption(format!("per year by kind, {baseline}"), ("sans-serif", 16))
+        .build_cartesian_2d(first as f64 - 0.6..last as f64 + 0.6, 0.0..y_high / 1e6)?;
+    chart
+        .configure_mesh()
+        .x_labels((last - first + 1) as usize)
+        .x_label_formatter(&|x| format!("{}", x.round() as i64))
+        .y_desc("$ millions")
+        .draw()?;
+    let mut base = vec![0.0; (last - first + 1) as usize];
+    for (i, kind) in kinds.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let bars: Vec<Rectangle<(f64, f64)>> = (first..=last)
+            .enumerate()
+            .map(|(t, year)| {
+                let value = national.at(kind, baseline, year).map_or(0.0, |r| r.cut_total) / 1e6;
+                let rect = Rectangle::new(
+                    [(year as f64 - 0.35, base[t]), (year as f64 + 0.35, base[t] + value)],
+                    colour.filled(),
+                );
+                base[t] += value;
+                rect
             })
             .collect();
-        let low = kept.iter().map(|(_, v)| *v).fold(0.0, f64::min);
-        let high = kept.iter().map(|(_, v)| *v).fold(0.0, f64::max);
-        let (low, high) = padded(low, high);
-        let n = kept.len().max(1);
-        let mut chart = ChartBuilder::on(&bottom)
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(240)
-            .caption(
-                format!("cumulative dollars kept in practices {first}–{last}, each policy vs {baseline}"),
-                ("sans-serif", 16),
-            )
-            .build_cartesian_2d(low..high, -0.5..(n as f64 - 0.5))
-            .map_err(|e| err(e.to_string()))?;
-        let labels: Vec<String> = kept.iter().map(|(l, _)| l.clone()).collect();
         chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(n)
-            .y_label_formatter(&|y| {
-                usize::try_from(y.round() as i64).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
-            })
-            .x_desc("$ millions (negative: more is cut)")
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .draw_series(kept.iter().enumerate().map(|(i, (_, v))| {
-                let colour = if *v >= 0.0 { PALETTE[2] } else { PALETTE[1] };
-                Rectangle::new([(0.0, i as f64 - 0.3), (*v, i as f64 + 0.3)], colour.filled())
-            }))
-            .map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
+            .draw_series(bars)?
+            .label(kind.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
     }
-    Ok(svg)
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// The lower panel of the national chart: the cumulative CO-253 dollars each
+/// policy other than the baseline keeps in practices over the horizon.
+fn national_kept(area: &Area<'_>, national: &National, policies: &[(String, String)]) -> Result<(), DrawError> {
+    let National { baseline, first, last, .. } = *national;
+    let kept: Vec<(String, f64)> = policies
+        .iter()
+        .filter(|(name, _)| name != baseline)
+        .map(|(name, label)| {
+            let base_total = national.at("all", baseline, last).map_or(0.0, |r| r.cut_cum_total);
+            let policy_total = national.at("all", name, last).map_or(0.0, |r| r.cut_cum_total);
+            (label.clone(), (base_total - policy_total) / 1e6)
+        })
+        .collect();
+    let low = kept.iter().map(|(_, v)| *v).fold(0.0, f64::min);
+    let high = kept.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+    let (low, high) = padded(low, high);
+    let n = kept.len().max(1);
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(240)
+        .caption(
+            format!("cumulative dollars kept in practices {first}–{last}, each policy vs {baseline}"),
+            ("sans-serif", 16),
+        )
+        .build_cartesian_2d(low..high, -0.5..(n as f64 - 0.5))?;
+    let labels: Vec<String> = kept.iter().map(|(l, _)| l.clone()).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            usize::try_from(y.round() as i64).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+        })
+        .x_desc("$ millions (negative: more is cut)")
+        .draw()?;
+    chart.draw_series(kept.iter().enumerate().map(|(i, (_, v))| {
+        let colour = if *v >= 0.0 { PALETTE[2] } else { PALETTE[1] };
+        Rectangle::new([(0.0, i as f64 - 0.3), (*v, i as f64 + 0.3)], colour.filled())
+    }))?;
+    Ok(())
 }
 
 /// Which share of a cohort's facilities a chart follows.
@@ -497,7 +503,7 @@ pub fn cohort_share(
     share: Share,
     policies: &[(String, String)],
     provenance: &Provenance,
-) -> Result<String, OutputError> {
+) -> Result<String, ChartError> {
     let (name, title, axis) = match share {
         Share::Negative => (
             "share_negative.svg",
@@ -510,13 +516,10 @@ pub fn cohort_share(
             "facilities with cash exhausted, %",
         ),
     };
-    let err = chart_error(name);
     let first = totals.iter().map(|r| r.year).min().unwrap_or(2027);
     let last = totals.iter().map(|r| r.year).max().unwrap_or(first).max(first + 1);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
-        let body = framed(&root, title, 450, provenance).map_err(&err)?;
+    draw(name, (900, 520), |root| {
+        let body = framed(root, title, 450, provenance)?;
         // The axis spans the data (policies differ by a few points), with
         // headroom above for the legend.
         let values: Vec<f64> = totals.iter().map(|r| share.of(r)).filter(|v| v.is_finite()).collect();
@@ -530,8 +533,7 @@ pub fn cohort_share(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(first as f64 - 0.3..last as f64 + 0.3, y_low..y_high)
-            .map_err(|e| err(e.to_string()))?;
+            .build_cartesian_2d(first as f64 - 0.3..last as f64 + 0.3, y_low..y_high)?;
         chart
             .configure_mesh()
             .x_desc("calendar year")
@@ -539,8 +541,7 @@ pub fn cohort_share(
             .x_labels((last - first + 1) as usize)
             .x_label_formatter(&|x| format!("{}", x.round() as i64))
             .y_label_formatter(&|y| format!("{:.1}%", y * 100.0))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+            .draw()?;
         for (i, (policy, label)) in policies.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
             let mut line: Vec<(f64, f64)> = totals
@@ -551,15 +552,13 @@ pub fn cohort_share(
                 .collect();
             line.sort_by(|a, b| a.0.total_cmp(&b.0));
             chart
-                .draw_series(LineSeries::new(line, colour.stroke_width(3)))
-                .map_err(|e| err(e.to_string()))?
+                .draw_series(LineSeries::new(line, colour.stroke_width(3)))?
                 .label(label.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(&err)?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(svg)
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        Ok(())
+    })
 }
 
 /// The PIT histogram of a backtest: the share of hospitals whose reported
@@ -570,14 +569,11 @@ pub fn pit_histogram(
     line: &crate::backtest::SummaryLine,
     year: i32,
     provenance: &Provenance,
-) -> Result<String, OutputError> {
-    let mut svg = String::new();
+) -> Result<String, ChartError> {
     let name = "backtest_pit.svg";
-    let err = chart_error(name);
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+    draw(name, (900, 520), |root| {
         let title = format!("Where {year}'s reported margins fell in the projection ({} hospitals)", line.matched);
-        let body = framed(&root, &title, 450, provenance).map_err(&err)?;
+        let body = framed(root, &title, 450, provenance)?;
         let total = line.pit_counts.iter().sum::<usize>().max(1) as f64;
         let shares: Vec<f64> = line.pit_counts.iter().map(|c| *c as f64 / total).collect();
         let top = shares.iter().copied().fold(0.12f64, f64::max) * 1.15;
@@ -585,8 +581,7 @@ pub fn pit_histogram(
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(70)
-            .build_cartesian_2d(0.0f64..1.0, 0.0f64..top)
-            .map_err(|e| err(e.to_string()))?;
+            .build_cartesian_2d(0.0f64..1.0, 0.0f64..top)?;
         chart
             .configure_mesh()
             .x_labels(11)
@@ -594,27 +589,23 @@ pub fn pit_histogram(
             .y_desc("share of hospitals")
             .x_label_formatter(&|v| format!("{:.1}", v))
             .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+            .draw()?;
         let bars = shares.iter().enumerate().map(|(i, share)| {
             let low = i as f64 / shares.len() as f64;
             let high = (i + 1) as f64 / shares.len() as f64;
             Rectangle::new([(low + 0.005, 0.0), (high - 0.005, *share)], PALETTE[0].filled())
         });
         chart
-            .draw_series(bars)
-            .map_err(|e| err(e.to_string()))?
+            .draw_series(bars)?
             .label("hospitals in each decile")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], PALETTE[0].filled()));
         chart
-            .draw_series(DashedLineSeries::new([(0.0, 0.1), (1.0, 0.1)], 8, 5, PALETTE[1].stroke_width(2)))
-            .map_err(|e| err(e.to_string()))?
+            .draw_series(DashedLineSeries::new([(0.0, 0.1), (1.0, 0.1)], 8, 5, PALETTE[1].stroke_width(2)))?
             .label("calibrated: 10% in each")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], PALETTE[1].stroke_width(2)));
-        legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(svg)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        Ok(())
+    })
 }
 
 /// Predicted against reported share of hospitals with a negative margin, by
@@ -624,14 +615,11 @@ pub fn backtest_share_negative(
     lines: &[crate::backtest::SummaryLine],
     year: i32,
     provenance: &Provenance,
-) -> Result<String, OutputError> {
-    let mut svg = String::new();
+) -> Result<String, ChartError> {
     let name = "backtest_share_negative.svg";
-    let err = chart_error(name);
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+    draw(name, (900, 520), |root| {
         let title = format!("Share of hospitals in the red in {year}: projected and reported");
-        let body = framed(&root, &title, 450, provenance).map_err(&err)?;
+        let body = framed(root, &title, 450, provenance)?;
         let top = lines
             .iter()
             .flat_map(|l| [l.actual_share_negative, l.predicted_share_negative_interval[1], l.predicted_share_negative])
@@ -644,8 +632,7 @@ pub fn backtest_share_negative(
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(70)
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0.0f64..top.min(1.0))
-            .map_err(|e| err(e.to_string()))?;
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0.0f64..top.min(1.0))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -659,14 +646,12 @@ pub fn backtest_share_negative(
             })
             .y_desc("share with a negative margin")
             .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+            .draw()?;
         let predicted = lines.iter().enumerate().map(|(i, l)| {
             Rectangle::new([(i as f64 - 0.36, 0.0), (i as f64 - 0.02, l.predicted_share_negative)], PALETTE[0].filled())
         });
         chart
-            .draw_series(predicted)
-            .map_err(|e| err(e.to_string()))?
+            .draw_series(predicted)?
             .label("projected (expected share; whisker: P5-P95 over paths)")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], PALETTE[0].filled()));
         let whiskers = lines.iter().enumerate().map(|(i, l)| {
@@ -676,19 +661,17 @@ pub fn backtest_share_negative(
                 BLACK.stroke_width(2),
             )
         });
-        chart.draw_series(whiskers).map_err(|e| err(e.to_string()))?;
+        chart.draw_series(whiskers)?;
         let actual = lines.iter().enumerate().map(|(i, l)| {
             Rectangle::new([(i as f64 + 0.02, 0.0), (i as f64 + 0.36, l.actual_share_negative)], PALETTE[1].filled())
         });
         chart
-            .draw_series(actual)
-            .map_err(|e| err(e.to_string()))?
+            .draw_series(actual)?
             .label("reported")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], PALETTE[1].filled()));
-        legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(&err)?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(svg)
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        Ok(())
+    })
 }
 
 /// The reliability diagram of a backtest over all hospitals: for each
@@ -699,20 +682,16 @@ pub fn backtest_reliability(
     tables: &[crate::backtest::risk::ReliabilityTable],
     year: i32,
     provenance: &Provenance,
-) -> Result<String, OutputError> {
-    let mut svg = String::new();
+) -> Result<String, ChartError> {
     let name = "backtest_reliability.svg";
-    let err = chart_error(name);
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 620)).into_drawing_area();
+    draw(name, (900, 620), |root| {
         let title = format!("Projected probability against what happened in {year} (deciles, all hospitals)");
-        let body = framed(&root, &title, 550, provenance).map_err(&err)?;
+        let body = framed(root, &title, 550, provenance)?;
         let mut chart = ChartBuilder::on(&body)
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(70)
-            .build_cartesian_2d(0.0f64..1.0, 0.0f64..1.0)
-            .map_err(|e| err(e.to_string()))?;
+            .build_cartesian_2d(0.0f64..1.0, 0.0f64..1.0)?;
         chart
             .configure_mesh()
             .x_labels(11)
@@ -721,11 +700,9 @@ pub fn backtest_reliability(
             .y_desc("observed share (95% Wilson interval)")
             .x_label_formatter(&|v| format!("{:.0}%", v * 100.0))
             .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+            .draw()?;
         chart
-            .draw_series(DashedLineSeries::new([(0.0, 0.0), (1.0, 1.0)], 8, 5, BLACK.mix(0.6).stroke_width(2)))
-            .map_err(|e| err(e.to_string()))?
+            .draw_series(DashedLineSeries::new([(0.0, 0.0), (1.0, 1.0)], 8, 5, BLACK.mix(0.6).stroke_width(2)))?
             .label("probabilities that mean what they say")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.mix(0.6).stroke_width(2)));
         let all = tables.iter().filter(|t| t.group == crate::backtest::ALL);
@@ -743,18 +720,14 @@ pub fn backtest_reliability(
                     colour.mix(0.7).stroke_width(2),
                 )
             });
-            chart.draw_series(whiskers).map_err(|e| err(e.to_string()))?;
+            chart.draw_series(whiskers)?;
             chart
-                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
-                .map_err(|e| err(e.to_string()))?
+                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))?
                 .label(format!("{} ({} hospitals)", crate::backtest::risk::Target::label(table.target), table.brier.n))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(3)));
-            chart
-                .draw_series(points.into_iter().map(|p| Circle::new(p, 5, colour.filled())))
-                .map_err(|e| err(e.to_string()))?;
+            chart.draw_series(points.into_iter().map(|p| Circle::new(p, 5, colour.filled())))?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(&err)?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(svg)
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        Ok(())
+    })
 }

@@ -39,8 +39,10 @@ use crate::ledger::LedgerRow;
 use crate::scenario::{Citation, ImportInfo};
 
 pub use backtest_page::Inputs as BacktestInputs;
+pub use chart::ChartError;
 pub use html::escape as html_escape;
 pub use output::{OutputError, Staging, WrittenFile};
+pub use raster::RasterError;
 pub use record::{
     Archetypes, BacktestRecord, CohortRecord, CohortRun, LaterRelease, Merged, PrecisionRecord, Projection,
     RecordError, RunKind, RunRecord, RunTimes, SensitivityRecord, SweepRecord,
@@ -57,7 +59,7 @@ fn write_chart_as(staging: &mut Staging, svg_name: &str, svg: &str, png: bool) -
     if !png {
         return Ok(());
     }
-    let png = raster::png(svg).map_err(|message| OutputError::Encode { name: svg_name.to_string(), message })?;
+    let png = raster::png(svg).map_err(|source| OutputError::Raster { name: svg_name.to_string(), source })?;
     staging.write(&svg_name.replace(".svg", ".png"), &png)
 }
 
@@ -269,6 +271,9 @@ pub enum ReportError {
     /// Output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
 }
 
 /// Redraws a results directory's charts (into `dir/charts/`, as SVG and, if
@@ -298,7 +303,7 @@ fn write_report_charts(dir: &Path, charts: &[(String, String)], png: bool) -> Re
     for (name, svg) in charts {
         output::write_atomic(&dir.join(name), svg.as_bytes())?;
         if png {
-            let png = raster::png(svg).map_err(|message| OutputError::Encode { name: name.clone(), message })?;
+            let png = raster::png(svg).map_err(|source| OutputError::Raster { name: name.clone(), source })?;
             output::write_atomic(&dir.join(name.replace(".svg", ".png")), &png)?;
         }
     }

@@ -49,6 +49,17 @@ pub enum OutputError {
         /// The other process.
         pid: u32,
     },
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] super::ChartError),
+    /// A chart could not be rasterised as PNG.
+    #[error("cannot encode {name}: {source}")]
+    Raster {
+        /// The chart's SVG file.
+        name: String,
+        /// resvg's reason.
+        source: super::RasterError,
+    },
     /// A table could not be encoded.
     #[error("cannot encode {name}: {message}")]
     Encode {

@@ -41,13 +41,27 @@ fn fonts() -> Arc<fontdb::Database> {
         .clone()
 }
 
+/// Why a chart could not be rasterised.
+#[derive(Debug, thiserror::Error)]
+pub enum RasterError {
+    /// usvg could not read the SVG.
+    #[error(transparent)]
+    Svg(#[from] resvg::usvg::Error),
+    /// The chart is zero pixels wide or tall.
+    #[error("the chart has no area")]
+    NoArea,
+    /// The PNG encoder failed (tiny-skia does not re-export its error type).
+    #[error(transparent)]
+    Png(Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// Rasterises an SVG chart to PNG bytes at its own pixel size, on white.
-pub fn png(svg: &str) -> Result<Vec<u8>, String> {
+pub fn png(svg: &str) -> Result<Vec<u8>, RasterError> {
     let options = Options { fontdb: fonts(), font_family: "DejaVu Sans".to_string(), ..Options::default() };
-    let tree = Tree::from_str(svg, &options).map_err(|e| e.to_string())?;
+    let tree = Tree::from_str(svg, &options)?;
     let size = tree.size().to_int_size();
-    let mut pixmap = Pixmap::new(size.width(), size.height()).ok_or("the chart has no area")?;
+    let mut pixmap = Pixmap::new(size.width(), size.height()).ok_or(RasterError::NoArea)?;
     pixmap.fill(Color::WHITE);
     resvg::render(&tree, Transform::default(), &mut pixmap.as_mut());
-    pixmap.encode_png().map_err(|e| e.to_string())
+    pixmap.encode_png().map_err(|e| RasterError::Png(Box::new(e)))
 }

@@ -65,6 +65,16 @@ impl CohortError {
     }
 }
 
+/// A cohort table without some required columns.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("missing required column(s) {}; the file has {}", .missing.join(", "), .present.join(", "))]
+struct MissingColumns {
+    /// The required columns it lacks (under their names after renames).
+    missing: Vec<String>,
+    /// The columns it has.
+    present: Vec<String>,
+}
+
 /// Where each field's column is, resolved once from the table's header.
 struct Columns {
     /// By [`Field::index`]: the column's position, if the table has it.
@@ -76,9 +86,9 @@ struct Columns {
 }
 
 impl Columns {
-    /// The columns of `table` under the renames of `spec`, or the message
-    /// naming the required columns it lacks.
-    fn resolve(spec: &CohortSpec, table: &Table) -> Result<Columns, String> {
+    /// The columns of `table` under the renames of `spec`, or the required
+    /// columns it lacks.
+    fn resolve(spec: &CohortSpec, table: &Table) -> Result<Columns, MissingColumns> {
         let names: Vec<String> = Field::ALL
             .iter()
             .map(|field| {
@@ -87,17 +97,13 @@ impl Columns {
             })
             .collect();
         let index = Field::ALL.map(|field| table.columns.iter().position(|h| *h == names[field.index()]));
-        let missing: Vec<&str> = Field::ALL
+        let missing: Vec<String> = Field::ALL
             .iter()
             .filter(|f| f.required_column() && index[f.index()].is_none())
-            .map(|f| names[f.index()].as_str())
+            .map(|f| names[f.index()].clone())
             .collect();
         if !missing.is_empty() {
-            return Err(format!(
-                "missing required column(s) {}; the file has {}",
-                missing.join(", "),
-                table.columns.join(", ")
-            ));
+            return Err(MissingColumns { missing, present: table.columns.clone() });
         }
         let used: HashSet<usize> = index.iter().flatten().copied().collect();
         let attributes = (0..table.columns.len()).filter(|i| !used.contains(i)).collect();
@@ -196,7 +202,7 @@ pub fn practices(
         let message = format!("{} rows; a cohort may hold at most {MAX_ROWS}", table.rows.len());
         return Err(CohortError::table(path, message));
     }
-    let columns = Columns::resolve(spec, table).map_err(|message| CohortError::table(path, message))?;
+    let columns = Columns::resolve(spec, table).map_err(|missing| CohortError::table(path, missing.to_string()))?;
     let defaults = Defaults::cohort(&spec.defaults);
     let mut ids = Ids::taken_by(existing);
     let mut problems = Problems::default();

@@ -178,6 +178,9 @@ pub enum EditError {
     /// The scenario text itself does not parse (it loaded before, so this is a bug).
     #[error("the scenario text does not parse: {0}")]
     Scenario(String),
+    /// The scenario text or an imported file is not UTF-8 (it loaded before, so this is a bug).
+    #[error("the scenario text does not parse: {0}")]
+    NotUtf8(#[from] std::str::Utf8Error),
 }
 
 /// Where one policy is written.
@@ -273,11 +276,11 @@ struct Tree {
 
 impl Tree {
     fn read(loaded: &Loaded) -> Result<Tree, EditError> {
-        let text = std::str::from_utf8(&loaded.bytes).map_err(|e| EditError::Scenario(e.to_string()))?;
+        let text = std::str::from_utf8(&loaded.bytes)?;
         let (root, _) = yaml::parse(text.trim_start_matches('\u{feff}')).map_err(|p| EditError::Scenario(p.message))?;
         let mut imports = Vec::new();
         for file in loaded.imports.iter().filter(|f| f.origin == ImportOrigin::Scenario) {
-            let text = std::str::from_utf8(&file.bytes).map_err(|e| EditError::Scenario(e.to_string()))?;
+            let text = std::str::from_utf8(&file.bytes)?;
             let (node, _) = yaml::parse(text.trim_start_matches('\u{feff}'))
                 .map_err(|p| EditError::Scenario(format!("{}: {}", file.written, p.message)))?;
             imports.push((file.written.clone(), node));

@@ -10,8 +10,25 @@ use super::yaml::{number_text, NumberText};
 /// practice, and small enough that 50 years of growth stay inside `Decimal`.
 pub const MAX_AMOUNT: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0); // 1e15
 
+/// Why a number's text cannot be read exactly.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NumberError {
+    /// `.inf` or `-.inf`.
+    #[error("must be a finite number, not infinity")]
+    Infinite,
+    /// `.nan`.
+    #[error("must be a number, not `.nan`")]
+    NotANumber,
+    /// Too many digits or too large for a `Decimal` (the text).
+    #[error("`{0}` is outside the range seqsim reads exactly (up to 28 significant digits, magnitude below 7.9e28)")]
+    OutOfRange(String),
+    /// A cell that is not a number in the YAML syntax (the text).
+    #[error("expected a number, found {:?}", truncate(.0))]
+    Malformed(String),
+}
+
 /// Parses the text of a core-schema number into an exact `Decimal`.
-pub fn parse_decimal(number: &NumberText) -> Result<Decimal, String> {
+pub fn parse_decimal(number: &NumberText) -> Result<Decimal, NumberError> {
     let text = number.text.as_str();
     let (negative, unsigned) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
@@ -19,16 +36,12 @@ pub fn parse_decimal(number: &NumberText) -> Result<Decimal, String> {
         _ => (false, text),
     };
     if unsigned.starts_with(".inf") || unsigned.starts_with(".Inf") || unsigned.starts_with(".INF") {
-        return Err("must be a finite number, not infinity".to_string());
+        return Err(NumberError::Infinite);
     }
     if unsigned.to_ascii_lowercase().starts_with(".nan") {
-        return Err("must be a number, not `.nan`".to_string());
+        return Err(NumberError::NotANumber);
     }
-    let out_of_range = || {
-        format!(
-            "`{text}` is outside the range seqsim reads exactly (up to 28 significant digits, magnitude below 7.9e28)"
-        )
-    };
+    let out_of_range = || NumberError::OutOfRange(text.to_string());
     let radix = if let Some(hex) = unsigned.strip_prefix("0x") {
         Some((hex, 16))
     } else {
@@ -78,10 +91,10 @@ fn scale_by_power_of_ten(base: Decimal, exponent: i64) -> Option<Decimal> {
 
 /// A table cell's number: the same syntax as a YAML number (`1e6` is one,
 /// `100_000` and `1,000` are not), read exactly.
-pub fn cell_number(text: &str) -> Result<Decimal, String> {
+pub fn cell_number(text: &str) -> Result<Decimal, NumberError> {
     match number_text(text) {
         Some(number) => parse_decimal(&number),
-        None => Err(format!("expected a number, found {:?}", truncate(text))),
+        None => Err(NumberError::Malformed(text.to_string())),
     }
 }
 
@@ -89,7 +102,7 @@ pub fn cell_number(text: &str) -> Result<Decimal, String> {
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Result<Decimal, String> {
+    fn read(text: &str) -> Result<Decimal, NumberError> {
         cell_number(text)
     }
 
@@ -115,10 +128,11 @@ mod tests {
 
     #[test]
     fn non_finite_and_out_of_range_numbers_are_refused() {
-        assert_eq!(read(".inf"), Err("must be a finite number, not infinity".to_string()));
-        assert_eq!(read("-.inf"), Err("must be a finite number, not infinity".to_string()));
-        assert_eq!(read(".nan"), Err("must be a number, not `.nan`".to_string()));
-        let message = read("1e40").unwrap_err();
+        assert_eq!(read(".inf"), Err(NumberError::Infinite));
+        assert_eq!(read("-.inf"), Err(NumberError::Infinite));
+        assert_eq!(read(".inf").unwrap_err().to_string(), "must be a finite number, not infinity");
+        assert_eq!(read(".nan").unwrap_err().to_string(), "must be a number, not `.nan`");
+        let message = read("1e40").unwrap_err().to_string();
         assert!(message.starts_with("`1e40` is outside the range seqsim reads exactly"), "{message}");
         // 1.2e29 is above the largest Decimal, 2^96 - 1 = 7.92e28.
         assert!(read("123456789012345678901234567890").is_err());
@@ -127,10 +141,10 @@ mod tests {
     #[test]
     fn a_cell_takes_the_yaml_number_syntax() {
         // Decimal's own parser would take `1_000`; a YAML number does not.
-        assert_eq!(read("1_000"), Err("expected a number, found \"1_000\"".to_string()));
-        assert_eq!(read("1,000"), Err("expected a number, found \"1,000\"".to_string()));
-        assert_eq!(read("lots"), Err("expected a number, found \"lots\"".to_string()));
-        assert_eq!(read("5e"), Err("expected a number, found \"5e\"".to_string()));
+        assert_eq!(read("1_000"), Err(NumberError::Malformed("1_000".into())));
+        assert_eq!(read("1,000").unwrap_err().to_string(), "expected a number, found \"1,000\"");
+        assert_eq!(read("lots").unwrap_err().to_string(), "expected a number, found \"lots\"");
+        assert_eq!(read("5e").unwrap_err().to_string(), "expected a number, found \"5e\"");
     }
 
     #[test]

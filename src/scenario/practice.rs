@@ -146,8 +146,8 @@ pub fn cell_number(source: &mut impl Source, field: Field, text: Option<&str>) -
     let Some(text) = text else { return Read::Absent };
     match number::cell_number(text) {
         Ok(value) => Read::Given(value),
-        Err(message) => {
-            source.error(field, message);
+        Err(problem) => {
+            source.error(field, problem.to_string());
             Read::Invalid
         }
     }
@@ -277,21 +277,41 @@ pub fn cohort_defaults(source: &mut impl Source) -> CohortDefaults {
     }
 }
 
-/// Checks a number against the field's rule; the message says what would be valid.
-pub fn check_number(field: Field, value: Decimal) -> Result<Decimal, String> {
+/// Why a number breaks its field's rule; the message says what would be valid.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// Beyond [`MAX_AMOUNT`] in magnitude.
+    #[error("{0} is implausibly large; seqsim accepts magnitudes up to 1e15")]
+    TooLarge(Decimal),
+    /// Outside the field's range.
+    #[error("must be {}, found {value}{}", .field.expected(), percent_hint(*.field, *.value))]
+    Outside {
+        /// The field.
+        field: Field,
+        /// The number given.
+        value: Decimal,
+    },
+}
+
+/// Checks a number against the field's rule.
+pub fn check_number(field: Field, value: Decimal) -> Result<Decimal, RuleError> {
     if value.abs() > MAX_AMOUNT {
-        return Err(format!("{value} is implausibly large; seqsim accepts magnitudes up to 1e15"));
+        return Err(RuleError::TooLarge(value));
     }
     if field.accepts(value) {
         return Ok(value);
     }
+    Err(RuleError::Outside { field, value })
+}
+
+/// For a share given as a percentage, what it is as a fraction.
+fn percent_hint(field: Field, value: Decimal) -> String {
     let share = matches!(field, Field::VariableCostShare | Field::ProgramShare | Field::MaPassthrough);
-    let hint = if share && value > Decimal::ONE && value <= Decimal::ONE_HUNDRED {
+    if share && value > Decimal::ONE && value <= Decimal::ONE_HUNDRED {
         format!("; shares are fractions, so {value}% is {}", value / Decimal::ONE_HUNDRED)
     } else {
         String::new()
-    };
-    Err(format!("must be {}, found {value}{hint}", field.expected()))
+    }
 }
 
 /// An id or kind: given, of the identifier rule's characters, and for a kind not `all`.
@@ -315,8 +335,8 @@ fn checked_number(source: &mut impl Source, field: Field) -> Read<Decimal> {
     match source.number(field) {
         Read::Given(value) => match check_number(field, value) {
             Ok(value) => Read::Given(value),
-            Err(message) => {
-                source.error(field, message);
+            Err(problem) => {
+                source.error(field, problem.to_string());
                 Read::Invalid
             }
         },

@@ -359,7 +359,7 @@ impl Workbench {
     /// The scenario of `source` and that scenario with `edits` applied, read
     /// again by the scenario reader (imports and cohort as for its file).
     fn edited(&self, source: &Source, edits: &[Edit]) -> Result<(Loaded, Loaded), EditProblem> {
-        let base = load(source).map_err(|e| EditProblem::Load(self.scrub(&e.to_string())))?;
+        let base = load(source).map_err(|e| EditProblem::Load(self.scrub(&e.render())))?;
         if edits.is_empty() {
             return Ok((base.clone(), base));
         }
@@ -372,7 +372,7 @@ impl Workbench {
                     LoadError::Invalid { diagnostics, .. } => EditProblem::Invalid(diagnostics),
                     other => EditProblem::Load(self.scrub(&other.to_string())),
                 })?;
-                context::attach_cohort(&mut loaded).map_err(|e| EditProblem::Load(self.scrub(&e.to_string())))?;
+                context::attach_cohort(&mut loaded).map_err(|e| EditProblem::Load(self.scrub(&e.render())))?;
                 loaded
             }
             Source::Upload(_) => self.read_upload(&text).map_err(EditProblem::Invalid)?,
@@ -509,7 +509,7 @@ impl Workbench {
                 Ok(Ok(done)) => done,
                 Ok(Err(CliError::Interrupted)) => JobState::Cancelled,
                 Ok(Err(_)) if job.cancelled.load(Ordering::SeqCst) => JobState::Cancelled,
-                Ok(Err(error)) => JobState::Failed(scrub.apply(&error.to_string())),
+                Ok(Err(error)) => JobState::Failed(scrub.apply(&error.render())),
                 Err(_) => JobState::Failed("the run stopped on an internal error (a bug in seqsim)".to_string()),
             });
         });
@@ -696,7 +696,7 @@ fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<Job
     let written = write_finished(staging, &finished, facts, &provenance, started)?;
     // The page embeds the SVG charts; PNG copies would triple the time of a run.
     report::write_report(&written.out, &written.out.join("report.html"), false)
-        .map_err(|e| CliError::Invalid(format!("error: the report page: {e}")))?;
+        .map_err(|e| CliError::Invalid(format!("the report page: {e}")))?;
     // Through the report layer's atomic writer, like every other output.
     report::output::write_atomic(&written.out.join("scenario.yaml"), &loaded.bytes)?;
     let mut files: Vec<String> = written.record.files.iter().map(|f| f.name.clone()).collect();

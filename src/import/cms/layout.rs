@@ -278,7 +278,7 @@ impl Record<'_> {
         let Some(text) = self.text(col)? else {
             return Ok(None);
         };
-        parse_number(text).map(Some).map_err(|m| self.error(col, m))
+        parse_number(text).map(Some).map_err(|e| self.error(col, e.to_string()))
     }
 
     /// `number`, with an empty cell read as zero (a blank cost report line is zero).
@@ -306,18 +306,37 @@ pub fn clip(text: &str) -> String {
     out
 }
 
+/// Why a cell is not a plain number (each with the cell's text).
+#[derive(Debug, thiserror::Error)]
+pub enum NumberError {
+    /// Not `-?digits[.digits]`.
+    #[error("expected a number, found {:?}", clip(.0))]
+    Malformed(String),
+    /// More than 15 integer or 10 decimal digits.
+    #[error("{:?} is implausibly large or precise for dollars, days or beds", clip(.0))]
+    Implausible(String),
+    /// `Decimal` refused it.
+    #[error("{:?}: {source}", clip(.text))]
+    Decimal {
+        /// The cell's text.
+        text: String,
+        /// `Decimal`'s reason.
+        source: rust_decimal::Error,
+    },
+}
+
 /// Parses `-?digits[.digits]` exactly (no exponent, no thousands separators).
-pub fn parse_number(text: &str) -> Result<Decimal, String> {
+pub fn parse_number(text: &str) -> Result<Decimal, NumberError> {
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if int.is_empty() || !digits(int) || !digits(frac) || (unsigned.contains('.') && frac.is_empty()) {
-        return Err(format!("expected a number, found {:?}", clip(text)));
+        return Err(NumberError::Malformed(text.to_string()));
     }
     if int.trim_start_matches('0').len() > 15 || frac.len() > 10 {
-        return Err(format!("{:?} is implausibly large or precise for dollars, days or beds", clip(text)));
+        return Err(NumberError::Implausible(text.to_string()));
     }
-    Decimal::from_str(text).map_err(|e| format!("{:?}: {e}", clip(text)))
+    Decimal::from_str(text).map_err(|source| NumberError::Decimal { text: text.to_string(), source })
 }
 
 /// Parses `M/D/YYYY` or `MM/DD/YYYY` (a spreadsheet re-save drops the zeros).

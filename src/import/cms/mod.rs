@@ -386,12 +386,55 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
     }
     let data: Vec<FileData> = files.iter().enumerate().map(|(i, f)| read_one(i, f)).collect::<Result<_, _>>()?;
     let base = base_shares(&options.other_income_base, options)?;
-    let mut drops = report::Drops::default();
-    let mut dropped = Vec::new();
-    let mut padded = 0;
+    let mut tally = Tally::default();
+    let candidates = candidates(&data, &mut tally);
+    let best = best_reports(&candidates);
+    let mut rows_out = Vec::new();
+    for (i, (raw, ccn, days)) in candidates.iter().enumerate() {
+        if best.get(ccn.as_str()) != Some(&i) {
+            tally.drop(ccn, DropReason::DuplicateReport);
+            continue;
+        }
+        let release_year = data[raw.file].info.release_year;
+        match cohort_row(raw, ccn, *days, release_year, &base, options, &mut tally) {
+            Ok(row) => rows_out.push(row),
+            Err(reason) => tally.drop(ccn, reason),
+        }
+    }
+    let files_info: Vec<InputFile> = data.into_iter().map(|d| d.info).collect();
+    let report = report::build(files_info, options, &rows_out, tally.drops, tally.adjustments);
+    Ok(Import { rows: rows_out, report, dropped: tally.dropped, options: options.clone() })
+}
 
-    // Valid CCN and period.
-    let mut candidates: Vec<(&Raw, String, i64)> = Vec::new();
+/// What the selection dropped and adjusted, in the order it met them.
+#[derive(Default)]
+struct Tally {
+    /// Counts and examples by reason, for the import report.
+    drops: report::Drops,
+    /// Each dropped report with a valid CCN, and why.
+    dropped: Vec<(String, DropReason)>,
+    /// How many reports each adjustment touched, by its name.
+    adjustments: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    /// Drops the report of `ccn` (a valid CCN) for `reason`.
+    fn drop(&mut self, ccn: &str, reason: DropReason) {
+        self.dropped.push((ccn.to_string(), reason));
+        self.drops.add(reason, ccn.to_string());
+    }
+
+    /// Counts one report touched by the adjustment `name`.
+    fn adjust(&mut self, name: &str) {
+        *self.adjustments.entry(name.to_string()).or_default() += 1;
+    }
+}
+
+/// The reports with a valid CCN (left-padded to six characters) and a
+/// valid period, each with its CCN and its days; the others are dropped.
+fn candidates<'d>(data: &'d [FileData], tally: &mut Tally) -> Vec<(&'d Raw, String, i64)> {
+    let mut padded = 0;
+    let mut candidates = Vec::new();
     for raw in data.iter().flat_map(|d| &d.raws) {
         let Some(ccn) = rows::normalise_ccn(&raw.ccn_text) else {
             let example = if raw.ccn_text.is_empty() {
@@ -399,7 +442,7 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
             } else {
                 layout::clip(&raw.ccn_text)
             };
-            drops.add(DropReason::InvalidCcn, example);
+            tally.drops.add(DropReason::InvalidCcn, example);
             continue;
         };
         if ccn != raw.ccn_text {
@@ -407,14 +450,16 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
         }
         match raw.days() {
             Some(days) => candidates.push((raw, ccn, days)),
-            None => {
-                dropped.push((ccn.clone(), DropReason::InvalidPeriod));
-                drops.add(DropReason::InvalidPeriod, ccn)
-            }
+            None => tally.drop(&ccn, DropReason::InvalidPeriod),
         }
     }
+    tally.adjustments.insert("ccn_left_padded".to_string(), padded);
+    candidates
+}
 
-    // One report per CCN: longest period, then latest end date, then first.
+/// One report per CCN: the index in `candidates` of the longest period,
+/// then the latest end date, then the first.
+fn best_reports<'c>(candidates: &'c [(&Raw, String, i64)]) -> HashMap<&'c str, usize> {
     let mut best: HashMap<&str, usize> = HashMap::new();
     for (i, (raw, ccn, days)) in candidates.iter().enumerate() {
         match best.get(ccn.as_str()) {
@@ -429,96 +474,91 @@ pub fn import(files: &[PathBuf], options: &ImportOptions) -> Result<Import, Impo
             }
         }
     }
+    best
+}
 
-    let mut rows_out = Vec::new();
-    let mut adjustments: BTreeMap<String, usize> = BTreeMap::new();
-    adjustments.insert("ccn_left_padded".to_string(), padded);
-    for (i, (raw, ccn, days)) in candidates.iter().enumerate() {
-        if best.get(ccn.as_str()) != Some(&i) {
-            dropped.push((ccn.clone(), DropReason::DuplicateReport));
-            drops.add(DropReason::DuplicateReport, ccn.clone());
-            continue;
-        }
-        let Some(facility_type) = FacilityType::parse(&raw.facility_type) else {
-            dropped.push((ccn.clone(), DropReason::UnknownFacilityType));
-            drops.add(DropReason::UnknownFacilityType, ccn.clone());
-            continue;
-        };
-        if !facility_type.kept_by_default() && !options.include_types.contains(&facility_type) {
-            dropped.push((ccn.clone(), DropReason::FacilityTypeExcluded));
-            drops.add(DropReason::FacilityTypeExcluded, ccn.clone());
-            continue;
-        }
-        let zip = definitions::zip5(&raw.zip).unwrap_or_default();
-        let ruca = options.ruca.as_ref().and_then(|codes| codes.code(&zip));
-        let (rural, from_flag) = rurality(raw, ruca, options.rural);
-        if from_flag && facility_type == FacilityType::ShortTerm {
-            *adjustments.entry("rural_from_flag_without_cbsa".to_string()).or_default() += 1;
-        }
-        let Some(kind) = Kind::of(facility_type, rural) else {
-            dropped.push((ccn.clone(), DropReason::RuralUrbanUnknown));
-            drops.add(DropReason::RuralUrbanUnknown, ccn.clone());
-            continue;
-        };
-        let ma_share = payer::ma_penetration(data[raw.file].info.release_year);
-        let other = match (options.margin, raw.begin.zip(raw.end)) {
-            (MarginDefinition::PatientCare, _) => OtherIncome::LeftOut,
-            (MarginDefinition::Total, Some((begin, end))) if definitions::in_relief_window(begin, end) => {
-                let (shares, rule) = base.shares(ccn, kind);
-                OtherIncome::Shares(shares, rule)
-            }
-            (MarginDefinition::Total, _) => OtherIncome::Reported,
-        };
-        let amounts = match payer::evaluate(raw, *days, kind, ma_share, other, options.cash) {
-            Ok(amounts) => amounts,
-            Err(reason) => {
-                dropped.push((ccn.clone(), reason));
-                drops.add(reason, ccn.clone());
-                continue;
-            }
-        };
-        if amounts.capped_medicare {
-            *adjustments.entry("medicare_capped_to_npr_minus_medicaid".to_string()).or_default() += 1;
-        }
-        if amounts.capped_labor {
-            *adjustments.entry("labor_capped_to_costs".to_string()).or_default() += 1;
-        }
-        let (Some(begin), Some(end), Some(file_npr), Some(file_net_income)) =
-            (raw.begin, raw.end, raw.npr, raw.net_income)
-        else {
-            dropped.push((ccn.clone(), DropReason::InvalidPeriod));
-            drops.add(DropReason::InvalidPeriod, ccn.clone());
-            continue;
-        };
-        rows_out.push(CohortRow {
-            ccn: ccn.clone(),
-            name: raw.name.clone(),
-            kind,
-            facility_type,
-            rural_urban: raw.rural_urban.clone(),
-            state: raw.state.clone(),
-            county: raw.county.clone(),
-            city: raw.city.clone(),
-            zip,
-            ruca,
-            cbsa: raw.cbsa.clone(),
-            control: rows::control_words(&raw.control),
-            beds: raw.beds.clone(),
-            begin,
-            end,
-            days: *days,
-            patient_days: raw.days_total * Decimal::from(365) / Decimal::from(*days),
-            amounts,
-            file_npr,
-            file_net_income,
-            file_total_net_income: raw.total_net_income,
-            file_other_income: raw.other_income,
-            file_other_expenses: raw.other_expenses,
-            file: raw.file,
-            row: raw.row,
-        });
+/// A report's facility type, cohort kind, ZIP and RUCA code.
+struct Classified {
+    facility_type: FacilityType,
+    kind: Kind,
+    zip: String,
+    ruca: Option<u8>,
+}
+
+/// Classifies a selected report, or says why it is dropped: an unknown or
+/// excluded facility type, or a short-term hospital of unknown rurality.
+fn classify(raw: &Raw, options: &ImportOptions, tally: &mut Tally) -> Result<Classified, DropReason> {
+    let facility_type = FacilityType::parse(&raw.facility_type).ok_or(DropReason::UnknownFacilityType)?;
+    if !facility_type.kept_by_default() && !options.include_types.contains(&facility_type) {
+        return Err(DropReason::FacilityTypeExcluded);
     }
-    let files_info: Vec<InputFile> = data.into_iter().map(|d| d.info).collect();
-    let report = report::build(files_info, options, &rows_out, drops, adjustments);
-    Ok(Import { rows: rows_out, report, dropped, options: options.clone() })
+    let zip = definitions::zip5(&raw.zip).unwrap_or_default();
+    let ruca = options.ruca.as_ref().and_then(|codes| codes.code(&zip));
+    let (rural, from_flag) = rurality(raw, ruca, options.rural);
+    if from_flag && facility_type == FacilityType::ShortTerm {
+        tally.adjust("rural_from_flag_without_cbsa");
+    }
+    let kind = Kind::of(facility_type, rural).ok_or(DropReason::RuralUrbanUnknown)?;
+    Ok(Classified { facility_type, kind, zip, ruca })
+}
+
+/// The cohort row of a selected report (the one kept for its CCN), or why
+/// it is dropped; `release_year` is its file's.
+fn cohort_row(
+    raw: &Raw,
+    ccn: &str,
+    days: i64,
+    release_year: Option<i32>,
+    base: &BaseShares,
+    options: &ImportOptions,
+    tally: &mut Tally,
+) -> Result<CohortRow, DropReason> {
+    let Classified { facility_type, kind, zip, ruca } = classify(raw, options, tally)?;
+    let ma_share = payer::ma_penetration(release_year);
+    let other = match (options.margin, raw.begin.zip(raw.end)) {
+        (MarginDefinition::PatientCare, _) => OtherIncome::LeftOut,
+        (MarginDefinition::Total, Some((begin, end))) if definitions::in_relief_window(begin, end) => {
+            let (shares, rule) = base.shares(ccn, kind);
+            OtherIncome::Shares(shares, rule)
+        }
+        (MarginDefinition::Total, _) => OtherIncome::Reported,
+    };
+    let amounts = payer::evaluate(raw, days, kind, ma_share, other, options.cash)?;
+    if amounts.capped_medicare {
+        tally.adjust("medicare_capped_to_npr_minus_medicaid");
+    }
+    if amounts.capped_labor {
+        tally.adjust("labor_capped_to_costs");
+    }
+    let (Some(begin), Some(end), Some(file_npr), Some(file_net_income)) = (raw.begin, raw.end, raw.npr, raw.net_income)
+    else {
+        return Err(DropReason::InvalidPeriod);
+    };
+    Ok(CohortRow {
+        ccn: ccn.to_string(),
+        name: raw.name.clone(),
+        kind,
+        facility_type,
+        rural_urban: raw.rural_urban.clone(),
+        state: raw.state.clone(),
+        county: raw.county.clone(),
+        city: raw.city.clone(),
+        zip,
+        ruca,
+        cbsa: raw.cbsa.clone(),
+        control: rows::control_words(&raw.control),
+        beds: raw.beds.clone(),
+        begin,
+        end,
+        days,
+        patient_days: raw.days_total * Decimal::from(365) / Decimal::from(days),
+        amounts,
+        file_npr,
+        file_net_income,
+        file_total_net_income: raw.total_net_income,
+        file_other_income: raw.other_income,
+        file_other_expenses: raw.other_expenses,
+        file: raw.file,
+        row: raw.row,
+    })
 }

@@ -225,8 +225,8 @@ impl Ctx {
         match &node.value {
             Value::Number(number) => match parse_decimal(number) {
                 Ok(value) => Some(value),
-                Err(message) => {
-                    self.error(path, node.mark, message);
+                Err(problem) => {
+                    self.error(path, node.mark, problem.to_string());
                     None
                 }
             },
