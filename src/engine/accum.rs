@@ -49,18 +49,69 @@ pub(crate) mod field {
     pub const DCASH: usize = 14;
     pub const CUTBACK: usize = 15;
     pub const DCUTBACK: usize = 16;
-    pub const COUNT: usize = 17;
+    /// Squares of the paired differences (policy minus baseline) of the
+    /// three flags: for 0/1 flags, the paths on which they differ.
+    pub const DNEGATIVE_SQ: usize = 17;
+    pub const DDISTRESS_SQ: usize = 18;
+    pub const DEXHAUSTED_SQ: usize = 19;
+    /// Square of the paired cumulative-CUT difference's deviation from the reference.
+    pub const DCUT_CUM_SQ: usize = 20;
+    pub const COUNT: usize = 21;
 }
 
 /// Fixed-point scale (a power of two, so scaling is exact) per field.
+///
+/// Squares of dollars (`DCUT_CUM_SQ`) share the money scale, `2^20`: a
+/// path's paired cumulative-CUT difference of `d` dollars from the
+/// reference adds `d^2 * 2^20` to an `i128` (at most about `1.7e38`), so
+/// 10 million paths stay exact below `|d| = sqrt(1.7e38 / 2^20 / 1e7)`,
+/// about 4e12 dollars: four thousand times a billion dollars of cumulative
+/// CO-253 cut at one facility.
 pub(crate) const SCALE: [f64; field::COUNT] = {
     const MARGIN: f64 = (1u64 << 40) as f64;
     const MONEY: f64 = (1u64 << 20) as f64;
     [
         MARGIN, MARGIN, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, 1.0, 1.0, 1.0, MARGIN, MARGIN, MONEY, MONEY, MONEY,
-        MONEY,
+        MONEY, 1.0, 1.0, 1.0, MONEY,
     ]
 };
+
+/// The per-group totals whose path-to-path spread is kept (`--by`): each a
+/// count-weighted sum over a group's facilities on one path.
+pub(crate) mod group_metric {
+    /// Facilities with a negative margin.
+    pub const NEGATIVE: usize = 0;
+    /// Facilities in distress.
+    pub const DISTRESS: usize = 1;
+    /// Facilities with cash exhausted.
+    pub const EXHAUSTED: usize = 2;
+    /// Cumulative CO-253 dollars.
+    pub const CUT_CUM: usize = 3;
+    pub const COUNT: usize = 4;
+}
+
+/// The sums kept per group, policy, year and [`group_metric`], over paths,
+/// of the path's group total `L` minus the reference path's `L_ref`: the
+/// level `L - L_ref` and its square, and (zero for the baseline) the paired
+/// difference `(L - L_ref) - (L_b - L_b,ref)` from the baseline's and its
+/// square. The square of the per-path total is kept because a group's
+/// facilities are correlated within a path (macro draws, `shared` shocks),
+/// so their variances do not add up to the group's.
+pub(crate) mod group_sum {
+    pub const LEVEL: usize = 0;
+    pub const LEVEL_SQ: usize = 1;
+    pub const DIFF: usize = 2;
+    pub const DIFF_SQ: usize = 3;
+    pub const COUNT: usize = 4;
+}
+
+/// Fixed-point scale of every group sum: facility counts and dollars, and
+/// their squares, to `2^-20`. A group's cumulative CUT of `L` dollars from
+/// the reference adds `L^2 * 2^20` per path, exact for 10 million paths
+/// while `|L|` stays below about 4e12 dollars (all US hospitals' Medicare
+/// fee-for-service revenue; their cumulative CO-253 cut over a
+/// decade is of the order of 1e11).
+pub(crate) const GROUP_SCALE: f64 = (1u64 << 20) as f64;
 
 /// Bins per unit of value: bins are `2^-12` wide (about 0.024 percentage
 /// points of margin).
@@ -919,7 +970,15 @@ impl Layout {
     pub fn cell(&self, practice: usize, policy: usize, year: usize) -> usize {
         (practice * self.policies + policy) * self.years + year
     }
+
+    /// Number of group cells (group x policy x year).
+    pub fn group_cells(&self) -> usize {
+        self.groups * self.policies * self.years
+    }
 }
+
+/// Group sums per group cell: every [`group_sum`] of every [`group_metric`].
+pub(crate) const GROUP_VALUES: usize = group_metric::COUNT * group_sum::COUNT;
 
 /// Everything MODEL.md §5 needs, for any number of paths, mergeable exactly.
 #[derive(Clone, Debug, PartialEq)]
@@ -936,6 +995,9 @@ pub struct Accumulator {
     pub(crate) dmargin: Vec<Histogram>,
     /// Pooled margin histogram per group x policy x year.
     pub(crate) groups: Vec<Histogram>,
+    /// `groups x policies x years x group_metric::COUNT x group_sum::COUNT`
+    /// fixed-point sums of per-path group totals ([`group_sum`]).
+    pub(crate) group_sums: Vec<i128>,
 }
 
 impl Accumulator {
@@ -949,7 +1011,8 @@ impl Accumulator {
             sums: vec![0; cells * field::COUNT],
             margin: vec![Histogram::default(); histograms],
             dmargin: vec![Histogram::default(); histograms],
-            groups: vec![Histogram::default(); layout.groups * layout.policies * layout.years],
+            groups: vec![Histogram::default(); layout.group_cells()],
+            group_sums: vec![0; layout.group_cells() * GROUP_VALUES],
         }
     }
 
@@ -1000,19 +1063,35 @@ impl Accumulator {
         for (a, b) in self.groups.iter_mut().zip(&other.groups) {
             a.merge(b);
         }
+        for (a, b) in self.group_sums.iter_mut().zip(&other.group_sums) {
+            *a += b;
+        }
     }
 
-    /// Folds one chunk's `f64` partial sums in, quantised to fixed point.
-    pub(crate) fn absorb_chunk(&mut self, chunk: &[f64], paths: u64) {
+    /// Folds one chunk's `f64` partial sums in, quantised to fixed point:
+    /// `chunk` per cell and field, `group_chunk` per group cell and
+    /// [`GROUP_VALUES`] (empty without groups).
+    pub(crate) fn absorb_chunk(&mut self, chunk: &[f64], group_chunk: &[f64], paths: u64) {
         self.paths += paths;
         for (i, (sum, partial)) in self.sums.iter_mut().zip(chunk).enumerate() {
             *sum += (partial * SCALE[i % field::COUNT]) as i128;
+        }
+        for (sum, partial) in self.group_sums.iter_mut().zip(group_chunk) {
+            *sum += (partial * GROUP_SCALE) as i128;
         }
     }
 
     /// The total of `field` over all paths for `cell`, in natural units.
     pub(crate) fn sum(&self, cell: usize, field: usize) -> f64 {
         self.sums[cell * field::COUNT + field] as f64 / SCALE[field]
+    }
+
+    /// The total over all paths of `which` ([`group_sum`]) of `metric`
+    /// ([`group_metric`]) for group cell `index` (group x policy x year), in
+    /// natural units.
+    pub(crate) fn group_sum(&self, index: usize, metric: usize, which: usize) -> f64 {
+        let at = (index * group_metric::COUNT + metric) * group_sum::COUNT + which;
+        self.group_sums[at] as f64 / GROUP_SCALE
     }
 
     /// Encodes the state as bytes (little-endian, histograms as runs of
@@ -1025,7 +1104,7 @@ impl Accumulator {
         }
         out.push(u8::from(self.layout.cell_histograms));
         out.extend_from_slice(&self.paths.to_le_bytes());
-        for sum in &self.sums {
+        for sum in self.sums.iter().chain(&self.group_sums) {
             out.extend_from_slice(&sum.to_le_bytes());
         }
         for histogram in self.margin.iter().chain(&self.dmargin).chain(&self.groups) {
@@ -1050,13 +1129,15 @@ impl Accumulator {
         let cells = practices.checked_mul(policies)?.checked_mul(years)?;
         let group_cells = groups.checked_mul(policies)?.checked_mul(years)?;
         // Every cell needs at least its sums (and two histogram headers when
-        // it keeps histograms), every group cell a histogram header.
+        // it keeps histograms), every group cell its sums and a histogram header.
         let per_cell = field::COUNT * 16 + if cell_histograms { 2 * HISTOGRAM_HEADER } else { 0 };
-        if cells.checked_mul(per_cell)? > bytes.len() || group_cells.checked_mul(HISTOGRAM_HEADER)? > bytes.len() {
+        let per_group_cell = GROUP_VALUES * 16 + HISTOGRAM_HEADER;
+        if cells.checked_mul(per_cell)? > bytes.len() || group_cells.checked_mul(per_group_cell)? > bytes.len() {
             return None;
         }
         let paths = reader.u64()?;
         let sums = (0..cells * field::COUNT).map(|_| reader.i128()).collect::<Option<Vec<i128>>>()?;
+        let group_sums = (0..group_cells * GROUP_VALUES).map(|_| reader.i128()).collect::<Option<Vec<i128>>>()?;
         let histogram_cells = if cell_histograms { cells } else { 0 };
         let count = 2 * histogram_cells + group_cells;
         let mut histograms = Vec::with_capacity(count);
@@ -1068,7 +1149,7 @@ impl Accumulator {
         }
         let groups = histograms.split_off(2 * histogram_cells);
         let dmargin = histograms.split_off(histogram_cells);
-        Some(Accumulator { layout, paths, sums, margin: histograms, dmargin, groups })
+        Some(Accumulator { layout, paths, sums, margin: histograms, dmargin, groups, group_sums })
     }
 }
 
@@ -1214,7 +1295,12 @@ mod tests {
     fn encoding_round_trips_and_rejects_damage() {
         let layout = Layout { practices: 1, policies: 2, years: 2, groups: 1, cell_histograms: true };
         let mut acc = Accumulator::new(layout);
-        acc.absorb_chunk(&[0.25; 4 * field::COUNT], 3);
+        // Group sums too: 1 group x 2 policies x 2 years.
+        let group_chunk: Vec<f64> = (0..4 * GROUP_VALUES).map(|i| i as f64 - 7.5).collect();
+        acc.absorb_chunk(&[0.25; 4 * field::COUNT], &group_chunk, 3);
+        // -7.5 in fixed point: -7.5 * 2^20.
+        assert_eq!(acc.group_sums[0], -7_864_320);
+        assert_eq!(acc.group_sum(0, 0, 0), -7.5);
         for v in [0.01, -0.02, 0.03] {
             acc.margin[1].add(v);
             acc.dmargin[3].add(v / 10.0);

@@ -28,7 +28,7 @@ use crate::ledger::economy;
 use crate::model::{self, Amount, Indices, Levers, PolicyState, YearBasis};
 use crate::scenario::Driver;
 
-use accum::{field, BatchScratch};
+use accum::{field, group_metric, group_sum, BatchScratch, GROUP_VALUES};
 pub use accum::{Accumulator, Histogram, Layout, CHUNK_PATHS};
 pub use draws::DistError;
 use lanes::{Lanes, LANES};
@@ -134,8 +134,9 @@ struct ChunkScratch {
     basis: Vec<YearBasis<Lanes>>,
     /// Each group's state under the current policy.
     states: Vec<PolicyState<Lanes>>,
-    /// Baseline margin, cumulative cut, cash and cutback of the current practice.
-    base: Vec<[Lanes; 4]>,
+    /// The current practice's baseline values that paired differences
+    /// need ([`Base`]), `[year][group]`.
+    base: Vec<[Lanes; Base::COUNT]>,
     /// The macro noise stream's and the shared stream's normals, a group's
     /// paths side by side, `[group][year]` (MODEL.md v1.3 §3; empty when no
     /// practice reads them).
@@ -156,6 +157,96 @@ struct ChunkScratch {
     /// Margins and paired differences waiting to be counted into cell
     /// histograms: consecutive chunks of one worker ([`CellPools`]).
     cell_pools: CellPools,
+    /// The current group's totals path by path ([`GroupPaths`]).
+    group_paths: GroupPaths,
+}
+
+/// Where each of a practice's baseline values sits in `ChunkScratch::base`.
+struct Base;
+
+impl Base {
+    const MARGIN: usize = 0;
+    const CUT_CUM: usize = 1;
+    const CASH: usize = 2;
+    const CUTBACK: usize = 3;
+    const NEGATIVE: usize = 4;
+    const DISTRESS: usize = 5;
+    const EXHAUSTED: usize = 6;
+    const COUNT: usize = 7;
+}
+
+/// One group's count-weighted totals (`accum::group_metric`) path by path,
+/// as deviations from the reference path's, for the chunk's paths: the
+/// group's facilities add to them as they are evaluated (practices are
+/// evaluated group by group, [`evaluation_order`]), and when the group is
+/// done its sums and sums of squares over the chunk's paths, levels and
+/// paired differences from the baseline, go to the chunk's group partials
+/// ([`GroupPaths::finish`]). A group's total on a path is a sum over
+/// correlated facilities (macro draws, shared shocks), so its spread is
+/// only known path by path.
+struct GroupPaths {
+    /// The group being added up.
+    group: Option<usize>,
+    /// `[(policy * years + year) * GROUP_ROW + g]`: the four totals of group
+    /// `g` of [`LANES`] paths (lanes past the chunk's paths hold zeros).
+    totals: Vec<[Lanes; group_metric::COUNT]>,
+    /// The policies a practice's evaluation of the current policy counts
+    /// for: that policy and those that copy it ([`Plan::duplicates`]).
+    targets: Vec<usize>,
+}
+
+/// Groups of [`LANES`] paths per row of [`GroupPaths::totals`].
+const GROUP_ROW: usize = CHUNK_PATHS as usize / LANES;
+
+impl GroupPaths {
+    /// Totals for every policy and year of `plan`, none when it has no groups.
+    fn new(plan: &Plan) -> GroupPaths {
+        let rows = if plan.groups.is_empty() { 0 } else { plan.policies.len() * plan.years };
+        GroupPaths {
+            group: None,
+            totals: vec![[Lanes::default(); group_metric::COUNT]; rows * GROUP_ROW],
+            targets: Vec::with_capacity(plan.policies.len()),
+        }
+    }
+
+    /// Writes the current group's sums over the chunk's `groups` groups of
+    /// paths into `partial` (per group cell, [`GROUP_VALUES`]) and clears
+    /// the totals for the next group: per policy, year and metric, the sum
+    /// of the per-path totals and of their squares and, against the
+    /// baseline's on the same path, of the paired differences and their squares.
+    #[inline(always)]
+    fn finish(&mut self, plan: &Plan, groups: usize, partial: &mut Option<&mut [f64]>) {
+        let Some(group) = self.group.take() else { return };
+        let (policies, years) = (plan.policies.len(), plan.years);
+        for k in 0..policies {
+            for t in 0..years {
+                let row = &self.totals[(k * years + t) * GROUP_ROW..][..groups];
+                let base = &self.totals[(plan.baseline * years + t) * GROUP_ROW..][..groups];
+                let zero = Lanes::default();
+                let mut s = [[zero; group_sum::COUNT]; group_metric::COUNT];
+                for (level, base) in row.iter().zip(base) {
+                    for m in 0..group_metric::COUNT {
+                        let d = level[m] - base[m];
+                        s[m][group_sum::LEVEL] += level[m];
+                        s[m][group_sum::LEVEL_SQ] += level[m] * level[m];
+                        s[m][group_sum::DIFF] += d;
+                        s[m][group_sum::DIFF_SQ] += d * d;
+                    }
+                }
+                if let Some(partial) = partial {
+                    let cell = (group * policies + k) * years + t;
+                    let out = &mut partial[cell * GROUP_VALUES..(cell + 1) * GROUP_VALUES];
+                    for (out, sum) in out.iter_mut().zip(s.iter().flatten()) {
+                        *out = sum.total();
+                    }
+                }
+            }
+        }
+        // The baseline's rows were read by every policy's: cleared last.
+        for rows in self.totals.chunks_exact_mut(GROUP_ROW) {
+            rows[..groups].fill([Lanes::default(); group_metric::COUNT]);
+        }
+    }
 }
 
 /// Each cell's margins and paired differences over up to
@@ -320,7 +411,7 @@ impl ChunkScratch {
             mei: vec![Lanes::default(); cells],
             basis: vec![YearBasis::default(); cells],
             states: Vec::with_capacity(groups),
-            base: vec![[Lanes::default(); 4]; cells],
+            base: vec![[Lanes::default(); Base::COUNT]; cells],
             macro_noise: Vec::new(),
             shared: Vec::new(),
             own_lanes: vec![[Lanes::default(); Driver::COUNT]; plan.years],
@@ -330,6 +421,7 @@ impl ChunkScratch {
             counting: BatchScratch::default(),
             pooled: Pooled::default(),
             cell_pools: CellPools::new(if plan.cell_histograms { plan.layout().cells() } else { 0 }),
+            group_paths: GroupPaths::new(plan),
         }
     }
 }
@@ -361,6 +453,9 @@ struct ChunkOut<'a> {
     histograms: Option<(&'a mut [Histogram], &'a mut [Histogram])>,
     /// Pooled margin histograms per group x policy x year, if grouping.
     groups: Option<&'a mut [Histogram]>,
+    /// Per group x policy x year, [`GROUP_VALUES`] sums over the chunk's
+    /// paths of the group's totals ([`GroupPaths`]; overwritten), if grouping.
+    group_partial: Option<&'a mut [f64]>,
 }
 
 /// Evaluates MODEL.md §2 for every practice, policy and year of paths
@@ -444,6 +539,9 @@ fn evaluate_chunk_body(
     let (macro_noise, shared) = plan.path_shocks();
     path_shock_normals(chunk, macro_noise, rng::MACRO_NOISE_KEY, &mut scratch.macro_noise, &mut scratch.own_path);
     path_shock_normals(chunk, shared, rng::SHARED_KEY, &mut scratch.shared, &mut scratch.own_path);
+    if let Some(partial) = &mut out.group_partial {
+        partial.fill(0.0);
+    }
     for &p in order {
         let practice = &plan.practices[p];
         let terms = practice.terms.map(Lanes::splat);
@@ -499,10 +597,30 @@ fn evaluate_chunk_body(
             _ => false,
         };
         let cell_pooling = out.histograms.is_some() && scratch.cell_pools.limit > 0;
+        // The practice's totals join its group's path by path.
+        let group_totals = match (out.group_partial.is_some(), practice.group) {
+            (true, Some(group)) => {
+                if scratch.group_paths.group != Some(group) {
+                    scratch.group_paths.finish(plan, groups, &mut out.group_partial);
+                    scratch.group_paths.group = Some(group);
+                }
+                true
+            }
+            _ => false,
+        };
+        let count = Lanes::splat(practice.count);
         for &k in &plan.order {
             if let Some(j) = duplicates[p * policies + k] {
                 copy_policy(plan, (p, k, j), n, out, pooling.then_some(&mut scratch.pooled));
                 continue;
+            }
+            // This evaluation counts in the group totals of policy k and of
+            // the policies that copy it for this practice.
+            let targets = &mut scratch.group_paths.targets;
+            targets.clear();
+            if group_totals {
+                targets.push(k);
+                targets.extend((0..policies).filter(|&other| duplicates[p * policies + other] == Some(k)));
             }
             let is_baseline = k == plan.baseline;
             scratch.states.clear();
@@ -565,17 +683,51 @@ fn evaluate_chunk_body(
                     c[field::EXHAUSTED] = o.exhausted.ones();
                     append_valid(margin_buffer, &o.margin, valid);
                     if is_baseline {
-                        scratch.base[i] = [o.margin, o.cut_cum, o.cash, o.cutback];
+                        let mut base = [zero; Base::COUNT];
+                        base[Base::MARGIN] = o.margin;
+                        base[Base::CUT_CUM] = o.cut_cum;
+                        base[Base::CASH] = o.cash;
+                        base[Base::CUTBACK] = o.cutback;
+                        base[Base::NEGATIVE] = c[field::NEGATIVE];
+                        base[Base::DISTRESS] = c[field::DISTRESS];
+                        base[Base::EXHAUSTED] = c[field::EXHAUSTED];
+                        scratch.base[i] = base;
                     } else {
-                        let [base_margin, base_cut_cum, base_cash, base_cutback] = scratch.base[i];
-                        let dmargin = o.margin - base_margin;
+                        let base = &scratch.base[i];
+                        let dmargin = o.margin - base[Base::MARGIN];
                         let ddm = dmargin - r[field::DMARGIN];
+                        let dcut_cum = (o.cut_cum - base[Base::CUT_CUM]) - r[field::DCUT_CUM];
+                        let dnegative = c[field::NEGATIVE] - base[Base::NEGATIVE];
+                        let ddistress = c[field::DISTRESS] - base[Base::DISTRESS];
+                        let dexhausted = c[field::EXHAUSTED] - base[Base::EXHAUSTED];
                         c[field::DMARGIN] = ddm;
                         c[field::DMARGIN_SQ] = ddm * ddm;
-                        c[field::DCUT_CUM] = (o.cut_cum - base_cut_cum) - r[field::DCUT_CUM];
-                        c[field::DCASH] = (o.cash - base_cash) - r[field::DCASH];
-                        c[field::DCUTBACK] = (o.cutback - base_cutback) - r[field::DCUTBACK];
+                        c[field::DCUT_CUM] = dcut_cum;
+                        c[field::DCUT_CUM_SQ] = dcut_cum * dcut_cum;
+                        c[field::DCASH] = (o.cash - base[Base::CASH]) - r[field::DCASH];
+                        c[field::DCUTBACK] = (o.cutback - base[Base::CUTBACK]) - r[field::DCUTBACK];
+                        c[field::DNEGATIVE_SQ] = dnegative * dnegative;
+                        c[field::DDISTRESS_SQ] = ddistress * ddistress;
+                        c[field::DEXHAUSTED_SQ] = dexhausted * dexhausted;
                         append_valid(dmargin_buffer, &dmargin, valid);
+                    }
+                    if group_totals {
+                        // The facility's count-weighted deviations from the
+                        // reference path join its group's totals.
+                        let mut totals = [zero; group_metric::COUNT];
+                        totals[group_metric::NEGATIVE] = c[field::NEGATIVE] - r[field::NEGATIVE];
+                        totals[group_metric::DISTRESS] = c[field::DISTRESS] - r[field::DISTRESS];
+                        totals[group_metric::EXHAUSTED] = c[field::EXHAUSTED] - r[field::EXHAUSTED];
+                        totals[group_metric::CUT_CUM] = c[field::CUT_CUM];
+                        if valid < LANES {
+                            totals = totals.map(|x| x.first(valid));
+                        }
+                        for &target in &scratch.group_paths.targets {
+                            let row = &mut scratch.group_paths.totals[(target * years + t) * GROUP_ROW + g];
+                            for (total, x) in row.iter_mut().zip(totals) {
+                                *total += count * x;
+                            }
+                        }
                     }
                     if valid < LANES {
                         c = c.map(|x| x.first(valid));
@@ -606,6 +758,7 @@ fn evaluate_chunk_body(
         }
     }
     scratch.pooled.flush(&mut out.groups, &mut scratch.counting, add_batch);
+    scratch.group_paths.finish(plan, groups, &mut out.group_partial);
 }
 
 /// Practice `p`'s draws and indices for group `g`, path by path (a
@@ -791,7 +944,7 @@ pub(crate) fn reference(plan: &Plan) -> Vec<f64> {
 fn one_path(plan: &Plan, draws: Draws, path: u64) -> Vec<f64> {
     let zeros = vec![0.0; plan.layout().cells() * field::COUNT];
     let mut values = zeros.clone();
-    let mut out = ChunkOut { partial: &mut values, histograms: None, groups: None };
+    let mut out = ChunkOut { partial: &mut values, histograms: None, groups: None, group_partial: None };
     let duplicates = plan.duplicates();
     // An invalid SEQSIM_KERNEL fails `simulate`; here the default stands in.
     let kernel = Kernel::from_environment().unwrap_or(Kernel::Auto);
@@ -806,6 +959,8 @@ fn one_path(plan: &Plan, draws: Draws, path: u64) -> Vec<f64> {
 struct Worker {
     acc: Accumulator,
     partial: Vec<f64>,
+    /// The chunk's group sums (empty without groups).
+    group_partial: Vec<f64>,
     scratch: ChunkScratch,
 }
 
@@ -835,6 +990,7 @@ pub fn simulate(
     let new_worker = || Worker {
         acc: Accumulator::new(layout),
         partial: vec![0.0; layout.cells() * field::COUNT],
+        group_partial: vec![0.0; layout.group_cells() * GROUP_VALUES],
         scratch: ChunkScratch::new(plan, chunk_paths),
     };
     // rayon splits the chunk range adaptively, and each split starts a
@@ -858,11 +1014,12 @@ pub fn simulate(
                 }
                 let start = (chunk * CHUNK_PATHS).max(paths.start);
                 let end = ((chunk + 1) * CHUNK_PATHS).min(paths.end);
-                let Worker { acc, partial, scratch } = &mut worker;
+                let Worker { acc, partial, group_partial, scratch } = &mut worker;
                 let Accumulator { margin, dmargin, groups, layout, .. } = acc;
                 let histograms = layout.cell_histograms.then_some((margin.as_mut_slice(), dmargin.as_mut_slice()));
                 let groups = (!groups.is_empty()).then_some(groups.as_mut_slice());
-                let mut out = ChunkOut { partial, histograms, groups };
+                let group_partial = (!group_partial.is_empty()).then_some(group_partial.as_mut_slice());
+                let mut out = ChunkOut { partial, histograms, groups, group_partial };
                 let chunk = Chunk {
                     plan,
                     draws: Draws::Random { seed },
@@ -874,7 +1031,7 @@ pub fn simulate(
                     kernel,
                 };
                 evaluate_chunk(&chunk, &mut out, scratch);
-                worker.acc.absorb_chunk(&worker.partial, end - start);
+                worker.acc.absorb_chunk(&worker.partial, &worker.group_partial, end - start);
                 if !progress(end - start) {
                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
@@ -911,14 +1068,17 @@ pub fn memory_estimate(plan: &Plan, threads: usize) -> u64 {
     // histograms of typically a few thousand 4-byte bins; pooled group histograms.
     let histograms = if layout.cell_histograms { 2 * 16 * 1024 } else { 2 * 56 };
     let per_cell_worker = field::COUNT as u64 * (16 + 8) + histograms;
-    let group_histograms = (layout.groups * layout.policies * layout.years) as u64 * 16 * 1024;
+    // Pooled group histograms, and the group sums (i128) with their chunk partials (f64).
+    let group_histograms = layout.group_cells() as u64 * (16 * 1024 + GROUP_VALUES as u64 * (16 + 8));
     let chunk = plan.years as u64 * CHUNK_PATHS * (8 * 8 + 7 * 8 + 8 + 8 + 8 * 16 + 24);
     // Pooled group margins, pooled cell margins and the counting table.
     let per_practice = layout.policies * layout.years;
     let pooled = if layout.groups > 0 { (per_practice * pooled_values(per_practice)) as u64 * 8 } else { 0 };
     let cell_pools =
         if layout.cell_histograms { CellPools::new(layout.cells()).limit as u64 * cells * 2 * 8 } else { 0 };
-    let chunk = chunk + pooled + cell_pools + 4 * accum::TABLE_BINS as u64;
+    // A group's totals path by path: four per policy, year and path.
+    let group_paths = if layout.groups > 0 { (per_practice * group_metric::COUNT) as u64 * CHUNK_PATHS * 8 } else { 0 };
+    let chunk = chunk + pooled + cell_pools + group_paths + 4 * accum::TABLE_BINS as u64;
     let workers = threads.max(1) as u64 + 1;
     // Summary, compare and national rows, then their frames in three formats.
     let output = cells * (2 * 400 + 3 * 30 * 8);
@@ -1005,6 +1165,8 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.yaml");
         let loaded = crate::scenario::load(&path).unwrap();
         let mut plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
+        // Grouped by kind, so the group totals' copies are checked too.
+        assert!(plan.group_by(&["kind".to_string()]).is_empty());
         let copies = plan.duplicates().iter().filter(|d| d.is_some()).count();
         // 8 practices x 5 policies: mei_update is a copy for the 5 hospital
         // archetypes, rural_exemption for all 8 (of repeal_2027 for the rural
@@ -1098,6 +1260,163 @@ mod tests {
         assert!(acc.margin == by_path);
     }
 
+    /// The standard error of a mean from a two-pass computation over the
+    /// values (mean, then squared deviations), to check the engine's from
+    /// its sums against.
+    fn two_pass_se(values: &[f64]) -> f64 {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
+        (variance / n).sqrt()
+    }
+
+    /// Asserts `engine` is `direct` within `tolerance` of it (relative; so
+    /// exactly zero when `direct` is).
+    #[track_caller]
+    fn assert_close(engine: Option<f64>, direct: f64, tolerance: f64, what: &str) {
+        let engine = engine.unwrap();
+        assert!((engine - direct).abs() <= tolerance * direct.abs(), "{what}: engine {engine}, path by path {direct}");
+    }
+
+    /// National's archetypes grouped by kind on 1,030 paths (a chunk and a
+    /// partial one), every path evaluated again on its own ([`one_path`]):
+    /// the compare rows' paired standard errors and the group rows'
+    /// standard errors, from the engine's sums, are those computed path by
+    /// path; and two shards of the run, on one and two threads, merge into
+    /// the single run's state.
+    #[test]
+    fn paired_and_group_standard_errors_are_those_of_the_paths_one_by_one() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.yaml");
+        let loaded = crate::scenario::load(&path).unwrap();
+        let mut plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
+        assert!(plan.group_by(&["kind".to_string()]).is_empty());
+        let (seed, paths) = (13, 1030);
+        let acc = simulate(&plan, seed, 0..paths, 2, &|_| true).unwrap();
+        let mut merged = simulate(&plan, seed, 0..1024, 1, &|_| true).unwrap();
+        merged.merge(&simulate(&plan, seed, 1024..paths, 2, &|_| true).unwrap());
+        assert!(merged.encode() == acc.encode());
+        assert!(Accumulator::decode(&acc.encode()).unwrap() == acc);
+
+        let tables = summary::summarize(&plan, &acc);
+        let group_rows = summary::groups(&plan, &acc, &tables.summary);
+        let values: Vec<Vec<f64>> = (0..paths).map(|path| one_path(&plan, Draws::Random { seed }, path)).collect();
+        let layout = plan.layout();
+        let value = |path: usize, cell: usize, f: usize| values[path][cell * field::COUNT + f];
+        let flags = [field::NEGATIVE, field::DISTRESS, field::EXHAUSTED];
+        // Per facility: the paired differences of the flags and of the cumulative cut.
+        let mut compare = tables.compare.iter();
+        let mut moved = 0;
+        for p in 0..layout.practices {
+            for k in (0..layout.policies).filter(|&k| k != plan.baseline) {
+                for t in 0..layout.years {
+                    let (cell, base) = (layout.cell(p, k, t), layout.cell(p, plan.baseline, t));
+                    let row = compare.next().unwrap();
+                    let paired = |f: usize| -> Vec<f64> {
+                        (0..paths as usize).map(|j| value(j, cell, f) - value(j, base, f)).collect()
+                    };
+                    let [negative, distress, exhausted] = flags.map(paired);
+                    let mean = |d: &[f64]| d.iter().sum::<f64>() / paths as f64;
+                    assert_eq!(row.dp_negative, mean(&negative));
+                    assert_eq!(row.dp_distress, mean(&distress));
+                    assert_close(row.dp_negative_se, two_pass_se(&negative), 1e-12, "dp_negative_se");
+                    assert_close(row.dp_distress_se, two_pass_se(&distress), 1e-12, "dp_distress_se");
+                    assert_close(row.dp_exhausted_se, two_pass_se(&exhausted), 1e-12, "dp_exhausted_se");
+                    let dcut: Vec<f64> = (0..paths as usize).map(|j| value(j, cell, field::DCUT_CUM)).collect();
+                    assert_close(row.dcut_cum_se, two_pass_se(&dcut), 1e-9, "dcut_cum_se");
+                    moved += usize::from(row.dp_negative_se.unwrap() > 0.0);
+                }
+            }
+        }
+        assert!(moved > 10, "only {moved} cells whose share in the red the policies move");
+        // Per group: count-weighted totals path by path, levels and paired differences.
+        let fields = [field::NEGATIVE, field::DISTRESS, field::EXHAUSTED, field::CUT_CUM];
+        let total = |j: usize, g: usize, k: usize, t: usize, f: usize| -> f64 {
+            (0..layout.practices)
+                .filter(|&p| plan.practices[p].group == Some(g))
+                .map(|p| plan.practices[p].count * value(j, layout.cell(p, k, t), f))
+                .sum()
+        };
+        let mut spread = 0;
+        for row in &group_rows {
+            let g = plan.groups.iter().position(|key| *key == row.key).unwrap();
+            let k = plan.policies.iter().position(|policy| policy.name == row.policy).unwrap();
+            let t = (row.year - plan.start_year) as usize;
+            let [negative, distress, exhausted, cut_cum] =
+                fields.map(|f| (0..paths as usize).map(|j| total(j, g, k, t, f)).collect::<Vec<f64>>());
+            assert_close(row.n_negative_se, two_pass_se(&negative), 1e-9, "n_negative_se");
+            assert_close(row.n_distress_se, two_pass_se(&distress), 1e-9, "n_distress_se");
+            assert_close(row.n_exhausted_se, two_pass_se(&exhausted), 1e-9, "n_exhausted_se");
+            assert_close(row.cut_cum_total_se, two_pass_se(&cut_cum), 1e-9, "cut_cum_total_se");
+            spread += usize::from(row.n_negative_se.unwrap() > 0.0);
+            if k == plan.baseline {
+                assert_eq!((row.dn_negative, row.dn_negative_se, row.dcut_cum_total_se), (None, None, None));
+                continue;
+            }
+            let paired = |f: usize| -> Vec<f64> {
+                (0..paths as usize).map(|j| total(j, g, k, t, f) - total(j, g, plan.baseline, t, f)).collect()
+            };
+            let [negative, distress, exhausted, cut_cum] = fields.map(paired);
+            assert_close(row.dn_negative_se, two_pass_se(&negative), 1e-9, "dn_negative_se");
+            assert_close(row.dn_distress_se, two_pass_se(&distress), 1e-9, "dn_distress_se");
+            assert_close(row.dn_exhausted_se, two_pass_se(&exhausted), 1e-9, "dn_exhausted_se");
+            assert_close(row.dcut_cum_total_se, two_pass_se(&cut_cum), 1e-9, "dcut_cum_total_se");
+        }
+        assert!(spread > 10, "only {spread} group cells whose count in the red varies");
+    }
+
+    /// Each of national's archetypes twinned (the same stream key, so the
+    /// same draws on every path) with counts of one, each pair a group: a
+    /// group's total is twice its facility's on every path, so its standard
+    /// errors are twice the facility's. Level: P(margin < 0) = p of n paths
+    /// has sample variance n p (1 - p) / (n - 1) per path, so the pair's
+    /// count has standard error 2 sqrt(p (1 - p) / (n - 1)).
+    #[test]
+    fn a_group_of_two_facilities_on_the_same_draws_has_twice_the_standard_error_of_one() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.yaml");
+        let loaded = crate::scenario::load(&path).unwrap();
+        let mut plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
+        let archetypes = std::mem::take(&mut plan.practices);
+        for (g, archetype) in archetypes.into_iter().enumerate() {
+            let mut one = archetype;
+            one.count = 1.0;
+            one.group = Some(g);
+            let mut twin = one.clone();
+            twin.id = format!("{}_twin", one.id);
+            plan.groups.push(vec![one.id.clone()]);
+            plan.practices.extend([one, twin]);
+        }
+        let paths = 2100;
+        let n = paths as f64;
+        let acc = simulate(&plan, 29, 0..paths, 2, &|_| true).unwrap();
+        let tables = summary::summarize(&plan, &acc);
+        let group_rows = summary::groups(&plan, &acc, &tables.summary);
+        let mut moved = 0;
+        for row in &group_rows {
+            let one =
+                |r: &&summary::SummaryRow| r.practice == row.key[0] && r.policy == row.policy && r.year == row.year;
+            let facility = tables.summary.iter().find(one).unwrap();
+            let p = facility.p_negative;
+            assert_close(row.n_negative_se, 2.0 * (p * (1.0 - p) / (n - 1.0)).sqrt(), 1e-12, "n_negative_se");
+            let versus = tables
+                .compare
+                .iter()
+                .find(|c| c.practice == row.key[0] && c.policy == row.policy && c.year == row.year);
+            let Some(c) = versus else {
+                assert_eq!(row.dn_exhausted_se, None);
+                continue;
+            };
+            let twice = |se: Option<f64>| 2.0 * se.unwrap();
+            assert_close(row.dn_negative_se, twice(c.dp_negative_se), 1e-12, "dn_negative_se");
+            assert_close(row.dn_distress_se, twice(c.dp_distress_se), 1e-12, "dn_distress_se");
+            assert_close(row.dn_exhausted_se, twice(c.dp_exhausted_se), 1e-12, "dn_exhausted_se");
+            assert_close(row.dcut_cum_total_se, twice(c.dcut_cum_se), 1e-9, "dcut_cum_total_se");
+            assert_close(row.dn_negative, 2.0 * c.dp_negative, 1e-12, "dn_negative");
+            assert_close(row.dcut_cum_total, 2.0 * c.dcut_cum_mean, 1e-9, "dcut_cum_total");
+            moved += usize::from(c.dp_negative_se.unwrap() > 0.0);
+        }
+        assert!(moved > 10, "only {moved} cells whose share in the red the policies move");
+    }
+
     #[test]
     fn the_kernel_setting_is_auto_baseline_or_an_error() {
         assert_eq!(Kernel::from_setting(None).unwrap(), Kernel::Auto);
@@ -1123,7 +1442,9 @@ mod tests {
         }
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.yaml");
         let loaded = crate::scenario::load(&path).unwrap();
-        let plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
+        let mut plan = Plan::compile(&loaded.scenario, &crate::policy::resolve(&loaded.scenario)).unwrap();
+        // Grouped by kind: pooled group histograms and group totals too.
+        assert!(plan.group_by(&["kind".to_string()]).is_empty());
         let reference = reference(&plan);
         let layout = plan.layout();
         let run = |kernel: Kernel| {
@@ -1135,11 +1456,13 @@ mod tests {
             // paths: its last group of four has three.
             for c in 0..5 {
                 let mut partial = vec![0.0; layout.cells() * field::COUNT];
-                let Accumulator { margin, dmargin, .. } = &mut acc;
+                let mut group_partial = vec![0.0; layout.group_cells() * GROUP_VALUES];
+                let Accumulator { margin, dmargin, groups, .. } = &mut acc;
                 let mut out = ChunkOut {
                     partial: &mut partial,
                     histograms: Some((margin.as_mut_slice(), dmargin.as_mut_slice())),
-                    groups: None,
+                    groups: Some(groups.as_mut_slice()),
+                    group_partial: Some(&mut group_partial),
                 };
                 let chunk = Chunk {
                     plan: &plan,
@@ -1154,6 +1477,7 @@ mod tests {
                 };
                 evaluate_chunk(&chunk, &mut out, &mut scratch);
                 partials.extend(partial);
+                partials.extend(group_partial);
             }
             scratch.cell_pools.flush(&mut acc.margin, &mut acc.dmargin, &mut scratch.counting);
             (partials, acc)

@@ -1,7 +1,7 @@
 //! Turns an [`Accumulator`] into the summary, compare and national rows of
 //! MODEL.md §5 and §6: plain structs, no formatting and no files.
 
-use super::accum::{field, Accumulator};
+use super::accum::{field, group_metric, group_sum, Accumulator};
 use super::{reference, Plan};
 
 /// One row of the summary table (MODEL.md §6).
@@ -76,6 +76,19 @@ pub struct CompareRow {
     pub dcutback_mean: f64,
     /// Standard error of the mean margin difference; `None` when N = 1 (extra column).
     pub dmargin_se: Option<f64>,
+    /// Difference of P(margin < 0).
+    pub dp_negative: f64,
+    /// Its paired standard error (from the paths on which the policy and
+    /// the baseline disagree); `None` when N = 1.
+    pub dp_negative_se: Option<f64>,
+    /// Difference of P(DISTRESS).
+    pub dp_distress: f64,
+    /// Its paired standard error; `None` when N = 1.
+    pub dp_distress_se: Option<f64>,
+    /// Paired standard error of `dp_exhausted`; `None` when N = 1.
+    pub dp_exhausted_se: Option<f64>,
+    /// Paired standard error of `dcut_cum_mean`; `None` when N = 1.
+    pub dcut_cum_se: Option<f64>,
 }
 
 /// One row of the national table: count-weighted totals by kind (or `all`).
@@ -121,6 +134,9 @@ pub fn largest_margin_change<'a>(compare: &'a [CompareRow], practice: &str, poli
     })
 }
 
+/// The standard error of a mean of `n` values (here, per path: a level or a
+/// paired difference) from their sum and sum of squares:
+/// `sqrt(((sum_sq - sum^2 / n) / (n - 1)) / n)`; `None` when `n < 2`.
 // Standard errors use std's sqrt, which IEEE 754 requires correctly rounded:
 // the same bits on every platform (numeric::math says which functions are not).
 fn standard_error(sum: f64, sum_sq: f64, n: f64) -> Option<f64> {
@@ -183,6 +199,15 @@ pub fn summarize(plan: &Plan, acc: &Accumulator) -> Summary {
                     let base_cell = layout.cell(p, plan.baseline, t);
                     let d = acc.dmargin.get(cell).cloned().unwrap_or_default();
                     let tails = d.quantiles([0.05, 0.95]);
+                    // A flag's paired difference sums to the difference of the
+                    // two flags' sums; its square's sum is kept by the engine.
+                    let flag = |f: usize, f_sq: usize| {
+                        let sum = acc.sum(cell, f) - acc.sum(base_cell, f);
+                        (sum / n, standard_error(sum, acc.sum(cell, f_sq), acc.paths as f64))
+                    };
+                    let (dp_negative, dp_negative_se) = flag(field::NEGATIVE, field::DNEGATIVE_SQ);
+                    let (dp_distress, dp_distress_se) = flag(field::DISTRESS, field::DDISTRESS_SQ);
+                    let (_, dp_exhausted_se) = flag(field::EXHAUSTED, field::DEXHAUSTED_SQ);
                     compare.push(CompareRow {
                         practice: practice.id.clone(),
                         kind: practice.kind.clone(),
@@ -198,6 +223,16 @@ pub fn summarize(plan: &Plan, acc: &Accumulator) -> Summary {
                         dmargin_se: standard_error(
                             acc.sum(cell, field::DMARGIN),
                             acc.sum(cell, field::DMARGIN_SQ),
+                            acc.paths as f64,
+                        ),
+                        dp_negative,
+                        dp_negative_se,
+                        dp_distress,
+                        dp_distress_se,
+                        dp_exhausted_se,
+                        dcut_cum_se: standard_error(
+                            acc.sum(cell, field::DCUT_CUM),
+                            acc.sum(cell, field::DCUT_CUM_SQ),
                             acc.paths as f64,
                         ),
                     });
@@ -273,12 +308,43 @@ pub struct GroupRow {
     pub cut_total: f64,
     /// Percentiles P5, P50, P95 of facility margins, pooled over facilities and paths.
     pub margin_percentiles: [f64; 3],
+    /// Standard errors of `n_negative`, `n_distress` and `n_exhausted`, from
+    /// the group's totals path by path (its facilities are correlated
+    /// within a path); `None` when N = 1.
+    pub n_negative_se: Option<f64>,
+    /// See `n_negative_se`.
+    pub n_distress_se: Option<f64>,
+    /// See `n_negative_se`.
+    pub n_exhausted_se: Option<f64>,
+    /// Expected cumulative CO-253 dollars through the year.
+    pub cut_cum_total: f64,
+    /// Its standard error; `None` when N = 1.
+    pub cut_cum_total_se: Option<f64>,
+    /// The policy minus the baseline, paired by path (`None` for the
+    /// baseline): expected facilities with a negative margin ...
+    pub dn_negative: Option<f64>,
+    /// ... its standard error (`None` also when N = 1) ...
+    pub dn_negative_se: Option<f64>,
+    /// ... in distress ...
+    pub dn_distress: Option<f64>,
+    /// ... its standard error ...
+    pub dn_distress_se: Option<f64>,
+    /// ... with cash exhausted ...
+    pub dn_exhausted: Option<f64>,
+    /// ... its standard error ...
+    pub dn_exhausted_se: Option<f64>,
+    /// ... and cumulative CO-253 dollars (negative for a policy that takes
+    /// less, such as a repeal) ...
+    pub dcut_cum_total: Option<f64>,
+    /// ... and its standard error.
+    pub dcut_cum_total_se: Option<f64>,
 }
 
-/// The group table from summary rows (in `summarize`'s order) and the pooled histograms.
+/// The group table from summary rows (in `summarize`'s order), the pooled
+/// histograms and the group sums.
 pub fn groups(plan: &Plan, acc: &Accumulator, summary: &[SummaryRow]) -> Vec<GroupRow> {
     let (policies, years) = (plan.policies.len(), plan.years);
-    let mut totals = vec![[0.0f64; 5]; plan.groups.len() * policies * years];
+    let mut totals = vec![[0.0f64; 6]; plan.groups.len() * policies * years];
     for (p, practice) in plan.practices.iter().enumerate() {
         let Some(group) = practice.group else { continue };
         for k in 0..policies {
@@ -286,21 +352,37 @@ pub fn groups(plan: &Plan, acc: &Accumulator, summary: &[SummaryRow]) -> Vec<Gro
                 let Some(s) = summary.get((p * policies + k) * years + t) else { continue };
                 let total = &mut totals[(group * policies + k) * years + t];
                 let c = practice.count;
-                for (sum, value) in
-                    total.iter_mut().zip([c, c * s.p_negative, c * s.p_distress, c * s.p_exhausted, c * s.cut_mean])
-                {
+                let values =
+                    [c, c * s.p_negative, c * s.p_distress, c * s.p_exhausted, c * s.cut_mean, c * s.cut_cum_mean];
+                for (sum, value) in total.iter_mut().zip(values) {
                     *sum += value;
                 }
             }
         }
     }
+    let paths = acc.paths as f64;
+    let se = |index: usize, metric: usize, sum: usize, sum_sq: usize| {
+        standard_error(acc.group_sum(index, metric, sum), acc.group_sum(index, metric, sum_sq), paths)
+    };
+    let level_se = |index: usize, metric: usize| se(index, metric, group_sum::LEVEL, group_sum::LEVEL_SQ);
     let mut rows = Vec::with_capacity(totals.len());
     for (g, key) in plan.groups.iter().enumerate() {
         for (k, policy) in plan.policies.iter().enumerate() {
             for t in 0..years {
                 let index = (g * policies + k) * years + t;
-                let [facilities, n_negative, n_distress, n_exhausted, cut_total] = totals[index];
+                let [facilities, n_negative, n_distress, n_exhausted, cut_total, cut_cum_total] = totals[index];
                 let percentiles = acc.groups.get(index).map_or([None; 3], |h| h.quantiles([0.05, 0.5, 0.95]));
+                // Against the baseline: the difference of the two totals,
+                // and the spread of the paired difference path by path.
+                let [_, base_negative, base_distress, base_exhausted, _, base_cut_cum] =
+                    totals[(g * policies + plan.baseline) * years + t];
+                let versus = |level: f64, base: f64, metric: usize| {
+                    (k != plan.baseline).then(|| (level - base, se(index, metric, group_sum::DIFF, group_sum::DIFF_SQ)))
+                };
+                let dn_negative = versus(n_negative, base_negative, group_metric::NEGATIVE);
+                let dn_distress = versus(n_distress, base_distress, group_metric::DISTRESS);
+                let dn_exhausted = versus(n_exhausted, base_exhausted, group_metric::EXHAUSTED);
+                let dcut_cum_total = versus(cut_cum_total, base_cut_cum, group_metric::CUT_CUM);
                 rows.push(GroupRow {
                     key: key.clone(),
                     policy: policy.name.clone(),
@@ -311,9 +393,42 @@ pub fn groups(plan: &Plan, acc: &Accumulator, summary: &[SummaryRow]) -> Vec<Gro
                     n_exhausted,
                     cut_total,
                     margin_percentiles: percentiles.map(|p| p.unwrap_or(f64::NAN)),
+                    n_negative_se: level_se(index, group_metric::NEGATIVE),
+                    n_distress_se: level_se(index, group_metric::DISTRESS),
+                    n_exhausted_se: level_se(index, group_metric::EXHAUSTED),
+                    cut_cum_total,
+                    cut_cum_total_se: level_se(index, group_metric::CUT_CUM),
+                    dn_negative: dn_negative.map(|d| d.0),
+                    dn_negative_se: dn_negative.and_then(|d| d.1),
+                    dn_distress: dn_distress.map(|d| d.0),
+                    dn_distress_se: dn_distress.and_then(|d| d.1),
+                    dn_exhausted: dn_exhausted.map(|d| d.0),
+                    dn_exhausted_se: dn_exhausted.and_then(|d| d.1),
+                    dcut_cum_total: dcut_cum_total.map(|d| d.0),
+                    dcut_cum_total_se: dcut_cum_total.and_then(|d| d.1),
                 });
             }
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paired_standard_error_is_that_of_the_paths_differences() {
+        // Four paths on which a policy and the baseline disagree once, the
+        // policy's flag off: differences 0, 0, -1, 0. Sum -1, sum of squares
+        // 1; sample variance (1 - (-1)^2 / 4) / 3 = 0.25; standard error
+        // sqrt(0.25 / 4) = 0.25.
+        assert_eq!(standard_error(-1.0, 1.0, 4.0), Some(0.25));
+        // Disagreeing on every path the same way: no spread at all.
+        assert_eq!(standard_error(-4.0, 4.0, 4.0), Some(0.0));
+        // Dollars 10, 20, 30, 40: mean 25, squared deviations 225 + 25 + 25
+        // + 225 = 500, variance 500 / 3, standard error sqrt(500 / 12).
+        assert_eq!(standard_error(100.0, 3000.0, 4.0), Some((500.0f64 / 12.0).sqrt()));
+        assert_eq!(standard_error(1.0, 1.0, 1.0), None);
+    }
 }

@@ -118,13 +118,16 @@ pub fn summary(rows: &[SummaryRow], provenance: &Provenance) -> PolarsResult<Dat
     with_provenance(columns, rows.len(), provenance)
 }
 
-/// The compare table (MODEL.md §6), then `dmargin_se`.
+/// The compare table (MODEL.md §6), then `dmargin_se` and the paired
+/// differences of the probabilities with their standard errors.
 pub fn compare(rows: &[CompareRow], provenance: &Provenance) -> PolarsResult<DataFrame> {
     let rows: Vec<&CompareRow> = rows.iter().collect();
     with_provenance(compare_columns(&rows), rows.len(), provenance)
 }
 
-/// The compare table's columns (MODEL.md §6), then `dmargin_se`.
+/// The compare table's columns (MODEL.md §6), then `dmargin_se`,
+/// `dp_negative, dp_negative_se, dp_distress, dp_distress_se,
+/// dp_exhausted_se, dcut_cum_se`.
 fn compare_columns(rows: &[&CompareRow]) -> Vec<Column> {
     let f = |name: &str, get: fn(&CompareRow) -> f64| floats(name, rows.iter().map(|r| get(r)));
     vec![
@@ -140,6 +143,12 @@ fn compare_columns(rows: &[&CompareRow]) -> Vec<Column> {
         f("dp_exhausted", |r| r.dp_exhausted),
         f("dcutback_mean", |r| r.dcutback_mean),
         optional_floats("dmargin_se", rows.iter().map(|r| r.dmargin_se)),
+        f("dp_negative", |r| r.dp_negative),
+        optional_floats("dp_negative_se", rows.iter().map(|r| r.dp_negative_se)),
+        f("dp_distress", |r| r.dp_distress),
+        optional_floats("dp_distress_se", rows.iter().map(|r| r.dp_distress_se)),
+        optional_floats("dp_exhausted_se", rows.iter().map(|r| r.dp_exhausted_se)),
+        optional_floats("dcut_cum_se", rows.iter().map(|r| r.dcut_cum_se)),
     ]
 }
 
@@ -258,9 +267,14 @@ pub fn tornado(rows: &[crate::analysis::TornadoRow], provenance: &Provenance) ->
 
 /// Per-facility table: `practice, kind, <attribute columns>, policy, year,
 /// margin_mean, p_negative, p_exhausted, cut_mean, p_distress, cash_mean`,
-/// then `name` (the facility's name, for people) and provenance.
+/// then `name` (the facility's name, for people), the policy minus the
+/// baseline paired by path (`dmargin_mean, dmargin_se, dp_negative,
+/// dp_negative_se, dp_distress, dp_distress_se, dp_exhausted,
+/// dp_exhausted_se, dcut_cum_mean, dcut_cum_se`, from `compare`; empty on
+/// the baseline's rows) and provenance.
 pub fn facilities(
     rows: &[SummaryRow],
+    compare: &[CompareRow],
     attributes: &[(String, Vec<(String, String)>)],
     facility_names: &std::collections::HashMap<&str, &str>,
     provenance: &Provenance,
@@ -309,6 +323,26 @@ pub fn facilities(
         f("cash_mean", |r| r.cash_mean),
         text("name", rows.iter().map(|r| facility_names.get(r.practice.as_str()).copied().unwrap_or_default())),
     ]);
+    // Each row's compare row: the same practice, policy and year (none for
+    // the baseline's rows).
+    let by_cell: std::collections::HashMap<(&str, &str, i32), &CompareRow> =
+        compare.iter().map(|c| ((c.practice.as_str(), c.policy.as_str(), c.year), c)).collect();
+    let versus: Vec<Option<&CompareRow>> =
+        rows.iter().map(|r| by_cell.get(&(r.practice.as_str(), r.policy.as_str(), r.year)).copied()).collect();
+    let d =
+        |name: &str, get: fn(&CompareRow) -> Option<f64>| optional_floats(name, versus.iter().map(|c| c.and_then(get)));
+    columns.extend([
+        d("dmargin_mean", |c| Some(c.dmargin_mean)),
+        d("dmargin_se", |c| c.dmargin_se),
+        d("dp_negative", |c| Some(c.dp_negative)),
+        d("dp_negative_se", |c| c.dp_negative_se),
+        d("dp_distress", |c| Some(c.dp_distress)),
+        d("dp_distress_se", |c| c.dp_distress_se),
+        d("dp_exhausted", |c| Some(c.dp_exhausted)),
+        d("dp_exhausted_se", |c| c.dp_exhausted_se),
+        d("dcut_cum_mean", |c| Some(c.dcut_cum_mean)),
+        d("dcut_cum_se", |c| c.dcut_cum_se),
+    ]);
     with_provenance(columns, rows.len(), provenance)
 }
 
@@ -342,7 +376,12 @@ pub fn at_risk(rows: &[crate::analysis::at_risk::AtRiskRow], provenance: &Proven
 }
 
 /// Group table: `<by columns>, policy, year, facilities, n_negative,
-/// n_distress, n_exhausted, cut_total, margin_p5, margin_p50, margin_p95`.
+/// n_distress, n_exhausted, cut_total, margin_p5, margin_p50, margin_p95`,
+/// then the standard errors of the levels (`n_negative_se, n_distress_se,
+/// n_exhausted_se`), `cut_cum_total, cut_cum_total_se`, and the policy
+/// minus the baseline paired by path (`dn_negative, dn_negative_se,
+/// dn_distress, dn_distress_se, dn_exhausted, dn_exhausted_se,
+/// dcut_cum_total, dcut_cum_total_se`; empty on the baseline's rows).
 pub fn groups(
     rows: &[crate::engine::summary::GroupRow],
     by: &[String],
@@ -366,6 +405,22 @@ pub fn groups(
         f("margin_p5", |r| r.margin_percentiles[0]),
         f("margin_p50", |r| r.margin_percentiles[1]),
         f("margin_p95", |r| r.margin_percentiles[2]),
+    ]);
+    let o = |name: &str, get: fn(&GroupRow) -> Option<f64>| optional_floats(name, rows.iter().map(get));
+    columns.extend([
+        o("n_negative_se", |r| r.n_negative_se),
+        o("n_distress_se", |r| r.n_distress_se),
+        o("n_exhausted_se", |r| r.n_exhausted_se),
+        f("cut_cum_total", |r| r.cut_cum_total),
+        o("cut_cum_total_se", |r| r.cut_cum_total_se),
+        o("dn_negative", |r| r.dn_negative),
+        o("dn_negative_se", |r| r.dn_negative_se),
+        o("dn_distress", |r| r.dn_distress),
+        o("dn_distress_se", |r| r.dn_distress_se),
+        o("dn_exhausted", |r| r.dn_exhausted),
+        o("dn_exhausted_se", |r| r.dn_exhausted_se),
+        o("dcut_cum_total", |r| r.dcut_cum_total),
+        o("dcut_cum_total_se", |r| r.dcut_cum_total_se),
     ]);
     with_provenance(columns, rows.len(), provenance)
 }

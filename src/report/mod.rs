@@ -644,7 +644,7 @@ pub fn write_cohort_run(
     write_csv_parquet(
         staging,
         "facilities",
-        frame::facilities(&summary.summary, &attributes, &names, provenance),
+        frame::facilities(&summary.summary, &summary.compare, &attributes, &names, provenance),
         provenance,
     )?;
     if !by.is_empty() {

@@ -78,6 +78,19 @@ impl Columns {
     fn float(&self, name: &str) -> Result<Vec<f64>, ReadError> {
         Ok(self.floats(name)?.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
     }
+    /// A float column that tables written by an earlier seqsim lack (the
+    /// paired differences and the standard errors of issue 30): all
+    /// missing there, so older results directories still read.
+    fn later_floats(&self, name: &str) -> Result<Vec<Option<f64>>, ReadError> {
+        match self.frame.column(name) {
+            Ok(_) => self.floats(name),
+            Err(_) => Ok(vec![None; self.frame.height()]),
+        }
+    }
+    /// [`Columns::later_floats`] with NaN for missing values.
+    fn later_float(&self, name: &str) -> Result<Vec<f64>, ReadError> {
+        Ok(self.later_floats(name)?.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    }
     /// Several float columns, in the order of `names`.
     fn float_columns(&self, names: &[&str]) -> Result<Vec<Vec<f64>>, ReadError> {
         names.iter().map(|name| self.float(name)).collect()
@@ -147,6 +160,11 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
         "dcutback_mean",
     ])?;
     let se = c.floats("dmargin_se")?;
+    let (dp_negative, dp_distress) = (c.later_float("dp_negative")?, c.later_float("dp_distress")?);
+    let later = ["dp_negative_se", "dp_distress_se", "dp_exhausted_se", "dcut_cum_se"]
+        .iter()
+        .map(|name| c.later_floats(name))
+        .collect::<Result<Vec<_>, _>>()?;
     let compare = (0..practice.len())
         .map(|i| CompareRow {
             practice: practice[i].clone(),
@@ -161,6 +179,12 @@ pub fn results(dir: &Path) -> Result<Results, ReadError> {
             dp_exhausted: f[5][i],
             dcutback_mean: f[6][i],
             dmargin_se: se[i],
+            dp_negative: dp_negative[i],
+            dp_negative_se: later[0][i],
+            dp_distress: dp_distress[i],
+            dp_distress_se: later[1][i],
+            dp_exhausted_se: later[2][i],
+            dcut_cum_se: later[3][i],
         })
         .collect();
 
@@ -288,7 +312,43 @@ pub struct StateFacility {
     pub p_exhausted: f64,
     /// Mean CO-253 dollars that year.
     pub cut_mean: f64,
+    /// The policy minus the baseline, paired by path (`None` on the
+    /// baseline's rows, and in a table written before these columns
+    /// existed): mean margin difference and its standard error ...
+    pub dmargin_mean: Option<f64>,
+    /// See `dmargin_mean`.
+    pub dmargin_se: Option<f64>,
+    /// ... difference of P(margin < 0) and its standard error ...
+    pub dp_negative: Option<f64>,
+    /// See `dp_negative`.
+    pub dp_negative_se: Option<f64>,
+    /// ... of P(distress) ...
+    pub dp_distress: Option<f64>,
+    /// See `dp_distress`.
+    pub dp_distress_se: Option<f64>,
+    /// ... of P(cash exhausted) ...
+    pub dp_exhausted: Option<f64>,
+    /// See `dp_exhausted`.
+    pub dp_exhausted_se: Option<f64>,
+    /// ... and mean difference of cumulative CO-253 dollars.
+    pub dcut_cum_mean: Option<f64>,
+    /// See `dcut_cum_mean`.
+    pub dcut_cum_se: Option<f64>,
 }
+
+/// The paired-difference columns of `facilities.parquet`, in `StateFacility`'s order.
+const FACILITY_DIFFERENCES: [&str; 10] = [
+    "dmargin_mean",
+    "dmargin_se",
+    "dp_negative",
+    "dp_negative_se",
+    "dp_distress",
+    "dp_distress_se",
+    "dp_exhausted",
+    "dp_exhausted_se",
+    "dcut_cum_mean",
+    "dcut_cum_se",
+];
 
 /// The rows of `facilities.parquet` whose `state` is `state` (every policy
 /// and year); an error when the table has no `state` column.
@@ -299,6 +359,7 @@ pub fn state_facilities(dir: &Path, state: &str) -> Result<Vec<StateFacility>, R
     let name = c.as_text("name")?;
     let city = if c.frame.column("city").is_ok() { c.as_text("city")? } else { vec![String::new(); states.len()] };
     let f = c.float_columns(&["margin_mean", "p_negative", "p_distress", "p_exhausted", "cut_mean"])?;
+    let d = FACILITY_DIFFERENCES.iter().map(|name| c.later_floats(name)).collect::<Result<Vec<_>, _>>()?;
     Ok((0..states.len())
         .filter(|&i| states[i] == state)
         .map(|i| StateFacility {
@@ -313,6 +374,16 @@ pub fn state_facilities(dir: &Path, state: &str) -> Result<Vec<StateFacility>, R
             p_distress: f[2][i],
             p_exhausted: f[3][i],
             cut_mean: f[4][i],
+            dmargin_mean: d[0][i],
+            dmargin_se: d[1][i],
+            dp_negative: d[2][i],
+            dp_negative_se: d[3][i],
+            dp_distress: d[4][i],
+            dp_distress_se: d[5][i],
+            dp_exhausted: d[6][i],
+            dp_exhausted_se: d[7][i],
+            dcut_cum_mean: d[8][i],
+            dcut_cum_se: d[9][i],
         })
         .collect())
 }
@@ -381,6 +452,24 @@ fn group_rows(dir: &Path, by: &[String]) -> Result<Vec<GroupRow>, ReadError> {
         "margin_p50",
         "margin_p95",
     ])?;
+    let cut_cum_total = c.later_float("cut_cum_total")?;
+    let o = [
+        "n_negative_se",
+        "n_distress_se",
+        "n_exhausted_se",
+        "cut_cum_total_se",
+        "dn_negative",
+        "dn_negative_se",
+        "dn_distress",
+        "dn_distress_se",
+        "dn_exhausted",
+        "dn_exhausted_se",
+        "dcut_cum_total",
+        "dcut_cum_total_se",
+    ]
+    .iter()
+    .map(|name| c.later_floats(name))
+    .collect::<Result<Vec<_>, _>>()?;
     Ok((0..policy.len())
         .map(|i| GroupRow {
             key: keys.iter().map(|k| k[i].clone()).collect(),
@@ -392,6 +481,19 @@ fn group_rows(dir: &Path, by: &[String]) -> Result<Vec<GroupRow>, ReadError> {
             n_exhausted: f[3][i],
             cut_total: f[4][i],
             margin_percentiles: [f[5][i], f[6][i], f[7][i]],
+            n_negative_se: o[0][i],
+            n_distress_se: o[1][i],
+            n_exhausted_se: o[2][i],
+            cut_cum_total: cut_cum_total[i],
+            cut_cum_total_se: o[3][i],
+            dn_negative: o[4][i],
+            dn_negative_se: o[5][i],
+            dn_distress: o[6][i],
+            dn_distress_se: o[7][i],
+            dn_exhausted: o[8][i],
+            dn_exhausted_se: o[9][i],
+            dcut_cum_total: o[10][i],
+            dcut_cum_total_se: o[11][i],
         })
         .collect())
 }

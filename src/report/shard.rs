@@ -20,8 +20,10 @@ use crate::scenario::{hex, ImportOrigin, ImportedFile};
 /// The file a shard's output directory holds.
 pub const SHARD_FILE: &str = "shard.seqsim";
 const MAGIC: &[u8; 12] = b"SEQSIMSHARD\0";
-/// Version 2 embeds imported policy files.
-const FORMAT_VERSION: u32 = 2;
+/// Version 2 embeds imported policy files; version 3's accumulators keep
+/// the squares of paired differences and the per-path group sums
+/// (`engine::accum`'s `DNEGATIVE_SQ` ... and `group_sums`).
+const FORMAT_VERSION: u32 = 3;
 /// Largest shard file read (accumulators for huge cohorts stay far below).
 const MAX_SHARD_BYTES: u64 = 4 << 30;
 
