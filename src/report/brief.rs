@@ -142,31 +142,43 @@ fn group_line(
         key.join(", "),
         facilities_count(base.facilities),
         baseline.label,
-        practices(base.n_negative),
-        practices(base.n_exhausted),
+        with_error(practices(base.n_negative), base.n_negative_se),
+        with_error(practices(base.n_exhausted), base.n_exhausted_se),
         dollars_short(base_cut),
         projection.start_year
     );
     for policy in effective {
         if let Some(g) = at(&policy.name) {
             let kept = base_cut - cumulative_cut(groups, key, &policy.name);
+            // The paired error of the dollars kept over the projection (the final year's cumulative change).
+            let kept_se = groups
+                .iter()
+                .find(|h| h.key == key && h.policy == policy.name && h.year == last)
+                .and_then(|h| h.dcut_cum_total_se)
+                .map_or(String::new(), |se| format!(" ± {}", dollars_short(se)));
             let dollars = if kept < 0.0 {
-                format!("takes {} more", dollars_short(-kept))
+                format!("takes {}{kept_se} more", dollars_short(-kept))
             } else {
-                format!("keeps {}", dollars_short(kept))
+                format!("keeps {}{kept_se}", dollars_short(kept))
             };
             // Rounded first, so that a change below 0.05 reads "+0.0", never "-0.0".
-            let change = |a: f64, b: f64| ((a - b) * 10.0).round() / 10.0 + 0.0;
+            let change = |a: f64, b: f64| format!("{:+.1}", ((a - b) * 10.0).round() / 10.0 + 0.0);
             let _ = write!(
                 line,
-                " {}: {dollars}; in {shown}, {:+.1} in the red and {:+.1} with cash exhausted.",
+                " {}: {dollars}; in {shown}, {} in the red and {} with cash exhausted.",
                 policy.label,
-                change(g.n_negative, base.n_negative),
-                change(g.n_exhausted, base.n_exhausted)
+                with_error(change(g.n_negative, base.n_negative), g.dn_negative_se),
+                with_error(change(g.n_exhausted, base.n_exhausted), g.dn_exhausted_se)
             );
         }
     }
     Some(line)
+}
+
+/// An expected count with its Monte Carlo error, `69.1 ± 0.3` (the count
+/// alone when the results carry no error).
+fn with_error(count: String, se: Option<f64>) -> String {
+    se.map_or(count.clone(), |se| format!("{count} ± {se:.1}"))
 }
 
 /// A definition as recorded, or a word saying an older manifest had none.

@@ -329,6 +329,73 @@ fn write_groups(out: &mut String, page: &Page<'_>, first: i32, shown: i32) {
             }
             let _ = writeln!(out, "</tbody></table></div>");
         }
+        write_group_changes(out, page, first, shown);
+    }
+}
+
+/// Each policy minus the baseline by group in one year, with paired Monte
+/// Carlo errors: expected facilities in the red, in distress and with cash
+/// exhausted, and CO-253 kept from the first year through this one. A
+/// policy without any effect on the run's facilities is left out (the
+/// policy windows name it once).
+fn write_group_changes(out: &mut String, page: &Page<'_>, first: i32, shown: i32) {
+    let r = page.results;
+    let projection = &page.run.projection;
+    let baseline = &projection.baseline;
+    let changes: Vec<&super::record::PolicyRecord> = projection
+        .policies
+        .iter()
+        .filter(|p| p.name != *baseline)
+        .filter(|p| {
+            r.groups
+                .iter()
+                .filter(|g| g.policy == p.name)
+                .any(|g| g.dn_negative.is_some_and(|d| d != 0.0) || g.dcut_cum_total.is_some_and(|d| d != 0.0))
+        })
+        .collect();
+    if changes.is_empty() {
+        return;
+    }
+    let pm = |value: Option<f64>, se: Option<f64>| match (value, se) {
+        (Some(v), Some(se)) => format!("{v:+.1} <span class=\"se\">± {se:.1}</span>"),
+        (Some(v), None) => format!("{v:+.1}"),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "<h3>Changes against {} in {shown}</h3><p>Each policy minus the baseline, group by group, on the same simulated futures; \
+         ± is the paired Monte Carlo standard error. CO-253 kept adds up {first}–{shown} (negative: the policy takes more).</p>",
+        escape(projection.label(baseline))
+    );
+    let key_heads: String = r.by.iter().map(|b| format!("<th>{}</th>", escape(b))).collect();
+    for policy in changes {
+        let _ = writeln!(
+            out,
+            "<h4>{}</h4><div class=\"table-wrap\"><table class=\"group-changes\" data-policy=\"{}\"><thead><tr>{key_heads}\
+             <th>In the red</th><th>In distress</th><th>Cash exhausted</th><th>CO-253 kept {first}–{shown}</th></tr></thead><tbody>",
+            escape(&policy.label),
+            escape(&policy.name)
+        );
+        let mut rows: Vec<&GroupRow> = r.groups.iter().filter(|g| g.policy == policy.name && g.year == shown).collect();
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        for g in rows {
+            let keys: String = g.key.iter().map(|k| format!("<td>{}</td>", escape(k))).collect();
+            let kept = g.dcut_cum_total.map_or(String::new(), |d| {
+                let se = g
+                    .dcut_cum_total_se
+                    .map_or(String::new(), |se| format!(" <span class=\"se\">± {}</span>", dollars_short(se)));
+                format!("{}{se}", dollars_short(-d))
+            });
+            let _ = writeln!(
+                out,
+                "<tr data-key=\"{}\">{keys}<td>{}</td><td>{}</td><td>{}</td><td>{kept}</td></tr>",
+                escape(&g.key.join(" / ")),
+                pm(g.dn_negative, g.dn_negative_se),
+                pm(g.dn_distress, g.dn_distress_se),
+                pm(g.dn_exhausted, g.dn_exhausted_se)
+            );
+        }
+        let _ = writeln!(out, "</tbody></table></div>");
     }
 }
 
@@ -392,7 +459,7 @@ pub(super) const YEAR_PICKER: &str =
     "for (const s of document.querySelectorAll('section.year')) s.hidden = s.dataset.year !== this.value;";
 
 /// Style the archetype page does not need: maps may scale down on a phone.
-const EXTRA_STYLE: &str = "\nfigure.map svg { width: 100%; }\n";
+const EXTRA_STYLE: &str = "\nfigure.map svg { width: 100%; }\nspan.se { color: #555; font-size: 85%; }\n";
 
 /// The whole cohort in the final year, one row per policy.
 fn write_whole_cohort(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> String, first: i32, shown: i32) {

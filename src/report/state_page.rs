@@ -11,12 +11,13 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::cohort_page::{by_state, shown_year, tile_share, year_span, YEAR_PICKER};
+use super::cohort_page::{by_state, shown_year, tile_share, year_span, STATE_COLUMN, YEAR_PICKER};
 use super::format::{dollars_short, percent};
 use super::html::{escape, law, page_end, page_start, STYLE};
 use super::read::{self, CohortYear, StateFacility};
 use super::record::RunRecord;
 use super::{tilemap, ReportError};
+use crate::engine::summary::GroupRow;
 
 /// Extra style: a handout prints the shown year on one or two pages (no
 /// navigation or picker, small type, tables not split inside a row).
@@ -27,10 +28,16 @@ const PRINT_STYLE: &str = "\n.printonly { display: none; }\n@page { size: letter
 .printonly { display: block; } tr { break-inside: avoid; } h1 { font-size: 15pt; margin: 0 0 4pt; } h2 { font-size: 11pt; margin: 8pt 0 4pt; } \
 table { font-size: 7.5pt; } th, td { padding: 1pt 3pt; } .state-map { max-width: 8cm; margin: 0; } .table-wrap { overflow: visible; } }\n\
 td.name, th.name { text-align: left; }\ntd { white-space: nowrap; } td.name { white-space: normal; }\n\
-.state-map { max-width: 520px; width: 100%; margin: 0; } .state-map svg { width: 100%; height: auto; }\n";
+.state-map { max-width: 520px; width: 100%; margin: 0; } .state-map svg { width: 100%; height: auto; }\n\
+span.se { color: #555; font-size: 85%; }\n";
 
 /// How many facilities the printed handout lists.
 const PRINTED_FACILITIES: usize = 15;
+
+/// A Monte Carlo error after its number: ` ± 0.3` (nothing when unknown).
+fn pm(se: Option<f64>, decimals: usize) -> String {
+    se.map_or(String::new(), |se| format!(" <span class=\"se\">± {se:.decimals$}</span>"))
+}
 
 /// A kind as a table cell shows it.
 fn kind_short(kind: &str) -> String {
@@ -63,6 +70,10 @@ pub struct StateLine {
     pub cut_total: f64,
     /// Expected CO-253 dollars from the first projected year through this one.
     pub cut_cum_total: f64,
+    /// Monte Carlo standard errors of `n_negative`, `n_distress` and
+    /// `n_exhausted` (from `groups.csv`; none when the run was not grouped by
+    /// state alone, whose per-path state totals they need).
+    pub se: Option<[f64; 3]>,
     /// Against the baseline (none for the baseline itself).
     pub change: Option<LineChange>,
 }
@@ -78,6 +89,9 @@ pub struct LineChange {
     pub dn_exhausted: f64,
     /// CO-253 dollars kept through the year (baseline minus policy; negative: taken).
     pub kept_cum: f64,
+    /// Paired Monte Carlo standard errors of the four changes, in that order
+    /// (none as for [`StateLine::se`]).
+    pub se: Option<[f64; 4]>,
 }
 
 /// One facility under one policy in one year.
@@ -106,6 +120,9 @@ pub struct FacilityChange {
     pub dp_exhausted: f64,
     /// CO-253 dollars kept through the year (baseline minus policy).
     pub kept_cum: f64,
+    /// Paired Monte Carlo standard errors of the five changes, in that order
+    /// (none for results written before `facilities.csv` carried them).
+    pub se: Option<[f64; 5]>,
 }
 
 /// Everything the state's page and workbook show.
@@ -179,9 +196,13 @@ impl StateView {
             }
         }
         policies.sort_by_key(|(name, _)| *name != baseline);
-        let lines = state_lines(&totals, &policies, &baseline, &years);
-        let facilities = facility_lines(&rows, &policies, &baseline, shown);
         let results = read::cohort_results(dir, &by)?;
+        let mut lines = state_lines(&totals, &policies, &baseline, &years);
+        if by == [STATE_COLUMN] {
+            let groups: Vec<&GroupRow> = results.groups.iter().filter(|g| g.key == [state]).collect();
+            add_errors(&mut lines, &groups);
+        }
+        let facilities = facility_lines(&rows, &policies, &baseline, shown);
         let map = years
             .iter()
             .filter_map(|&year| {
@@ -216,6 +237,24 @@ impl StateView {
     }
 }
 
+/// `Some` of every value when all are known.
+fn all_known<const N: usize>(values: [Option<f64>; N]) -> Option<[f64; N]> {
+    values.iter().all(Option::is_some).then(|| values.map(|v| v.unwrap_or(f64::NAN)))
+}
+
+/// The Monte Carlo errors of the state's lines, from its rows of
+/// `groups.csv` (grouped by state alone: per-path state totals, so the
+/// facilities' correlation through shared shocks is in them).
+fn add_errors(lines: &mut [StateLine], groups: &[&GroupRow]) {
+    for line in lines {
+        let Some(g) = groups.iter().find(|g| g.policy == line.policy && g.year == line.year) else { continue };
+        line.se = all_known([g.n_negative_se, g.n_distress_se, g.n_exhausted_se]);
+        if let Some(change) = &mut line.change {
+            change.se = all_known([g.dn_negative_se, g.dn_distress_se, g.dn_exhausted_se, g.dcut_cum_total_se]);
+        }
+    }
+}
+
 /// The state's totals by policy and year with their change against the baseline.
 fn state_lines(totals: &[CohortYear], policies: &[(String, String)], baseline: &str, years: &[i32]) -> Vec<StateLine> {
     let at = |policy: &str, year: i32| totals.iter().find(|t| t.policy == policy && t.year == year);
@@ -232,6 +271,7 @@ fn state_lines(totals: &[CohortYear], policies: &[(String, String)], baseline: &
                     dn_distress: t.n_distress - b.n_distress,
                     dn_exhausted: t.n_exhausted - b.n_exhausted,
                     kept_cum: cut_through(baseline, year) - cut_through(policy, year),
+                    se: None,
                 }),
                 _ => None,
             };
@@ -245,6 +285,7 @@ fn state_lines(totals: &[CohortYear], policies: &[(String, String)], baseline: &
                 n_exhausted: t.n_exhausted,
                 cut_total: t.cut_total,
                 cut_cum_total: cut_through(policy, year),
+                se: None,
                 change,
             });
         }
@@ -280,12 +321,14 @@ fn facility_lines(
             for (policy, label) in policies {
                 let Some(row) = find(&facility.practice, policy, year) else { continue };
                 let cut_cum = cut_through(&facility.practice, policy, year);
+                let se = [row.dmargin_se, row.dp_negative_se, row.dp_distress_se, row.dp_exhausted_se, row.dcut_cum_se];
                 let change = (policy != baseline).then(|| FacilityChange {
                     dmargin: row.margin_mean - base.margin_mean,
                     dp_negative: row.p_negative - base.p_negative,
                     dp_distress: row.p_distress - base.p_distress,
                     dp_exhausted: row.p_exhausted - base.p_exhausted,
                     kept_cum: cut_through(&facility.practice, baseline, year) - cut_cum,
+                    se: all_known(se),
                 });
                 lines.push(FacilityLine { row: row.clone(), label: label.clone(), cut_cum, change });
             }
@@ -348,7 +391,8 @@ pub fn page(view: &StateView, workbook: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "<p>The margin is the {}. Counts are expected numbers (each facility's chance, added up), so they carry decimals. \
+        "<p>The margin is the {}. Counts are expected numbers (each facility's chance, added up), so they carry decimals; ± is the Monte Carlo standard error \
+         (changes are paired: every policy runs on the same simulated futures). \
          “Cash exhausted” means the facility's days of cash fell below the closure threshold, which is not a forecast that it closes.</p>",
         escape(if view.margin.is_empty() { "margin the cohort table gives" } else { &view.margin })
     );
@@ -391,20 +435,25 @@ fn write_state_lines(out: &mut String, view: &StateView, year: i32, first: i32) 
         escape(&view.state_name)
     );
     for line in view.lines.iter().filter(|l| l.year == year) {
-        let change =
-            |pick: fn(&LineChange) -> f64| line.change.as_ref().map_or(String::new(), |c| format!("{:+.1}", pick(c)));
-        let kept = line.change.as_ref().map_or(String::new(), |c| dollars_short(c.kept_cum));
+        let level = |i: usize, value: f64| format!("{value:.1}{}", pm(line.se.map(|se| se[i]), 1));
+        let change = |i: usize, pick: fn(&LineChange) -> f64| {
+            line.change.as_ref().map_or(String::new(), |c| format!("{:+.1}{}", pick(c), pm(c.se.map(|se| se[i]), 1)))
+        };
+        let kept = line.change.as_ref().map_or(String::new(), |c| {
+            let se = c.se.map_or(String::new(), |se| format!(" <span class=\"se\">± {}</span>", dollars_short(se[3])));
+            format!("{}{se}", dollars_short(c.kept_cum))
+        });
         let _ = writeln!(
             out,
-            "<tr data-policy=\"{}\"><td class=\"name\">{}</td><td>{:.1}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr data-policy=\"{}\"><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&line.policy),
             escape(&line.label),
-            line.n_negative,
-            change(|c| c.dn_negative),
-            line.n_distress,
-            change(|c| c.dn_distress),
-            line.n_exhausted,
-            change(|c| c.dn_exhausted),
+            level(0, line.n_negative),
+            change(0, |c| c.dn_negative),
+            level(1, line.n_distress),
+            change(1, |c| c.dn_distress),
+            level(2, line.n_exhausted),
+            change(2, |c| c.dn_exhausted),
             dollars_short(line.cut_cum_total),
             kept
         );
@@ -466,9 +515,11 @@ fn write_facilities(out: &mut String, view: &StateView, year: i32) {
                 Some(c) => {
                     let _ = write!(
                         cells,
-                        "<td>{:+.2} pp</td><td>{:+.1} pp</td><td>{}</td>",
+                        "<td>{:+.2} pp{}</td><td>{:+.1} pp{}</td><td>{}</td>",
                         c.dmargin * 100.0,
+                        pm(c.se.map(|se| se[0] * 100.0), 2),
                         c.dp_negative * 100.0,
+                        pm(c.se.map(|se| se[1] * 100.0), 1),
                         dollars_short(c.kept_cum)
                     );
                 }

@@ -272,6 +272,12 @@ fn compare_columns<'a>() -> Vec<Column<'a, CompareRow>> {
         n("dp_exhausted", Style::Change, |r| r.dp_exhausted),
         n("dcutback_mean", Style::Dollars, |r| r.dcutback_mean),
         column("dmargin_se", Style::Share, |r: &CompareRow| r.dmargin_se.map_or(Cell::Empty, Cell::Number)),
+        n("dp_negative", Style::Change, |r| r.dp_negative),
+        column("dp_negative_se", Style::Share, |r: &CompareRow| r.dp_negative_se.map_or(Cell::Empty, Cell::Number)),
+        n("dp_distress", Style::Change, |r| r.dp_distress),
+        column("dp_distress_se", Style::Share, |r: &CompareRow| r.dp_distress_se.map_or(Cell::Empty, Cell::Number)),
+        column("dp_exhausted_se", Style::Share, |r: &CompareRow| r.dp_exhausted_se.map_or(Cell::Empty, Cell::Number)),
+        column("dcut_cum_se", Style::Dollars, |r: &CompareRow| r.dcut_cum_se.map_or(Cell::Empty, Cell::Number)),
     ]
 }
 
@@ -312,6 +318,24 @@ fn group_columns(by: &[String]) -> Vec<Column<'_, GroupRow>> {
         n("margin_p5", Style::Share, |r| r.margin_percentiles[0]),
         n("margin_p50", Style::Share, |r| r.margin_percentiles[1]),
         n("margin_p95", Style::Share, |r| r.margin_percentiles[2]),
+    ]);
+    let maybe = |header: &'static str, style: Style, get: fn(&GroupRow) -> Option<f64>| {
+        column(header, style, move |r: &GroupRow| get(r).map_or(Cell::Empty, Cell::Number))
+    };
+    columns.extend([
+        maybe("n_negative_se", Style::Count, |r| r.n_negative_se),
+        maybe("n_distress_se", Style::Count, |r| r.n_distress_se),
+        maybe("n_exhausted_se", Style::Count, |r| r.n_exhausted_se),
+        n("cut_cum_total", Style::Dollars, |r| r.cut_cum_total),
+        maybe("cut_cum_total_se", Style::Dollars, |r| r.cut_cum_total_se),
+        maybe("dn_negative", Style::Count, |r| r.dn_negative),
+        maybe("dn_negative_se", Style::Count, |r| r.dn_negative_se),
+        maybe("dn_distress", Style::Count, |r| r.dn_distress),
+        maybe("dn_distress_se", Style::Count, |r| r.dn_distress_se),
+        maybe("dn_exhausted", Style::Count, |r| r.dn_exhausted),
+        maybe("dn_exhausted_se", Style::Count, |r| r.dn_exhausted_se),
+        maybe("dcut_cum_total", Style::Dollars, |r| r.dcut_cum_total),
+        maybe("dcut_cum_total_se", Style::Dollars, |r| r.dcut_cum_total_se),
     ]);
     columns
 }
@@ -580,35 +604,54 @@ pub fn cohort(
     workbook.save_to_buffer()
 }
 
-/// The state's totals, policy × year (the state page's first table, every year).
+/// The state's totals, policy × year (the state page's first table, every
+/// year), each count and change with its Monte Carlo error beside it.
 fn state_line_columns<'a>() -> Vec<Column<'a, StateLine>> {
-    let change = |header: &str, get: fn(&LineChange) -> f64| {
-        column(header, Style::Count, move |l: &StateLine| {
-            l.change.as_ref().map_or(Cell::Empty, |c| Cell::Number(get(c)))
+    let level = |header: &str, get: fn(&StateLine) -> f64| column(header, Style::Count, move |l| Cell::Number(get(l)));
+    let level_se = |header: &str, i: usize| {
+        column(header, Style::Count, move |l: &StateLine| l.se.map_or(Cell::Empty, |se| Cell::Number(se[i])))
+    };
+    let change = |header: &str, style: Style, get: fn(&LineChange) -> f64| {
+        column(header, style, move |l: &StateLine| l.change.as_ref().map_or(Cell::Empty, |c| Cell::Number(get(c))))
+    };
+    let change_se = |header: &str, style: Style, i: usize| {
+        column(header, style, move |l: &StateLine| {
+            l.change.and_then(|c| c.se).map_or(Cell::Empty, |se| Cell::Number(se[i]))
         })
     };
     vec![
         column("policy", Style::Text, |l: &StateLine| text(&l.label)),
         column("year", Style::Year, |l: &StateLine| Cell::Number(f64::from(l.year))),
         column("facilities", Style::Whole, |l: &StateLine| Cell::Number(l.facilities as f64)),
-        column("in the red", Style::Count, |l: &StateLine| Cell::Number(l.n_negative)),
-        change("change in the red", |c| c.dn_negative),
-        column("in distress", Style::Count, |l: &StateLine| Cell::Number(l.n_distress)),
-        change("change in distress", |c| c.dn_distress),
-        column("cash exhausted", Style::Count, |l: &StateLine| Cell::Number(l.n_exhausted)),
-        change("change cash exhausted", |c| c.dn_exhausted),
+        level("in the red", |l| l.n_negative),
+        level_se("± in the red", 0),
+        change("change in the red", Style::Count, |c| c.dn_negative),
+        change_se("± change in the red", Style::Count, 0),
+        level("in distress", |l| l.n_distress),
+        level_se("± in distress", 1),
+        change("change in distress", Style::Count, |c| c.dn_distress),
+        change_se("± change in distress", Style::Count, 1),
+        level("cash exhausted", |l| l.n_exhausted),
+        level_se("± cash exhausted", 2),
+        change("change cash exhausted", Style::Count, |c| c.dn_exhausted),
+        change_se("± change cash exhausted", Style::Count, 2),
         column("CO-253 in the year", Style::Dollars, |l: &StateLine| Cell::Number(l.cut_total)),
         column("CO-253 through the year", Style::Dollars, |l: &StateLine| Cell::Number(l.cut_cum_total)),
-        column("CO-253 kept through the year", Style::Dollars, |l: &StateLine| {
-            l.change.as_ref().map_or(Cell::Empty, |c| Cell::Number(c.kept_cum))
-        }),
+        change("CO-253 kept through the year", Style::Dollars, |c| c.kept_cum),
+        change_se("± CO-253 kept", Style::Dollars, 3),
     ]
 }
 
-/// The state's facilities, facility × year × policy, riskiest first.
+/// The state's facilities, facility × year × policy, riskiest first; each
+/// change against the baseline with its paired Monte Carlo error.
 fn state_facility_columns<'a>() -> Vec<Column<'a, FacilityLine>> {
     let change = |header: &str, style: Style, get: fn(&FacilityChange) -> f64| {
         column(header, style, move |l: &FacilityLine| l.change.as_ref().map_or(Cell::Empty, |c| Cell::Number(get(c))))
+    };
+    let change_se = |header: &str, style: Style, i: usize| {
+        column(header, style, move |l: &FacilityLine| {
+            l.change.and_then(|c| c.se).map_or(Cell::Empty, |se| Cell::Number(se[i]))
+        })
     };
     vec![
         column("facility", Style::Text, |l: &FacilityLine| text(&l.row.name)),
@@ -623,10 +666,15 @@ fn state_facility_columns<'a>() -> Vec<Column<'a, FacilityLine>> {
         column("P(cash exhausted)", Style::Share, |l: &FacilityLine| Cell::Number(l.row.p_exhausted)),
         column("CO-253 in the year", Style::Dollars, |l: &FacilityLine| Cell::Number(l.row.cut_mean)),
         change("margin change", Style::Change, |c| c.dmargin),
+        change_se("± margin change", Style::Share, 0),
         change("P(in the red) change", Style::Change, |c| c.dp_negative),
+        change_se("± P(in the red) change", Style::Share, 1),
         change("P(distress) change", Style::Change, |c| c.dp_distress),
+        change_se("± P(distress) change", Style::Share, 2),
         change("P(cash exhausted) change", Style::Change, |c| c.dp_exhausted),
+        change_se("± P(cash exhausted) change", Style::Share, 3),
         change("CO-253 kept through the year", Style::Dollars, |c| c.kept_cum),
+        change_se("± CO-253 kept", Style::Dollars, 4),
     ]
 }
 

@@ -52,8 +52,9 @@ def say(message):
 
 
 def number(text, step, what):
-    """A number as the page writes it: `69.5`, `-2.5`, `+5.1`, `12.34%`, `+0.96 pp`."""
-    cleaned = text.strip().replace(",", "").removesuffix("pp").removesuffix("%").strip()
+    """A number as the page writes it: `69.5`, `-2.5 ± 0.3`, `+5.1`, `12.34%`, `+0.96 pp ± 0.01`
+    (the Monte Carlo error after ± is left aside)."""
+    cleaned = text.split("±")[0].strip().replace(",", "").removesuffix("pp").removesuffix("%").strip()
     try:
         return float(cleaned)
     except ValueError:
@@ -191,6 +192,16 @@ def check(browser, base, seqsim, work, args):
         labels[policy] = line["cells"][0]
         for cell, column in ((1, "n_negative"), (3, "n_distress"), (5, "n_exhausted")):
             page_value = number(line["cells"][cell], 6, column)
+            shown_se = line["cells"][cell].split("±")
+            if len(shown_se) != 2 or abs(float(shown_se[1]) - float(cli_row[f"{column}_se"])) > 0.051:
+                fail(6, f"the page's {column} under {policy} in {shown} to carry the CLI's ± "
+                     f"{float(cli_row[column + '_se']):.2f}", line["cells"][cell])
+            if policy != baseline:
+                change_se = line["cells"][cell + 1].split("±")
+                want = float(cli_row[f"d{column}_se"])
+                if len(change_se) != 2 or abs(float(change_se[1]) - want) > 0.051:
+                    fail(6, f"the change of {column} under {policy} to carry the CLI's paired ± {want:.2f}",
+                         line["cells"][cell + 1])
             if abs(page_value - float(cli_row[column])) > 0.051:
                 fail(6, f"the page's {column} under {policy} in {shown} to be the CLI's {float(cli_row[column]):.3f}",
                      page_value)
