@@ -19,6 +19,7 @@
 pub mod closures;
 pub mod risk;
 pub mod scores;
+pub mod track_record;
 
 use std::collections::HashMap;
 use std::ops::Range;

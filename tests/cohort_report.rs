@@ -201,3 +201,57 @@ fn a_manifest_of_an_unknown_kind_is_refused_naming_the_fields() {
     let message = stderr(&seqsim(&["report", dir.path().to_str().unwrap()]));
     assert!(message.contains("`run`") && message.contains("another version of seqsim"), "{message}");
 }
+
+/// A track record beside the cohort table (a copy of a backtest's
+/// `track_record.json`) is repeated, figures and all, in the brief, the
+/// cohort page, a state page and the workbooks' Manifest sheet; a file that
+/// is not one is refused naming it, and nothing is written.
+#[test]
+fn a_track_record_beside_the_cohort_travels_with_the_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_cohort(dir.path());
+    let sidecar = dir.path().join("excerpt.track_record.json");
+    let committed = common::scenario("cohorts/us_hospitals_2021.track_record.json");
+    std::fs::copy(&committed, &sidecar).unwrap();
+    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(&committed).unwrap()).unwrap();
+    let figure = |key: &str| record[key].as_f64().unwrap();
+    // As the sentence rounds them: AUCs to two decimals, coverage to whole percent.
+    let expected = [
+        format!(
+            "an AUC of {:.2}, against {:.2} for the",
+            figure("auc_in_the_red"),
+            figure("auc_in_the_red_persistence")
+        ),
+        format!("{:.0}% of {} hospitals", figure("coverage_90") * 100.0, record["hospitals"]),
+        format!("within 2 years with an AUC of {:.2}", record["closures"]["auc"].as_f64().unwrap()),
+    ];
+    let out = dir.path().join("out");
+    let page = run_and_report(&scenario, &out, &["--by", "state"]);
+    let brief = std::fs::read_to_string(out.join("brief.md")).unwrap();
+    let (header, rows) = read_csv(&out.join("groups.csv"));
+    let state = cell(&header, &rows[0], "state").to_string();
+    seqsim_ok(&["report", out.to_str().unwrap(), "--state", &state]);
+    let state_page = std::fs::read_to_string(out.join(format!("state_{state}.html"))).unwrap();
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    for text in [&brief, &page, &state_page] {
+        assert!(text.contains("Track record: projected from their 2017 cost reports to 2021"), "{text}");
+        for figure in &expected {
+            assert!(text.contains(figure.as_str()), "{figure}");
+        }
+    }
+    assert!(manifest.contains("\"track_record\""), "the run record keeps it");
+
+    std::fs::write(&sidecar, "{\"backtest\": 3}").unwrap();
+    let refused = seqsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--paths",
+        "20",
+        "--out",
+        dir.path().join("again").to_str().unwrap(),
+    ]);
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert!(message.contains("excerpt.track_record.json") && message.contains("not a track record"), "{message}");
+    assert!(!dir.path().join("again").exists(), "nothing written");
+}

@@ -106,6 +106,18 @@ pub(super) fn attach_cohort(loaded: &mut Loaded) -> Result<(), CliError> {
     add_facilities(&mut loaded.scenario, &loaded.path, &file)
 }
 
+/// The track record beside a scenario's cohort table
+/// (`COHORT.track_record.json`, a copy of a `seqsim backtest`'s
+/// `track_record.json`), when there is one.
+pub(super) fn track_record(loaded: &Loaded) -> Result<Option<crate::backtest::track_record::TrackRecord>, CliError> {
+    let Some(spec) = &loaded.scenario.cohort else { return Ok(None) };
+    let path = cohort_file(&loaded.path, spec).with_extension("track_record.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some(report::read_track_record(&path)?))
+}
+
 /// Where a scenario's cohort table is: relative to the scenario file.
 pub(super) fn cohort_file(scenario_path: &Path, spec: &scenario::CohortSpec) -> PathBuf {
     scenario_path.parent().unwrap_or(Path::new(".")).join(&spec.file)

@@ -50,6 +50,7 @@ pub(super) fn command(args: &MergeArgs) -> Result<(), CliError> {
         threads: None,
         precision: None,
         merged_shards: Some(shards.iter().map(|s| s.file.display().to_string()).collect()),
+        track_record: context::track_record(&loaded)?,
     };
     let finished =
         Finished { plan: &plan, acc: &acc, attribution: &attribution, cohort, by: &by, png: false, readings: &[] };

@@ -130,7 +130,7 @@ fn fixed_run(run: &RunContext<'_>) -> Result<std::time::Duration, CliError> {
         write_shard(run, staging, (index, count), &acc, &attribution)?;
         return Ok(simulated_in);
     }
-    let facts = facts(run, paths, None);
+    let facts = facts(run, paths, None)?;
     let finished = Finished {
         plan: run.plan,
         acc: &acc,
@@ -199,14 +199,15 @@ pub(super) fn simulate(
 }
 
 /// What the manifest records of a run of `paths` paths.
-fn facts(run: &RunContext<'_>, paths: u64, precision: Option<PrecisionRecord>) -> RunFacts {
-    RunFacts {
+fn facts(run: &RunContext<'_>, paths: u64, precision: Option<PrecisionRecord>) -> Result<RunFacts, CliError> {
+    Ok(RunFacts {
         description: run.loaded.scenario.description.clone(),
         evaluations: run.plan.evaluations_per_path() * paths,
         threads: Some(run.settings.threads),
         precision,
         merged_shards: None,
-    }
+        track_record: context::track_record(run.loaded)?,
+    })
 }
 
 /// Writes one shard's accumulators (with the scenario, its imports and its
@@ -285,7 +286,7 @@ fn precision_run(run: &RunContext<'_>, target: f64) -> Result<(), CliError> {
         png: run.args.png,
         readings: &[],
     };
-    finish(staging, &finished, facts(run, done, Some(record)), &provenance, run.started.clone())?;
+    finish(staging, &finished, facts(run, done, Some(record))?, &provenance, run.started.clone())?;
     if !reached {
         return Err(CliError::Imprecise { largest, target, max_paths });
     }

@@ -210,6 +210,10 @@ pub fn cohort(record: &RunRecord, run: &CohortRun, summary: &Summary, groups: &[
         or_unknown(&run.cohort.margin),
         or_unknown(&run.cohort.cash)
     );
+    if let Some(track) = &run.cohort.track_record {
+        out.push_str(&track.sentence());
+        out.push_str("\n\n");
+    }
     if !by.is_empty() {
         let mut keys: Vec<&Vec<String>> = Vec::new();
         for g in groups {

@@ -420,6 +420,9 @@ fn write_at_risk(out: &mut String, page: &Page<'_>, last: i32) {
          (docs/real-hospitals.md, “Risk scores”).</p>",
         super::read::RISK_ROWS_PER_STATE
     );
+    if let Some(track) = &page.run.cohort.track_record {
+        let _ = writeln!(out, "<p class=\"track-record\">{}</p>", escape(&track.sentence()));
+    }
     let options: String = states
         .iter()
         .map(|s| format!("<option value=\"{0}\">{0}</option>", escape(if s.is_empty() { "(none)" } else { s })))

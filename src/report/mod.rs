@@ -157,6 +157,8 @@ pub struct RunFacts {
     pub precision: Option<PrecisionRecord>,
     /// The shard files, when the run was merged from shards.
     pub merged_shards: Option<Vec<String>>,
+    /// The track record beside the cohort table, when there is one.
+    pub track_record: Option<crate::backtest::track_record::TrackRecord>,
 }
 
 impl RunFacts {
@@ -219,6 +221,22 @@ pub fn write_run(
     write_manifest(staging, record)
 }
 
+/// The backtest's track record (see [`crate::backtest::track_record`]).
+pub const TRACK_RECORD: &str = "track_record.json";
+
+/// Reads a track record written by `seqsim backtest` (copied beside a
+/// cohort table as `COHORT.track_record.json`).
+pub fn read_track_record(path: &Path) -> Result<crate::backtest::track_record::TrackRecord, ReportError> {
+    let bytes = std::fs::read(path).map_err(|source| {
+        ReportError::Output(OutputError::Io {
+            path: path.to_path_buf(),
+            action: "cannot read the track record",
+            source,
+        })
+    })?;
+    serde_json::from_slice(&bytes).map_err(|source| ReportError::TrackRecord { path: path.to_path_buf(), source })
+}
+
 /// The evidence workbook's file name.
 const EVIDENCE_XLSX: &str = "evidence.xlsx";
 
@@ -274,6 +292,14 @@ pub enum ReportError {
     /// A chart could not be drawn.
     #[error(transparent)]
     Chart(#[from] ChartError),
+    /// A track record beside a cohort table could not be read.
+    #[error("{}: not a track record written by `seqsim backtest` (its track_record.json): {source}", .path.display())]
+    TrackRecord {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What serde_json found.
+        source: serde_json::Error,
+    },
 }
 
 /// Redraws a results directory's charts (into `dir/charts/`, as SVG and, if
@@ -502,6 +528,17 @@ pub fn write_backtest(
     let reliability = chart::backtest_reliability(&backtest.risk.reliability, backtest.year, provenance)?;
     write_chart(staging, "backtest_reliability.svg", &reliability)?;
     staging.write("brief.md", backtest_page::brief(backtest, inputs, provenance).as_bytes())?;
+    let record = crate::backtest::track_record::of(
+        backtest,
+        &provenance.scenario_name,
+        &provenance.scenario_sha256,
+        inputs.base_year,
+    );
+    if let Some(record) = record {
+        let json = serde_json::to_vec_pretty(&record)
+            .map_err(|e| OutputError::Encode { name: TRACK_RECORD.into(), message: e.to_string() })?;
+        staging.write(TRACK_RECORD, &json)?;
+    }
     let run = RunKind::Backtest {
         backtest: BacktestRecord {
             year: backtest.year,
@@ -657,7 +694,13 @@ pub fn write_cohort_run(
         projection: facts.projection(plan),
         cohort: {
             let (margin, cash) = CohortRecord::definitions(plan.practices.iter().map(|p| p.attributes.as_slice()));
-            CohortRecord { facilities: plan.practices.len(), by: by.to_vec(), margin, cash }
+            CohortRecord {
+                facilities: plan.practices.len(),
+                by: by.to_vec(),
+                margin,
+                cash,
+                track_record: facts.track_record.clone(),
+            }
         },
     };
     let record = RunRecord::new(provenance, times, RunKind::CohortRun(run.clone()));

@@ -210,6 +210,10 @@ pub struct CohortRecord {
     /// What their cash is, in words (from `cash_definition`).
     #[serde(default)]
     pub cash: String,
+    /// The backtest's track record beside the cohort table, when there is
+    /// one (see [`crate::backtest::track_record`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track_record: Option<crate::backtest::track_record::TrackRecord>,
 }
 
 impl CohortRecord {
@@ -560,7 +564,13 @@ mod tests {
         };
         let cohort = CohortRun {
             projection: projection(),
-            cohort: CohortRecord { facilities: 3, by: vec![], margin: String::new(), cash: String::new() },
+            cohort: CohortRecord {
+                facilities: 3,
+                by: vec![],
+                margin: String::new(),
+                cash: String::new(),
+                track_record: None,
+            },
         };
         let kinds = [
             (RunKind::Run(archetypes.clone()), "run"),

@@ -396,6 +396,9 @@ pub fn page(view: &StateView, workbook: &str) -> String {
          “Cash exhausted” means the facility's days of cash fell below the closure threshold, which is not a forecast that it closes.</p>",
         escape(if view.margin.is_empty() { "margin the cohort table gives" } else { &view.margin })
     );
+    if let Some(track) = view.record.cohort().and_then(|run| run.cohort.track_record.as_ref()) {
+        let _ = writeln!(out, "<p class=\"track-record\">{}</p>", escape(&track.sentence()));
+    }
     let options: String = view
         .years
         .iter()

@@ -108,6 +108,14 @@ impl Style {
     }
 }
 
+/// What "cash exhausted" means, for the Manifest sheet of a cohort run.
+const CASH_EXHAUSTED_MEANS: &str =
+    "days of cash fell below the closure threshold in that year or earlier; not a forecast that the facility closes";
+
+/// What the counts are, for the Manifest sheet of a cohort run.
+const COUNTS_ARE_EXPECTED: &str =
+    "expected numbers of facilities (each facility's chance, added up), with their Monte Carlo standard errors";
+
 /// One cell's value.
 #[derive(Clone, Debug, PartialEq)]
 enum Cell {
@@ -483,6 +491,18 @@ fn manifest_rows(record: &RunRecord) -> Vec<Pair> {
         rows.push(pair("facilities", Cell::Number(run.cohort.facilities as f64)));
         if !run.cohort.by.is_empty() {
             rows.push(pair("by", Cell::Text(run.cohort.by.join(", "))));
+        }
+        // The caveats travel with the numbers.
+        if !run.cohort.margin.is_empty() {
+            rows.push(pair("margin", text(&run.cohort.margin)));
+        }
+        if !run.cohort.cash.is_empty() {
+            rows.push(pair("cash", text(&run.cohort.cash)));
+        }
+        rows.push(pair("cash exhausted", text(CASH_EXHAUSTED_MEANS)));
+        rows.push(pair("counts", text(COUNTS_ARE_EXPECTED)));
+        if let Some(track) = &run.cohort.track_record {
+            rows.push(pair("track record", Cell::Text(track.sentence())));
         }
     }
     if let RunKind::Merge(Merged { merged_shards, .. }) | RunKind::CohortMerge(Merged { merged_shards, .. }) =

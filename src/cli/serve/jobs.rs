@@ -690,6 +690,7 @@ fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<Job
         threads: Some(threads),
         precision: None,
         merged_shards: None,
+        track_record: context::track_record(loaded)?,
     };
     let finished =
         Finished { plan: &plan, acc: &acc, attribution: &attribution, cohort, by: &by, png: false, readings: &[] };
