@@ -20,7 +20,7 @@ starting from the front page:
    chances under each policy in the year shown.
 
 Usage: check_state.py --url http://127.0.0.1:PORT/ --seqsim BINARY [--chromium PATH]
-       [--work DIR] [--screenshot STATE.png] [--pdf HANDOUT.pdf]
+       [--work DIR] [--screenshot STATE.png] [--pdf HANDOUT.pdf] [--front-screenshot FRONT.png]
 Run it through tests/browser/check_workbench.sh, which starts the server.
 """
 
@@ -89,6 +89,8 @@ def check(browser, base, seqsim, work, args):
     # 1. The front page: pick Kansas, run.
     browser.step = 1
     browser.navigate(f"{base}/", 1)
+    if args.front_screenshot:
+        browser.screenshot(args.front_screenshot, max_height=1100)
     offered = browser.evaluate("""(() => {
         const select = document.querySelector('#pick-state-us_hospitals select[name="st"]');
         return select ? [...select.options].map(o => [o.value, o.textContent]) : null;
@@ -269,6 +271,7 @@ def main():
     parser.add_argument("--work")
     parser.add_argument("--screenshot", help="where to save the state page's screenshot (PNG)")
     parser.add_argument("--pdf", help="where to save the printed handout (PDF)")
+    parser.add_argument("--front-screenshot", help="where to save the front page's screenshot (PNG)")
     args = parser.parse_args()
     if not args.chromium:
         raise Failure("no chromium to drive (give --chromium)")

@@ -10,7 +10,8 @@
 # Then tests/browser/check_state.py walks a state association's way from the
 # front page to Kansas's page, its printed handout and workbook.
 # Usage: tests/browser/check_workbench.sh PATH_TO_SEQSIM_BINARY [SCREENSHOT.png [RUN_SCREENSHOT.png
-#        [STATE_SCREENSHOT.png [HANDOUT.pdf]]]]
+#        [STATE_SCREENSHOT.png [HANDOUT.pdf [FRONT_SCREENSHOT.png]]]]]
+# (scripts/docs_screenshots.sh makes every screenshot in docs/ with it)
 # SCREENSHOT.png: the edited scenario page, 1280 wide, as docs/workbench.png
 # shows it (tests/browser/check_workbench.sh BINARY docs/workbench.png makes
 # it again); RUN_SCREENSHOT.png: the whole finished run page.
@@ -20,11 +21,13 @@ shot=${2:-}
 run_shot=${3:-}
 state_shot=${4:-}
 handout=${5:-}
+front_shot=${6:-}
 seqsim=$(realpath "$seqsim")
 [ -z "$shot" ] || shot=$(realpath -m "$shot")
 [ -z "$run_shot" ] || run_shot=$(realpath -m "$run_shot")
 [ -z "$state_shot" ] || state_shot=$(realpath -m "$state_shot")
 [ -z "$handout" ] || handout=$(realpath -m "$handout")
+[ -z "$front_shot" ] || front_shot=$(realpath -m "$front_shot")
 cd "$(dirname "$0")/../.."
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
@@ -85,7 +88,8 @@ check=""
 # printed handout and the workbook, checked against `seqsim run --by state`.
 if [ "$status" -eq 0 ]; then
   python3 tests/browser/check_state.py --url "$url" --seqsim "$seqsim" --chromium "$browser" \
-    --work "$work" ${state_shot:+--screenshot "$state_shot"} ${handout:+--pdf "$handout"} &
+    --work "$work" ${state_shot:+--screenshot "$state_shot"} ${handout:+--pdf "$handout"} \
+    ${front_shot:+--front-screenshot "$front_shot"} &
   check=$!
   wait "$check" || status=$?
   check=""
