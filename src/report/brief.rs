@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::analysis::ReadingRow;
 use crate::engine::summary::{GroupRow, Summary};
 
-use super::format::{dollars_short, percent, practices};
+use super::format::{dollars_short, facilities_count, percent, practices};
 use super::record::{Archetypes, CohortRun, PolicyRecord, Projection, RunRecord};
 use super::{table, Provenance};
 
@@ -101,16 +101,6 @@ fn cumulative_cut(groups: &[GroupRow], key: &[String], policy: &str) -> f64 {
     groups.iter().filter(|g| g.key == key && g.policy == policy).map(|g| g.cut_total).sum()
 }
 
-/// A count of real facilities as an integer when it is one (a cohort's
-/// facilities each count 1), else with one decimal (an expected number).
-fn facilities_count(n: f64) -> String {
-    if (n - n.round()).abs() < 1e-9 {
-        format!("{}", n.round() as i64)
-    } else {
-        practices(n)
-    }
-}
-
 /// Whether `policy` equals the baseline in every group and year: the same
 /// CO-253 dollars and expected facilities in the red and out of cash.
 fn no_effect(groups: &[GroupRow], policy: &str, baseline: &str) -> bool {
@@ -120,6 +110,30 @@ fn no_effect(groups: &[GroupRow], policy: &str, baseline: &str) -> bool {
             same(g.cut_total, b.cut_total) && same(g.n_negative, b.n_negative) && same(g.n_exhausted, b.n_exhausted)
         })
     })
+}
+
+/// The policies that change something for the groups' facilities, then
+/// those that change nothing.
+fn effective_policies<'a>(
+    projection: &'a Projection,
+    groups: &[GroupRow],
+) -> (Vec<&'a PolicyRecord>, Vec<&'a PolicyRecord>) {
+    projection
+        .policies
+        .iter()
+        .filter(|p| p.name != projection.baseline)
+        .partition(|p| !no_effect(groups, &p.name, &projection.baseline))
+}
+
+/// The brief's line of one group (a state page repeats its state's), in
+/// the brief's year (see `cohort_page::shown_year`), without the list
+/// marker and bold key; `None` when the group has no rows.
+pub(super) fn group_sentence(projection: &Projection, groups: &[GroupRow], key: &[String]) -> Option<String> {
+    let shown = super::cohort_page::shown_year(&super::read::group_totals(groups), &projection.baseline);
+    let (effective, _) = effective_policies(projection, groups);
+    let line = group_line(projection, groups, key, (shown, projection.last_year()), &effective)?;
+    let prefix = format!("- **{}**: ", key.join(", "));
+    Some(line.strip_prefix(&prefix).map_or(line.clone(), str::to_string))
 }
 
 /// One sentence for a group (a state, say): its facilities, how many run
@@ -223,11 +237,7 @@ pub fn cohort(record: &RunRecord, run: &CohortRun, summary: &Summary, groups: &[
         }
         keys.sort();
         let shown = super::cohort_page::shown_year(&super::read::group_totals(groups), &projection.baseline);
-        let (effective, idle): (Vec<&PolicyRecord>, Vec<&PolicyRecord>) = projection
-            .policies
-            .iter()
-            .filter(|p| p.name != projection.baseline)
-            .partition(|p| !no_effect(groups, &p.name, &projection.baseline));
+        let (effective, idle) = effective_policies(projection, groups);
         let _ = writeln!(out, "## By {}, one line each\n", by.join(", "));
         let _ = writeln!(
             out,

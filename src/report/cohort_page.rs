@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use crate::engine::summary::GroupRow;
 
-use super::format::{dollars_short, percent, practices as count};
+use super::format::{dollars_short, facilities_count, percent, practices as count};
 use super::html::{escape, inline_svg, law, number, page_end, page_start, sources_and_manifest, STYLE};
 use super::read::{CohortResults, CohortYear};
 use super::record::{CohortRun, RunRecord};
@@ -261,7 +261,7 @@ fn write_year_maps(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) ->
                     format!(
                         "{} ({} facilities, {} in the red, {} with cash exhausted)",
                         escape(&s.state),
-                        count(s.facilities),
+                        facilities_count(s.facilities),
                         tile_share(share(s.n_negative, s.facilities)),
                         tile_share(share(s.n_exhausted, s.facilities))
                     )
@@ -317,7 +317,7 @@ fn write_groups(out: &mut String, page: &Page<'_>, first: i32, shown: i32) {
                     out,
                     "<tr data-key=\"{}\">{keys}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     escape(&g.key.join(" / ")),
-                    count(g.facilities),
+                    facilities_count(g.facilities),
                     count_share(g.n_negative, g.facilities),
                     count_share(g.n_distress, g.facilities),
                     count_share(g.n_exhausted, g.facilities),
@@ -480,7 +480,7 @@ fn write_whole_cohort(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str)
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&label_of(policy)),
-            count(t.facilities),
+            facilities_count(t.facilities),
             count_share(t.n_negative, t.facilities),
             count_share(t.n_distress, t.facilities),
             count_share(t.n_exhausted, t.facilities),

@@ -134,6 +134,16 @@ pub fn share_with_error(share: f64, se: f64) -> String {
     }
 }
 
+/// A number of real facilities: whole (`130`) when it is one, else as an
+/// expected count (`12.3`, a cohort whose rows stand for several).
+pub fn facilities_count(n: f64) -> String {
+    if (n - n.round()).abs() < 1e-9 {
+        format!("{}", n.round() as i64)
+    } else {
+        practices(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

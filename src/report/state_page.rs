@@ -152,6 +152,8 @@ pub struct StateView {
     pub map: Vec<(i32, Vec<(String, f64)>)>,
     /// What the margin is, in words.
     pub margin: String,
+    /// The state's line of the brief (a run grouped by state alone).
+    pub brief_line: Option<String>,
 }
 
 impl StateView {
@@ -198,9 +200,11 @@ impl StateView {
         policies.sort_by_key(|(name, _)| *name != baseline);
         let results = read::cohort_results(dir, &by)?;
         let mut lines = state_lines(&totals, &policies, &baseline, &years);
+        let mut brief_line = None;
         if by == [STATE_COLUMN] {
             let groups: Vec<&GroupRow> = results.groups.iter().filter(|g| g.key == [state]).collect();
             add_errors(&mut lines, &groups);
+            brief_line = super::brief::group_sentence(&projection, &results.groups, &[state.to_string()]);
         }
         let facilities = facility_lines(&rows, &policies, &baseline, shown);
         let map = years
@@ -228,6 +232,7 @@ impl StateView {
             facilities,
             map,
             margin,
+            brief_line,
         })
     }
 
@@ -396,6 +401,9 @@ pub fn page(view: &StateView, workbook: &str) -> String {
          “Cash exhausted” means the facility's days of cash fell below the closure threshold, which is not a forecast that it closes.</p>",
         escape(if view.margin.is_empty() { "margin the cohort table gives" } else { &view.margin })
     );
+    if let Some(line) = &view.brief_line {
+        let _ = writeln!(out, "<p class=\"brief-line\"><strong>In the brief:</strong> {}</p>", escape(line));
+    }
     if let Some(track) = view.record.cohort().and_then(|run| run.cohort.track_record.as_ref()) {
         let _ = writeln!(out, "<p class=\"track-record\">{}</p>", escape(&track.sentence()));
     }
