@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use sha2::Digest;
 
 use super::context::{self, add_facilities, begin_staging, compile, provenance};
-use super::run::{finish, Finished};
+use super::run::finish;
 use super::CliError;
 use crate::analysis;
 use crate::engine::{Accumulator, Plan};
+use crate::report::pipeline::Finished;
 use crate::report::{shard, RunFacts};
 use crate::scenario::{self, LoadError, Loaded};
 

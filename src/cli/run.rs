@@ -13,6 +13,7 @@ use super::options::{parse_precision, parse_shard, Resolved, RunOptions};
 use super::CliError;
 use crate::analysis;
 use crate::engine::{self, summary, Accumulator, Plan};
+use crate::report::pipeline::{self, simulate, Finished};
 use crate::report::{self, shard, terminal, PrecisionRecord, Provenance, RunFacts, Staging};
 use crate::scenario::{self, Loaded};
 use crate::system;
@@ -182,22 +183,6 @@ pub(super) fn runs_per_path(plan: &Plan, cohort: bool) -> u64 {
     1 + if cohort { 0 } else { analysis::attribution_bases(plan).len() as u64 }
 }
 
-/// Simulates `range` of `plan` and, for an archetype plan, its attribution
-/// runs, reporting progress to `advance` (which stops the run by returning false).
-pub(super) fn simulate(
-    plan: &Plan,
-    seed: u64,
-    range: std::ops::Range<u64>,
-    threads: usize,
-    cohort: bool,
-    advance: &(dyn Fn(u64) -> bool + Sync),
-) -> Result<(Accumulator, Vec<Accumulator>), crate::engine::EngineError> {
-    let acc = engine::simulate(plan, seed, range.clone(), threads, advance)?;
-    let attribution =
-        if cohort { Vec::new() } else { analysis::attribution_runs(plan, seed, range, threads, advance)? };
-    Ok((acc, attribution))
-}
-
 /// What the manifest records of a run of `paths` paths.
 fn facts(run: &RunContext<'_>, paths: u64, precision: Option<PrecisionRecord>) -> Result<RunFacts, CliError> {
     Ok(RunFacts {
@@ -294,24 +279,6 @@ fn precision_run(run: &RunContext<'_>, target: f64) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A finished simulation, ready to be written.
-pub(super) struct Finished<'a> {
-    /// The plan that was run.
-    pub plan: &'a Plan,
-    /// Its accumulator.
-    pub acc: &'a Accumulator,
-    /// The attribution runs' accumulators (archetype runs with stacked reforms).
-    pub attribution: &'a [Accumulator],
-    /// Whether the plan is a cohort's.
-    pub cohort: bool,
-    /// A cohort's `--by` columns.
-    pub by: &'a [String],
-    /// Also write the charts as PNG.
-    pub png: bool,
-    /// Each policy's effect with and without cost responses (`--both-readings`; else empty).
-    pub readings: &'a [analysis::ReadingRow],
-}
-
 /// Summarises a finished run, writes its outputs (archetype or cohort),
 /// moves the directory into place and prints the headline.
 pub(super) fn finish(
@@ -337,8 +304,8 @@ pub(super) struct Written {
     pub summary: summary::Summary,
 }
 
-/// Summarises a finished run, writes its outputs (archetype or cohort) and
-/// moves the directory into place.
+/// Writes a finished run's outputs (see [`pipeline::write()`]) and moves the
+/// directory into place, unless Ctrl-C was pressed meanwhile.
 pub(super) fn write_finished(
     mut staging: Staging,
     finished: &Finished<'_>,
@@ -346,23 +313,7 @@ pub(super) fn write_finished(
     provenance: &Provenance,
     started: String,
 ) -> Result<Written, CliError> {
-    let plan = finished.plan;
-    let summary = summary::summarize(plan, finished.acc);
-    let record = if !finished.cohort {
-        let attribution = analysis::attribution(plan, &summary.compare, finished.attribution);
-        let tables = report::RunTables {
-            plan,
-            summary: &summary,
-            attribution: &attribution,
-            png: finished.png,
-            readings: finished.readings,
-        };
-        report::write_run(&mut staging, &tables, facts, provenance, &context::times_since(started))?
-    } else {
-        let groups = summary::groups(plan, finished.acc, &summary.summary);
-        let tables = report::CohortTables { plan, summary: &summary, groups: &groups, by: finished.by };
-        report::write_cohort_run(&mut staging, &tables, facts, provenance, &context::times_since(started))?
-    };
+    let (record, summary) = pipeline::write(&mut staging, finished, facts, provenance, &context::times_since(started))?;
     let out = context::commit(staging)?;
     Ok(Written { out, record, summary })
 }

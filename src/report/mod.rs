@@ -19,6 +19,7 @@ pub mod format;
 mod frame;
 mod html;
 pub mod output;
+pub mod pipeline;
 mod raster;
 pub mod read;
 mod record;

@@ -6,7 +6,7 @@
 //! default is the year the policies differ most (the cohort page's rule).
 //! [`StateView`] holds the figures once; the page ([`render`], with a print
 //! stylesheet for a board handout) and the state workbook
-//! ([`super::xlsx::state`]) are both written from it.
+//! (`xlsx::state`) are both written from it.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -354,7 +354,7 @@ pub fn write(dir: &Path, state: &str, page_path: &Path) -> Result<std::path::Pat
     Ok(workbook_path)
 }
 
-/// The state's workbook (see [`super::xlsx::state`]).
+/// The state's workbook (see `xlsx::state`).
 pub fn workbook(view: &StateView) -> Result<Vec<u8>, ReportError> {
     super::xlsx::state(view).map_err(|e| {
         ReportError::Output(super::output::OutputError::Encode {

@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sha2::Digest;
 
 use super::super::context::{self, begin_staging, check_resources, provenance};
-use super::super::run::{grouped_plan, runs_per_path, simulate, write_finished, Finished};
+use super::super::run::{grouped_plan, runs_per_path};
 use super::super::CliError;
+use crate::report::pipeline::{self, simulate, Finished};
 use crate::report::{self, terminal, RunFacts};
 use crate::scenario::edit::{self, Edit, EditError, PolicySchedules};
 use crate::scenario::{self, Diagnostic, ImportOrigin, LoadError, Loaded};
@@ -677,7 +678,7 @@ fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<Job
     check_resources(&plan, threads)?;
     let cohort = loaded.scenario.cohort.is_some();
     job.total.store(job.paths * runs_per_path(&plan, cohort), Ordering::Relaxed);
-    let staging = begin_staging(out, true)?;
+    let mut staging = begin_staging(out, true)?;
     let advance = |n: u64| {
         job.done.fetch_add(n, Ordering::Relaxed);
         !job.cancelled.load(Ordering::Relaxed)
@@ -694,19 +695,18 @@ fn execute(job: &Job, loaded: &Loaded, out: &Path, threads: usize) -> Result<Job
     };
     let finished =
         Finished { plan: &plan, acc: &acc, attribution: &attribution, cohort, by: &by, png: false, readings: &[] };
-    let written = write_finished(staging, &finished, facts, &provenance, started)?;
+    let (record, summary) =
+        pipeline::write(&mut staging, &finished, facts, &provenance, &context::times_since(started))?;
+    // A cancelled job stops in the engine; a finished one is always committed.
+    let out = staging.commit()?;
     // The page embeds the SVG charts; PNG copies would triple the time of a run.
-    report::write_report(&written.out, &written.out.join("report.html"), false)
+    report::write_report(&out, &out.join("report.html"), false)
         .map_err(|e| CliError::Invalid(format!("the report page: {e}")))?;
     // Through the report layer's atomic writer, like every other output.
-    report::output::write_atomic(&written.out.join("scenario.yaml"), &loaded.bytes)?;
-    let mut files: Vec<String> = written.record.files.iter().map(|f| f.name.clone()).collect();
+    report::output::write_atomic(&out.join("scenario.yaml"), &loaded.bytes)?;
+    let mut files: Vec<String> = record.files.iter().map(|f| f.name.clone()).collect();
     files.extend(["manifest.json", "report.html", "scenario.yaml"].map(String::from));
-    Ok(JobState::Done {
-        out: written.out.clone(),
-        files,
-        headline: terminal::run_headline(&written.record, &written.summary),
-    })
+    Ok(JobState::Done { out, files, headline: terminal::run_headline(&record, &summary) })
 }
 
 /// A random token (from the OS's random source; the time and process id
