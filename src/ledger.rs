@@ -15,7 +15,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::model::{self, Amount, EconomyDraws, Exact, Indices, Levers, PolicyState, Terms, YearOutcome};
-use crate::policy::Resolution;
+use crate::policy::{self, Resolution};
 use crate::scenario::{Basis, CostTarget, Dist, Driver, LeverValue, Practice, Scenario};
 
 /// How money is rounded for output: to cents, half away from zero (MODEL.md §4).
@@ -181,19 +181,15 @@ pub fn economy<T: Copy>(values: &[T; Driver::COUNT]) -> EconomyDraws<T> {
     }
 }
 
-/// A lever's day-weighted value for one year, `(sum of days_i * v_i) /
-/// days_in_year` (MODEL.md §1), in `Exact` so that the ledger keeps 28
-/// significant digits here too; `mei` stands in for `{index: mei}` pieces.
+/// A lever's day-weighted value for one year ([`crate::policy::day_weighted`])
+/// in `Exact`, so that the ledger keeps 28 significant digits here too; `mei`
+/// stands in for `{index: mei}` pieces.
 fn day_weighted(year: &crate::policy::YearValue, mei: Exact) -> Exact {
-    let mut total = Exact::from_int(0);
-    for &(days, value) in year.segments() {
-        let v = match value {
-            LeverValue::Rate(rate) => Exact::new(rate),
-            LeverValue::Mei { offset } => mei + Exact::new(offset),
-        };
-        total = total + Exact::from_int(days) * v;
-    }
-    total / Exact::from_int(year.days_in_year())
+    let value = |value: LeverValue| match value {
+        LeverValue::Rate(rate) => Exact::new(rate),
+        LeverValue::Mei { offset } => mei + Exact::new(offset),
+    };
+    policy::day_weighted(year.segments().iter().map(|&(days, v)| (days, value(v))), year.days_in_year())
 }
 
 /// The ledger of every practice x policy x year, in practice, policy, year order.

@@ -12,6 +12,7 @@ use std::ops::{Add, BitOr, Div, Mul, Sub};
 use rust_decimal::Decimal;
 
 use crate::numeric::FloatingDecimal;
+use crate::policy::DayArithmetic;
 
 /// The arithmetic the accounting needs. A type may hold one value (`f64`,
 /// [`Exact`]) or several paths' values side by side (the engine's lanes), so
@@ -113,6 +114,21 @@ exact_op!(Add, add, checked_add);
 exact_op!(Sub, sub, checked_sub);
 exact_op!(Mul, mul, checked_mul);
 exact_op!(Div, div, checked_div);
+
+impl DayArithmetic for Exact {
+    fn from_days(days: i64) -> Exact {
+        Exact::from_int(days)
+    }
+    fn plus(self, other: Exact) -> Exact {
+        self + other
+    }
+    fn times(self, other: Exact) -> Exact {
+        self * other
+    }
+    fn divided_by(self, other: Exact) -> Exact {
+        self / other
+    }
+}
 
 impl Amount for Exact {
     type Flag = bool;

@@ -130,7 +130,7 @@ impl Plan {
                 let lever_error = || PlanError::Lever { policy: policy.name.clone() };
                 let resolved = resolution.levers(k, &practice.kind).ok_or_else(lever_error)?;
                 for year in &resolved.years {
-                    let (constant, weight) = year.medicare_update.linear();
+                    let (constant, weight) = year.medicare_update.linear().ok_or_else(lever_error)?;
                     let rate = |v: &crate::policy::YearValue| {
                         v.weighted(rust_decimal::Decimal::ZERO).map(to_f64).ok_or_else(lever_error)
                     };
