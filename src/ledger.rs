@@ -14,9 +14,9 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::model::{self, Amount, EconomyDraws, Exact, Indices, Levers, PolicyState, Terms, YearOutcome};
+use crate::model::{self, economy, terms, Amount, Exact, Indices, Levers, PolicyState, YearOutcome};
 use crate::policy::{self, Resolution};
-use crate::scenario::{Basis, CostTarget, Dist, Driver, LeverValue, Practice, Scenario};
+use crate::scenario::{Dist, Driver, LeverValue, Practice, Scenario};
 
 /// How money is rounded for output: to cents, half away from zero (MODEL.md §4).
 pub const MONEY_ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
@@ -98,49 +98,6 @@ pub enum LedgerError {
     },
 }
 
-/// A practice's terms in any number type, converting each `Decimal` with `num`.
-/// The engine uses the same function with an `f64` conversion.
-pub fn terms<T: Amount>(practice: &Practice, num: impl Fn(Decimal) -> T) -> Terms<T> {
-    let r = &practice.revenue;
-    let c = &practice.costs;
-    let mut terms = Terms {
-        medicare_ffs: num(r.medicare_ffs),
-        medicare_advantage: num(r.medicare_advantage),
-        medicaid: num(r.medicaid),
-        commercial: num(r.commercial),
-        other_revenue: num(r.other),
-        labor: num(c.labor),
-        supplies: num(c.supplies),
-        other_costs: num(c.other),
-        base_costs: num(c.labor) + num(c.supplies) + num(c.other),
-        variable_cost_share: num(practice.variable_cost_share),
-        payment: match practice.medicare.basis {
-            Basis::FeeSchedule => model::Payment::FeeSchedule,
-            Basis::CostBased => model::Payment::CostBased,
-        },
-        program_share: num(practice.medicare.program_share),
-        ma_passthrough: num(practice.medicare.ma_passthrough),
-        ma_rate_ratio: num(practice.medicare.ma_rate_ratio),
-        distress_margin: num(practice.thresholds.distress_margin),
-        distress_days_cash: num(practice.thresholds.distress_days_cash),
-        closure_days_cash: num(practice.thresholds.closure_days_cash),
-        cash: num(practice.cash),
-        response: model::Response::Fixed,
-    };
-    // MODEL.md v1.3 §3: `target: base` is the base-year margin of these amounts.
-    terms.response = match &practice.cost_response {
-        None => model::Response::Fixed,
-        Some(response) => model::Response::Steer {
-            speed: num(response.speed),
-            target: match response.target {
-                CostTarget::Base => model::base_margin(&terms),
-                CostTarget::Margin(target) => num(target),
-            },
-        },
-    };
-    terms
-}
-
 /// A driver's ledger mean (MODEL.md §4) in [`Exact`] arithmetic, so that a
 /// mean such as `(min + 4 mode + max) / 6` keeps 28 significant digits.
 pub fn ledger_mean(dist: &Dist) -> Exact {
@@ -165,20 +122,6 @@ pub fn mean_draws(scenario: &Scenario, practice: &Practice) -> [Exact; Driver::C
             model::clamp_growth(mean)
         }
     })
-}
-
-/// Builds the economy draws of MODEL.md §2 from values in canonical driver order.
-pub fn economy<T: Copy>(values: &[T; Driver::COUNT]) -> EconomyDraws<T> {
-    let at = |d: Driver| values[d.index()];
-    EconomyDraws {
-        volume_growth: at(Driver::VolumeGrowth),
-        commercial_rate_growth: at(Driver::CommercialRateGrowth),
-        medicaid_rate_growth: at(Driver::MedicaidRateGrowth),
-        ma_shift: at(Driver::MaShift),
-        labor_inflation: at(Driver::LaborInflation),
-        supply_inflation: at(Driver::SupplyInflation),
-        other_inflation: at(Driver::OtherInflation),
-    }
 }
 
 /// A lever's day-weighted value for one year ([`crate::policy::day_weighted`])
@@ -252,6 +195,7 @@ fn row(practice: &Practice, policy: &str, year: i32, o: &YearOutcome<Exact>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Terms;
     use rust_decimal::prelude::FromStr;
 
     fn dec(text: &str) -> Decimal {

@@ -14,6 +14,10 @@ use rust_decimal::Decimal;
 use crate::numeric::FloatingDecimal;
 use crate::policy::DayArithmetic;
 
+mod inputs;
+
+pub use inputs::{economy, terms};
+
 /// The arithmetic the accounting needs. A type may hold one value (`f64`,
 /// [`Exact`]) or several paths' values side by side (the engine's lanes), so
 /// comparisons return [`Amount::Flag`] rather than `bool`.

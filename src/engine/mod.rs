@@ -24,8 +24,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::ledger::economy;
-use crate::model::{self, Amount, Indices, Levers, PolicyState, YearBasis};
+use crate::model::{self, economy, Amount, Indices, Levers, PolicyState, YearBasis};
 use crate::scenario::Driver;
 
 use accum::{field, group_metric, group_sum, BatchScratch, GROUP_VALUES};
