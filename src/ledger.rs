@@ -14,9 +14,9 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::model::{self, Amount, EconomyDraws, Exact, Indices, Levers, PolicyState, Terms, YearOutcome};
-use crate::policy::Resolution;
-use crate::scenario::{Basis, CostTarget, Dist, Driver, LeverValue, Practice, Scenario};
+use crate::model::{self, economy, terms, Amount, Exact, Indices, Levers, PolicyState, YearOutcome};
+use crate::policy::{self, Resolution};
+use crate::scenario::{Dist, Driver, LeverValue, Practice, Scenario};
 
 /// How money is rounded for output: to cents, half away from zero (MODEL.md §4).
 pub const MONEY_ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
@@ -98,49 +98,6 @@ pub enum LedgerError {
     },
 }
 
-/// A practice's terms in any number type, converting each `Decimal` with `num`.
-/// The engine uses the same function with an `f64` conversion.
-pub fn terms<T: Amount>(practice: &Practice, num: impl Fn(Decimal) -> T) -> Terms<T> {
-    let r = &practice.revenue;
-    let c = &practice.costs;
-    let mut terms = Terms {
-        medicare_ffs: num(r.medicare_ffs),
-        medicare_advantage: num(r.medicare_advantage),
-        medicaid: num(r.medicaid),
-        commercial: num(r.commercial),
-        other_revenue: num(r.other),
-        labor: num(c.labor),
-        supplies: num(c.supplies),
-        other_costs: num(c.other),
-        base_costs: num(c.labor) + num(c.supplies) + num(c.other),
-        variable_cost_share: num(practice.variable_cost_share),
-        payment: match practice.medicare.basis {
-            Basis::FeeSchedule => model::Payment::FeeSchedule,
-            Basis::CostBased => model::Payment::CostBased,
-        },
-        program_share: num(practice.medicare.program_share),
-        ma_passthrough: num(practice.medicare.ma_passthrough),
-        ma_rate_ratio: num(practice.medicare.ma_rate_ratio),
-        distress_margin: num(practice.thresholds.distress_margin),
-        distress_days_cash: num(practice.thresholds.distress_days_cash),
-        closure_days_cash: num(practice.thresholds.closure_days_cash),
-        cash: num(practice.cash),
-        response: model::Response::Fixed,
-    };
-    // MODEL.md v1.3 §3: `target: base` is the base-year margin of these amounts.
-    terms.response = match &practice.cost_response {
-        None => model::Response::Fixed,
-        Some(response) => model::Response::Steer {
-            speed: num(response.speed),
-            target: match response.target {
-                CostTarget::Base => model::base_margin(&terms),
-                CostTarget::Margin(target) => num(target),
-            },
-        },
-    };
-    terms
-}
-
 /// A driver's ledger mean (MODEL.md §4) in [`Exact`] arithmetic, so that a
 /// mean such as `(min + 4 mode + max) / 6` keeps 28 significant digits.
 pub fn ledger_mean(dist: &Dist) -> Exact {
@@ -167,33 +124,15 @@ pub fn mean_draws(scenario: &Scenario, practice: &Practice) -> [Exact; Driver::C
     })
 }
 
-/// Builds the economy draws of MODEL.md §2 from values in canonical driver order.
-pub fn economy<T: Copy>(values: &[T; Driver::COUNT]) -> EconomyDraws<T> {
-    let at = |d: Driver| values[d.index()];
-    EconomyDraws {
-        volume_growth: at(Driver::VolumeGrowth),
-        commercial_rate_growth: at(Driver::CommercialRateGrowth),
-        medicaid_rate_growth: at(Driver::MedicaidRateGrowth),
-        ma_shift: at(Driver::MaShift),
-        labor_inflation: at(Driver::LaborInflation),
-        supply_inflation: at(Driver::SupplyInflation),
-        other_inflation: at(Driver::OtherInflation),
-    }
-}
-
-/// A lever's day-weighted value for one year, `(sum of days_i * v_i) /
-/// days_in_year` (MODEL.md §1), in `Exact` so that the ledger keeps 28
-/// significant digits here too; `mei` stands in for `{index: mei}` pieces.
+/// A lever's day-weighted value for one year ([`crate::policy::day_weighted`])
+/// in `Exact`, so that the ledger keeps 28 significant digits here too; `mei`
+/// stands in for `{index: mei}` pieces.
 fn day_weighted(year: &crate::policy::YearValue, mei: Exact) -> Exact {
-    let mut total = Exact::from_int(0);
-    for &(days, value) in year.segments() {
-        let v = match value {
-            LeverValue::Rate(rate) => Exact::new(rate),
-            LeverValue::Mei { offset } => mei + Exact::new(offset),
-        };
-        total = total + Exact::from_int(days) * v;
-    }
-    total / Exact::from_int(year.days_in_year())
+    let value = |value: LeverValue| match value {
+        LeverValue::Rate(rate) => Exact::new(rate),
+        LeverValue::Mei { offset } => mei + Exact::new(offset),
+    };
+    policy::day_weighted(year.segments().iter().map(|&(days, v)| (days, value(v))), year.days_in_year())
 }
 
 /// The ledger of every practice x policy x year, in practice, policy, year order.
@@ -256,6 +195,7 @@ fn row(practice: &Practice, policy: &str, year: i32, o: &YearOutcome<Exact>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Terms;
     use rust_decimal::prelude::FromStr;
 
     fn dec(text: &str) -> Decimal {

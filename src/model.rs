@@ -12,6 +12,11 @@ use std::ops::{Add, BitOr, Div, Mul, Sub};
 use rust_decimal::Decimal;
 
 use crate::numeric::FloatingDecimal;
+use crate::policy::DayArithmetic;
+
+mod inputs;
+
+pub use inputs::{economy, terms};
 
 /// The arithmetic the accounting needs. A type may hold one value (`f64`,
 /// [`Exact`]) or several paths' values side by side (the engine's lanes), so
@@ -113,6 +118,21 @@ exact_op!(Add, add, checked_add);
 exact_op!(Sub, sub, checked_sub);
 exact_op!(Mul, mul, checked_mul);
 exact_op!(Div, div, checked_div);
+
+impl DayArithmetic for Exact {
+    fn from_days(days: i64) -> Exact {
+        Exact::from_int(days)
+    }
+    fn plus(self, other: Exact) -> Exact {
+        self + other
+    }
+    fn times(self, other: Exact) -> Exact {
+        self * other
+    }
+    fn divided_by(self, other: Exact) -> Exact {
+        self / other
+    }
+}
 
 impl Amount for Exact {
     type Flag = bool;
@@ -341,11 +361,18 @@ pub fn clamp_share<T: Amount>(value: T) -> T {
     value.max_of(T::from_int(0)).min_of(T::from_int(1))
 }
 
+/// The volume response of costs, `1 - vcs + vcs * V_t`: the variable share
+/// of costs follows volume, the rest does not (MODEL.md §2). The calibration
+/// divides measured cost growth by it.
+#[inline(always)]
+pub fn cost_volume_response<T: Amount>(variable_cost_share: T, volume: T) -> T {
+    T::from_int(1) - variable_cost_share + variable_cost_share * volume
+}
+
 /// `C_t = sum_k costs.k * Ik_t * (1 - vcs + vcs * V_t)`.
 #[inline(always)]
 pub fn operating_costs<T: Amount>(terms: &Terms<T>, idx: &Indices<T>) -> T {
-    let one = T::from_int(1);
-    let scale = one - terms.variable_cost_share + terms.variable_cost_share * idx.volume;
+    let scale = cost_volume_response(terms.variable_cost_share, idx.volume);
     terms.labor * idx.labor * scale + terms.supplies * idx.supplies * scale + terms.other_costs * idx.other * scale
 }
 

@@ -77,15 +77,11 @@ impl YearValue {
     /// with `mei` standing in for `{index: mei}` pieces (MODEL.md §1).
     /// `None` only if the arithmetic overflows `Decimal`.
     pub fn weighted(&self, mei: Decimal) -> Option<Decimal> {
-        let mut total = Decimal::ZERO;
-        for &(days, value) in &self.segments {
-            let v = match value {
-                LeverValue::Rate(rate) => rate,
-                LeverValue::Mei { offset } => mei.checked_add(offset)?,
-            };
-            total = total.checked_add(Decimal::from(days).checked_mul(v)?)?;
-        }
-        total.checked_div(Decimal::from(self.days_in_year))
+        let value = |value: LeverValue| match value {
+            LeverValue::Rate(rate) => Some(rate),
+            LeverValue::Mei { offset } => mei.checked_add(offset),
+        };
+        day_weighted(self.segments.iter().map(|&(days, v)| (days, value(v))), self.days_in_year)
     }
 
     /// The `(days, value)` pieces, in date order (the exact ledger weights
@@ -105,22 +101,63 @@ impl YearValue {
     }
 
     /// The same value as `constant + mei_weight * mei`: the form the engine
-    /// evaluates once per draw. For levers without an index `mei_weight` is 0.
-    pub fn linear(&self) -> (Decimal, Decimal) {
-        let days = Decimal::from(self.days_in_year);
-        let mut constant = Decimal::ZERO;
-        let mut mei_days = 0i64;
-        for &(d, value) in &self.segments {
-            match value {
-                LeverValue::Rate(rate) => constant += Decimal::from(d) * rate,
-                LeverValue::Mei { offset } => {
-                    constant += Decimal::from(d) * offset;
-                    mei_days += d;
-                }
-            }
-        }
-        (constant / days, Decimal::from(mei_days) / days)
+    /// evaluates once per draw. For levers without an index `mei_weight` is 0;
+    /// it is the share of the year the `{index: mei}` pieces are in force.
+    /// `None` only if the arithmetic overflows `Decimal`.
+    pub fn linear(&self) -> Option<(Decimal, Decimal)> {
+        let constant = |value: LeverValue| match value {
+            LeverValue::Rate(rate) => rate,
+            LeverValue::Mei { offset } => offset,
+        };
+        let follows_mei = |value: LeverValue| match value {
+            LeverValue::Rate(_) => Decimal::ZERO,
+            LeverValue::Mei { .. } => Decimal::ONE,
+        };
+        let weigh = |part: fn(LeverValue) -> Decimal| {
+            day_weighted(self.segments.iter().map(|&(days, v)| (days, Some(part(v)))), self.days_in_year)
+        };
+        Some((weigh(constant)?, weigh(follows_mei)?))
     }
+}
+
+/// The arithmetic [`day_weighted`] needs, in each number type a lever's
+/// annual value is computed in: `Option<Decimal>` here (`None` once an
+/// operation overflows) and the ledger's [`crate::model::Exact`].
+pub trait DayArithmetic: Copy {
+    /// A number of days.
+    fn from_days(days: i64) -> Self;
+    /// `self + other`.
+    fn plus(self, other: Self) -> Self;
+    /// `self * other`.
+    fn times(self, other: Self) -> Self;
+    /// `self / other`.
+    fn divided_by(self, other: Self) -> Self;
+}
+
+impl DayArithmetic for Option<Decimal> {
+    fn from_days(days: i64) -> Option<Decimal> {
+        Some(Decimal::from(days))
+    }
+    fn plus(self, other: Option<Decimal>) -> Option<Decimal> {
+        self?.checked_add(other?)
+    }
+    fn times(self, other: Option<Decimal>) -> Option<Decimal> {
+        self?.checked_mul(other?)
+    }
+    fn divided_by(self, other: Option<Decimal>) -> Option<Decimal> {
+        self?.checked_div(other?)
+    }
+}
+
+/// Day weighting (MODEL.md §1), the one place it is written: a year's pieces
+/// `(days_i, v_i)`, in date order, are worth `(sum of days_i * v_i) /
+/// days_in_year`, each value weighing the share of the year it is in force.
+pub fn day_weighted<T: DayArithmetic>(pieces: impl IntoIterator<Item = (i64, T)>, days_in_year: i64) -> T {
+    let mut total = T::from_days(0);
+    for (days, value) in pieces {
+        total = total.plus(T::from_days(days).times(value));
+    }
+    total.divided_by(T::from_days(days_in_year))
 }
 
 /// The four levers a practice of one kind faces under one policy, per year.
@@ -283,7 +320,7 @@ mod tests {
         // 181 days at 0.0025, 184 days at mei - 0.005; with mei = 0.03:
         // (181*0.0025 + 184*0.025) / 365 = (0.4525 + 4.6) / 365.
         assert_eq!(year.weighted(dec("0.03")), Some(dec("5.0525") / dec("365")));
-        let (constant, weight) = year.linear();
+        let (constant, weight) = year.linear().unwrap();
         assert_eq!(weight, dec("184") / dec("365"));
         let via_linear = constant + weight * dec("0.03");
         assert!((via_linear - dec("5.0525") / dec("365")).abs() < dec("1e-25"));

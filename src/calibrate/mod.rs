@@ -30,8 +30,9 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::import::panel::Hospital;
+use crate::model;
 use crate::numeric::math::{ln, pow};
-use crate::numeric::special::{normal_cdf, BetaQuantile};
+use crate::numeric::special::{lognormal_parameters, normal_cdf, pert_shapes, BetaQuantile};
 use crate::numeric::stats::sample_sd;
 use crate::scenario::Driver;
 
@@ -102,9 +103,8 @@ impl Fit {
                 if x <= -1.0 {
                     return 0.0;
                 }
-                let sigma2 = ln(1.0 + sd * sd / ((1.0 + mean) * (1.0 + mean)));
-                let mu = ln(1.0 + mean) - sigma2 / 2.0;
-                normal_cdf((ln(1.0 + x) - mu) / sigma2.sqrt().max(1e-12))
+                let (mu, sigma) = lognormal_parameters(mean, sd);
+                normal_cdf((ln(1.0 + x) - mu) / sigma.max(1e-12))
             }
             Fit::Pert { min, mode, max } => {
                 if x <= min {
@@ -113,8 +113,7 @@ impl Fit {
                 if x >= max {
                     return 1.0;
                 }
-                let alpha = 1.0 + 4.0 * (mode - min) / (max - min);
-                let beta = 1.0 + 4.0 * (max - mode) / (max - min);
+                let (alpha, beta) = pert_shapes(min, mode, max);
                 BetaQuantile::new(alpha, beta).map_or(f64::NAN, |b| b.cdf((x - min) / (max - min)))
             }
         }
@@ -215,7 +214,7 @@ fn rates(early: &Hospital, late: &Hospital, years: f64, vcs: f64) -> [f64; MEASU
         _ => None,
     };
     let per_cost_volume = |r: Option<f64>| match (r, volume) {
-        (Some(r), Some(v)) => Some(r / (1.0 - vcs + vcs * v)),
+        (Some(r), Some(v)) => Some(r / model::cost_volume_response(vcs, v)),
         _ => None,
     };
     let medicaid =

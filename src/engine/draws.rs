@@ -21,20 +21,13 @@ use super::rng::Streams;
 use super::samplers::{standard_normal, standard_normals, Gamma, Triangular};
 use crate::model::Amount;
 use crate::numeric::cholesky;
-use crate::numeric::math::{exp, ln};
-use crate::numeric::special::{normal_cdf, normal_quantile, BetaQuantile};
+use crate::numeric::math::exp;
+use crate::numeric::special::{lognormal_parameters, normal_cdf, normal_quantile, pert_shapes, BetaQuantile};
 use crate::scenario::{Correlation, Dist, Driver};
 
 /// Converts a validated decimal parameter to `f64`.
 pub(crate) fn to_f64(value: Decimal) -> f64 {
     value.to_f64().unwrap_or(0.0)
-}
-
-/// Parameters of the log-normal: `1 + X = exp(mu + sigma Z)` (MODEL.md §3).
-fn lognormal_parameters(mean: f64, sd: f64) -> (f64, f64) {
-    let sigma2 = ln(1.0 + sd * sd / ((1.0 + mean) * (1.0 + mean)));
-    // sqrt is correctly rounded (IEEE 754): the same bits everywhere.
-    (ln(1.0 + mean) - sigma2 / 2.0, sigma2.sqrt())
 }
 
 #[derive(Clone, Debug)]
@@ -81,12 +74,6 @@ enum Marginal {
 pub struct DistError {
     driver: &'static str,
     message: String,
-}
-
-/// Beta-PERT shapes with lambda 4 (MODEL.md §3): both at least 1.
-fn pert_shapes(min: f64, mode: f64, max: f64) -> (f64, f64) {
-    let range = max - min;
-    (1.0 + 4.0 * (mode - min) / range, 1.0 + 4.0 * (max - mode) / range)
 }
 
 fn bounds(low: Option<Decimal>, high: Option<Decimal>) -> (f64, f64) {

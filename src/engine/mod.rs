@@ -24,8 +24,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::ledger::economy;
-use crate::model::{self, Amount, Indices, Levers, PolicyState, YearBasis};
+use crate::model::{self, economy, Amount, Indices, Levers, PolicyState, Terms, YearBasis};
 use crate::scenario::Driver;
 
 use accum::{field, group_metric, group_sum, BatchScratch, GROUP_VALUES};
@@ -496,6 +495,11 @@ fn evaluate_chunk_avx(chunk: &Chunk<'_>, out: &mut ChunkOut<'_>, scratch: &mut C
 /// sums are added in a fixed tree, so a chunk's result depends on nothing
 /// but the chunk.
 ///
+/// In three phases: the paths' macro draws and shock normals
+/// ([`draw_macro_drivers`], [`path_shock_normals`]); per practice, each
+/// group's draws, indices and basis ([`draw_practice`]); then per policy
+/// ([`evaluate_policy`]) and year, the cell ([`evaluate_cell`]).
+///
 /// `add_batch` counts a batch into a histogram (`Histogram::add_batch_with`,
 /// or its AVX build from the AVX kernel).
 #[inline(always)]
@@ -505,14 +509,48 @@ fn evaluate_chunk_body(
     scratch: &mut ChunkScratch,
     add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
 ) {
-    let Chunk { plan, draws, first, n, reference, duplicates, order, .. } = *chunk;
-    let years = plan.years;
+    let Chunk { plan, n, duplicates, order, .. } = *chunk;
     let policies = plan.policies.len();
-    let groups = n.div_ceil(LANES);
-    // Macro draws are made only if some practice reads one (none does in
-    // the bundled national scenario, whose drivers are all practice-scope).
+    draw_macro_drivers(chunk, scratch);
+    let (macro_noise, shared) = plan.path_shocks();
+    path_shock_normals(chunk, macro_noise, rng::MACRO_NOISE_KEY, &mut scratch.macro_noise, &mut scratch.own_path);
+    path_shock_normals(chunk, shared, rng::SHARED_KEY, &mut scratch.shared, &mut scratch.own_path);
+    if let Some(partial) = &mut out.group_partial {
+        partial.fill(0.0);
+    }
+    for &p in order {
+        let practice = &plan.practices[p];
+        let terms = practice.terms.map(Lanes::splat);
+        draw_practice(chunk, p, &terms, scratch);
+        let joins = join_group(chunk, p, out, scratch, add_batch);
+        for &k in &plan.order {
+            if let Some(j) = duplicates[p * policies + k] {
+                copy_policy(plan, (p, k, j), n, out, joins.group_pool.then_some(&mut scratch.pooled));
+                continue;
+            }
+            evaluate_policy(chunk, (p, k), &terms, joins, out, scratch, add_batch);
+        }
+    }
+    scratch.pooled.flush(&mut out.groups, &mut scratch.counting, add_batch);
+    scratch.group_paths.finish(plan, groups_of(n), &mut out.group_partial);
+}
+
+/// The groups of [`LANES`] paths in a chunk of `n` paths (the last may be partial).
+#[inline(always)]
+fn groups_of(n: usize) -> usize {
+    n.div_ceil(LANES)
+}
+
+/// Every path's macro drivers, path by path in stream order, then again
+/// with each group's paths side by side; made only if some practice reads
+/// one (none does in the bundled national scenario, whose drivers are all
+/// practice-scope).
+#[inline(always)]
+fn draw_macro_drivers(chunk: &Chunk<'_>, scratch: &mut ChunkScratch) {
+    let Chunk { plan, draws, first, n, order, .. } = *chunk;
+    let years = plan.years;
     let reads_macro = order.iter().any(|&p| inherited_slots(&plan.practices[p]).next().is_some());
-    let macro_groups = if reads_macro { groups } else { 0 };
+    let macro_groups = if reads_macro { groups_of(n) } else { 0 };
     for (j, path_values) in scratch.macro_values.chunks_exact_mut(years).take(macro_groups * LANES).enumerate() {
         let path = first + j as u64;
         let mut rng = match draws_of(draws, j, n) {
@@ -527,7 +565,6 @@ fn evaluate_chunk_body(
             plan.macro_sampler.clamp(values);
         }
     }
-    // The macro draws again with a group's paths side by side.
     for (g, group_values) in scratch.macro_lanes.chunks_exact_mut(years).take(macro_groups).enumerate() {
         for (t, lanes) in group_values.iter_mut().enumerate() {
             for (slot, value) in lanes.iter_mut().enumerate() {
@@ -535,230 +572,394 @@ fn evaluate_chunk_body(
             }
         }
     }
-    // The paths' macro noise and shared normals, if some practice reads them.
-    let (macro_noise, shared) = plan.path_shocks();
-    path_shock_normals(chunk, macro_noise, rng::MACRO_NOISE_KEY, &mut scratch.macro_noise, &mut scratch.own_path);
-    path_shock_normals(chunk, shared, rng::SHARED_KEY, &mut scratch.shared, &mut scratch.own_path);
-    if let Some(partial) = &mut out.group_partial {
-        partial.fill(0.0);
+}
+
+/// Practice `p`'s draws, indices (shocked, if it has shocks) and the
+/// policy-independent `model::basis` of every year, for each group of the
+/// chunk's paths.
+#[inline(always)]
+fn draw_practice(chunk: &Chunk<'_>, p: usize, terms: &Terms<Lanes>, scratch: &mut ChunkScratch) {
+    let Chunk { plan, draws, n, .. } = *chunk;
+    let practice = &plan.practices[p];
+    let (years, groups) = (plan.years, groups_of(n));
+    // The drivers the practice does not draw itself: their values are the
+    // path's macro draws (none in national.yaml, whose drivers are all
+    // practice-scope).
+    let mut inherited = [0; Driver::COUNT];
+    let mut inherited_count = 0;
+    for slot in inherited_slots(practice) {
+        inherited[inherited_count] = slot;
+        inherited_count += 1;
     }
-    for &p in order {
-        let practice = &plan.practices[p];
-        let terms = practice.terms.map(Lanes::splat);
-        // The drivers the practice does not draw itself: their values are
-        // the path's macro draws (none in national.yaml, whose drivers are
-        // all practice-scope).
-        let mut inherited = [0; Driver::COUNT];
-        let mut inherited_count = 0;
-        for slot in inherited_slots(practice) {
-            inherited[inherited_count] = slot;
-            inherited_count += 1;
+    let inherited = &inherited[..inherited_count];
+    for g in 0..groups {
+        match draws {
+            Draws::Random { seed } if (g + 1) * LANES <= n && practice.sampler.draws_lanes() => {
+                draw_group_side_by_side(chunk, (p, g), seed, inherited, scratch)
+            }
+            _ => draw_group_by_path(chunk, p, g, scratch),
         }
-        let inherited = &inherited[..inherited_count];
-        for g in 0..groups {
-            // The group's indices, year by year, one path per lane.
-            let indices = &mut scratch.indices[..years];
-            if let (Draws::Random { seed }, true) = (draws, (g + 1) * LANES <= n && practice.sampler.draws_lanes()) {
-                // A full group of random paths: the four paths' draws side by
-                // side, each lane bit for bit what the path-by-path branch
-                // below gives it.
-                let paths = std::array::from_fn(|lane| first + (g * LANES + lane) as u64);
-                let mut rng = rng::Streams::new(seed, paths, practice.stream_key);
-                let values = &mut scratch.lane_values[..years];
-                for (values, macro_values) in values.iter_mut().zip(&scratch.macro_lanes[g * years..(g + 1) * years]) {
-                    for &slot in inherited {
-                        values[slot] = macro_values[slot];
-                    }
-                }
-                practice.sampler.draw_years_lanes(&mut rng, values, &mut scratch.lane_normals);
-                let mut idx = Indices::<Lanes>::base();
-                for (t, (lanes, values)) in indices.iter_mut().zip(values.iter()).enumerate() {
-                    idx = idx.advance(&economy(values));
-                    *lanes = idx;
-                    scratch.mei[t * groups + g] = values[Driver::Mei.index()];
-                }
-            } else {
-                draw_group_by_path(chunk, p, g, scratch);
-            }
-            if let Some(shocks) = &practice.shocks {
-                apply_shocks(chunk, shocks, g, scratch);
-            }
-            for (t, idx) in scratch.indices[..years].iter().enumerate() {
-                scratch.basis[t * groups + g] = model::basis(&terms, idx);
-            }
+        if let Some(shocks) = &practice.shocks {
+            apply_shocks(chunk, shocks, g, scratch);
         }
-        // The practice's margins join its group's pool.
-        let pooling = match (out.groups.is_some(), practice.group) {
-            (true, Some(group)) => {
-                let cells = policies * years;
-                scratch.pooled.prepare(group, n, cells, &mut out.groups, &mut scratch.counting, add_batch);
-                true
-            }
-            _ => false,
-        };
-        let cell_pooling = out.histograms.is_some() && scratch.cell_pools.limit > 0;
-        // The practice's totals join its group's path by path.
-        let group_totals = match (out.group_partial.is_some(), practice.group) {
-            (true, Some(group)) => {
-                if scratch.group_paths.group != Some(group) {
-                    scratch.group_paths.finish(plan, groups, &mut out.group_partial);
-                    scratch.group_paths.group = Some(group);
-                }
-                true
-            }
-            _ => false,
-        };
-        let count = Lanes::splat(practice.count);
-        for &k in &plan.order {
-            if let Some(j) = duplicates[p * policies + k] {
-                copy_policy(plan, (p, k, j), n, out, pooling.then_some(&mut scratch.pooled));
-                continue;
-            }
-            // This evaluation counts in the group totals of policy k and of
-            // the policies that copy it for this practice.
-            let targets = &mut scratch.group_paths.targets;
-            targets.clear();
-            if group_totals {
-                targets.push(k);
-                targets.extend((0..policies).filter(|&other| duplicates[p * policies + other] == Some(k)));
-            }
-            let is_baseline = k == plan.baseline;
-            scratch.states.clear();
-            scratch.states.resize(groups, PolicyState::opening(&terms));
-            for t in 0..years {
-                let cell = (p * policies + k) * years + t;
-                let r: [f64; field::COUNT] =
-                    reference[cell * field::COUNT..(cell + 1) * field::COUNT].try_into().unwrap_or([0.0; field::COUNT]);
-                let r = r.map(Lanes::splat);
-                let l = &practice.levers[k * years + t];
-                let (update_constant, update_mei_weight) =
-                    (Lanes::splat(l.update_constant), Lanes::splat(l.update_mei_weight));
-                let (sequestration, add_on, relief) =
-                    (Lanes::splat(l.sequestration), Lanes::splat(l.add_on), Lanes::splat(l.relief));
-                let zero = Lanes::default();
-                let mut s = [zero; field::COUNT];
-                // Each group appends its valid lanes' margins and paired
-                // differences (none for the baseline): to the cell's pools
-                // when cell histograms are pooled, else the margins to the
-                // end of the practice's group pool when it pools, else both
-                // to the cell's buffers.
-                let (margin_buffer, dmargin_buffer) = if cell_pooling {
-                    scratch.cell_pools.pair(cell)
-                } else {
-                    scratch.dmargins.clear();
-                    let margin_buffer = if pooling {
-                        &mut scratch.pooled.margins[k * years + t]
-                    } else {
-                        scratch.margins.clear();
-                        &mut scratch.margins
-                    };
-                    (margin_buffer, &mut scratch.dmargins)
-                };
-                let (start, dstart) = (margin_buffer.len(), dmargin_buffer.len());
-                margin_buffer.reserve(n);
-                dmargin_buffer.reserve(if is_baseline { 0 } else { n });
-                for (g, state) in scratch.states.iter_mut().enumerate() {
-                    let i = t * groups + g;
-                    let levers = Levers {
-                        sequestration,
-                        medicare_update: model::clamp_growth(update_constant + update_mei_weight * scratch.mei[i]),
-                        add_on,
-                        relief,
-                    };
-                    let o = model::step(&terms, &scratch.basis[i], &levers, state);
-                    let valid = (n - g * LANES).min(LANES);
-                    let dm = o.margin - r[field::MARGIN];
-                    let mut c = [zero; field::COUNT];
-                    c[field::MARGIN] = dm;
-                    c[field::MARGIN_SQ] = dm * dm;
-                    c[field::REVENUE] = o.accounts.revenue - r[field::REVENUE];
-                    c[field::COSTS] = o.accounts.costs - r[field::COSTS];
-                    c[field::CUT] = o.accounts.cut - r[field::CUT];
-                    c[field::CUT_CUM] = o.cut_cum - r[field::CUT_CUM];
-                    c[field::CASH] = o.cash - r[field::CASH];
-                    c[field::DAYS] = o.days_cash - r[field::DAYS];
-                    c[field::CUTBACK] = o.cutback - r[field::CUTBACK];
-                    c[field::NEGATIVE] = o.margin.less_than(zero).ones();
-                    c[field::DISTRESS] = o.distress.ones();
-                    c[field::EXHAUSTED] = o.exhausted.ones();
-                    append_valid(margin_buffer, &o.margin, valid);
-                    if is_baseline {
-                        let mut base = [zero; Base::COUNT];
-                        base[Base::MARGIN] = o.margin;
-                        base[Base::CUT_CUM] = o.cut_cum;
-                        base[Base::CASH] = o.cash;
-                        base[Base::CUTBACK] = o.cutback;
-                        base[Base::NEGATIVE] = c[field::NEGATIVE];
-                        base[Base::DISTRESS] = c[field::DISTRESS];
-                        base[Base::EXHAUSTED] = c[field::EXHAUSTED];
-                        scratch.base[i] = base;
-                    } else {
-                        let base = &scratch.base[i];
-                        let dmargin = o.margin - base[Base::MARGIN];
-                        let ddm = dmargin - r[field::DMARGIN];
-                        let dcut_cum = (o.cut_cum - base[Base::CUT_CUM]) - r[field::DCUT_CUM];
-                        let dnegative = c[field::NEGATIVE] - base[Base::NEGATIVE];
-                        let ddistress = c[field::DISTRESS] - base[Base::DISTRESS];
-                        let dexhausted = c[field::EXHAUSTED] - base[Base::EXHAUSTED];
-                        c[field::DMARGIN] = ddm;
-                        c[field::DMARGIN_SQ] = ddm * ddm;
-                        c[field::DCUT_CUM] = dcut_cum;
-                        c[field::DCUT_CUM_SQ] = dcut_cum * dcut_cum;
-                        c[field::DCASH] = (o.cash - base[Base::CASH]) - r[field::DCASH];
-                        c[field::DCUTBACK] = (o.cutback - base[Base::CUTBACK]) - r[field::DCUTBACK];
-                        c[field::DNEGATIVE_SQ] = dnegative * dnegative;
-                        c[field::DDISTRESS_SQ] = ddistress * ddistress;
-                        c[field::DEXHAUSTED_SQ] = dexhausted * dexhausted;
-                        append_valid(dmargin_buffer, &dmargin, valid);
-                    }
-                    if group_totals {
-                        // The facility's count-weighted deviations from the
-                        // reference path join its group's totals.
-                        let mut totals = [zero; group_metric::COUNT];
-                        totals[group_metric::NEGATIVE] = c[field::NEGATIVE] - r[field::NEGATIVE];
-                        totals[group_metric::DISTRESS] = c[field::DISTRESS] - r[field::DISTRESS];
-                        totals[group_metric::EXHAUSTED] = c[field::EXHAUSTED] - r[field::EXHAUSTED];
-                        totals[group_metric::CUT_CUM] = c[field::CUT_CUM];
-                        if valid < LANES {
-                            totals = totals.map(|x| x.first(valid));
-                        }
-                        for &target in &scratch.group_paths.targets {
-                            let row = &mut scratch.group_paths.totals[(target * years + t) * GROUP_ROW + g];
-                            for (total, x) in row.iter_mut().zip(totals) {
-                                *total += count * x;
-                            }
-                        }
-                    }
-                    if valid < LANES {
-                        c = c.map(|x| x.first(valid));
-                    }
-                    for (sum, x) in s.iter_mut().zip(c) {
-                        *sum += x;
-                    }
-                }
-                let margins = &margin_buffer[start..];
-                let dmargins = &dmargin_buffer[dstart..];
-                for (total, sum) in out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].iter_mut().zip(s) {
-                    *total = sum.total();
-                }
-                if let Some((margin, dmargin)) = &mut out.histograms {
-                    if cell_pooling {
-                        if pooling {
-                            let margins = &scratch.cell_pools.pools[2 * cell][start..];
-                            scratch.pooled.margins[k * years + t].extend_from_slice(margins);
-                        }
-                        let histograms = [&mut margin[cell], &mut dmargin[cell]];
-                        scratch.cell_pools.count_full(cell, histograms, &mut scratch.counting, add_batch);
-                    } else {
-                        add_batch(&mut margin[cell], margins, &mut scratch.counting);
-                        add_batch(&mut dmargin[cell], dmargins, &mut scratch.counting);
-                    }
-                }
-            }
+        for (t, idx) in scratch.indices[..years].iter().enumerate() {
+            scratch.basis[t * groups + g] = model::basis(terms, idx);
         }
     }
-    scratch.pooled.flush(&mut out.groups, &mut scratch.counting, add_batch);
-    scratch.group_paths.finish(plan, groups, &mut out.group_partial);
+}
+
+/// Practice `p`'s draws and indices for a full group `g` of random paths,
+/// the four paths' draws side by side, each lane bit for bit what
+/// [`draw_group_by_path`] gives it; the `inherited` driver slots are the
+/// paths' macro draws.
+#[inline(always)]
+fn draw_group_side_by_side(
+    chunk: &Chunk<'_>,
+    (p, g): (usize, usize),
+    seed: u64,
+    inherited: &[usize],
+    scratch: &mut ChunkScratch,
+) {
+    let Chunk { plan, first, n, .. } = *chunk;
+    let practice = &plan.practices[p];
+    let (years, groups) = (plan.years, groups_of(n));
+    let paths = std::array::from_fn(|lane| first + (g * LANES + lane) as u64);
+    let mut rng = rng::Streams::new(seed, paths, practice.stream_key);
+    let values = &mut scratch.lane_values[..years];
+    for (values, macro_values) in values.iter_mut().zip(&scratch.macro_lanes[g * years..(g + 1) * years]) {
+        for &slot in inherited {
+            values[slot] = macro_values[slot];
+        }
+    }
+    practice.sampler.draw_years_lanes(&mut rng, values, &mut scratch.lane_normals);
+    let mut idx = Indices::<Lanes>::base();
+    for (t, (lanes, values)) in scratch.indices[..years].iter_mut().zip(values.iter()).enumerate() {
+        idx = idx.advance(&economy(values));
+        *lanes = idx;
+        scratch.mei[t * groups + g] = values[Driver::Mei.index()];
+    }
+}
+
+/// Where a practice's results go besides its cells' sums.
+#[derive(Clone, Copy)]
+struct Joins {
+    /// Its margins join its group's pool ([`Pooled`]).
+    group_pool: bool,
+    /// Its cells' margins and differences go to the cells' pools ([`CellPools`]).
+    cell_pools: bool,
+    /// Its count-weighted flags and cumulative cut join its group's totals
+    /// path by path ([`GroupPaths`]).
+    group_totals: bool,
+    /// The practice's count, on every lane (the weight in its group's totals).
+    count: Lanes,
+}
+
+/// Readies practice `p`'s group pool and group totals: what another group
+/// pooled or added up so far is counted or finished first.
+#[inline(always)]
+fn join_group(
+    chunk: &Chunk<'_>,
+    p: usize,
+    out: &mut ChunkOut<'_>,
+    scratch: &mut ChunkScratch,
+    add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
+) -> Joins {
+    let Chunk { plan, n, .. } = *chunk;
+    let practice = &plan.practices[p];
+    let group_pool = match (out.groups.is_some(), practice.group) {
+        (true, Some(group)) => {
+            let cells = plan.policies.len() * plan.years;
+            scratch.pooled.prepare(group, n, cells, &mut out.groups, &mut scratch.counting, add_batch);
+            true
+        }
+        _ => false,
+    };
+    let group_totals = match (out.group_partial.is_some(), practice.group) {
+        (true, Some(group)) => {
+            if scratch.group_paths.group != Some(group) {
+                scratch.group_paths.finish(plan, groups_of(n), &mut out.group_partial);
+                scratch.group_paths.group = Some(group);
+            }
+            true
+        }
+        _ => false,
+    };
+    let cell_pools = out.histograms.is_some() && scratch.cell_pools.limit > 0;
+    Joins { group_pool, cell_pools, group_totals, count: Lanes::splat(practice.count) }
+}
+
+/// Policy `k` for practice `p`, year after year from the opening state, on
+/// every group of the chunk's paths.
+#[inline(always)]
+fn evaluate_policy(
+    chunk: &Chunk<'_>,
+    (p, k): (usize, usize),
+    terms: &Terms<Lanes>,
+    joins: Joins,
+    out: &mut ChunkOut<'_>,
+    scratch: &mut ChunkScratch,
+    add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
+) {
+    let Chunk { plan, n, duplicates, .. } = *chunk;
+    let policies = plan.policies.len();
+    // This evaluation counts in the group totals of policy k and of the
+    // policies that copy it for this practice.
+    let targets = &mut scratch.group_paths.targets;
+    targets.clear();
+    if joins.group_totals {
+        targets.push(k);
+        targets.extend((0..policies).filter(|&other| duplicates[p * policies + other] == Some(k)));
+    }
+    scratch.states.clear();
+    scratch.states.resize(groups_of(n), PolicyState::opening(terms));
+    for t in 0..plan.years {
+        evaluate_cell(chunk, (p, k, t), terms, joins, out, scratch, add_batch);
+    }
+}
+
+/// One cell, practice `p` under policy `k` in year `t`, on every group of
+/// the chunk's paths: `model::step` advances each group's state, each
+/// field's deviation from the reference path is summed per lane into the
+/// cell's partial sums, and the margins and paired differences are
+/// appended to the cell's buffers and counted into its histograms.
+#[inline(always)]
+fn evaluate_cell(
+    chunk: &Chunk<'_>,
+    (p, k, t): (usize, usize, usize),
+    terms: &Terms<Lanes>,
+    joins: Joins,
+    out: &mut ChunkOut<'_>,
+    scratch: &mut ChunkScratch,
+    add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
+) {
+    let Chunk { plan, n, reference, .. } = *chunk;
+    let (policies, years, groups) = (plan.policies.len(), plan.years, groups_of(n));
+    let cell = (p * policies + k) * years + t;
+    let r: [f64; field::COUNT] =
+        reference[cell * field::COUNT..(cell + 1) * field::COUNT].try_into().unwrap_or([0.0; field::COUNT]);
+    let r = r.map(Lanes::splat);
+    let levers = CellLevers::new(&plan.practices[p].levers[k * years + t]);
+    let is_baseline = k == plan.baseline;
+    let pool_slot = joins.group_pool.then_some(k * years + t);
+    let (margin_buffer, dmargin_buffer) = cell_buffers(
+        (&mut scratch.cell_pools, &mut scratch.pooled, &mut scratch.margins, &mut scratch.dmargins),
+        cell,
+        joins.cell_pools,
+        pool_slot,
+    );
+    let (start, dstart) = (margin_buffer.len(), dmargin_buffer.len());
+    margin_buffer.reserve(n);
+    dmargin_buffer.reserve(if is_baseline { 0 } else { n });
+    let mut s = [Lanes::default(); field::COUNT];
+    for (g, state) in scratch.states.iter_mut().enumerate() {
+        let i = t * groups + g;
+        let o = model::step(terms, &scratch.basis[i], &levers.with_mei(scratch.mei[i]), state);
+        let valid = (n - g * LANES).min(LANES);
+        let mut c = deviations(&o, &r);
+        append_valid(margin_buffer, &o.margin, valid);
+        if is_baseline {
+            scratch.base[i] = baseline_values(&o, &c);
+        } else {
+            let dmargin = add_paired_differences(&mut c, &o, &scratch.base[i], &r);
+            append_valid(dmargin_buffer, &dmargin, valid);
+        }
+        if joins.group_totals {
+            add_group_totals(&mut scratch.group_paths, (years, t, g), &c, &r, joins.count, valid);
+        }
+        if valid < LANES {
+            c = c.map(|x| x.first(valid));
+        }
+        for (sum, x) in s.iter_mut().zip(c) {
+            *sum += x;
+        }
+    }
+    for (total, sum) in out.partial[cell * field::COUNT..(cell + 1) * field::COUNT].iter_mut().zip(s) {
+        *total = sum.total();
+    }
+    if let Some((margin, dmargin)) = &mut out.histograms {
+        if joins.cell_pools {
+            count_pooled_cell(scratch, (cell, start), pool_slot, [&mut margin[cell], &mut dmargin[cell]], add_batch);
+        } else {
+            add_batch(&mut margin[cell], &margin_buffer[start..], &mut scratch.counting);
+            add_batch(&mut dmargin[cell], &dmargin_buffer[dstart..], &mut scratch.counting);
+        }
+    }
+}
+
+/// A cell's levers on every lane, Medicare's update still in its linear
+/// form in the MEI (`plan::YearLevers`).
+#[derive(Clone, Copy)]
+struct CellLevers {
+    sequestration: Lanes,
+    update_constant: Lanes,
+    update_mei_weight: Lanes,
+    add_on: Lanes,
+    relief: Lanes,
+}
+
+impl CellLevers {
+    #[inline(always)]
+    fn new(l: &plan::YearLevers) -> CellLevers {
+        CellLevers {
+            sequestration: Lanes::splat(l.sequestration),
+            update_constant: Lanes::splat(l.update_constant),
+            update_mei_weight: Lanes::splat(l.update_mei_weight),
+            add_on: Lanes::splat(l.add_on),
+            relief: Lanes::splat(l.relief),
+        }
+    }
+
+    /// The levers of a group whose MEI draws are `mei`, the update clamped
+    /// as every growth rate is (MODEL.md §2).
+    #[inline(always)]
+    fn with_mei(&self, mei: Lanes) -> Levers<Lanes> {
+        Levers {
+            sequestration: self.sequestration,
+            medicare_update: model::clamp_growth(self.update_constant + self.update_mei_weight * mei),
+            add_on: self.add_on,
+            relief: self.relief,
+        }
+    }
+}
+
+/// Counts a cell's pools into its margin and difference histograms once
+/// they are full ([`CellPools::count_full`]), after copying the margins its
+/// groups just appended (from `start`) to the end of the practice's group
+/// pool (`pool_slot`) when it pools.
+#[inline(always)]
+fn count_pooled_cell(
+    scratch: &mut ChunkScratch,
+    (cell, start): (usize, usize),
+    pool_slot: Option<usize>,
+    histograms: [&mut Histogram; 2],
+    add_batch: &impl Fn(&mut Histogram, &[f64], &mut BatchScratch),
+) {
+    if let Some(slot) = pool_slot {
+        let margins = &scratch.cell_pools.pools[2 * cell][start..];
+        scratch.pooled.margins[slot].extend_from_slice(margins);
+    }
+    scratch.cell_pools.count_full(cell, histograms, &mut scratch.counting, add_batch);
+}
+
+/// Where a cell's groups append their valid lanes' margins and paired
+/// differences (none for the baseline): to the cell's pools when cell
+/// histograms are pooled, else the margins to the end of the practice's
+/// group pool (`pool_slot`, the policy and year) when it pools, else both
+/// to the chunk's buffers, emptied first.
+#[inline(always)]
+fn cell_buffers<'s>(
+    (cell_pools, pooled, margins, dmargins): (&'s mut CellPools, &'s mut Pooled, &'s mut Vec<f64>, &'s mut Vec<f64>),
+    cell: usize,
+    pool_cells: bool,
+    pool_slot: Option<usize>,
+) -> (&'s mut Vec<f64>, &'s mut Vec<f64>) {
+    if pool_cells {
+        return cell_pools.pair(cell);
+    }
+    dmargins.clear();
+    let margin_buffer = match pool_slot {
+        Some(slot) => &mut pooled.margins[slot],
+        None => {
+            margins.clear();
+            margins
+        }
+    };
+    (margin_buffer, dmargins)
+}
+
+/// A group's fields that need no baseline, each as its deviation from the
+/// reference path `r` (flags as 0.0/1.0); the paired differences are added
+/// by [`add_paired_differences`].
+#[inline(always)]
+fn deviations(o: &model::YearOutcome<Lanes>, r: &[Lanes; field::COUNT]) -> [Lanes; field::COUNT] {
+    let zero = Lanes::default();
+    let dm = o.margin - r[field::MARGIN];
+    let mut c = [zero; field::COUNT];
+    c[field::MARGIN] = dm;
+    c[field::MARGIN_SQ] = dm * dm;
+    c[field::REVENUE] = o.accounts.revenue - r[field::REVENUE];
+    c[field::COSTS] = o.accounts.costs - r[field::COSTS];
+    c[field::CUT] = o.accounts.cut - r[field::CUT];
+    c[field::CUT_CUM] = o.cut_cum - r[field::CUT_CUM];
+    c[field::CASH] = o.cash - r[field::CASH];
+    c[field::DAYS] = o.days_cash - r[field::DAYS];
+    c[field::CUTBACK] = o.cutback - r[field::CUTBACK];
+    c[field::NEGATIVE] = o.margin.less_than(zero).ones();
+    c[field::DISTRESS] = o.distress.ones();
+    c[field::EXHAUSTED] = o.exhausted.ones();
+    c
+}
+
+/// What the other policies' paired differences need from the baseline's
+/// outcome on the same paths.
+#[inline(always)]
+fn baseline_values(o: &model::YearOutcome<Lanes>, c: &[Lanes; field::COUNT]) -> [Lanes; Base::COUNT] {
+    let mut base = [Lanes::default(); Base::COUNT];
+    base[Base::MARGIN] = o.margin;
+    base[Base::CUT_CUM] = o.cut_cum;
+    base[Base::CASH] = o.cash;
+    base[Base::CUTBACK] = o.cutback;
+    base[Base::NEGATIVE] = c[field::NEGATIVE];
+    base[Base::DISTRESS] = c[field::DISTRESS];
+    base[Base::EXHAUSTED] = c[field::EXHAUSTED];
+    base
+}
+
+/// Adds a policy's paired differences from the baseline (`base`, the same
+/// paths) to its fields `c`, each as its deviation from the reference
+/// path's; returns the margin's difference, for the cell's histogram.
+#[inline(always)]
+fn add_paired_differences(
+    c: &mut [Lanes; field::COUNT],
+    o: &model::YearOutcome<Lanes>,
+    base: &[Lanes; Base::COUNT],
+    r: &[Lanes; field::COUNT],
+) -> Lanes {
+    let dmargin = o.margin - base[Base::MARGIN];
+    let ddm = dmargin - r[field::DMARGIN];
+    let dcut_cum = (o.cut_cum - base[Base::CUT_CUM]) - r[field::DCUT_CUM];
+    let dnegative = c[field::NEGATIVE] - base[Base::NEGATIVE];
+    let ddistress = c[field::DISTRESS] - base[Base::DISTRESS];
+    let dexhausted = c[field::EXHAUSTED] - base[Base::EXHAUSTED];
+    c[field::DMARGIN] = ddm;
+    c[field::DMARGIN_SQ] = ddm * ddm;
+    c[field::DCUT_CUM] = dcut_cum;
+    c[field::DCUT_CUM_SQ] = dcut_cum * dcut_cum;
+    c[field::DCASH] = (o.cash - base[Base::CASH]) - r[field::DCASH];
+    c[field::DCUTBACK] = (o.cutback - base[Base::CUTBACK]) - r[field::DCUTBACK];
+    c[field::DNEGATIVE_SQ] = dnegative * dnegative;
+    c[field::DDISTRESS_SQ] = ddistress * ddistress;
+    c[field::DEXHAUSTED_SQ] = dexhausted * dexhausted;
+    dmargin
+}
+
+/// Adds a group's count-weighted deviations from the reference path (the
+/// flags) and its cumulative cut to its practice group's totals, path by
+/// path, for each policy it counts for ([`GroupPaths::targets`]): group `g`
+/// of the chunk's paths in year `t` of `years`.
+#[inline(always)]
+fn add_group_totals(
+    group_paths: &mut GroupPaths,
+    (years, t, g): (usize, usize, usize),
+    c: &[Lanes; field::COUNT],
+    r: &[Lanes; field::COUNT],
+    count: Lanes,
+    valid: usize,
+) {
+    let mut totals = [Lanes::default(); group_metric::COUNT];
+    totals[group_metric::NEGATIVE] = c[field::NEGATIVE] - r[field::NEGATIVE];
+    totals[group_metric::DISTRESS] = c[field::DISTRESS] - r[field::DISTRESS];
+    totals[group_metric::EXHAUSTED] = c[field::EXHAUSTED] - r[field::EXHAUSTED];
+    totals[group_metric::CUT_CUM] = c[field::CUT_CUM];
+    if valid < LANES {
+        totals = totals.map(|x| x.first(valid));
+    }
+    for &target in &group_paths.targets {
+        let row = &mut group_paths.totals[(target * years + t) * GROUP_ROW + g];
+        for (total, x) in row.iter_mut().zip(totals) {
+            *total += count * x;
+        }
+    }
 }
 
 /// Practice `p`'s draws and indices for group `g`, path by path (a

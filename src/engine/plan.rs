@@ -1,8 +1,7 @@
 //! A scenario compiled for the engine: every amount in `f64`, every policy's
 //! levers resolved per practice and year, every driver's sampler built.
 
-use crate::ledger;
-use crate::model::Terms;
+use crate::model::{self, Terms};
 use crate::policy::Resolution;
 use crate::scenario::{Driver, Scenario, Scope};
 
@@ -130,7 +129,7 @@ impl Plan {
                 let lever_error = || PlanError::Lever { policy: policy.name.clone() };
                 let resolved = resolution.levers(k, &practice.kind).ok_or_else(lever_error)?;
                 for year in &resolved.years {
-                    let (constant, weight) = year.medicare_update.linear();
+                    let (constant, weight) = year.medicare_update.linear().ok_or_else(lever_error)?;
                     let rate = |v: &crate::policy::YearValue| {
                         v.weighted(rust_decimal::Decimal::ZERO).map(to_f64).ok_or_else(lever_error)
                     };
@@ -148,7 +147,7 @@ impl Plan {
                 name: practice.name.clone(),
                 kind: practice.kind.clone(),
                 count: to_f64(practice.count),
-                terms: ledger::terms(practice, to_f64),
+                terms: model::terms(practice, to_f64),
                 stream_key: practice_key(&practice.id),
                 levers,
                 sampler,

@@ -1,7 +1,9 @@
 //! The distribution functions MODEL.md §3's Gaussian copula and quantile pins
 //! need, written on [`super::math`] so that their bits are the same
-//! everywhere: the standard normal CDF and its inverse, and the Beta
-//! distribution's inverse CDF (the PERT marginal).
+//! everywhere: the standard normal CDF and its inverse, the Beta
+//! distribution's inverse CDF (the PERT marginal), and the parameters of the
+//! lognormal and PERT marginals from the scenario's, written once for the
+//! engine's draws and the calibration's fits.
 //!
 //! The algorithms are the published ones that statrs 0.19 (which seqsim used
 //! before) implements, except where noted:
@@ -290,9 +292,37 @@ impl BetaQuantile {
     }
 }
 
+/// The lognormal's `(mu, sigma)` from its mean and standard deviation, for
+/// `1 + X = exp(mu + sigma Z)` (MODEL.md §3).
+pub fn lognormal_parameters(mean: f64, sd: f64) -> (f64, f64) {
+    let sigma2 = ln(1.0 + sd * sd / ((1.0 + mean) * (1.0 + mean)));
+    // sqrt is correctly rounded (IEEE 754): the same bits everywhere.
+    (ln(1.0 + mean) - sigma2 / 2.0, sigma2.sqrt())
+}
+
+/// The Beta-PERT shapes `(alpha, beta)` with lambda 4 from `min`, `mode` and
+/// `max` (MODEL.md §3): both at least 1.
+pub fn pert_shapes(min: f64, mode: f64, max: f64) -> (f64, f64) {
+    let range = max - min;
+    (1.0 + 4.0 * (mode - min) / range, 1.0 + 4.0 * (max - mode) / range)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marginal_parameters_reproduce_their_moments() {
+        // PERT (0, 0.01, 0.06): alpha = 1 + 4/6 = 5/3, beta = 1 + 20/6 = 13/3.
+        let (alpha, beta) = pert_shapes(0.0, 0.01, 0.06);
+        assert!((alpha - 5.0 / 3.0).abs() < 1e-12 && (beta - 13.0 / 3.0).abs() < 1e-12);
+        assert_eq!(pert_shapes(0.0, 0.03, 0.06), (3.0, 3.0));
+        // E[exp(mu + sigma Z)] = exp(mu + sigma^2 / 2) = 1 + mean, and
+        // Var = (exp(sigma^2) - 1) (1 + mean)^2 = sd^2.
+        let (mu, sigma) = lognormal_parameters(0.03, 0.02);
+        assert!((exp(mu + sigma * sigma / 2.0) - 1.03).abs() < 1e-12);
+        assert!(((exp(sigma * sigma) - 1.0) * 1.03 * 1.03 - 0.0004).abs() < 1e-15);
+    }
 
     #[test]
     fn normal_cdf_matches_reference_values() {

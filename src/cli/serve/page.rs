@@ -487,6 +487,35 @@ s.addEventListener('end',function(){s.close();location.reload();});\
 /// A run: progress while it goes (server-sent events), then the headline,
 /// the downloads and the report page.
 pub fn job(job: &Job, focus: Option<&str>) -> String {
+    let mut body = job_heading(job);
+    let state = job.state();
+    match &state {
+        JobState::Queued | JobState::Running => {
+            let (done, total) = job.progress();
+            let _ = write!(
+                body,
+                "<p>This run is <strong id=\"state\">{}</strong>.</p><progress id=\"bar\" value=\"{done}\" max=\"{total}\"></progress> <span id=\"count\"></span>\
+                 <form method=\"post\" action=\"/j/{}/cancel\"><button type=\"submit\">Cancel</button></form>{PROGRESS_SCRIPT}",
+                state_name(&state),
+                escape(&job.id)
+            );
+        }
+        JobState::Cancelled => body.push_str("<p>This run was <strong id=\"state\">cancelled</strong>.</p>"),
+        JobState::Failed(message) => {
+            let _ = write!(
+                body,
+                "<p>This run <strong id=\"state\">failed</strong>:</p><p class=\"error\">{}</p>",
+                escape(message)
+            );
+        }
+        JobState::Done { files, headline, .. } => body.push_str(&finished_job(job, files, headline, focus)),
+    }
+    layout(&job.scenario.1, &body)
+}
+
+/// A run page's heading: the scenario's name, paths and seed, the
+/// permalink, the link back to the scenario and the list of edits.
+fn job_heading(job: &Job) -> String {
     let (scenario_id, name) = &job.scenario;
     let edits =
         if job.edits.is_empty() { String::new() } else { format!("&e={}", url_encode(&encode_edits(&job.edits))) };
@@ -494,7 +523,7 @@ pub fn job(job: &Job, focus: Option<&str>) -> String {
     let permalink =
         escape(&format!("/s/{scenario_id}/run?paths={}&seed={}&v={}{by}{edits}", job.paths, job.seed, job.version));
     let scenario_link = escape(&format!("/s/{scenario_id}{}", edits.replacen('&', "?", 1)));
-    let mut body = format!(
+    let mut heading = format!(
         "<h1>{}</h1><p>{} paths, seed {}{} · <a href=\"{permalink}\" id=\"permalink\">permalink</a> · \
          <a href=\"{scenario_link}\">scenario{}</a></p>",
         escape(name),
@@ -504,87 +533,74 @@ pub fn job(job: &Job, focus: Option<&str>) -> String {
         if job.edits.is_empty() { "" } else { " with these edits" },
     );
     if !job.edits.is_empty() {
-        body.push_str("<p>Edits to the scenario file:</p><ol id=\"edits\">");
+        heading.push_str("<p>Edits to the scenario file:</p><ol id=\"edits\">");
         for edit in &job.edits {
-            let _ = write!(body, "<li>{}</li>", escape(&edit.to_string()));
+            let _ = write!(heading, "<li>{}</li>", escape(&edit.to_string()));
         }
-        body.push_str("</ol>");
+        heading.push_str("</ol>");
     }
-    match job.state() {
-        JobState::Queued | JobState::Running => {
-            let (done, total) = job.progress();
-            let _ = write!(
-                body,
-                "<p>This run is <strong id=\"state\">{}</strong>.</p><progress id=\"bar\" value=\"{done}\" max=\"{total}\"></progress> <span id=\"count\"></span>\
-                 <form method=\"post\" action=\"/j/{}/cancel\"><button type=\"submit\">Cancel</button></form>{PROGRESS_SCRIPT}",
-                state_name(&job.state()),
-                escape(&job.id)
-            );
-        }
-        JobState::Cancelled => body.push_str("<p>This run was <strong id=\"state\">cancelled</strong>.</p>"),
-        JobState::Failed(message) => {
-            let _ = write!(
-                body,
-                "<p>This run <strong id=\"state\">failed</strong>:</p><p class=\"error\">{}</p>",
-                escape(&message)
-            );
-        }
-        JobState::Done { files, headline, .. } => {
-            let by_state = job.by.iter().any(|c| c == "state");
-            let _ = write!(
-                body,
-                "<p>This run is <strong id=\"state\">done</strong>: its headline, downloads and report follow.</p>"
-            );
-            if let (Some(code), true) = (focus, by_state) {
-                let state = crate::report::state_name(code).unwrap_or(code);
-                let _ = write!(
-                    body,
-                    "<p class=\"focus\"><a id=\"focus-state\" href=\"/j/{}/state/{}\">{}: its hospitals, totals and each policy's difference →</a></p>",
-                    escape(&job.id),
-                    escape(code),
-                    escape(state)
-                );
-            }
-            let _ = write!(body, "<h2>Headline</h2><pre>{}</pre><h2>Downloads</h2><ul>", escape(&headline));
-            let link =
-                |file: &str| format!("<a href=\"/j/{}/f/{}\">{}</a>", escape(&job.id), escape(file), escape(file));
-            let described = [
-                ("evidence.xlsx", "every table in one Excel workbook, with sources and the run record"),
-                ("brief.md", "the brief: headline figures with their Monte Carlo ± and sources"),
-                ("report.html", "the report page shown below"),
-                ("scenario.yaml", "the scenario as run (with your edits): seqsim run reproduces these numbers from it"),
-                ("manifest.json", "the run record: version, seed, paths, the scenario's and imports' SHA-256"),
-            ];
-            for (file, what) in described {
-                if files.iter().any(|f| f == file) {
-                    let _ = write!(body, "<li>{}: {what}</li>", link(file));
-                }
-            }
-            let tables: Vec<&str> = files.iter().filter_map(|f| f.strip_suffix(".csv")).collect();
-            for table in tables {
-                let mut formats = vec![link(&format!("{table}.csv"))];
-                if files.iter().any(|f| *f == format!("{table}.parquet")) {
-                    formats.push(link(&format!("{table}.parquet")));
-                }
-                let _ = write!(body, "<li>{table} table: {}</li>", formats.join(" · "));
-            }
-            body.push_str("</ul>");
-            if by_state && files.iter().any(|f| f == "at_risk.csv") {
-                let _ = write!(
-                    body,
-                    "<h2>A state</h2><form method=\"get\" action=\"/j/{}/state\" id=\"state-form\"><label>State (two letters) \
-                     <input name=\"st\" size=\"3\" maxlength=\"8\" placeholder=\"KS\" required></label> \
-                     <button type=\"submit\">Open its page</button></form>\
-                     <p class=\"meta\">One state's facilities by name, with each one's margin and risks and what each policy changes; it prints as a handout.</p>",
-                    escape(&job.id)
-                );
-            }
-            let _ = write!(
-                body,
-                "<h2>Report</h2><iframe src=\"/j/{}/f/report.html\" title=\"report\"></iframe>",
-                escape(&job.id)
-            );
+    heading
+}
+
+/// A finished run's part of its page: the link to the state in `focus`
+/// (a run `--by state`), the headline, the downloads, the state picker and
+/// the report page.
+fn finished_job(job: &Job, files: &[String], headline: &str, focus: Option<&str>) -> String {
+    let by_state = job.by.iter().any(|c| c == "state");
+    let mut body = String::from(
+        "<p>This run is <strong id=\"state\">done</strong>: its headline, downloads and report follow.</p>",
+    );
+    if let (Some(code), true) = (focus, by_state) {
+        let state = crate::report::state_name(code).unwrap_or(code);
+        let _ = write!(
+            body,
+            "<p class=\"focus\"><a id=\"focus-state\" href=\"/j/{}/state/{}\">{}: its hospitals, totals and each policy's difference →</a></p>",
+            escape(&job.id),
+            escape(code),
+            escape(state)
+        );
+    }
+    let _ = write!(body, "<h2>Headline</h2><pre>{}</pre>", escape(headline));
+    body.push_str(&downloads(&job.id, files));
+    if by_state && files.iter().any(|f| f == "at_risk.csv") {
+        let _ = write!(
+            body,
+            "<h2>A state</h2><form method=\"get\" action=\"/j/{}/state\" id=\"state-form\"><label>State (two letters) \
+             <input name=\"st\" size=\"3\" maxlength=\"8\" placeholder=\"KS\" required></label> \
+             <button type=\"submit\">Open its page</button></form>\
+             <p class=\"meta\">One state's facilities by name, with each one's margin and risks and what each policy changes; it prints as a handout.</p>",
+            escape(&job.id)
+        );
+    }
+    let _ =
+        write!(body, "<h2>Report</h2><iframe src=\"/j/{}/f/report.html\" title=\"report\"></iframe>", escape(&job.id));
+    body
+}
+
+/// A finished run's downloads: the described files it has, then each table
+/// as CSV and, where written, Parquet.
+fn downloads(job_id: &str, files: &[String]) -> String {
+    let link = |file: &str| format!("<a href=\"/j/{}/f/{}\">{}</a>", escape(job_id), escape(file), escape(file));
+    let described = [
+        ("evidence.xlsx", "every table in one Excel workbook, with sources and the run record"),
+        ("brief.md", "the brief: headline figures with their Monte Carlo ± and sources"),
+        ("report.html", "the report page shown below"),
+        ("scenario.yaml", "the scenario as run (with your edits): seqsim run reproduces these numbers from it"),
+        ("manifest.json", "the run record: version, seed, paths, the scenario's and imports' SHA-256"),
+    ];
+    let mut list = String::from("<h2>Downloads</h2><ul>");
+    for (file, what) in described {
+        if files.iter().any(|f| f == file) {
+            let _ = write!(list, "<li>{}: {what}</li>", link(file));
         }
     }
-    layout(name, &body)
+    for table in files.iter().filter_map(|f| f.strip_suffix(".csv")) {
+        let mut formats = vec![link(&format!("{table}.csv"))];
+        if files.iter().any(|f| *f == format!("{table}.parquet")) {
+            formats.push(link(&format!("{table}.parquet")));
+        }
+        let _ = write!(list, "<li>{table} table: {}</li>", formats.join(" · "));
+    }
+    list.push_str("</ul>");
+    list
 }
