@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use super::cms::{self, csv, layout};
+use super::cms::{self, layout};
 use crate::calendar::Date;
+use crate::scenario::csv;
 
 /// The largest cohort table read, in bytes.
 pub const MAX_TABLE_BYTES: u64 = 256 * 1024 * 1024;

@@ -8,6 +8,8 @@
 //! and read numbers exactly with `number`. Nothing in here prints or exits.
 
 pub mod cohort;
+pub mod cohort_table;
+pub mod csv;
 mod diagnostic;
 pub mod edit;
 mod number;

@@ -5,7 +5,7 @@
 //! grouping attributes, plus an [`ImportReport`] saying what was kept,
 //! dropped (and why) and estimated (and how).
 //!
-//! Modules: [`csv`] reads RFC-4180 bytes; [`layout`] matches columns by
+//! Modules: [`csv`](crate::scenario::csv) reads RFC-4180 bytes; [`layout`] matches columns by
 //! header name and types cells; [`rows`] holds one report's values and the
 //! classifications (CCN, facility type, kind, control, drop reasons);
 //! [`payer`] checks a report and splits revenue and costs exactly;
@@ -34,7 +34,6 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-pub mod csv;
 pub mod definitions;
 pub mod layout;
 pub mod payer;
@@ -51,6 +50,7 @@ pub use report::{report_json, write_cohort_csv, Definitions, DropCount, ImportRe
 pub use rows::{DropReason, FacilityType, Kind};
 
 use crate::calendar::Date;
+use crate::scenario::csv;
 use layout::{Layout, Record};
 use rows::Raw;
 
