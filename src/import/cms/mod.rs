@@ -46,7 +46,7 @@ pub use definitions::{
     BaseShares, CashDefinition, MarginDefinition, OtherIncomeRule, OtherShares, RucaCodes, RuralDefinition,
 };
 pub use payer::{Amounts, Estimator, OtherIncome};
-pub use report::{report_json, write_cohort_csv, Definitions, DropCount, ImportReport, InputFile, KindTotals, Rule};
+pub use report::{cohort_records, report_json, write_cohort_csv, Definitions, DropCount, ImportReport, InputFile, KindTotals, Rule};
 pub use rows::{DropReason, FacilityType, Kind};
 
 use crate::calendar::Date;
