@@ -60,7 +60,7 @@ impl Hospital {
     /// The patient-care margin, (revenue - costs) / revenue; `None` when revenue is not positive.
     pub fn margin(&self) -> Option<Decimal> {
         let revenue = self.revenue_total();
-        (revenue > Decimal::ZERO).then(|| (revenue - self.costs_total()) / revenue)
+        (revenue > Decimal::ZERO).then(|| crate::numeric::margin(revenue, self.costs_total()))
     }
     /// Days of cash, `365 cash / costs`; `None` without cash or positive costs.
     pub fn days_cash(&self) -> Option<Decimal> {

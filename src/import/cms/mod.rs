@@ -46,7 +46,9 @@ pub use definitions::{
     BaseShares, CashDefinition, MarginDefinition, OtherIncomeRule, OtherShares, RucaCodes, RuralDefinition,
 };
 pub use payer::{Amounts, Estimator, OtherIncome};
-pub use report::{cohort_records, report_json, write_cohort_csv, Definitions, DropCount, ImportReport, InputFile, KindTotals, Rule};
+pub use report::{
+    cohort_records, report_json, write_cohort_csv, Definitions, DropCount, ImportReport, InputFile, KindTotals, Rule,
+};
 pub use rows::{DropReason, FacilityType, Kind};
 
 use crate::calendar::Date;
@@ -212,7 +214,7 @@ impl CohortRow {
     pub fn margin(&self) -> Decimal {
         let revenue: Decimal = self.amounts.revenue.iter().sum();
         let costs: Decimal = self.amounts.costs.iter().sum();
-        (revenue - costs) / revenue
+        crate::numeric::margin(revenue, costs)
     }
 }
 

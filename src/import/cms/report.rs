@@ -371,8 +371,10 @@ fn cohort_record(row: &CohortRow, options: &ImportOptions) -> CohortRecord {
 pub fn write_cohort_csv(import: &Import, out: &mut impl Write) -> io::Result<()> {
     let report = &import.report;
     let options = &import.options;
-    let mut comments =
-        vec![format!("CMS Hospital Provider Cost Report, {} (data.cms.gov, form CMS-2552-10); public domain.", release_words(import))];
+    let mut comments = vec![format!(
+        "CMS Hospital Provider Cost Report, {} (data.cms.gov, form CMS-2552-10); public domain.",
+        release_words(import)
+    )];
     for file in &report.files {
         comments.push(format!("input {} sha256 {} ({} rows read)", quote(&file.file), file.sha256, file.rows_read));
     }
