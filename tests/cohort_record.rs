@@ -3,6 +3,9 @@
 //! backtest`, and a bad cell gets the same message (file, row, column) from
 //! all three.
 
+// Tests may panic on a failed expectation: that is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;

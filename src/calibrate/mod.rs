@@ -218,8 +218,11 @@ fn rates(early: &Hospital, late: &Hospital, years: f64, vcs: f64) -> [f64; MEASU
         (Some(r), Some(v)) => Some(r / (1.0 - vcs + vcs * v)),
         _ => None,
     };
-    let medicaid =
-        if early.medicaid_reported && late.medicaid_reported { ratio(late.revenue.medicaid, early.revenue.medicaid) } else { None };
+    let medicaid = if early.medicaid_reported && late.medicaid_reported {
+        ratio(late.revenue.medicaid, early.revenue.medicaid)
+    } else {
+        None
+    };
     let commercial_and_other = |h: &Hospital| h.revenue.commercial + h.revenue.other;
     [
         annual(volume),
