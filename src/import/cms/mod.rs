@@ -5,7 +5,7 @@
 //! grouping attributes, plus an [`ImportReport`] saying what was kept,
 //! dropped (and why) and estimated (and how).
 //!
-//! Modules: [`csv`](crate::scenario::csv) reads RFC-4180 bytes; [`layout`] matches columns by
+//! Modules: [`csv`] (`scenario::csv`) reads RFC-4180 bytes; [`layout`] matches columns by
 //! header name and types cells; [`rows`] holds one report's values and the
 //! classifications (CCN, facility type, kind, control, drop reasons);
 //! [`payer`] checks a report and splits revenue and costs exactly;
