@@ -494,11 +494,10 @@ impl<T: Amount> PolicyState<T> {
     }
 }
 
-/// `MARGIN = (REV - C) / REV`: the one place a margin is computed.
-#[inline(always)]
-pub fn margin<T: Amount>(revenue: T, costs: T) -> T {
-    (revenue - costs) / revenue
-}
+/// `MARGIN = (REV - C) / REV`: the one place a margin is computed, written
+/// in `numeric` (the lowest layer) so that the importer, `import::panel`
+/// and `backtest` compute a `Decimal` margin with the same equation.
+pub use crate::numeric::margin;
 
 /// The base-year margin from the scenario's amounts (MODEL.md v1.3 §3),
 /// `M_base = (sum revenue - sum costs) / sum revenue`, revenue before

@@ -21,8 +21,18 @@ pub mod special;
 pub mod stats;
 
 use std::cmp::Ordering;
+use std::ops::{Div, Sub};
 
 use rust_decimal::Decimal;
+
+/// `MARGIN = (REV - C) / REV` (MODEL.md §2): the one place a margin is
+/// computed, for any number type: `model` (its `Amount`s), the importer,
+/// `import::panel` and `backtest` (`Decimal`). The caller makes sure
+/// revenue is not zero.
+#[inline(always)]
+pub fn margin<T: Copy + Sub<Output = T> + Div<Output = T>>(revenue: T, costs: T) -> T {
+    (revenue - costs) / revenue
+}
 
 /// Lower-triangular Cholesky factor `L` (row-major, `n x n`) of a symmetric
 /// matrix, or `None` if the matrix is not positive definite (MODEL.md §3).
@@ -485,6 +495,13 @@ impl Ord for Wide {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_margin_is_revenue_less_costs_over_revenue_in_any_number_type() {
+        // (100 - 105) / 100 = -0.05 exactly in Decimal; (8 - 6) / 8 = 0.25 in f64.
+        assert_eq!(margin(Decimal::from(100), Decimal::from(105)), Decimal::new(-5, 2));
+        assert_eq!(margin(8.0, 6.0), 0.25);
+    }
 
     #[test]
     fn factors_a_two_by_two_correlation() {

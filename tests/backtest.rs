@@ -113,7 +113,7 @@ fn a_later_table_without_ccns_names_the_column() {
         dir.path().join("bt").to_str().unwrap(),
     ]);
     assert_eq!(run.status.code(), Some(1));
-    assert!(stderr(&run).contains("later.csv: no `ccn` column"), "{}", stderr(&run));
+    assert!(stderr(&run).contains("later.csv: missing required column(s) ccn, medicare_ffs"), "{}", stderr(&run));
 }
 
 /// The committed real excerpt: calibrate writes a drivers block a scenario

@@ -81,7 +81,7 @@ fn group_totals_are_sums_of_facility_rows_and_csv_equals_parquet() {
     let text = std::fs::read_to_string(scenario("cohorts/rural_hospitals_synthetic.csv")).unwrap();
     let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).take(61).collect();
     std::fs::write(dir.path().join("small.csv"), lines.join("\n") + "\n").unwrap();
-    let table = seqsim::report::read::cohort_table(&dir.path().join("small.csv")).unwrap();
+    let table = seqsim::scenario::cohort_table::read_csv(&dir.path().join("small.csv")).unwrap();
     seqsim::report::read::write_cohort_parquet(&table, &dir.path().join("small.parquet")).unwrap();
     let yaml = common::bundled_text("rural_cohort.yaml");
     for ext in ["csv", "parquet"] {

@@ -78,6 +78,12 @@ impl Unit {
     }
 }
 
+/// The revenue lines in the order of [`Unit::revenue`] (the model's: FFS, MA,
+/// Medicaid, commercial, other).
+fn revenue_lines(r: &crate::scenario::Revenue) -> [rust_decimal::Decimal; 5] {
+    [r.medicare_ffs, r.medicare_advantage, r.medicaid, r.commercial, r.other]
+}
+
 /// Hospitals in every release, and the years between releases.
 #[derive(Clone, Debug)]
 pub struct Series {
@@ -122,8 +128,8 @@ impl Series {
             midpoints.push(rows[0].midpoint_day() as f64);
             let unit = Unit {
                 kind: rows[0].kind.clone(),
-                revenue: rows.iter().map(|h| h.revenue.map(num)).collect(),
-                costs: rows.iter().map(|h| h.costs.map(num)).collect(),
+                revenue: rows.iter().map(|h| revenue_lines(&h.revenue).map(num)).collect(),
+                costs: rows.iter().map(|h| [h.costs.labor, h.costs.supplies, h.costs.other].map(num)).collect(),
                 days: rows.iter().map(|h| h.patient_days.map(num)).collect(),
             };
             let positive = (0..rows.len()).all(|k| unit.revenue_total(k) > 0.0 && unit.costs_total(k) > 0.0);

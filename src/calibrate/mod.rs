@@ -217,15 +217,19 @@ fn rates(early: &Hospital, late: &Hospital, years: f64, vcs: f64) -> [f64; MEASU
         (Some(r), Some(v)) => Some(r / model::cost_volume_response(vcs, v)),
         _ => None,
     };
-    let medicaid =
-        if early.medicaid_reported && late.medicaid_reported { ratio(late.revenue[2], early.revenue[2]) } else { None };
+    let medicaid = if early.medicaid_reported && late.medicaid_reported {
+        ratio(late.revenue.medicaid, early.revenue.medicaid)
+    } else {
+        None
+    };
+    let commercial_and_other = |h: &Hospital| h.revenue.commercial + h.revenue.other;
     [
         annual(volume),
-        annual(per_volume(ratio(late.revenue[3] + late.revenue[4], early.revenue[3] + early.revenue[4]))),
+        annual(per_volume(ratio(commercial_and_other(late), commercial_and_other(early)))),
         annual(per_volume(medicaid)),
-        annual(per_cost_volume(ratio(late.costs[0], early.costs[0]))),
-        annual(per_cost_volume(ratio(late.costs[1], early.costs[1]))),
-        annual(per_cost_volume(ratio(late.costs[2], early.costs[2]))),
+        annual(per_cost_volume(ratio(late.costs.labor, early.costs.labor))),
+        annual(per_cost_volume(ratio(late.costs.supplies, early.costs.supplies))),
+        annual(per_cost_volume(ratio(late.costs.other, early.costs.other))),
     ]
 }
 
@@ -449,6 +453,7 @@ mod tests {
     #[test]
     fn rates_take_volume_out_and_annualise() {
         use crate::calendar::Date;
+        use crate::scenario::{Costs, Revenue};
         let d = |v: i64| Decimal::from(v);
         let hospital = |days: i64, labor: i64, medicaid: i64| Hospital {
             ccn: "010001".into(),
@@ -458,8 +463,14 @@ mod tests {
             state: "AL".into(),
             begin: Date::first_of_year(2017),
             end: Date::first_of_year(2017),
-            revenue: [d(10), d(0), d(medicaid), d(50), d(0)],
-            costs: [d(labor), d(10), d(10)],
+            revenue: Revenue {
+                medicare_ffs: d(10),
+                medicare_advantage: d(0),
+                medicaid: d(medicaid),
+                commercial: d(50),
+                other: d(0),
+            },
+            costs: Costs { labor: d(labor), supplies: d(10), other: d(10) },
             patient_days: Some(d(days)),
             medicaid_reported: true,
             cash: None,
@@ -479,7 +490,7 @@ mod tests {
     impl WithMedicaid for Hospital {
         fn clone_with_medicaid(&self, medicaid: Decimal) -> Hospital {
             let mut h = self.clone();
-            h.revenue[2] = medicaid;
+            h.revenue.medicaid = medicaid;
             h
         }
     }

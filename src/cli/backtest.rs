@@ -82,10 +82,7 @@ pub(super) fn command(args: &BacktestArgs) -> Result<(), CliError> {
     let base_margins: Vec<f64> = s
         .practices
         .iter()
-        .map(|p| {
-            let revenue = p.revenue.total();
-            ((revenue - p.costs.total()) / revenue).to_f64().unwrap_or(f64::NAN)
-        })
+        .map(|p| crate::model::margin(p.revenue.total(), p.costs.total()).to_f64().unwrap_or(f64::NAN))
         .collect();
     let mut staging = begin_staging(&settings.out, args.run.force)?;
     let spec_run = backtest::Spec { seed, paths, threads, year: args.year, share_paths: SHARE_PATHS };

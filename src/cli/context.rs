@@ -131,9 +131,19 @@ pub(super) fn add_facilities(
     file: &Path,
 ) -> Result<(), CliError> {
     let Some(spec) = scenario.cohort.clone() else { return Ok(()) };
-    let table = report::read::cohort_table(file)?;
     let label = file.display().to_string();
-    let facilities = scenario::cohort::practices(&spec, &table, &label, &scenario.practices)?;
+    let extension = file.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let facilities = match extension.as_str() {
+        "csv" => scenario::cohort::read_practices(&spec, file, &scenario.practices)?,
+        "parquet" => {
+            let table = report::read::cohort_parquet(file)?;
+            scenario::cohort::practices(&spec, &table, &label, &scenario.practices)?
+        }
+        _ => {
+            let message = "a cohort file must end in .csv or .parquet".to_string();
+            return Err(report::read::ReadError::File { path: file.to_path_buf(), message }.into());
+        }
+    };
     scenario.practices.extend(facilities);
     if scenario.practices.is_empty() {
         return Err(CliError::Invalid(format!("{label}: the cohort has no rows and the scenario no practices")));

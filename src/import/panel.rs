@@ -3,7 +3,9 @@
 //! [`crate::import::cms`]) or a cohort table that `seqsim import
 //! cms-cost-report` wrote. `seqsim calibrate` and `seqsim backtest` read
 //! their releases through this one reader, so both forms give the same
-//! numbers (the table holds the importer's amounts to the cent).
+//! numbers (the table holds the importer's amounts to the cent). A table is
+//! read through the cohort record (`scenario::cohort_table`): the columns,
+//! number grammar and messages of `seqsim run`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,11 +13,10 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use super::cms::{self, csv, layout};
+use super::cms;
 use crate::calendar::Date;
-
-/// The largest cohort table read, in bytes.
-pub const MAX_TABLE_BYTES: u64 = 256 * 1024 * 1024;
+use crate::scenario::cohort_table::{self, column, CohortError, CohortRecord, MAX_TABLE_BYTES};
+use crate::scenario::{Costs, Revenue};
 
 /// One hospital's report, as the importer keeps it (annualised dollars).
 #[derive(Clone, Debug, PartialEq)]
@@ -34,10 +35,10 @@ pub struct Hospital {
     pub begin: Date,
     /// Reporting period end.
     pub end: Date,
-    /// Revenue lines: medicare_ffs, medicare_advantage, medicaid, commercial, other.
-    pub revenue: [Decimal; 5],
-    /// Cost lines: labor, supplies, other.
-    pub costs: [Decimal; 3],
+    /// Revenue lines.
+    pub revenue: Revenue,
+    /// Cost lines.
+    pub costs: Costs,
     /// Annualised inpatient days of all payers, when known.
     pub patient_days: Option<Decimal>,
     /// Whether the Medicaid line is the reported `Net Revenue from Medicaid`.
@@ -50,16 +51,16 @@ pub struct Hospital {
 impl Hospital {
     /// Total revenue.
     pub fn revenue_total(&self) -> Decimal {
-        self.revenue.iter().sum()
+        self.revenue.total()
     }
     /// Total costs.
     pub fn costs_total(&self) -> Decimal {
-        self.costs.iter().sum()
+        self.costs.total()
     }
     /// The patient-care margin, (revenue - costs) / revenue; `None` when revenue is not positive.
     pub fn margin(&self) -> Option<Decimal> {
         let revenue = self.revenue_total();
-        (revenue > Decimal::ZERO).then(|| (revenue - self.costs_total()) / revenue)
+        (revenue > Decimal::ZERO).then(|| crate::numeric::margin(revenue, self.costs_total()))
     }
     /// Days of cash, `365 cash / costs`; `None` without cash or positive costs.
     pub fn days_cash(&self) -> Option<Decimal> {
@@ -121,26 +122,9 @@ pub enum PanelError {
     /// The cost-report import failed.
     #[error(transparent)]
     Import(#[from] cms::ImportError),
-    /// A cohort table lacks a column.
-    #[error("{}: no `{column}` column; give a CMS cost-report extract or a cohort table written by `seqsim import cms-cost-report`", file.display())]
-    MissingColumn {
-        /// The file.
-        file: PathBuf,
-        /// The column.
-        column: String,
-    },
-    /// A cell of a cohort table is not what its column holds.
-    #[error("{}: row {row}, column {column}: {message}", file.display())]
-    Cell {
-        /// The file.
-        file: PathBuf,
-        /// Row (the header is row 1, comment lines not counted).
-        row: usize,
-        /// Column name.
-        column: String,
-        /// What is wrong.
-        message: String,
-    },
+    /// A cohort table's columns or cells are not what the cohort record holds.
+    #[error(transparent)]
+    Table(#[from] CohortError),
     /// The file holds no hospital.
     #[error("{}: no hospital rows", file.display())]
     Empty {
@@ -159,10 +143,9 @@ pub fn read(path: &Path) -> Result<Panel, PanelError> {
     }
     let bytes = std::fs::read(path).map_err(io)?;
     let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-    let body = skip_comments(&bytes);
-    let header_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
+    let header_line = skip_comments(&bytes).split(|b| *b == b'\n').next().unwrap_or_default();
     let is_release = String::from_utf8_lossy(header_line).to_ascii_lowercase().contains("provider ccn");
-    let panel = if is_release { from_release(path, sha256)? } else { from_table(path, sha256, body)? };
+    let panel = if is_release { from_release(path, sha256)? } else { from_table(path, sha256, &bytes)? };
     if panel.hospitals.is_empty() {
         return Err(PanelError::Empty { file: path.to_path_buf() });
     }
@@ -201,8 +184,8 @@ fn from_release(path: &Path, sha256: String) -> Result<Panel, PanelError> {
             state: row.state.clone(),
             begin: row.begin,
             end: row.end,
-            revenue: row.amounts.revenue,
-            costs: row.amounts.costs,
+            revenue: revenue(row.amounts.revenue),
+            costs: costs(row.amounts.costs),
             patient_days: Some(row.patient_days),
             medicaid_reported: row.amounts.estimators[2] == cms::Estimator::Reported,
             cash: Some(row.amounts.cash),
@@ -212,104 +195,40 @@ fn from_release(path: &Path, sha256: String) -> Result<Panel, PanelError> {
     Ok(Panel { file: path.to_path_buf(), sha256, form: Form::Release(year), hospitals, dropped })
 }
 
-/// The columns a cohort table must have.
-const REQUIRED: [&str; 11] = [
-    "ccn",
-    "kind",
-    "medicare_ffs",
-    "medicare_advantage",
-    "medicaid",
-    "commercial",
-    "other",
-    "labor",
-    "supplies",
-    "other_costs",
-    "fiscal_year_end",
-];
+/// The importer's revenue lines, in cohort column order, by name.
+fn revenue([medicare_ffs, medicare_advantage, medicaid, commercial, other]: [Decimal; 5]) -> Revenue {
+    Revenue { medicare_ffs, medicare_advantage, medicaid, commercial, other }
+}
 
-fn from_table(path: &Path, sha256: String, body: &[u8]) -> Result<Panel, PanelError> {
-    let mut reader = csv::Reader::new(body);
-    let cell_error = |row: usize, column: &str, message: String| PanelError::Cell {
-        file: path.to_path_buf(),
-        row,
-        column: column.to_string(),
-        message,
-    };
-    let header: Vec<String> = match reader.next_record() {
-        None => return Err(PanelError::Empty { file: path.to_path_buf() }),
-        Some(Err(p)) => return Err(cell_error(p.row, "header", p.message)),
-        Some(Ok((_, cells))) => cells.iter().map(|c| String::from_utf8_lossy(c).trim().to_string()).collect(),
-    };
-    let position = |name: &str| header.iter().position(|h| h == name);
-    let mut index = HashMap::new();
-    for name in REQUIRED {
-        let i = position(name)
-            .ok_or_else(|| PanelError::MissingColumn { file: path.to_path_buf(), column: name.into() })?;
-        index.insert(name, i);
-    }
-    for name in ["name", "city", "state", "fiscal_year_begin", "patient_days", "est_medicaid", "cash"] {
-        if let Some(i) = position(name) {
-            index.insert(name, i);
-        }
-    }
-    let mut hospitals = Vec::new();
-    while let Some(record) = reader.next_record() {
-        let (row, cells) = record.map_err(|p| {
-            let column = header.get(p.field).cloned().unwrap_or_else(|| format!("#{}", p.field + 1));
-            cell_error(p.row, &column, p.message)
-        })?;
-        let text = |name: &str| -> Result<String, PanelError> {
-            let Some(&i) = index.get(name) else { return Ok(String::new()) };
-            let cell = cells.get(i).map(Vec::as_slice).unwrap_or_default();
-            std::str::from_utf8(cell)
-                .map(|s| s.trim().to_string())
-                .map_err(|_| cell_error(row, name, "not UTF-8 text".into()))
-        };
-        let number = |name: &str| -> Result<Decimal, PanelError> {
-            layout::parse_number(&text(name)?).map_err(|e| cell_error(row, name, e.to_string()))
-        };
-        let date = |name: &str| -> Result<Date, PanelError> {
-            let value = text(name)?;
-            Date::parse_iso(&value).ok_or_else(|| {
-                cell_error(row, name, format!("expected a date YYYY-MM-DD, found {:?}", layout::clip(&value)))
-            })
-        };
-        let ccn = text("ccn")?;
-        if ccn.is_empty() {
-            return Err(cell_error(row, "ccn", "missing value (a CCN)".into()));
-        }
-        let end = date("fiscal_year_end")?;
-        let begin = if index.contains_key("fiscal_year_begin") { date("fiscal_year_begin")? } else { end };
-        let patient_days = match text("patient_days")?.as_str() {
-            "" => None,
-            value => Some(layout::parse_number(value).map_err(|e| cell_error(row, "patient_days", e.to_string()))?),
-        };
-        let cash = match text("cash")?.as_str() {
-            "" => None,
-            value => Some(layout::parse_number(value).map_err(|e| cell_error(row, "cash", e.to_string()))?),
-        };
-        hospitals.push(Hospital {
-            name: text("name")?,
-            city: text("city")?,
-            kind: text("kind")?,
-            state: text("state")?,
-            begin,
-            end,
-            revenue: [
-                number("medicare_ffs")?,
-                number("medicare_advantage")?,
-                number("medicaid")?,
-                number("commercial")?,
-                number("other")?,
-            ],
-            costs: [number("labor")?, number("supplies")?, number("other_costs")?],
-            patient_days,
-            medicaid_reported: text("est_medicaid")? == cms::Estimator::Reported.id(),
-            cash,
-            ccn,
-        });
-    }
+/// The importer's cost lines, in cohort column order, by name.
+fn costs([labor, supplies, other]: [Decimal; 3]) -> Costs {
+    Costs { labor, supplies, other }
+}
+
+fn from_table(path: &Path, sha256: String, bytes: &[u8]) -> Result<Panel, PanelError> {
+    let table = cohort_table::parse_csv(bytes, path)?;
+    let hospitals = cohort_table::records(&table, path)?.into_iter().filter_map(hospital).collect();
     Ok(Panel { file: path.to_path_buf(), sha256, form: Form::CohortTable, hospitals, dropped: HashMap::new() })
+}
+
+/// A cohort record as a hospital (`None` without an end date, which
+/// [`cohort_table::records`] has already reported).
+fn hospital(record: CohortRecord) -> Option<Hospital> {
+    let end = record.fiscal_year_end?;
+    Some(Hospital {
+        city: record.attribute(column::CITY).to_string(),
+        state: record.attribute(column::STATE).to_string(),
+        medicaid_reported: record.attribute(column::EST_MEDICAID) == cms::Estimator::Reported.id(),
+        ccn: record.ccn,
+        name: record.name,
+        kind: record.kind,
+        begin: record.fiscal_year_begin.unwrap_or(end),
+        end,
+        revenue: record.revenue,
+        costs: record.costs,
+        patient_days: record.patient_days,
+        cash: record.cash,
+    })
 }
 
 #[cfg(test)]
@@ -335,8 +254,14 @@ mod tests {
             state: "AL".into(),
             begin: day,
             end: day,
-            revenue: [d(40), d(10), d(20), d(30), d(0)],
-            costs: [d(60), d(10), d(35)],
+            revenue: Revenue {
+                medicare_ffs: d(40),
+                medicare_advantage: d(10),
+                medicaid: d(20),
+                commercial: d(30),
+                other: d(0),
+            },
+            costs: Costs { labor: d(60), supplies: d(10), other: d(35) },
             patient_days: None,
             medicaid_reported: true,
             cash: Some(d(21)),

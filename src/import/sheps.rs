@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::cms::{csv, layout, rows};
+use super::cms::{layout, rows};
+use crate::scenario::csv;
 
 /// The largest closure list read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;

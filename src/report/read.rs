@@ -556,27 +556,15 @@ fn facility_totals(dir: &Path) -> Result<Vec<CohortYear>, ReadError> {
     })))
 }
 
-/// Reads a cohort table (CSV or Parquet, by extension) as text cells, so
-/// numbers reach the scenario layer as the digits written in a CSV file
-/// (Parquet floats as their shortest round-trip text).
-pub fn cohort_table(path: &Path) -> Result<crate::scenario::cohort::Table, ReadError> {
+/// Reads a Parquet cohort table as text cells (floats as their shortest
+/// round-trip text), for `scenario::cohort` to check like a CSV table's.
+pub fn cohort_parquet(path: &Path) -> Result<crate::scenario::cohort::Table, ReadError> {
     let error = |message: String| ReadError::File { path: path.to_path_buf(), message };
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
-    let frame = match extension.as_str() {
-        "csv" => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_parse_options(CsvParseOptions::default().with_comment_prefix(Some("#")))
-            .with_infer_schema_length(Some(0))
-            .with_n_rows(Some(crate::scenario::cohort::MAX_ROWS + 1))
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|reader| reader.finish())
-            .map_err(|e| error(e.to_string()))?,
-        "parquet" => {
-            let file = File::open(path).map_err(|e| error(e.to_string()))?;
-            ParquetReader::new(file).finish().map_err(|e| error(e.to_string()))?
-        }
-        _ => return Err(error("a cohort file must end in .csv or .parquet".to_string())),
-    };
+    let file = File::open(path).map_err(|e| error(e.to_string()))?;
+    let frame = ParquetReader::new(file).finish().map_err(|e| error(e.to_string()))?;
+    if frame.height() > crate::scenario::cohort::MAX_ROWS {
+        return Err(error(format!("more than {} rows", crate::scenario::cohort::MAX_ROWS)));
+    }
     let columns: Vec<String> = frame.get_column_names().iter().map(|c| c.to_string()).collect();
     let mut cells: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(columns.len()); frame.height()];
     for name in &columns {

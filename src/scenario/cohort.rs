@@ -1,79 +1,21 @@
-//! Cohort tables: one facility per row of a CSV or Parquet file, each row
+//! Cohort tables as practices: each row of a table (read as text cells by
+//! `cohort_table`, or from Parquet by the report layer, which owns polars)
 //! checked by the practice rules of `practice` (the same rules, defaults and
 //! messages as a practice in a scenario file) and turned into a practice.
-//! The report layer reads the file, since it owns polars; this module only
-//! sees text cells. Problems are positioned `FILE: row N, column NAME`, with
-//! the column named as the file names it.
+//! Column names, the number grammar and how problems are positioned
+//! (`FILE: row N, column NAME`, the column named as the file names it) are
+//! the cohort record's (`cohort_table`).
 
 use std::collections::HashSet;
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rust_decimal::Decimal;
 
-use super::diagnostic::{Diagnostic, Position};
+use super::cohort_table::{self, MissingColumns, Problems};
+pub use super::cohort_table::{CohortError, Table, MAX_ROWS};
 use super::practice::{self, Defaults, Ids, Read, Source};
 use super::text::no_such_kind;
 use super::types::{Block, CohortSpec, Field, Practice, Scenario};
-
-/// Rows a cohort may hold.
-pub const MAX_ROWS: usize = 1_000_000;
-/// Problems listed before the rest are only counted.
-const MAX_ERRORS: usize = 20;
-
-/// A table as text: a header and rows of cells (`None` for empty or null).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Table {
-    /// Column names.
-    pub columns: Vec<String>,
-    /// Rows, each as long as `columns`.
-    pub rows: Vec<Vec<Option<String>>>,
-}
-
-/// Why a cohort table could not be used: its first 20 problems
-/// and how many there were.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CohortError {
-    /// The table, as messages name it.
-    pub file: PathBuf,
-    /// The problems listed, in row order.
-    pub diagnostics: Vec<Diagnostic>,
-    /// How many problems there were in all.
-    pub total: usize,
-}
-
-impl fmt::Display for CohortError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for diagnostic in &self.diagnostics {
-            writeln!(f, "{}", diagnostic.render(&self.file))?;
-        }
-        if self.total > self.diagnostics.len() {
-            let more = self.total - self.diagnostics.len();
-            writeln!(f, "{}: … and {more} more problems not listed", self.file.display())?;
-        }
-        write!(f, "{}: the cohort was not used", self.file.display())
-    }
-}
-
-impl std::error::Error for CohortError {}
-
-impl CohortError {
-    /// One problem with the table as a whole.
-    fn table(file: &Path, message: String) -> CohortError {
-        let diagnostic = Diagnostic::error(Position::Table, message, Some(file.to_path_buf()));
-        CohortError { file: file.to_path_buf(), diagnostics: vec![diagnostic], total: 1 }
-    }
-}
-
-/// A cohort table without some required columns.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("missing required column(s) {}; the file has {}", .missing.join(", "), .present.join(", "))]
-struct MissingColumns {
-    /// The required columns it lacks (under their names after renames).
-    missing: Vec<String>,
-    /// The columns it has.
-    present: Vec<String>,
-}
 
 /// Where each field's column is, resolved once from the table's header.
 struct Columns {
@@ -128,13 +70,6 @@ impl Columns {
     }
 }
 
-/// The problems found so far: the first [`MAX_ERRORS`] kept, all counted.
-#[derive(Default)]
-struct Problems {
-    listed: Vec<Diagnostic>,
-    total: usize,
-}
-
 /// One row, read for the practice rules.
 struct Row<'t> {
     cells: &'t [Option<String>],
@@ -147,11 +82,7 @@ struct Row<'t> {
 
 impl Row<'_> {
     fn push(&mut self, column: Option<String>, message: String) {
-        self.problems.total += 1;
-        if self.problems.listed.len() < MAX_ERRORS {
-            let at = Position::Row { row: self.number, column };
-            self.problems.listed.push(Diagnostic::error(at, message, Some(self.file.to_path_buf())));
-        }
+        self.problems.push(self.file, self.number, column, message);
     }
 }
 
@@ -219,10 +150,15 @@ pub fn practices(
             });
         }
     }
-    if problems.total > 0 {
-        return Err(CohortError { file: path.to_path_buf(), diagnostics: problems.listed, total: problems.total });
-    }
+    problems.into_result(path)?;
     Ok(out)
+}
+
+/// Reads the cohort CSV `file` ([`cohort_table::read_csv`]) and checks
+/// every row as [`practices`] does; the table is named as `file` is.
+pub fn read_practices(spec: &CohortSpec, file: &Path, existing: &[Practice]) -> Result<Vec<Practice>, CohortError> {
+    let table = cohort_table::read_csv(file)?;
+    practices(spec, &table, &file.display().to_string(), existing)
 }
 
 /// `for_kinds` entries naming a kind no practice has, once a cohort's kinds are known.

@@ -3,11 +3,16 @@
 //!
 //! `yaml` is the only module that knows the YAML library; `validate` turns its
 //! tree into the domain types of `types`, reporting every problem with the key
-//! path and line:column. `cohort` turns the rows of a cohort table into
+//! path and line:column. `cohort_table` is the cohort record: a cohort
+//! table's columns, number grammar, CSV reader and writer, shared by the
+//! importer, `run`, `calibrate` and `backtest`; `csv` the RFC-4180 reader
+//! under it. `cohort` turns the rows of a cohort table into
 //! practices. Both check a practice with the one set of rules in `practice`,
 //! and read numbers exactly with `number`. Nothing in here prints or exits.
 
 pub mod cohort;
+pub mod cohort_table;
+pub mod csv;
 mod diagnostic;
 pub mod edit;
 mod number;

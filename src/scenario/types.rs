@@ -739,30 +739,31 @@ impl Field {
         Field::ClosureDaysCash,
     ];
 
-    /// The standard column name in a cohort table.
+    /// The standard column name in a cohort table (the cohort record's schema).
     pub fn column(self) -> &'static str {
+        use super::cohort_table::column;
         match self {
-            Field::Id => "id",
-            Field::Kind => "kind",
-            Field::MedicareFfs => "medicare_ffs",
-            Field::MedicareAdvantage => "medicare_advantage",
-            Field::Medicaid => "medicaid",
-            Field::Commercial => "commercial",
-            Field::OtherRevenue => "other",
-            Field::Labor => "labor",
-            Field::Supplies => "supplies",
-            Field::OtherCosts => "other_costs",
-            Field::Cash => "cash",
-            Field::Name => "name",
-            Field::Count => "count",
-            Field::VariableCostShare => "variable_cost_share",
-            Field::Basis => "basis",
-            Field::ProgramShare => "program_share",
-            Field::MaPassthrough => "ma_passthrough",
-            Field::MaRateRatio => "ma_rate_ratio",
-            Field::DistressMargin => "distress_margin",
-            Field::DistressDaysCash => "distress_days_cash",
-            Field::ClosureDaysCash => "closure_days_cash",
+            Field::Id => column::ID,
+            Field::Kind => column::KIND,
+            Field::MedicareFfs => column::MEDICARE_FFS,
+            Field::MedicareAdvantage => column::MEDICARE_ADVANTAGE,
+            Field::Medicaid => column::MEDICAID,
+            Field::Commercial => column::COMMERCIAL,
+            Field::OtherRevenue => column::OTHER,
+            Field::Labor => column::LABOR,
+            Field::Supplies => column::SUPPLIES,
+            Field::OtherCosts => column::OTHER_COSTS,
+            Field::Cash => column::CASH,
+            Field::Name => column::NAME,
+            Field::Count => column::COUNT,
+            Field::VariableCostShare => column::VARIABLE_COST_SHARE,
+            Field::Basis => column::BASIS,
+            Field::ProgramShare => column::PROGRAM_SHARE,
+            Field::MaPassthrough => column::MA_PASSTHROUGH,
+            Field::MaRateRatio => column::MA_RATE_RATIO,
+            Field::DistressMargin => column::DISTRESS_MARGIN,
+            Field::DistressDaysCash => column::DISTRESS_DAYS_CASH,
+            Field::ClosureDaysCash => column::CLOSURE_DAYS_CASH,
         }
     }
 
@@ -774,7 +775,8 @@ impl Field {
     /// Whether every cohort table must have the column; the others fall
     /// back to `cohort.defaults`, then to the cohort defaults of `practice::Defaults`.
     pub fn required_column(self) -> bool {
-        self.index() <= Field::Cash.index()
+        use super::cohort_table::{schema_column, Need};
+        schema_column(self.column()).is_some_and(|c| matches!(c.need, Need::Always | Need::Run))
     }
 
     /// The block of a YAML practice the field sits in (`None`: the practice itself).

@@ -18,8 +18,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::rows::Kind;
-use super::{csv, ImportError};
+use super::ImportError;
 use crate::calendar::Date;
+use crate::scenario::csv;
 
 /// Which margin the cohort's base year holds (the `margin_definition` column).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

@@ -5,7 +5,7 @@
 //! grouping attributes, plus an [`ImportReport`] saying what was kept,
 //! dropped (and why) and estimated (and how).
 //!
-//! Modules: [`csv`] reads RFC-4180 bytes; [`layout`] matches columns by
+//! Modules: [`csv`] (`scenario::csv`) reads RFC-4180 bytes; [`layout`] matches columns by
 //! header name and types cells; [`rows`] holds one report's values and the
 //! classifications (CCN, facility type, kind, control, drop reasons);
 //! [`payer`] checks a report and splits revenue and costs exactly;
@@ -34,7 +34,6 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-pub mod csv;
 pub mod definitions;
 pub mod layout;
 pub mod payer;
@@ -47,10 +46,13 @@ pub use definitions::{
     BaseShares, CashDefinition, MarginDefinition, OtherIncomeRule, OtherShares, RucaCodes, RuralDefinition,
 };
 pub use payer::{Amounts, Estimator, OtherIncome};
-pub use report::{report_json, write_cohort_csv, Definitions, DropCount, ImportReport, InputFile, KindTotals, Rule};
+pub use report::{
+    cohort_records, report_json, write_cohort_csv, Definitions, DropCount, ImportReport, InputFile, KindTotals, Rule,
+};
 pub use rows::{DropReason, FacilityType, Kind};
 
 use crate::calendar::Date;
+use crate::scenario::csv;
 use layout::{Layout, Record};
 use rows::Raw;
 
@@ -212,7 +214,7 @@ impl CohortRow {
     pub fn margin(&self) -> Decimal {
         let revenue: Decimal = self.amounts.revenue.iter().sum();
         let costs: Decimal = self.amounts.costs.iter().sum();
-        (revenue - costs) / revenue
+        crate::numeric::margin(revenue, costs)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The account of an import (`COHORT.import.json`) and the two writers: the
-//! cohort CSV the scenario layer reads (`src/scenario/cohort.rs`, `#` lines
-//! are comments) and the JSON report.
+//! cohort CSV (through the cohort record, `scenario::cohort_table`, which
+//! `seqsim run`, `calibrate` and `backtest` read) and the JSON report.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -9,9 +9,11 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use super::definitions::{self, CashDefinition};
-use super::payer::{self, Estimator};
+use super::payer;
 use super::rows::{DropReason, FacilityType};
 use super::{CohortRow, Import, ImportOptions};
+use crate::scenario::cohort_table::{self, column, quote, CohortRecord};
+use crate::scenario::{Costs, Revenue};
 
 /// Examples listed per drop reason.
 pub const MAX_EXAMPLES: usize = 5;
@@ -138,14 +140,20 @@ impl Drops {
     }
 }
 
-fn money(value: Decimal) -> String {
+/// Dollars as the cohort table writes them: cents, with exactly two decimals.
+fn dollars(value: Decimal) -> Decimal {
     let mut value = payer::cents(value);
     value.rescale(2);
-    value.to_string()
+    value
+}
+
+fn money(value: Decimal) -> String {
+    dollars(value).to_string()
 }
 
 /// The revenue lines, in cohort column order.
-pub const REVENUE_LINES: [&str; 5] = ["medicare_ffs", "medicare_advantage", "medicaid", "commercial", "other"];
+pub const REVENUE_LINES: [&str; 5] =
+    [column::MEDICARE_FFS, column::MEDICARE_ADVANTAGE, column::MEDICAID, column::COMMERCIAL, column::OTHER];
 
 /// Every rule, with its source, for an import with `options`.
 pub fn rules(options: &ImportOptions) -> Vec<Rule> {
@@ -270,65 +278,6 @@ pub fn report_json(import: &Import) -> String {
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise the import report: {e}\"}}"))
 }
 
-/// The cohort CSV columns, in order: the cohort reader's required columns,
-/// then `name` and `basis`, then grouping attributes and provenance.
-pub const CSV_COLUMNS: &[&str] = &[
-    "id",
-    "ccn",
-    "name",
-    "kind",
-    "basis",
-    "medicare_ffs",
-    "medicare_advantage",
-    "medicaid",
-    "commercial",
-    "other",
-    "labor",
-    "supplies",
-    "other_costs",
-    "cash",
-    "state",
-    "county",
-    "cbsa",
-    "rural_urban",
-    "facility_type",
-    "control",
-    "beds",
-    "fiscal_year_begin",
-    "fiscal_year_end",
-    "period_days",
-    "patient_days",
-    "est_medicare_ffs",
-    "est_medicare_advantage",
-    "est_medicaid",
-    "est_commercial",
-    "est_other",
-    "city",
-    "zip",
-    "ruca",
-    "rural_cbsa",
-    "margin_definition",
-    "cash_definition",
-    "rural_definition",
-    "net_patient_revenue",
-    "other_income",
-    "other_expenses",
-    "other_income_rule",
-    "net_income",
-    "net_income_patient_care",
-    "cash_liquid",
-    "investments",
-];
-
-fn quote(text: &str) -> String {
-    let clean: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if clean.contains([',', '"']) || clean.starts_with(['#', ' ']) || clean.ends_with(' ') {
-        format!("\"{}\"", clean.replace('"', "\"\""))
-    } else {
-        clean
-    }
-}
-
 fn file_name(path: &std::path::Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
@@ -353,69 +302,91 @@ fn release_words(import: &Import) -> String {
     }
 }
 
-/// Writes the cohort CSV: `#` comment lines naming the source release, files
-/// and SHA-256, then a header of [`CSV_COLUMNS`] and one row per kept report.
-/// Money has exactly two decimals.
+/// The cohort records of an import: one per kept report, in file order,
+/// with its grouping attributes and provenance. Money has exactly two
+/// decimals, patient days one.
+pub fn cohort_records(import: &Import) -> Vec<CohortRecord> {
+    import.rows.iter().map(|row| cohort_record(row, &import.options)).collect()
+}
+
+fn cohort_record(row: &CohortRow, options: &ImportOptions) -> CohortRecord {
+    let a = &row.amounts;
+    let [medicare_ffs, medicare_advantage, medicaid, commercial, other] = a.revenue.map(dollars);
+    let [labor, supplies, other_costs] = a.costs.map(dollars);
+    let [est_ffs, est_ma, est_medicaid, est_commercial, est_other] = a.estimators.map(|e| e.id().to_string());
+    let rural_cbsa = match definitions::rural_cbsa(&row.cbsa) {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
+    let attributes: Vec<(&str, String)> = vec![
+        (column::BASIS, row.kind.basis().to_string()),
+        (column::STATE, row.state.clone()),
+        (column::COUNTY, row.county.clone()),
+        (column::CBSA, row.cbsa.clone()),
+        (column::RURAL_URBAN, row.rural_urban.clone()),
+        (column::FACILITY_TYPE, row.facility_type.code().to_string()),
+        (column::CONTROL, row.control.clone()),
+        (column::BEDS, row.beds.clone()),
+        (column::PERIOD_DAYS, row.days.to_string()),
+        (column::EST_MEDICARE_FFS, est_ffs),
+        (column::EST_MEDICARE_ADVANTAGE, est_ma),
+        (column::EST_MEDICAID, est_medicaid),
+        (column::EST_COMMERCIAL, est_commercial),
+        (column::EST_OTHER, est_other),
+        (column::CITY, row.city.clone()),
+        (column::ZIP, row.zip.clone()),
+        (column::RUCA, row.ruca.map(|c| c.to_string()).unwrap_or_default()),
+        (column::RURAL_CBSA, rural_cbsa.to_string()),
+        (column::MARGIN_DEFINITION, options.margin.id().to_string()),
+        (column::CASH_DEFINITION, options.cash.id().to_string()),
+        (column::RURAL_DEFINITION, options.rural.id().to_string()),
+        (column::NET_PATIENT_REVENUE, money(a.npr)),
+        (column::OTHER_INCOME, money(a.other_income)),
+        (column::OTHER_EXPENSES, money(a.other_expenses)),
+        (column::OTHER_INCOME_RULE, a.other_income_rule.id().to_string()),
+        (column::NET_INCOME, money(a.net_income)),
+        (column::NET_INCOME_PATIENT_CARE, money(a.net_income_patient_care)),
+        (column::CASH_LIQUID, money(a.cash_liquid)),
+        (column::INVESTMENTS, money(a.investments)),
+    ];
+    CohortRecord {
+        id: row.id(),
+        ccn: row.ccn.clone(),
+        name: row.name.clone(),
+        kind: row.kind.id().to_string(),
+        revenue: Revenue { medicare_ffs, medicare_advantage, medicaid, commercial, other },
+        costs: Costs { labor, supplies, other: other_costs },
+        cash: Some(dollars(a.cash)),
+        fiscal_year_begin: Some(row.begin),
+        fiscal_year_end: Some(row.end),
+        patient_days: Some(row.patient_days.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)),
+        attributes: attributes.into_iter().map(|(name, value)| (name.to_string(), value)).collect(),
+    }
+}
+
+/// Writes the cohort CSV through the cohort record's writer: `#` comment
+/// lines naming the source release, files and SHA-256, then the cohort
+/// records ([`cohort_records`]).
 pub fn write_cohort_csv(import: &Import, out: &mut impl Write) -> io::Result<()> {
     let report = &import.report;
-    writeln!(
-        out,
-        "# CMS Hospital Provider Cost Report, {} (data.cms.gov, form CMS-2552-10); public domain.",
-        release_words(import)
-    )?;
-    for file in &report.files {
-        writeln!(out, "# input {} sha256 {} ({} rows read)", quote(&file.file), file.sha256, file.rows_read)?;
-    }
-    writeln!(
-        out,
-        "# {} reports kept, {} dropped; drop reasons, estimators and sources in the .import.json beside this file.",
-        report.rows_kept, report.rows_dropped
-    )?;
-    writeln!(
-        out,
-        "# Dollars per year (flows x 365 / days in the reporting period); cash as reported. Payer lines other than medicaid (when est_medicaid = reported) are ESTIMATES."
-    )?;
     let options = &import.options;
-    writeln!(out, "# margin: {} ({})", options.margin.id(), options.margin.words())?;
-    writeln!(out, "# cash: {} ({})", options.cash.id(), cash_words(options.cash))?;
-    writeln!(out, "# rural: {} ({})", options.rural.id(), options.rural.words())?;
-    writeln!(out, "{}", CSV_COLUMNS.join(","))?;
-    for row in &import.rows {
-        let a = &row.amounts;
-        let mut cells: Vec<String> = vec![row.id(), row.ccn.clone(), quote(&row.name), row.kind.id().to_string()];
-        cells.push(row.kind.basis().to_string());
-        cells.extend(a.revenue.iter().chain(&a.costs).map(|v| money(*v)));
-        cells.push(money(a.cash));
-        for text in [&row.state, &row.county, &row.cbsa, &row.rural_urban] {
-            cells.push(quote(text));
-        }
-        cells.push(row.facility_type.code().to_string());
-        cells.push(row.control.clone());
-        cells.push(quote(&row.beds));
-        cells.push(row.begin.to_string());
-        cells.push(row.end.to_string());
-        cells.push(row.days.to_string());
-        cells.push(row.patient_days.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero).to_string());
-        cells.extend(a.estimators.iter().map(|e: &Estimator| e.id().to_string()));
-        cells.push(quote(&row.city));
-        cells.push(row.zip.clone());
-        cells.push(row.ruca.map(|c| c.to_string()).unwrap_or_default());
-        cells.push(match definitions::rural_cbsa(&row.cbsa) {
-            Some(true) => "yes".to_string(),
-            Some(false) => "no".to_string(),
-            None => String::new(),
-        });
-        cells.push(import.options.margin.id().to_string());
-        cells.push(import.options.cash.id().to_string());
-        cells.push(import.options.rural.id().to_string());
-        for value in [a.npr, a.other_income, a.other_expenses] {
-            cells.push(money(value));
-        }
-        cells.push(a.other_income_rule.id().to_string());
-        for value in [a.net_income, a.net_income_patient_care, a.cash_liquid, a.investments] {
-            cells.push(money(value));
-        }
-        writeln!(out, "{}", cells.join(","))?;
+    let mut comments = vec![format!(
+        "CMS Hospital Provider Cost Report, {} (data.cms.gov, form CMS-2552-10); public domain.",
+        release_words(import)
+    )];
+    for file in &report.files {
+        comments.push(format!("input {} sha256 {} ({} rows read)", quote(&file.file), file.sha256, file.rows_read));
     }
-    Ok(())
+    comments.extend([
+        format!(
+            "{} reports kept, {} dropped; drop reasons, estimators and sources in the .import.json beside this file.",
+            report.rows_kept, report.rows_dropped
+        ),
+        "Dollars per year (flows x 365 / days in the reporting period); cash as reported. Payer lines other than medicaid (when est_medicaid = reported) are ESTIMATES.".to_string(),
+        format!("margin: {} ({})", options.margin.id(), options.margin.words()),
+        format!("cash: {} ({})", options.cash.id(), cash_words(options.cash)),
+        format!("rural: {} ({})", options.rural.id(), options.rural.words()),
+    ]);
+    cohort_table::write_csv(out, &comments, &cohort_records(import))
 }

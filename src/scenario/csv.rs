@@ -28,13 +28,20 @@ pub struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     row: usize,
+    comments: bool,
 }
 
 impl<'a> Reader<'a> {
     /// A reader over `bytes` (a leading UTF-8 byte order mark is skipped).
     pub fn new(bytes: &'a [u8]) -> Reader<'a> {
         let pos = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
-        Reader { bytes, pos, row: 0 }
+        Reader { bytes, pos, row: 0, comments: false }
+    }
+
+    /// The same reader, skipping lines that start with `#` (comments; they
+    /// still count as rows).
+    pub fn skipping_comments(self) -> Reader<'a> {
+        Reader { comments: true, ..self }
     }
 
     /// The next record as raw cells with its row number, `None` at the end.
@@ -48,6 +55,10 @@ impl<'a> Reader<'a> {
             let rest = &self.bytes[self.pos..];
             if rest.starts_with(b"\r\n") || rest.starts_with(b"\n") {
                 self.pos += if rest[0] == b'\r' { 2 } else { 1 };
+                continue;
+            }
+            if self.comments && rest.starts_with(b"#") {
+                self.skip_line(self.pos);
                 continue;
             }
             return Some(self.record());
@@ -177,5 +188,14 @@ mod tests {
         let wide = vec![b','; MAX_FIELDS + 5];
         assert!(all(&wide)[0].is_err());
         assert!(all(b"a\"b\n")[0].as_ref().unwrap_err().message.contains("inside"));
+    }
+
+    #[test]
+    fn comment_lines_are_skipped_when_asked() {
+        let mut reader = Reader::new(b"# one\na\n# two\n1").skipping_comments();
+        let records: Vec<RawRecord> = std::iter::from_fn(|| reader.next_record()).map(Result::unwrap).collect();
+        // Rows 1 and 3 are comments: the header is row 2, the data row 4.
+        assert_eq!(records, [(2, vec![b"a".to_vec()]), (4, vec![b"1".to_vec()])]);
+        assert_eq!(all(b"#x\n")[0].as_ref().unwrap().1, [b"#x".to_vec()]);
     }
 }
