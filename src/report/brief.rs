@@ -104,7 +104,7 @@ fn cumulative_cut(groups: &[GroupRow], key: &[String], policy: &str) -> f64 {
 /// Whether `policy` equals the baseline in every group and year: the same
 /// CO-253 dollars and expected facilities in the red and out of cash.
 fn no_effect(groups: &[GroupRow], policy: &str, baseline: &str) -> bool {
-    let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+    let same = super::cohort_page::same_figure;
     groups.iter().filter(|g| g.policy == policy).all(|g| {
         groups.iter().find(|b| b.policy == baseline && b.key == g.key && b.year == g.year).is_some_and(|b| {
             same(g.cut_total, b.cut_total) && same(g.n_negative, b.n_negative) && same(g.n_exhausted, b.n_exhausted)

@@ -31,6 +31,14 @@ pub struct Page<'a> {
     pub maps: &'a [(i32, Vec<(String, String)>)],
 }
 
+/// Whether a policy's figure equals the baseline's: within a billionth of
+/// the larger (and of 1, for figures near zero). The one rule behind every
+/// "no effect on these facilities" (the policy windows and changes tables
+/// here, the brief and the state page).
+pub fn same_figure(policy: f64, baseline: f64) -> bool {
+    (policy - baseline).abs() <= 1e-9 * policy.abs().max(baseline.abs()).max(1.0)
+}
+
 /// The year the page's one-year tables and maps show: the year in which
 /// some policy's expected facilities in the red differ most from the
 /// baseline's (the earliest on a tie), so that a policy's effect is seen
@@ -347,10 +355,12 @@ fn write_group_changes(out: &mut String, page: &Page<'_>, first: i32, shown: i32
         .iter()
         .filter(|p| p.name != *baseline)
         .filter(|p| {
-            r.groups
-                .iter()
-                .filter(|g| g.policy == p.name)
-                .any(|g| g.dn_negative.is_some_and(|d| d != 0.0) || g.dcut_cum_total.is_some_and(|d| d != 0.0))
+            r.groups.iter().filter(|g| g.policy == p.name).any(|g| {
+                let base = r.groups.iter().find(|b| b.policy == *baseline && b.key == g.key && b.year == g.year);
+                base.is_some_and(|b| {
+                    !same_figure(g.n_negative, b.n_negative) || !same_figure(g.cut_cum_total, b.cut_cum_total)
+                })
+            })
         })
         .collect();
     if changes.is_empty() {
@@ -506,11 +516,12 @@ fn write_policy_windows(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&st
             let Some(b) = totals.iter().find(|b| b.policy == *baseline && b.year == t.year) else { continue };
             kept += b.cut_total - t.cut_total;
             let change = t.n_negative - b.n_negative;
-            if change.is_finite() && change.abs() > 1e-9 {
+            if change.is_finite() && !same_figure(t.n_negative, b.n_negative) {
                 changes.push((t.year, change));
             }
         }
-        if changes.is_empty() && kept.abs() < 0.5 {
+        let cut = |p: &str| totals.iter().filter(|t| t.policy == p).map(|t| t.cut_total).sum::<f64>();
+        if changes.is_empty() && same_figure(cut(policy), cut(baseline)) {
             no_effect.push(label_of(policy));
             continue;
         }
@@ -593,4 +604,22 @@ fn write_national(out: &mut String, page: &Page<'_>, label_of: &dyn Fn(&str) -> 
         }
     }
     let _ = writeln!(out, "</tbody></table></div>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_figure_is_the_same_within_a_billionth_of_the_larger_or_of_one() {
+        // $1e9 against $1e9 + $0.5: tolerance 1e-9 x 1e9 = $1, so the same.
+        assert!(same_figure(1e9, 1e9 + 0.5));
+        // ... but $2 apart is a difference.
+        assert!(!same_figure(1e9, 1e9 + 2.0));
+        // Near zero the floor is 1: 1e-10 apart is the same, 1e-8 apart is not.
+        assert!(same_figure(0.05, 0.05 + 1e-10));
+        assert!(!same_figure(0.0, 1e-8));
+        // Symmetric.
+        assert_eq!(same_figure(3.0, 3.0 + 1e-8), same_figure(3.0 + 1e-8, 3.0));
+    }
 }

@@ -11,7 +11,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::cohort_page::{by_state, shown_year, tile_share, year_span, STATE_COLUMN, YEAR_PICKER};
+use super::cohort_page::{by_state, same_figure, shown_year, tile_share, year_span, STATE_COLUMN, YEAR_PICKER};
 use super::format::{dollars_short, percent};
 use super::html::{escape, law, page_end, page_start, STYLE};
 use super::read::{self, CohortYear, StateFacility};
@@ -183,9 +183,9 @@ impl StateView {
         let shown = if rows.is_empty() { year_span(&totals).1 } else { shown_year(&totals, &baseline) };
         let changes = |p: &str| {
             rows.iter().filter(|r| r.policy == p).any(|r| {
-                rows.iter().find(|b| b.policy == baseline && b.practice == r.practice && b.year == r.year).is_some_and(
-                    |b| (r.margin_mean - b.margin_mean).abs() > 1e-12 || (r.cut_mean - b.cut_mean).abs() > 1e-9,
-                )
+                rows.iter()
+                    .find(|b| b.policy == baseline && b.practice == r.practice && b.year == r.year)
+                    .is_some_and(|b| !same_figure(r.margin_mean, b.margin_mean) || !same_figure(r.cut_mean, b.cut_mean))
             })
         };
         let mut policies = Vec::new();
