@@ -8,6 +8,7 @@
 //! stylesheet for a board handout) and the state workbook
 //! (`xlsx::state`) are both written from it.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -181,11 +182,12 @@ impl StateView {
         years.sort_unstable();
         years.dedup();
         let shown = if rows.is_empty() { year_span(&totals).1 } else { shown_year(&totals, &baseline) };
+        let index = RowIndex::new(&rows);
         let changes = |p: &str| {
             rows.iter().filter(|r| r.policy == p).any(|r| {
-                rows.iter()
-                    .find(|b| b.policy == baseline && b.practice == r.practice && b.year == r.year)
-                    .is_some_and(|b| !same_figure(r.margin_mean, b.margin_mean) || !same_figure(r.cut_mean, b.cut_mean))
+                index.get(&r.practice, &baseline, r.year).is_some_and(|(b, _)| {
+                    !same_figure(r.margin_mean, b.margin_mean) || !same_figure(r.cut_mean, b.cut_mean)
+                })
             })
         };
         let mut policies = Vec::new();
@@ -206,7 +208,7 @@ impl StateView {
             add_errors(&mut lines, &groups);
             brief_line = super::brief::group_sentence(&projection, &results.groups, &[state.to_string()]);
         }
-        let facilities = facility_lines(&rows, &policies, &baseline, shown);
+        let facilities = facility_lines(&rows, &index, &policies, &baseline, (&years, shown));
         let map = years
             .iter()
             .filter_map(|&year| {
@@ -298,41 +300,61 @@ fn state_lines(totals: &[CohortYear], policies: &[(String, String)], baseline: &
     lines
 }
 
+/// The state's rows by facility, policy and year, each with its CO-253
+/// dollars from the first projected year through its own: built once, so
+/// that a large state's page does not search its rows for every cell.
+struct RowIndex<'a> {
+    rows: HashMap<(&'a str, &'a str, i32), (&'a StateFacility, f64)>,
+}
+
+impl<'a> RowIndex<'a> {
+    fn new(rows: &'a [StateFacility]) -> RowIndex<'a> {
+        let mut ordered: Vec<&StateFacility> = rows.iter().collect();
+        ordered.sort_by(|a, b| (&a.practice, &a.policy, a.year).cmp(&(&b.practice, &b.policy, b.year)));
+        let mut index = HashMap::with_capacity(rows.len());
+        let mut through = 0.0;
+        let mut previous: Option<(&str, &str)> = None;
+        for row in ordered {
+            let key = (row.practice.as_str(), row.policy.as_str());
+            if previous != Some(key) {
+                through = 0.0;
+                previous = Some(key);
+            }
+            through += row.cut_mean;
+            index.insert((key.0, key.1, row.year), (row, through));
+        }
+        RowIndex { rows: index }
+    }
+
+    /// A facility's row under a policy in a year, and its CO-253 dollars through that year.
+    fn get(&self, practice: &str, policy: &str, year: i32) -> Option<(&'a StateFacility, f64)> {
+        self.rows.get(&(practice, policy, year)).copied()
+    }
+}
+
 /// Each facility's lines, riskiest first, then by year and policy.
 fn facility_lines(
     rows: &[StateFacility],
+    index: &RowIndex<'_>,
     policies: &[(String, String)],
     baseline: &str,
-    shown: i32,
+    (years, shown): (&[i32], i32),
 ) -> Vec<FacilityLine> {
-    let find = |practice: &str, policy: &str, year: i32| {
-        rows.iter().find(|r| r.practice == practice && r.policy == policy && r.year == year)
-    };
-    let cut_through = |practice: &str, policy: &str, year: i32| {
-        rows.iter()
-            .filter(|r| r.practice == practice && r.policy == policy && r.year <= year)
-            .map(|r| r.cut_mean)
-            .sum::<f64>()
-    };
     let mut ranked: Vec<&StateFacility> = rows.iter().filter(|r| r.policy == baseline && r.year == shown).collect();
     ranked.sort_by(|a, b| b.p_exhausted.total_cmp(&a.p_exhausted).then(a.name.cmp(&b.name)));
-    let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();
-    years.sort_unstable();
-    years.dedup();
     let mut lines = Vec::new();
     for facility in ranked {
-        for &year in &years {
-            let Some(base) = find(&facility.practice, baseline, year) else { continue };
+        for &year in years {
+            let Some((base, base_cut_cum)) = index.get(&facility.practice, baseline, year) else { continue };
             for (policy, label) in policies {
-                let Some(row) = find(&facility.practice, policy, year) else { continue };
-                let cut_cum = cut_through(&facility.practice, policy, year);
+                let Some((row, cut_cum)) = index.get(&facility.practice, policy, year) else { continue };
                 let se = [row.dmargin_se, row.dp_negative_se, row.dp_distress_se, row.dp_exhausted_se, row.dcut_cum_se];
                 let change = (policy != baseline).then(|| FacilityChange {
                     dmargin: row.margin_mean - base.margin_mean,
                     dp_negative: row.p_negative - base.p_negative,
                     dp_distress: row.p_distress - base.p_distress,
                     dp_exhausted: row.p_exhausted - base.p_exhausted,
-                    kept_cum: cut_through(&facility.practice, baseline, year) - cut_cum,
+                    kept_cum: base_cut_cum - cut_cum,
                     se: all_known(se),
                 });
                 lines.push(FacilityLine { row: row.clone(), label: label.clone(), cut_cum, change });

@@ -30,7 +30,6 @@ import csv
 import io
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_workbench import REPO, Browser, BrowserFailure, DevToolsError, Failure, fail  # noqa: E402
+from check_workbench import REPO, Failure, drive, fail  # noqa: E402
 
 SCENARIO = "us_hospitals"
 STATE = "KS"
@@ -278,26 +277,8 @@ def main():
     base = args.url.rstrip("/")
     seqsim = str(Path(args.seqsim).resolve())
     started = time.monotonic()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="check-state-", dir=args.work))
-    browser = Browser(args.chromium, work / "profile", work / "chromium.log")
-    try:
-        browser.open_page()
-        try:
-            check(browser, base, seqsim, work, args)
-        except DevToolsError as e:
-            raise BrowserFailure(f"the browser refused a command: {e} (page {browser.location()})") from e
-        if browser.problems:
-            raise Failure("the pages logged errors:\n  " + "\n  ".join(browser.problems))
-    except Failure as failure:
-        message = failure.args[0]
-        if not message.startswith("step "):
-            message = f"step {browser.step}: {message}"
-        failure.args = (message,)
-        raise
-    finally:
-        browser.close()
-        shutil.rmtree(work, ignore_errors=True)
+    drive(args.chromium, work, lambda browser: check(browser, base, seqsim, work, args), remove_work=True)
     say(f"passed in {time.monotonic() - started:.1f} s")
 
 

@@ -516,15 +516,24 @@ def main():
     seqsim = str(Path(args.seqsim).resolve())
     started = time.monotonic()
 
-    # SIGTERM (the wrapper's trap) ends the check through the finally below.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     own_work = args.work is None
     work = Path(tempfile.mkdtemp(prefix="check-workbench-") if own_work else args.work)
-    browser = Browser(args.chromium, work / "profile", work / "chromium.log")
+    drive(args.chromium, work, lambda browser: check(browser, base, seqsim, work, args), remove_work=own_work)
+    say(f"passed in {time.monotonic() - started:.1f} s")
+
+
+def drive(chromium, work, walk, remove_work):
+    """Runs `walk(browser)` in a fresh headless Chromium whose profile and
+    log live in `work`: a refused DevTools command, a page's logged error or
+    a crash is a failure naming the step, with the end of Chromium's log.
+    The browser is always closed (SIGTERM, the wrapper's trap, ends the walk
+    through the finally), and `work` removed when `remove_work`."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    browser = Browser(chromium, work / "profile", work / "chromium.log")
     try:
         browser.open_page()
         try:
-            check(browser, base, seqsim, work, args)
+            walk(browser)
         except DevToolsError as e:
             raise BrowserFailure(f"the browser refused a command: {e} (page {browser.location()})") from e
         if browser.problems:
@@ -544,9 +553,8 @@ def main():
         raise
     finally:
         browser.close()
-        if own_work:
+        if remove_work:
             shutil.rmtree(work, ignore_errors=True)
-    say(f"passed in {time.monotonic() - started:.1f} s")
 
 
 def check(browser, base, seqsim, work, args):
